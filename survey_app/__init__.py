@@ -1,0 +1,74 @@
+"""Follow-up questionnaires for samordningsförbund: the Flask application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+
+from survey_app.config import Settings, default_instance_path, normalise_database_url
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the app. No database writes, network calls or schema creation happen here."""
+    if settings is None:
+        settings = Settings.from_env()
+    instance_path = default_instance_path()
+    app = Flask(__name__, instance_path=str(instance_path), instance_relative_config=True)
+    app.config.update(
+        SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        TESTING=settings.testing,
+        SQLALCHEMY_DATABASE_URI=normalise_database_url(settings.database_url),
+        SQLALCHEMY_ENGINE_OPTIONS=_engine_options(settings.database_url),
+        WTF_CSRF_ENABLED=settings.csrf_enabled,
+        # A long-open page must still post: the token lives as long as the session.
+        WTF_CSRF_TIME_LIMIT=None,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Strict",
+        REMEMBER_COOKIE_SECURE=settings.cookie_secure,
+        RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
+        RATELIMIT_HEADERS_ENABLED=False,
+        QUESTIONNAIRE_DIR=Path(settings.questionnaire_dir),
+    )
+    _init_extensions(app)
+    _register_blueprints(app)
+    from survey_app import cli, errors, security
+
+    security.init_app(app)
+    errors.init_app(app)
+    cli.init_app(app)
+    logging.getLogger("survey_app").setLevel(logging.INFO)
+    return app
+
+
+def _engine_options(url: str) -> dict[str, object]:
+    if url.startswith("sqlite"):
+        # Several threads of the dev server share the file; WAL and busy_timeout are set per connection.
+        return {"connect_args": {"check_same_thread": False, "timeout": 5}}
+    return {"pool_pre_ping": True}
+
+
+def _init_extensions(app: Flask) -> None:
+    from survey_app import models  # noqa: F401  (register the models with the metadata)
+    from survey_app.extensions import csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from survey_app.admin.routes import bp as admin_bp
+    from survey_app.auth.routes import bp as auth_bp
+    from survey_app.staff.routes import bp as staff_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")

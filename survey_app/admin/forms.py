@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from survey_app.auth.passwords import password_problem
+from survey_app.models import ROLE_LABELS
+
+
+class CheckboxList(SelectMultipleField):
+    """A multiple choice shown as check boxes, usable without JavaScript."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class InsatsForm(FlaskForm):
+    name = StringField(
+        "Namn", validators=[DataRequired("Ge insatsen ett namn."), Length(max=200)]
+    )
+    start_date = DateField("Startdatum", validators=[InputRequired("Ange startdatum.")])
+    end_date = DateField("Slutdatum (om bestämt)", validators=[Optional()])
+    followup_interval_months = IntegerField(
+        "Uppföljning var … månad (tomt = ingen uppföljning)",
+        validators=[
+            Optional(),
+            NumberRange(min=1, max=60, message="Ange ett antal månader mellan 1 och 60."),
+        ],
+    )
+    start_questionnaires = CheckboxList("Frågeformulär vid start", choices=[])
+    followup_questionnaires = CheckboxList("Frågeformulär vid uppföljning", choices=[])
+    exit_questionnaires = CheckboxList("Frågeformulär vid avslut", choices=[])
+    submit = SubmitField("Spara insats")
+
+    def set_questionnaire_choices(self, choices: list[tuple[str, str]]) -> None:
+        for field in (
+            self.start_questionnaires,
+            self.followup_questionnaires,
+            self.exit_questionnaires,
+        ):
+            field.choices = choices
+
+    def validate_end_date(self, field: DateField) -> None:
+        if field.data and self.start_date.data and field.data < self.start_date.data:
+            raise ValidationError("Slutdatumet kan inte ligga före startdatumet.")
+
+
+class StaffAccountForm(FlaskForm):
+    email = EmailField(
+        "E-postadress",
+        validators=[
+            DataRequired("Fyll i en e-postadress."),
+            Email("Det ser inte ut som en giltig e-postadress.", check_deliverability=False),
+            Length(max=254),
+        ],
+        filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
+    )
+    password = PasswordField(
+        "Tillfälligt lösenord (minst 12 tecken)",
+        validators=[DataRequired("Ange ett lösenord.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+    role = SelectField(
+        "Roll",
+        choices=[(kind.value, label) for kind, label in ROLE_LABELS.items()],
+        validators=[DataRequired("Välj en roll.")],
+    )
+    insatser = CheckboxList("Insatser (för rollen Personal)", choices=[], coerce=int)
+    submit = SubmitField("Skapa konto")
+
+    def validate_password(self, field: PasswordField) -> None:
+        problem = password_problem(field.data or "")
+        if problem:
+            raise ValidationError(problem)
+
+    def validate_insatser(self, field: Any) -> None:
+        if self.role.data == "staff" and not field.data:
+            raise ValidationError("Välj minst en insats för rollen Personal.")
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a POST button protected by CSRF."""
+
+    submit = SubmitField("OK")

@@ -1,0 +1,163 @@
+"""The förbund admin's pages: insatser and staff accounts of the own förbund."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from survey_app import questionnaire_files
+from survey_app.admin.forms import ConfirmForm, InsatsForm, StaffAccountForm
+from survey_app.admin.services import (
+    InsatsData,
+    create_staff_account,
+    save_insats,
+    set_account_active,
+)
+from survey_app.exceptions import DomainError
+from survey_app.extensions import db
+from survey_app.models import ROLE_LABELS, Insats, RoleKind, StaffUser
+from survey_app.security import deny, require_role
+
+bp = Blueprint("admin", __name__)
+
+OCCASION_FIELDS = {
+    "start": "start_questionnaires",
+    "followup": "followup_questionnaires",
+    "exit": "exit_questionnaires",
+}
+
+
+@bp.before_request
+@require_role(RoleKind.ADMIN)
+def _only_admins() -> None:
+    return None
+
+
+def _questionnaire_choices() -> list[tuple[str, str]]:
+    found = questionnaire_files.available(current_app.config["QUESTIONNAIRE_DIR"])
+    return [(q.id, q.title) for q in found.values() if q.respondent == "participant"]
+
+
+def _own_insats(insats_id: int) -> Insats:
+    insats = db.session.scalar(
+        sa.select(Insats).where(Insats.id == insats_id, Insats.forbund_id == current_user.forbund_id)
+    )
+    if insats is None:
+        deny("insats", insats_id)
+    assert insats is not None  # noqa: S101  (deny() aborts)
+    return insats
+
+
+@bp.route("/insatser")
+def insatser() -> str:
+    rows = db.session.scalars(
+        sa.select(Insats).where(Insats.forbund_id == current_user.forbund_id).order_by(Insats.name)
+    ).all()
+    return render_template("admin/insatser.html", insatser=rows)
+
+
+@bp.route("/insatser/ny", methods=["GET", "POST"])
+@bp.route("/insatser/<int:insats_id>", methods=["GET", "POST"])
+def edit_insats(insats_id: int | None = None) -> WerkzeugResponse | str:
+    insats = _own_insats(insats_id) if insats_id is not None else None
+    form = InsatsForm(obj=insats)
+    form.set_questionnaire_choices(_questionnaire_choices())
+    if insats is not None and not form.is_submitted():
+        for kind, field_name in OCCASION_FIELDS.items():
+            getattr(form, field_name).data = insats.questionnaires_for(kind)
+    if form.validate_on_submit():
+        data = InsatsData(
+            name=form.name.data or "",
+            start_date=form.start_date.data,  # type: ignore[arg-type]  (required)
+            end_date=form.end_date.data,
+            followup_interval_months=form.followup_interval_months.data,
+            bundles={
+                kind: list(getattr(form, name).data or []) for kind, name in OCCASION_FIELDS.items()
+            },
+        )
+        try:
+            saved = save_insats(current_user.forbund, data, insats)
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "name").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"Insatsen {saved.name} är sparad.", "success")
+            return redirect(url_for("admin.insatser"))
+    return render_template("admin/insats_form.html", form=form, insats=insats)
+
+
+@bp.route("/personal")
+def staff_accounts() -> str:
+    users = db.session.scalars(
+        sa.select(StaffUser)
+        .where(StaffUser.forbund_id == current_user.forbund_id)
+        .order_by(StaffUser.email)
+    ).all()
+    insats_names = dict(
+        db.session.execute(
+            sa.select(Insats.id, Insats.name).where(Insats.forbund_id == current_user.forbund_id)
+        ).tuples()
+    )
+    return render_template(
+        "admin/staff.html",
+        users=users,
+        role_labels=ROLE_LABELS,
+        insats_names=insats_names,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/personal/ny", methods=["GET", "POST"])
+def new_staff_account() -> WerkzeugResponse | str:
+    form = StaffAccountForm()
+    form.insatser.choices = [
+        (i.id, i.name)
+        for i in db.session.scalars(
+            sa.select(Insats)
+            .where(Insats.forbund_id == current_user.forbund_id)
+            .order_by(Insats.name)
+        )
+    ]
+    if form.validate_on_submit():
+        try:
+            user = create_staff_account(
+                current_user.forbund,
+                email=form.email.data or "",
+                password=form.password.data or "",
+                role=RoleKind(form.role.data),
+                insats_ids=list(form.insatser.data or []),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "email").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(f"Kontot {user.email} är skapat.", "success")
+            return redirect(url_for("admin.staff_accounts"))
+    return render_template("admin/staff_form.html", form=form)
+
+
+@bp.route("/personal/<int:user_id>/<any(aktivera,inaktivera):action>", methods=["POST"])
+def toggle_staff_account(user_id: int, action: str) -> WerkzeugResponse:
+    form = ConfirmForm()
+    user = db.session.scalar(
+        sa.select(StaffUser).where(
+            StaffUser.id == user_id, StaffUser.forbund_id == current_user.forbund_id
+        )
+    )
+    if user is None:
+        deny("staff_user", user_id)
+    assert user is not None  # noqa: S101
+    if form.validate_on_submit():
+        try:
+            set_account_active(current_user, user, active=action == "aktivera")
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(f"Kontot {user.email} är {'aktiverat' if user.active else 'inaktiverat'}.", "success")
+    return redirect(url_for("admin.staff_accounts"))

@@ -1,0 +1,107 @@
+"""Förbund admin operations. They only flush; the request commits or rolls back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from survey_app import audit
+from survey_app.auth.passwords import hash_password, password_problem
+from survey_app.exceptions import DomainError
+from survey_app.extensions import db
+from survey_app.models import Forbund, Insats, Role, RoleKind, StaffUser
+
+
+@dataclass(frozen=True)
+class InsatsData:
+    name: str
+    start_date: date
+    end_date: date | None
+    followup_interval_months: int | None
+    bundles: dict[str, list[str]]
+
+
+def save_insats(forbund: Forbund, data: InsatsData, insats: Insats | None = None) -> Insats:
+    clash = db.session.scalar(
+        sa.select(Insats.id).where(
+            Insats.forbund_id == forbund.id,
+            sa.func.lower(Insats.name) == data.name.strip().lower(),
+            Insats.id != (insats.id if insats else -1),
+        )
+    )
+    if clash is not None:
+        raise DomainError("Det finns redan en insats med det namnet i förbundet.", field="name")
+    created = insats is None
+    if insats is None:
+        insats = Insats(forbund_id=forbund.id)
+        db.session.add(insats)
+    insats.name = data.name.strip()
+    insats.start_date = data.start_date
+    insats.end_date = data.end_date
+    insats.followup_interval_months = data.followup_interval_months
+    insats.bundles = {kind: list(ids) for kind, ids in data.bundles.items() if ids}
+    if insats.goals is None:
+        insats.goals = []
+    db.session.flush()
+    audit.record(
+        "insats_created" if created else "insats_updated",
+        forbund_id=forbund.id,
+        object_type="insats",
+        object_id=insats.id,
+    )
+    return insats
+
+
+def create_staff_account(
+    forbund: Forbund,
+    email: str,
+    password: str,
+    role: RoleKind,
+    insats_ids: list[int] | None = None,
+) -> StaffUser:
+    """Create an account with one role. Staff roles may only name insatser of the same förbund."""
+    email = email.strip().lower()
+    problem = password_problem(password)
+    if problem:
+        raise DomainError(problem, field="password")
+    if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == email)) is not None:
+        raise DomainError("Det finns redan ett konto med den e-postadressen.", field="email")
+    user = StaffUser(forbund_id=forbund.id, email=email, password_hash=hash_password(password))
+    db.session.add(user)
+    if role == RoleKind.STAFF:
+        wanted = set(insats_ids or [])
+        own = set(
+            db.session.scalars(
+                sa.select(Insats.id).where(Insats.forbund_id == forbund.id, Insats.id.in_(wanted))
+            )
+        )
+        if not wanted or own != wanted:
+            raise DomainError("Välj insatser i det egna förbundet.", field="insatser")
+        user.roles = [Role(kind=RoleKind.STAFF, insats_id=insats_id) for insats_id in sorted(own)]
+    else:
+        user.roles = [Role(kind=role)]
+    db.session.flush()
+    audit.record(
+        "staff_account_created",
+        forbund_id=forbund.id,
+        object_type="staff_user",
+        object_id=user.id,
+        roles=[r.kind.value for r in user.roles],
+        insats_ids=[r.insats_id for r in user.roles if r.insats_id],
+    )
+    return user
+
+
+def set_account_active(admin: StaffUser, user: StaffUser, active: bool) -> None:
+    if user.id == admin.id and not active:
+        raise DomainError("Du kan inte inaktivera ditt eget konto.")
+    user.active = active
+    db.session.flush()
+    audit.record(
+        "staff_account_activated" if active else "staff_account_deactivated",
+        forbund_id=user.forbund_id,
+        object_type="staff_user",
+        object_id=user.id,
+    )

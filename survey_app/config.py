@@ -1,0 +1,113 @@
+"""Typed, fail-fast settings read from the environment.
+
+The service refuses to start when something it needs is missing or malformed; it never falls back to
+a built-in secret. Tests build `Settings` directly instead of touching the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+SUPPORTED_DRIVERS = ("sqlite", "postgresql", "postgresql+psycopg")
+
+
+class ConfigError(RuntimeError):
+    """The environment does not describe a runnable service; the message says what to fix."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    secret_key: str
+    database_url: str
+    testing: bool = False
+    csrf_enabled: bool = True
+    # Secure cookies need HTTPS; only local development over plain http turns this off.
+    cookie_secure: bool = True
+    ratelimit_storage_uri: str = "memory://"
+    login_limit_per_address: str = "30 per 10 minutes"
+    login_limit_per_account: str = "5 per 15 minutes"
+    questionnaire_dir: Path = field(
+        default_factory=lambda: Path(__file__).resolve().parent.parent / "questionnaires"
+    )
+
+    def __post_init__(self) -> None:
+        if not self.secret_key or len(self.secret_key) < 16:
+            raise ConfigError(
+                "SECRET_KEY saknas eller är för kort (minst 16 tecken). Sätt miljövariabeln "
+                "SECRET_KEY eller lägg en slumpad nyckel i instance/secret_key."
+            )
+        check_database_url(self.database_url)
+
+    @classmethod
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, instance_path: Path | None = None
+    ) -> Settings:
+        env = os.environ if environ is None else environ
+        instance = instance_path or default_instance_path()
+        secret = env.get("SECRET_KEY", "").strip()
+        secret_file = Path(env.get("SECRET_KEY_FILE", instance / "secret_key"))
+        if not secret and secret_file.is_file():
+            secret = secret_file.read_text(encoding="utf-8").strip()
+        if not secret:
+            raise ConfigError(
+                "SECRET_KEY saknas: tjänsten startar inte utan en hemlig nyckel. Sätt miljövariabeln "
+                f"SECRET_KEY eller skapa filen {secret_file} (make run gör det åt dig lokalt)."
+            )
+        database_url = env.get("DATABASE_URL", "").strip() or default_sqlite_url(instance)
+        return cls(
+            secret_key=secret,
+            database_url=database_url,
+            cookie_secure=_flag(env, "COOKIE_SECURE", default=True),
+            ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        )
+
+
+def default_instance_path() -> Path:
+    return Path(__file__).resolve().parent.parent / "instance"
+
+
+def default_sqlite_url(instance: Path) -> str:
+    return f"sqlite:///{instance / 'survey.sqlite3'}"
+
+
+def check_database_url(url: str) -> None:
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            "DATABASE_URL går inte att tolka. Exempel: "
+            "postgresql+psycopg://användare@värd:5432/databas eller sqlite:////sökväg/till/fil.sqlite3"
+        ) from exc
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise ConfigError(
+            f"DATABASE_URL använder {parsed.drivername!r}; tjänsten stöder bara SQLite och "
+            "PostgreSQL (postgresql+psycopg://...)."
+        )
+    if parsed.drivername.startswith("postgresql") and not parsed.database:
+        raise ConfigError("DATABASE_URL för PostgreSQL saknar databasnamn.")
+
+
+def normalise_database_url(url: str) -> str:
+    """Use psycopg 3 for plain postgresql:// URLs (SQLAlchemy would otherwise pick psycopg2)."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed.render_as_string(hide_password=False)
+
+
+def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise ConfigError(f"{name} måste vara true eller false, inte {raw!r}.")

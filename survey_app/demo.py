@@ -1,0 +1,152 @@
+"""A small demo förbund for trying the service locally: insatser, staff, ~30 participants."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from survey_app import questionnaire_files
+from survey_app.admin.services import InsatsData, create_staff_account, save_insats
+from survey_app.extensions import db
+from survey_app.models import (
+    Answer,
+    Forbund,
+    Gender,
+    Occasion,
+    OccasionKind,
+    ParticipationStatus,
+    Remittent,
+    Response,
+    ResponseMode,
+    ResponseStatus,
+    RoleKind,
+)
+from survey_app.models._types import utcnow
+from survey_app.staff.services import NewParticipant, register_participant
+
+DEMO_FORBUND = "Demoförbundet"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    email: str
+    password: str
+    role: str
+
+
+DEMO_LOGINS = (
+    DemoLogin("admin@demo.example", "demo-admin-2026", "förbundsadministratör"),
+    DemoLogin("personal@demo.example", "demo-personal-2026", "personal i Gröna vägen och Hälsoskolan"),
+    DemoLogin("analytiker@demo.example", "demo-analys-2026", "analytiker (bara sammanställningar)"),
+)
+
+INSATSER = ("Gröna vägen", "Hälsoskolan", "IPS jobbcoach")
+BUNDLES = {
+    "start": ["sjalvskattning", "eq5d-3l"],
+    "followup": ["sjalvskattning", "eq5d-3l"],
+    "exit": ["sjalvskattning", "eq5d-3l"],
+}
+PARTICIPANTS_PER_INSATS = 10
+
+
+def load_demo_data(questionnaire_dir: Path, today: date, seed: int = 2026) -> bool:
+    """Add the demo förbund unless it is there already. Returns True if anything was added.
+
+    Flushes only; the caller commits, so a failure leaves nothing half-loaded.
+    """
+    if db.session.scalar(sa.select(Forbund.id).where(Forbund.name == DEMO_FORBUND)) is not None:
+        return False
+    rng = random.Random(seed)
+    definitions = questionnaire_files.available(questionnaire_dir)
+    forbund = Forbund(name=DEMO_FORBUND)
+    db.session.add(forbund)
+    db.session.flush()
+    insatser = [
+        save_insats(
+            forbund,
+            InsatsData(
+                name=name,
+                start_date=today - timedelta(days=730),
+                end_date=None,
+                followup_interval_months=6 if name == "Gröna vägen" else None,
+                bundles=BUNDLES,
+            ),
+        )
+        for name in INSATSER
+    ]
+    admin, staff, analyst = DEMO_LOGINS
+    create_staff_account(forbund, admin.email, admin.password, RoleKind.ADMIN)
+    create_staff_account(
+        forbund, staff.email, staff.password, RoleKind.STAFF, [i.id for i in insatser[:2]]
+    )
+    create_staff_account(forbund, analyst.email, analyst.password, RoleKind.ANALYST)
+
+    number = 0
+    for insats in insatser:
+        prefix = "".join(word[0] for word in insats.name.split()).upper()
+        for _ in range(PARTICIPANTS_PER_INSATS):
+            number += 1
+            start = today - timedelta(days=rng.randint(20, 400))
+            participation = register_participant(
+                insats,
+                NewParticipant(
+                    code=f"{prefix}-{number:04d}",
+                    gender=rng.choices(list(Gender), weights=[55, 40, 3, 2])[0],
+                    birth_year=rng.randint(1965, 2004),
+                    remittent=rng.choice(list(Remittent)),
+                    start_date=start,
+                ),
+            )
+            start_occasion = participation.occasions[0]
+            baseline = rng.randint(2, 6)
+            if rng.random() < 0.9:
+                _answer_bundle(start_occasion, definitions, rng, baseline)
+            exit_date = start + timedelta(days=rng.randint(60, 300))
+            if exit_date < today and rng.random() < 0.6:
+                participation.exit_date = exit_date
+                participation.status = ParticipationStatus.EXITED
+                exit_occasion = Occasion(
+                    participation=participation, kind=OccasionKind.EXIT, due_date=exit_date
+                )
+                db.session.add(exit_occasion)
+                if rng.random() < 0.8:
+                    _answer_bundle(exit_occasion, definitions, rng, baseline + rng.randint(-1, 3))
+    db.session.flush()
+    return True
+
+
+def _answer_bundle(
+    occasion: Occasion,
+    definitions: dict[str, questionnaire_files.QuestionnaireFile],
+    rng: random.Random,
+    level: int,
+) -> None:
+    for questionnaire_id in BUNDLES[occasion.kind.value]:
+        definition = definitions.get(questionnaire_id)
+        if definition is None:
+            continue
+        response = Response(
+            occasion=occasion,
+            questionnaire_id=definition.id,
+            questionnaire_version=definition.version,
+            content_hash=definition.content_hash,
+            status=ResponseStatus.SUBMITTED,
+            mode=ResponseMode.KIOSK,
+            submitted_at=utcnow(),
+        )
+        db.session.add(response)
+        for item_id in definition.item_ids:
+            response.answers.append(Answer(item_id=item_id, value=_demo_value(item_id, rng, level)))
+
+
+def _demo_value(item_id: str, rng: random.Random, level: int) -> int:
+    if item_id in {"MO", "SC", "UA", "PD", "AD"}:
+        # Better self-rated health (higher level) means fewer problems on EQ-5D.
+        return max(1, min(3, 3 - level // 4 + rng.choice([-1, 0, 0, 1])))
+    if item_id == "VAS":
+        return max(0, min(100, level * 10 + rng.randint(-10, 10)))
+    return max(1, min(10, level + rng.randint(-1, 2)))

@@ -1,0 +1,59 @@
+"""Error pages in Swedish that reveal nothing about the data or the code."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template
+from flask_limiter.errors import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from survey_app.extensions import db
+
+MESSAGES = {
+    400: ("Felaktig begäran", "Något i begäran var fel. Gå tillbaka och försök igen."),
+    403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan."),
+    404: ("Sidan finns inte", "Sidan finns inte, eller så har du inte behörighet att se den."),
+    405: ("Felaktig begäran", "Sidan kan inte användas på det här sättet."),
+    429: (
+        "För många försök",
+        "Det har gjorts för många försök på kort tid. Vänta en stund och försök igen.",
+    ),
+    500: (
+        "Något gick fel",
+        "Något gick fel hos oss. Ingenting av det du just skickade har sparats. Försök igen om en "
+        "stund.",
+    ),
+}
+
+
+def init_app(app: Flask) -> None:
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(RateLimitExceeded, _rate_limited)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(500, _server_error)
+
+
+def _page(code: int, message: str | None = None) -> tuple[str, int]:
+    title, default = MESSAGES.get(code, MESSAGES[400])
+    return render_template("error.html", title=title, message=message or default), code
+
+
+def _csrf_error(_error: CSRFError) -> tuple[str, int]:
+    return _page(
+        400,
+        "Formuläret kunde inte skickas eftersom sidan varit öppen för länge eller sessionen har "
+        "bytts. Ladda om sidan och försök igen.",
+    )
+
+
+def _rate_limited(_error: RateLimitExceeded) -> tuple[str, int]:
+    return _page(429)
+
+
+def _http_error(error: HTTPException) -> tuple[str, int]:
+    return _page(error.code or 500)
+
+
+def _server_error(_error: Exception) -> tuple[str, int]:
+    db.session.rollback()
+    return _page(500)

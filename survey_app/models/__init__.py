@@ -1,0 +1,41 @@
+"""The data model. Import models from here."""
+
+from survey_app.models.audit import AuditEvent
+from survey_app.models.organisation import Forbund, Insats
+from survey_app.models.participants import (
+    GENDER_LABELS,
+    REMITTENT_LABELS,
+    Gender,
+    Occasion,
+    OccasionKind,
+    Participant,
+    Participation,
+    ParticipationStatus,
+    Remittent,
+)
+from survey_app.models.responses import Answer, Invitation, Response, ResponseMode, ResponseStatus
+from survey_app.models.staff import ROLE_LABELS, Role, RoleKind, StaffUser
+
+__all__ = [
+    "GENDER_LABELS",
+    "REMITTENT_LABELS",
+    "ROLE_LABELS",
+    "Answer",
+    "AuditEvent",
+    "Forbund",
+    "Gender",
+    "Insats",
+    "Invitation",
+    "Occasion",
+    "OccasionKind",
+    "Participant",
+    "Participation",
+    "ParticipationStatus",
+    "Remittent",
+    "Response",
+    "ResponseMode",
+    "ResponseStatus",
+    "Role",
+    "RoleKind",
+    "StaffUser",
+]

@@ -1,0 +1,71 @@
+"""Förbund (the tenant) and its insatser."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.extensions import db
+from survey_app.models._types import Timestamp, utcnow
+
+if TYPE_CHECKING:
+    from survey_app.models.participants import Participant, Participation
+
+
+class Forbund(db.Model):  # type: ignore[name-defined,misc]
+    """A samordningsförbund: the top tenant. Nothing of one förbund is visible to another."""
+
+    __tablename__ = "forbund"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    # Days a personal survey link stays valid.
+    link_expiry_days: Mapped[int] = mapped_column(default=30)
+    # Smallest group whose counts and shares are shown in aggregated reports.
+    min_group_size: Mapped[int] = mapped_column(default=5)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    insatser: Mapped[list[Insats]] = relationship(back_populates="forbund")
+    participants: Mapped[list[Participant]] = relationship(back_populates="forbund")
+
+    __table_args__ = (
+        sa.CheckConstraint("link_expiry_days BETWEEN 1 AND 365", name="link_expiry_days_range"),
+        sa.CheckConstraint("min_group_size BETWEEN 1 AND 100", name="min_group_size_range"),
+    )
+
+
+class Insats(db.Model):  # type: ignore[name-defined,misc]
+    """A rehabilitation project funded by a förbund; participants take part in an insats."""
+
+    __tablename__ = "insats"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forbund_id: Mapped[int] = mapped_column(sa.ForeignKey("forbund.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    start_date: Mapped[date]
+    end_date: Mapped[date | None]
+    # Months between follow-up measurements during participation; None means no follow-ups.
+    followup_interval_months: Mapped[int | None]
+    # e.g. [{"kind": "share_improved", "item": "general_health", "target": 0.7}]
+    goals: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    # Questionnaire ids asked per occasion kind: {"start": [...], "followup": [...], "exit": [...]}
+    bundles: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    forbund: Mapped[Forbund] = relationship(back_populates="insatser")
+    participations: Mapped[list[Participation]] = relationship(back_populates="insats")
+
+    __table_args__ = (
+        sa.UniqueConstraint("forbund_id", "name"),
+        sa.CheckConstraint("end_date IS NULL OR end_date >= start_date", name="dates_in_order"),
+        sa.CheckConstraint(
+            "followup_interval_months IS NULL OR followup_interval_months BETWEEN 1 AND 60",
+            name="followup_interval_range",
+        ),
+    )
+
+    def questionnaires_for(self, occasion_kind: str) -> list[str]:
+        return list((self.bundles or {}).get(occasion_kind, []))

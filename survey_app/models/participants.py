@@ -1,0 +1,137 @@
+"""Participants (pseudonymous), their participations in insatser, and measurement occasions."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from survey_app.extensions import db
+from survey_app.models._types import Timestamp, enum_column, utcnow
+from survey_app.models.organisation import Forbund, Insats
+
+if TYPE_CHECKING:
+    from survey_app.models.responses import Invitation, Response
+
+
+class Gender(enum.StrEnum):
+    WOMAN = "kvinna"
+    MAN = "man"
+    OTHER = "annat"
+    NOT_STATED = "ej_uppgivet"
+
+
+GENDER_LABELS = {
+    Gender.WOMAN: "Kvinna",
+    Gender.MAN: "Man",
+    Gender.OTHER: "Annat (hen)",
+    Gender.NOT_STATED: "Vill inte uppge",
+}
+
+
+class Remittent(enum.StrEnum):
+    FK = "fk"
+    AF = "af"
+    MUNICIPALITY = "kommun"
+    REGION = "region"
+    OTHER = "annan"
+
+
+REMITTENT_LABELS = {
+    Remittent.FK: "Försäkringskassan",
+    Remittent.AF: "Arbetsförmedlingen",
+    Remittent.MUNICIPALITY: "Kommun (socialtjänst, AME)",
+    Remittent.REGION: "Region (vård, psykiatri)",
+    Remittent.OTHER: "Annan",
+}
+
+
+class ParticipationStatus(enum.StrEnum):
+    ACTIVE = "active"
+    EXITED = "exited"
+
+
+class OccasionKind(enum.StrEnum):
+    START = "start"
+    FOLLOWUP = "followup"
+    EXIT = "exit"
+
+
+class Participant(db.Model):  # type: ignore[name-defined,misc]
+    """A person, known to the service only by a pseudonymous code chosen by the förbund."""
+
+    __tablename__ = "participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forbund_id: Mapped[int] = mapped_column(sa.ForeignKey("forbund.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(40))
+    gender: Mapped[Gender] = mapped_column(enum_column(Gender, "gender"))
+    birth_year: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    forbund: Mapped[Forbund] = relationship(back_populates="participants")
+    participations: Mapped[list[Participation]] = relationship(back_populates="participant")
+
+    __table_args__ = (
+        sa.UniqueConstraint("forbund_id", "code"),
+        sa.CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"),
+    )
+
+
+class Participation(db.Model):  # type: ignore[name-defined,misc]
+    """One participant's series in one insats; two insatser make two participations."""
+
+    __tablename__ = "participation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("participant.id"), index=True)
+    insats_id: Mapped[int] = mapped_column(sa.ForeignKey("insats.id"), index=True)
+    remittent: Mapped[Remittent] = mapped_column(enum_column(Remittent, "remittent"))
+    start_date: Mapped[date]
+    exit_date: Mapped[date | None]
+    status: Mapped[ParticipationStatus] = mapped_column(
+        enum_column(ParticipationStatus, "participation_status"), default=ParticipationStatus.ACTIVE
+    )
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    participant: Mapped[Participant] = relationship(back_populates="participations")
+    insats: Mapped[Insats] = relationship(back_populates="participations")
+    occasions: Mapped[list[Occasion]] = relationship(
+        back_populates="participation", order_by="Occasion.due_date"
+    )
+
+    __table_args__ = (
+        sa.CheckConstraint("exit_date IS NULL OR exit_date >= start_date", name="dates_in_order"),
+        sa.CheckConstraint(
+            "(status = 'exited') = (exit_date IS NOT NULL)", name="exited_has_exit_date"
+        ),
+    )
+
+
+class Occasion(db.Model):  # type: ignore[name-defined,misc]
+    """A measurement occasion of a participation: START, follow-up N or EXIT."""
+
+    __tablename__ = "occasion"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participation_id: Mapped[int] = mapped_column(sa.ForeignKey("participation.id"), index=True)
+    kind: Mapped[OccasionKind] = mapped_column(enum_column(OccasionKind, "occasion_kind"))
+    # 0 for START and EXIT; 1, 2, ... for follow-ups.
+    number: Mapped[int] = mapped_column(default=0)
+    due_date: Mapped[date]
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    participation: Mapped[Participation] = relationship(back_populates="occasions")
+    responses: Mapped[list[Response]] = relationship(back_populates="occasion")
+    invitations: Mapped[list[Invitation]] = relationship(back_populates="occasion")
+
+    __table_args__ = (
+        sa.UniqueConstraint("participation_id", "kind", "number"),
+        sa.CheckConstraint(
+            "(kind = 'followup' AND number >= 1) OR (kind <> 'followup' AND number = 0)",
+            name="number_fits_kind",
+        ),
+    )

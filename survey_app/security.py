@@ -1,0 +1,85 @@
+"""Login required by default, with an explicit allowlist of public views; role checks."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from survey_app.extensions import db, login_manager
+from survey_app.models import RoleKind, StaffUser
+
+log = logging.getLogger(__name__)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Views reachable without a staff login. Everything else requires one.
+PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.health"})
+
+
+def init_app(app: Flask) -> None:
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Logga in för att fortsätta."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    app.before_request(_require_login)
+    app.after_request(_no_store_for_staff_pages)
+
+
+def _load_user(user_id: str) -> StaffUser | None:
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(StaffUser, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def _require_login() -> WerkzeugResponse | None:
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=request.path))
+    return None
+
+
+def _no_store_for_staff_pages(response: WerkzeugResponse) -> WerkzeugResponse:
+    # Pages with participant data must not be kept in a shared tablet's cache or history.
+    if request.endpoint != "static":
+        response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+def require_role(*kinds: RoleKind) -> Callable[[F], F]:
+    """Allow the view only to users holding at least one of `kinds`."""
+
+    def decorator(view: F) -> F:
+        @functools.wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user: StaffUser = current_user  # type: ignore[assignment]
+            if not any(user.has_role(kind) for kind in kinds):
+                deny("role", None)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def deny(object_type: str, object_id: int | None) -> None:
+    """Answer 404 for anything outside the user's reach, so its existence is not revealed."""
+    current_app.logger.warning(
+        "access denied: user=%s endpoint=%s object=%s:%s",
+        getattr(current_user, "id", None),
+        request.endpoint,
+        object_type,
+        object_id,
+    )
+    abort(404)

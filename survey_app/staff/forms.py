@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
+
+from survey_app.clock import today
+from survey_app.models import GENDER_LABELS, REMITTENT_LABELS
+
+CODE_PATTERN = r"^[A-Za-z0-9ÅÄÖåäö][A-Za-z0-9ÅÄÖåäö_-]{1,39}$"
+# 10 or 12 digits, with or without a dash or plus: looks like a personnummer.
+PERSONNUMMER_LIKE = re.compile(r"^(\d{2})?\d{6}[-+]?\d{4}$")
+
+
+def _no_personnummer(_form: Any, field: Any) -> None:
+    if field.data and PERSONNUMMER_LIKE.match(field.data.strip()):
+        raise ValidationError(
+            "Koden ser ut som ett personnummer. Använd en kod som inte går att koppla till personen."
+        )
+
+
+class ParticipantForm(FlaskForm):
+    code = StringField(
+        "Deltagarkod",
+        description="En kod som inte avslöjar vem personen är, t.ex. SKA-0042. Inte personnummer.",
+        validators=[
+            DataRequired("Fyll i en deltagarkod."),
+            Regexp(
+                CODE_PATTERN,
+                message="Koden får bara innehålla bokstäver, siffror, - och _ (2–40 tecken).",
+            ),
+            _no_personnummer,
+        ],
+        # Codes are compared case-insensitively: stored upper-case.
+        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+    )
+    existing_participant = BooleanField(
+        "Personen finns redan i förbundet och börjar nu i den här insatsen (samma kod)"
+    )
+    gender = SelectField(
+        "Kön",
+        choices=[("", "Välj …"), *[(g.value, label) for g, label in GENDER_LABELS.items()]],
+        validators=[DataRequired("Välj kön (eller ”Vill inte uppge”).")],
+    )
+    birth_year = IntegerField(
+        "Födelseår",
+        validators=[
+            Optional(),
+            NumberRange(min=1900, max=2100, message="Ange ett födelseår med fyra siffror."),
+        ],
+    )
+    remittent = SelectField(
+        "Remittent",
+        choices=[("", "Välj …"), *[(r.value, label) for r, label in REMITTENT_LABELS.items()]],
+        validators=[DataRequired("Välj vem som remitterade deltagaren.")],
+    )
+    start_date = DateField(
+        "Startdatum",
+        default=today,
+        validators=[InputRequired("Ange startdatum (åååå-mm-dd).")],
+    )
+    submit = SubmitField("Registrera deltagare")
+
+    def validate_birth_year(self, field: IntegerField) -> None:
+        if field.data is not None and field.data > today().year:
+            raise ValidationError("Födelseåret kan inte ligga i framtiden.")
+
+    def validate_start_date(self, field: DateField) -> None:
+        if field.data is not None and field.data.year < 2000:
+            raise ValidationError("Startdatumet verkar fel; kontrollera året.")

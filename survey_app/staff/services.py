@@ -1,0 +1,172 @@
+"""Operations on participants. They only flush; the request commits or rolls back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from survey_app import audit
+from survey_app.clock import today
+from survey_app.exceptions import DomainError
+from survey_app.extensions import db
+from survey_app.models import (
+    Gender,
+    Insats,
+    Occasion,
+    OccasionKind,
+    Participant,
+    Participation,
+    ParticipationStatus,
+    Remittent,
+    ResponseStatus,
+)
+from survey_app.occasions import OccasionStatus, occasion_status
+
+
+@dataclass(frozen=True)
+class NewParticipant:
+    code: str
+    gender: Gender
+    birth_year: int | None
+    remittent: Remittent
+    start_date: date
+    existing_participant: bool = False
+
+
+def register_participant(insats: Insats, data: NewParticipant) -> Participation:
+    """Register a participation in `insats` and its START occasion.
+
+    A code already used in the förbund is refused unless staff say it is the same person starting
+    a new insats; then the existing participant gets a new participation.
+    """
+    participant = db.session.scalar(
+        sa.select(Participant).where(
+            Participant.forbund_id == insats.forbund_id, Participant.code == data.code
+        )
+    )
+    if participant is not None and not data.existing_participant:
+        raise DomainError(
+            "Koden används redan i förbundet. Välj en annan kod, eller kryssa i rutan om det är "
+            "samma person som börjar i den här insatsen.",
+            field="code",
+        )
+    if participant is None and data.existing_participant:
+        raise DomainError(
+            "Det finns ingen deltagare med den koden i förbundet. Ta bort krysset för att "
+            "registrera en ny deltagare.",
+            field="existing_participant",
+        )
+    if participant is None:
+        participant = Participant(
+            forbund_id=insats.forbund_id,
+            code=data.code,
+            gender=data.gender,
+            birth_year=data.birth_year,
+        )
+        db.session.add(participant)
+    elif any(
+        p.insats_id == insats.id and p.status == ParticipationStatus.ACTIVE
+        for p in participant.participations
+    ):
+        raise DomainError("Deltagaren är redan aktiv i den här insatsen.", field="code")
+
+    if insats.end_date is not None and data.start_date > insats.end_date:
+        raise DomainError("Startdatumet ligger efter insatsens slutdatum.", field="start_date")
+    participation = Participation(
+        participant=participant,
+        insats=insats,
+        remittent=data.remittent,
+        start_date=data.start_date,
+        status=ParticipationStatus.ACTIVE,
+    )
+    db.session.add(participation)
+    db.session.add(
+        Occasion(
+            participation=participation,
+            kind=OccasionKind.START,
+            number=0,
+            due_date=data.start_date,
+        )
+    )
+    db.session.flush()
+    audit.record(
+        "participant_registered",
+        forbund_id=insats.forbund_id,
+        object_type="participation",
+        object_id=participation.id,
+        insats_id=insats.id,
+    )
+    return participation
+
+
+@dataclass(frozen=True)
+class OccasionRow:
+    label: str
+    status: OccasionStatus
+    due_date: date
+
+
+@dataclass(frozen=True)
+class ParticipantRow:
+    participation_id: int
+    code: str
+    gender: Gender
+    start_date: date
+    exit_date: date | None
+    active: bool
+    occasions: list[OccasionRow]
+
+
+def occasion_label(occasion: Occasion) -> str:
+    if occasion.kind == OccasionKind.START:
+        return "Start"
+    if occasion.kind == OccasionKind.EXIT:
+        return "Avslut"
+    return f"Uppföljning {occasion.number}"
+
+
+def participant_rows(insats: Insats, on: date | None = None) -> list[ParticipantRow]:
+    """The insats' participants with each occasion's status, active first, newest start first."""
+    on = on or today()
+    participations = db.session.scalars(
+        sa.select(Participation)
+        .where(Participation.insats_id == insats.id)
+        .options(
+            selectinload(Participation.participant),
+            selectinload(Participation.occasions).selectinload(Occasion.responses),
+        )
+        .order_by(Participation.status, Participation.start_date.desc(), Participation.id)
+    ).all()
+    rows = []
+    for participation in participations:
+        occasion_rows = []
+        for occasion in participation.occasions:
+            started = {r.questionnaire_id for r in occasion.responses}
+            submitted = {
+                r.questionnaire_id
+                for r in occasion.responses
+                if r.status == ResponseStatus.SUBMITTED
+            }
+            status = occasion_status(
+                due_date=occasion.due_date,
+                today=on,
+                expected=insats.questionnaires_for(occasion.kind.value),
+                started=started,
+                submitted=submitted,
+            )
+            occasion_rows.append(OccasionRow(occasion_label(occasion), status, occasion.due_date))
+        rows.append(
+            ParticipantRow(
+                participation_id=participation.id,
+                code=participation.participant.code,
+                gender=participation.participant.gender,
+                start_date=participation.start_date,
+                exit_date=participation.exit_date,
+                active=participation.status == ParticipationStatus.ACTIVE,
+                occasions=occasion_rows,
+            )
+        )
+    return rows

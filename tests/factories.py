@@ -1,0 +1,64 @@
+"""Test data built through the same service functions the app uses."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from survey_app.admin.services import InsatsData, create_staff_account, save_insats
+from survey_app.extensions import db
+from survey_app.models import Forbund, Gender, Insats, Participation, Remittent, RoleKind, StaffUser
+from survey_app.staff.services import NewParticipant, register_participant
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+def forbund(name: str | None = None) -> Forbund:
+    item = Forbund(name=name or f"Förbund {next(_counter)}")
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def insats(owner: Forbund, name: str | None = None, **bundles: list[str]) -> Insats:
+    return save_insats(
+        owner,
+        InsatsData(
+            name=name or f"Insats {next(_counter)}",
+            start_date=date(2025, 1, 1),
+            end_date=None,
+            followup_interval_months=None,
+            bundles=bundles or {"start": ["sjalvskattning"], "exit": ["sjalvskattning"]},
+        ),
+    )
+
+
+def user(
+    owner: Forbund,
+    role: RoleKind,
+    insatser: list[Insats] | None = None,
+    email: str | None = None,
+) -> StaffUser:
+    return create_staff_account(
+        owner,
+        email or f"user{next(_counter)}@example.org",
+        PASSWORD,
+        role,
+        [i.id for i in insatser or []],
+    )
+
+
+def participation(
+    where: Insats, code: str | None = None, start: date = date(2025, 3, 1)
+) -> Participation:
+    return register_participant(
+        where,
+        NewParticipant(
+            code=code or f"P-{next(_counter):04d}",
+            gender=Gender.WOMAN,
+            birth_year=1985,
+            remittent=Remittent.FK,
+            start_date=start,
+        ),
+    )
