@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 def _engine_options(url: str) -> dict[str, object]:
     if url.startswith("sqlite"):
-        # Several threads of the dev server share the file; WAL and busy_timeout are set per connection.
+        # The dev server's threads share the file; WAL and busy_timeout are set per connection.
         return {"connect_args": {"check_same_thread": False, "timeout": 5}}
     return {"pool_pre_ping": True}
 

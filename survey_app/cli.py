@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import IO
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from survey_app import audit
 from survey_app.admin.services import create_staff_account
@@ -23,19 +25,24 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("create-admin")
-@click.option("--forbund", "forbund_name", required=True, help="The förbund's name (created if new).")
+@click.option(
+    "--forbund", "forbund_name", required=True, help="The förbund's name (created if new)."
+)
 @click.option("--email", required=True, help="The admin's e-mail address, used to log in.")
 @click.option(
     "--password-file",
     type=click.File("r", encoding="utf-8"),
     help="Read the password from this file ('-' for standard input) instead of a prompt.",
 )
-def create_admin(forbund_name: str, email: str, password_file: click.utils.LazyFile | None) -> None:
+@with_appcontext
+def create_admin(forbund_name: str, email: str, password_file: IO[str] | None) -> None:
     """Create a förbund admin. The password never goes on the command line."""
     if password_file is not None:
         password = password_file.readline().rstrip("\r\n")
     else:
-        password = click.prompt("Lösenord", hide_input=True, confirmation_prompt="Upprepa lösenordet")
+        password = click.prompt(
+            "Lösenord", hide_input=True, confirmation_prompt="Upprepa lösenordet"
+        )
     forbund = db.session.scalar(sa.select(Forbund).where(Forbund.name == forbund_name.strip()))
     if forbund is None:
         forbund = Forbund(name=forbund_name.strip())
@@ -46,7 +53,9 @@ def create_admin(forbund_name: str, email: str, password_file: click.utils.LazyF
     except DomainError as error:
         db.session.rollback()
         raise click.ClickException(error.message) from error
-    audit.record("admin_created_by_cli", forbund_id=forbund.id, object_type="staff_user", object_id=user.id)
+    audit.record(
+        "admin_created_by_cli", forbund_id=forbund.id, object_type="staff_user", object_id=user.id
+    )
     db.session.commit()
     click.echo(f"Förbundsadministratör {user.email} skapad i {forbund.name}.")
 
@@ -57,6 +66,7 @@ def create_admin(forbund_name: str, email: str, password_file: click.utils.LazyF
     is_flag=True,
     help="Also load into a non-SQLite database (the demo accounts have published passwords).",
 )
+@with_appcontext
 def demo_data(allow_any_database: bool) -> None:
     """Load a small demo förbund (idempotent) and print the demo logins."""
     from survey_app.demo import DEMO_LOGINS, load_demo_data

@@ -56,8 +56,9 @@ class Settings:
             secret = secret_file.read_text(encoding="utf-8").strip()
         if not secret:
             raise ConfigError(
-                "SECRET_KEY saknas: tjänsten startar inte utan en hemlig nyckel. Sätt miljövariabeln "
-                f"SECRET_KEY eller skapa filen {secret_file} (make run gör det åt dig lokalt)."
+                "SECRET_KEY saknas: tjänsten startar inte utan en hemlig nyckel. Sätt "
+                f"miljövariabeln SECRET_KEY eller skapa filen {secret_file} "
+                "(make run gör det åt dig lokalt)."
             )
         database_url = env.get("DATABASE_URL", "").strip() or default_sqlite_url(instance)
         return cls(

@@ -40,7 +40,9 @@ class DemoLogin:
 
 DEMO_LOGINS = (
     DemoLogin("admin@demo.example", "demo-admin-2026", "förbundsadministratör"),
-    DemoLogin("personal@demo.example", "demo-personal-2026", "personal i Gröna vägen och Hälsoskolan"),
+    DemoLogin(
+        "personal@demo.example", "demo-personal-2026", "personal i Gröna vägen och Hälsoskolan"
+    ),
     DemoLogin("analytiker@demo.example", "demo-analys-2026", "analytiker (bara sammanställningar)"),
 )
 
@@ -60,7 +62,7 @@ def load_demo_data(questionnaire_dir: Path, today: date, seed: int = 2026) -> bo
     """
     if db.session.scalar(sa.select(Forbund.id).where(Forbund.name == DEMO_FORBUND)) is not None:
         return False
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311  (reproducible demo data, not a secret)
     definitions = questionnaire_files.available(questionnaire_dir)
     forbund = Forbund(name=DEMO_FORBUND)
     db.session.add(forbund)

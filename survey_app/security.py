@@ -63,7 +63,7 @@ def require_role(*kinds: RoleKind) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @functools.wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            user: StaffUser = current_user  # type: ignore[assignment]
+            user: StaffUser = current_user
             if not any(user.has_role(kind) for kind in kinds):
                 deny("role", None)
             return view(*args, **kwargs)

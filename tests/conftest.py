@@ -46,7 +46,9 @@ def postgres_url() -> Iterator[str]:
         with psycopg.connect(conninfo, connect_timeout=3, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA "{schema}"')
     except psycopg.OperationalError as exc:
-        unavailable(f"PostgreSQL is not reachable at {url.host}:{url.port} ({exc.__class__.__name__})")
+        unavailable(
+            f"PostgreSQL is not reachable at {url.host}:{url.port} ({exc.__class__.__name__})"
+        )
     options = quote(f"-csearch_path={schema}")
     yield f"{url.render_as_string(hide_password=False)}?options={options}"
     with psycopg.connect(conninfo, autocommit=True) as conn:
@@ -80,12 +82,17 @@ def settings_overrides() -> dict[str, object]:
 
 @pytest.fixture
 def app(database_url: str, settings_overrides: dict[str, object]) -> Iterator[Flask]:
+    """The app with an empty schema. No app context stays pushed: a request made inside one
+    would share its `g` (and so the logged-in user and CSRF token) with the test; tests open
+    `with app.app_context():` around their own database work instead."""
     app = create_app(make_settings(database_url, **settings_overrides))
     with app.app_context():
         db.create_all()
-        yield app
+    yield app
+    with app.app_context():
         db.session.remove()
         db.drop_all()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -24,7 +24,9 @@ def test_refuses_a_short_secret(tmp_path: Path) -> None:
         Settings.from_env({"SECRET_KEY": "short"}, instance_path=tmp_path)
 
 
-def test_create_app_without_environment_refuses(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_create_app_without_environment_refuses(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("SECRET_KEY", raising=False)
     monkeypatch.setenv("SECRET_KEY_FILE", str(tmp_path / "missing"))
     with pytest.raises(ConfigError, match="SECRET_KEY"):
@@ -80,8 +82,7 @@ def test_session_cookie_settings(tmp_path: Path) -> None:
 
 def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
     app = create_app(make_settings(f"sqlite:///{tmp_path / 'wal.sqlite3'}"))
-    with app.app_context():
-        with db.engine.connect() as conn:
-            assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
-            assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 5000
-            assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1
+    with app.app_context(), db.engine.connect() as conn:
+        assert conn.execute(sa.text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(sa.text("PRAGMA busy_timeout")).scalar() == 5000
+        assert conn.execute(sa.text("PRAGMA foreign_keys")).scalar() == 1

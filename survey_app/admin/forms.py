@@ -8,6 +8,7 @@ from wtforms import (
     EmailField,
     IntegerField,
     PasswordField,
+    SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -29,9 +30,7 @@ class CheckboxList(SelectMultipleField):
 
 
 class InsatsForm(FlaskForm):
-    name = StringField(
-        "Namn", validators=[DataRequired("Ge insatsen ett namn."), Length(max=200)]
-    )
+    name = StringField("Namn", validators=[DataRequired("Ge insatsen ett namn."), Length(max=200)])
     start_date = DateField("Startdatum", validators=[InputRequired("Ange startdatum.")])
     end_date = DateField("Slutdatum (om bestämt)", validators=[Optional()])
     followup_interval_months = IntegerField(
@@ -46,7 +45,7 @@ class InsatsForm(FlaskForm):
     exit_questionnaires = CheckboxList("Frågeformulär vid avslut", choices=[])
     submit = SubmitField("Spara insats")
 
-    def set_questionnaire_choices(self, choices: list[tuple[str, str]]) -> None:
+    def set_questionnaire_choices(self, choices: list[SelectChoice]) -> None:
         for field in (
             self.start_questionnaires,
             self.followup_questionnaires,
@@ -76,7 +75,7 @@ class StaffAccountForm(FlaskForm):
     )
     role = SelectField(
         "Roll",
-        choices=[(kind.value, label) for kind, label in ROLE_LABELS.items()],
+        choices=[SelectChoice(kind.value, label) for kind, label in ROLE_LABELS.items()],
         validators=[DataRequired("Välj en roll.")],
     )
     insatser = CheckboxList("Insatser (för rollen Personal)", choices=[], coerce=int)

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
 
 from survey_app import questionnaire_files
 from survey_app.admin.forms import ConfirmForm, InsatsForm, StaffAccountForm
@@ -35,14 +36,16 @@ def _only_admins() -> None:
     return None
 
 
-def _questionnaire_choices() -> list[tuple[str, str]]:
+def _questionnaire_choices() -> list[SelectChoice]:
     found = questionnaire_files.available(current_app.config["QUESTIONNAIRE_DIR"])
-    return [(q.id, q.title) for q in found.values() if q.respondent == "participant"]
+    return [SelectChoice(q.id, q.title) for q in found.values() if q.respondent == "participant"]
 
 
 def _own_insats(insats_id: int) -> Insats:
     insats = db.session.scalar(
-        sa.select(Insats).where(Insats.id == insats_id, Insats.forbund_id == current_user.forbund_id)
+        sa.select(Insats).where(
+            Insats.id == insats_id, Insats.forbund_id == current_user.forbund_id
+        )
     )
     if insats is None:
         deny("insats", insats_id)
@@ -70,7 +73,7 @@ def edit_insats(insats_id: int | None = None) -> WerkzeugResponse | str:
     if form.validate_on_submit():
         data = InsatsData(
             name=form.name.data or "",
-            start_date=form.start_date.data,  # type: ignore[arg-type]  (required)
+            start_date=form.start_date.data,
             end_date=form.end_date.data,
             followup_interval_months=form.followup_interval_months.data,
             bundles={
@@ -96,11 +99,12 @@ def staff_accounts() -> str:
         .where(StaffUser.forbund_id == current_user.forbund_id)
         .order_by(StaffUser.email)
     ).all()
-    insats_names = dict(
-        db.session.execute(
+    insats_names = {
+        insats_id: name
+        for insats_id, name in db.session.execute(
             sa.select(Insats.id, Insats.name).where(Insats.forbund_id == current_user.forbund_id)
-        ).tuples()
-    )
+        )
+    }
     return render_template(
         "admin/staff.html",
         users=users,
@@ -114,7 +118,7 @@ def staff_accounts() -> str:
 def new_staff_account() -> WerkzeugResponse | str:
     form = StaffAccountForm()
     form.insatser.choices = [
-        (i.id, i.name)
+        SelectChoice(str(i.id), i.name)
         for i in db.session.scalars(
             sa.select(Insats)
             .where(Insats.forbund_id == current_user.forbund_id)
@@ -159,5 +163,8 @@ def toggle_staff_account(user_id: int, action: str) -> WerkzeugResponse:
             flash(error.message, "error")
         else:
             db.session.commit()
-            flash(f"Kontot {user.email} är {'aktiverat' if user.active else 'inaktiverat'}.", "success")
+            flash(
+                f"Kontot {user.email} är {'aktiverat' if user.active else 'inaktiverat'}.",
+                "success",
+            )
     return redirect(url_for("admin.staff_accounts"))

@@ -61,7 +61,9 @@ def login() -> WerkzeugResponse | str:
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
         user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
-        password_ok = verify_password(user.password_hash if user else None, form.password.data or "")
+        password_ok = verify_password(
+            user.password_hash if user else None, form.password.data or ""
+        )
         if user is None or not password_ok or not user.active:
             audit.record(
                 "login_failed",
@@ -79,7 +81,9 @@ def login() -> WerkzeugResponse | str:
         session.clear()
         login_user(user)
         user.last_login_at = utcnow()
-        audit.record("login", forbund_id=user.forbund_id, object_type="staff_user", object_id=user.id)
+        audit.record(
+            "login", forbund_id=user.forbund_id, object_type="staff_user", object_id=user.id
+        )
         db.session.commit()
         return redirect(next_url or url_for("staff.home"))
     return render_template("auth/login.html", form=form)

@@ -12,7 +12,7 @@ from survey_app.extensions import db
 from survey_app.models._types import Timestamp, utcnow
 
 
-class AuditEvent(db.Model):  # type: ignore[name-defined,misc]
+class AuditEvent(db.Model):  # type: ignore[name-defined]
     __tablename__ = "audit_event"
 
     id: Mapped[int] = mapped_column(primary_key=True)

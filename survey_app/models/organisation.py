@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from survey_app.models.participants import Participant, Participation
 
 
-class Forbund(db.Model):  # type: ignore[name-defined,misc]
+class Forbund(db.Model):  # type: ignore[name-defined]
     """A samordningsförbund: the top tenant. Nothing of one förbund is visible to another."""
 
     __tablename__ = "forbund"
@@ -37,7 +37,7 @@ class Forbund(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class Insats(db.Model):  # type: ignore[name-defined,misc]
+class Insats(db.Model):  # type: ignore[name-defined]
     """A rehabilitation project funded by a förbund; participants take part in an insats."""
 
     __tablename__ = "insats"

@@ -60,7 +60,7 @@ class OccasionKind(enum.StrEnum):
     EXIT = "exit"
 
 
-class Participant(db.Model):  # type: ignore[name-defined,misc]
+class Participant(db.Model):  # type: ignore[name-defined]
     """A person, known to the service only by a pseudonymous code chosen by the förbund."""
 
     __tablename__ = "participant"
@@ -77,11 +77,13 @@ class Participant(db.Model):  # type: ignore[name-defined,misc]
 
     __table_args__ = (
         sa.UniqueConstraint("forbund_id", "code"),
-        sa.CheckConstraint("birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"),
+        sa.CheckConstraint(
+            "birth_year IS NULL OR birth_year BETWEEN 1900 AND 2100", name="birth_year"
+        ),
     )
 
 
-class Participation(db.Model):  # type: ignore[name-defined,misc]
+class Participation(db.Model):  # type: ignore[name-defined]
     """One participant's series in one insats; two insatser make two participations."""
 
     __tablename__ = "participation"
@@ -111,7 +113,7 @@ class Participation(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class Occasion(db.Model):  # type: ignore[name-defined,misc]
+class Occasion(db.Model):  # type: ignore[name-defined]
     """A measurement occasion of a participation: START, follow-up N or EXIT."""
 
     __tablename__ = "occasion"

@@ -29,7 +29,7 @@ class ResponseMode(enum.StrEnum):
     IMPORT = "import"  # historical answers imported from a file
 
 
-class Invitation(db.Model):  # type: ignore[name-defined,misc]
+class Invitation(db.Model):  # type: ignore[name-defined]
     """A personal link to one occasion. Only a hash of the token is stored."""
 
     __tablename__ = "invitation"
@@ -47,8 +47,8 @@ class Invitation(db.Model):  # type: ignore[name-defined,misc]
     created_by: Mapped[StaffUser | None] = relationship()
 
 
-class Response(db.Model):  # type: ignore[name-defined,misc]
-    """One questionnaire answered at one occasion, pinned to the exact definition it was answered on."""
+class Response(db.Model):  # type: ignore[name-defined]
+    """One questionnaire answered at one occasion, pinned to the exact definition used."""
 
     __tablename__ = "response"
 
@@ -81,7 +81,7 @@ class Response(db.Model):  # type: ignore[name-defined,misc]
     )
 
 
-class Answer(db.Model):  # type: ignore[name-defined,misc]
+class Answer(db.Model):  # type: ignore[name-defined]
     __tablename__ = "answer"
 
     id: Mapped[int] = mapped_column(primary_key=True)

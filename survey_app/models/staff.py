@@ -27,7 +27,7 @@ ROLE_LABELS = {
 }
 
 
-class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "staff_user"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -64,7 +64,7 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined,misc]
         return {r.insats_id for r in self.roles if r.kind == RoleKind.STAFF and r.insats_id}
 
 
-class Role(db.Model):  # type: ignore[name-defined,misc]
+class Role(db.Model):  # type: ignore[name-defined]
     """One role of a staff user: admin or analyst of the user's förbund, or staff of one insats."""
 
     __tablename__ = "staff_role"

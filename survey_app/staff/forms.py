@@ -4,7 +4,15 @@ import re
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+)
 from wtforms.validators import (
     DataRequired,
     InputRequired,
@@ -25,7 +33,8 @@ PERSONNUMMER_LIKE = re.compile(r"^(\d{2})?\d{6}[-+]?\d{4}$")
 def _no_personnummer(_form: Any, field: Any) -> None:
     if field.data and PERSONNUMMER_LIKE.match(field.data.strip()):
         raise ValidationError(
-            "Koden ser ut som ett personnummer. Använd en kod som inte går att koppla till personen."
+            "Koden ser ut som ett personnummer. Använd en kod som inte går att koppla till "
+            "personen."
         )
 
 
@@ -49,7 +58,10 @@ class ParticipantForm(FlaskForm):
     )
     gender = SelectField(
         "Kön",
-        choices=[("", "Välj …"), *[(g.value, label) for g, label in GENDER_LABELS.items()]],
+        choices=[
+            SelectChoice("", "Välj …"),
+            *[SelectChoice(g.value, label) for g, label in GENDER_LABELS.items()],
+        ],
         validators=[DataRequired("Välj kön (eller ”Vill inte uppge”).")],
     )
     birth_year = IntegerField(
@@ -61,7 +73,10 @@ class ParticipantForm(FlaskForm):
     )
     remittent = SelectField(
         "Remittent",
-        choices=[("", "Välj …"), *[(r.value, label) for r, label in REMITTENT_LABELS.items()]],
+        choices=[
+            SelectChoice("", "Välj …"),
+            *[SelectChoice(r.value, label) for r, label in REMITTENT_LABELS.items()],
+        ],
         validators=[DataRequired("Välj vem som remitterade deltagaren.")],
     )
     start_date = DateField(

@@ -63,7 +63,7 @@ def register(insats_id: int) -> WerkzeugResponse | str:
             gender=Gender(form.gender.data),
             birth_year=form.birth_year.data,
             remittent=Remittent(form.remittent.data),
-            start_date=form.start_date.data,  # type: ignore[arg-type]  (validated as required)
+            start_date=form.start_date.data,
             existing_participant=bool(form.existing_participant.data),
         )
         try:

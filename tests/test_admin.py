@@ -1,0 +1,202 @@
+"""A förbund admin sets up insatser and staff accounts of the own förbund."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from survey_app.auth.passwords import verify_password
+from survey_app.extensions import db
+from survey_app.models import AuditEvent, Insats, Role, RoleKind, StaffUser
+from tests import factories
+from tests.conftest import login
+
+ADMIN = "chef@example.org"
+
+
+@pytest.fixture
+def admin(app: Flask, client: FlaskClient) -> FlaskClient:
+    with app.app_context():
+        owner = factories.forbund("Skaraborg")
+        factories.user(owner, RoleKind.ADMIN, email=ADMIN)
+        other = factories.forbund("Annat")
+        factories.insats(other, "Främmande insats")
+        db.session.commit()
+    login(client, ADMIN, factories.PASSWORD)
+    return client
+
+
+INSATS_FORM = {
+    "name": "Hälsoskolan",
+    "start_date": "2026-01-01",
+    "end_date": "2026-12-31",
+    "followup_interval_months": "6",
+    "start_questionnaires": ["sjalvskattning", "eq5d-3l"],
+    "exit_questionnaires": ["sjalvskattning"],
+}
+
+
+def test_admin_creates_an_insats_with_questionnaires_per_occasion(
+    app: Flask, admin: FlaskClient
+) -> None:
+    assert admin.post("/admin/insatser/ny", data=INSATS_FORM).status_code == 302
+    with app.app_context():
+        insats = db.session.scalar(sa.select(Insats).where(Insats.name == "Hälsoskolan"))
+        assert insats is not None
+        assert insats.forbund.name == "Skaraborg"
+        assert insats.followup_interval_months == 6
+        assert insats.bundles == {
+            "start": ["sjalvskattning", "eq5d-3l"],
+            "exit": ["sjalvskattning"],
+        }
+        assert (
+            db.session.scalar(sa.select(AuditEvent.action).where(AuditEvent.object_id == insats.id))
+            == "insats_created"
+        )
+    assert "Hälsoskolan" in admin.get("/admin/insatser").get_data(as_text=True)
+
+
+def test_insats_names_are_unique_within_the_forbund_only(app: Flask, admin: FlaskClient) -> None:
+    admin.post("/admin/insatser/ny", data=INSATS_FORM)
+    again = admin.post("/admin/insatser/ny", data={**INSATS_FORM, "name": "hälsoskolan"})
+    assert "Det finns redan en insats med det namnet" in again.get_data(as_text=True)
+    # The same name as another förbund's insats is fine.
+    assert (
+        admin.post(
+            "/admin/insatser/ny", data={**INSATS_FORM, "name": "Främmande insats"}
+        ).status_code
+        == 302
+    )
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"name": ""}, "Ge insatsen ett namn."),
+        ({"end_date": "2025-12-31"}, "Slutdatumet kan inte ligga före startdatumet."),
+        ({"followup_interval_months": "0"}, "mellan 1 och 60"),
+        ({"start_questionnaires": ["no-such-questionnaire"]}, "not a valid choice"),
+    ],
+)
+def test_bad_insats_input(
+    app: Flask, admin: FlaskClient, overrides: dict[str, object], message: str
+) -> None:
+    response = admin.post("/admin/insatser/ny", data={**INSATS_FORM, **overrides})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Insats)) == 1
+
+
+def test_admin_edits_an_insats(app: Flask, admin: FlaskClient) -> None:
+    admin.post("/admin/insatser/ny", data=INSATS_FORM)
+    with app.app_context():
+        insats_id = db.session.scalar(sa.select(Insats.id).where(Insats.name == "Hälsoskolan"))
+    form = admin.get(f"/admin/insatser/{insats_id}").get_data(as_text=True)
+    assert 'value="eq5d-3l" checked' in form or 'checked id="start_questionnaires-1"' in form
+    changed = {**INSATS_FORM, "name": "Hälsoskolan Skövde", "followup_interval_months": ""}
+    assert admin.post(f"/admin/insatser/{insats_id}", data=changed).status_code == 302
+    with app.app_context():
+        insats = db.session.get(Insats, insats_id)
+        assert insats is not None
+        assert insats.name == "Hälsoskolan Skövde"
+        assert insats.followup_interval_months is None
+
+
+def _insats_id(app: Flask, name: str) -> int:
+    with app.app_context():
+        found = db.session.scalar(sa.select(Insats.id).where(Insats.name == name))
+        assert found is not None
+        return found
+
+
+def test_admin_creates_a_staff_account_for_chosen_insatser(app: Flask, admin: FlaskClient) -> None:
+    admin.post("/admin/insatser/ny", data=INSATS_FORM)
+    insats_id = _insats_id(app, "Hälsoskolan")
+    response = admin.post(
+        "/admin/personal/ny",
+        data={
+            "email": "  New.Coach@Example.org ",
+            "password": "a long enough password",
+            "role": "staff",
+            "insatser": [str(insats_id)],
+        },
+    )
+    assert response.status_code == 302
+    with app.app_context():
+        user = db.session.scalar(
+            sa.select(StaffUser).where(StaffUser.email == "new.coach@example.org")
+        )
+        assert user is not None
+        assert user.password_hash.startswith("$argon2id$")
+        assert verify_password(user.password_hash, "a long enough password")
+        assert [(r.kind, r.insats_id) for r in user.roles] == [(RoleKind.STAFF, insats_id)]
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"email": "not-an-address"}, "giltig e-postadress"),
+        ({"email": ADMIN}, "Det finns redan ett konto"),
+        ({"password": "short"}, "minst 12 tecken"),
+        ({"password": "aaaaaaaaaaaaaa"}, "för enkelt"),
+        ({"role": "staff", "insatser": []}, "Välj minst en insats"),
+        ({"role": "superuser"}, "Not a valid choice"),
+    ],
+)
+def test_bad_staff_account_input(
+    app: Flask, admin: FlaskClient, overrides: dict[str, object], message: str
+) -> None:
+    data = {"email": "x@example.org", "password": "a long enough password", "role": "analyst"}
+    response = admin.post("/admin/personal/ny", data={**data, **overrides})
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffUser)) == 1
+
+
+def test_staff_role_cannot_name_another_forbunds_insats(app: Flask, admin: FlaskClient) -> None:
+    foreign = _insats_id(app, "Främmande insats")
+    response = admin.post(
+        "/admin/personal/ny",
+        data={
+            "email": "x@example.org",
+            "password": "a long enough password",
+            "role": "staff",
+            "insatser": [str(foreign)],
+        },
+    )
+    assert response.status_code == 200
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Role)) == 1
+
+
+def test_admin_deactivates_and_reactivates_an_account(app: Flask, admin: FlaskClient) -> None:
+    with app.app_context():
+        owner_id = db.session.scalar(
+            sa.select(StaffUser.forbund_id).where(StaffUser.email == ADMIN)
+        )
+        from survey_app.models import Forbund
+
+        owner = db.session.get(Forbund, owner_id)
+        assert owner is not None
+        other = factories.user(owner, RoleKind.ANALYST, email="leaving@example.org")
+        db.session.commit()
+        other_id = other.id
+    assert admin.post(f"/admin/personal/{other_id}/inaktivera").status_code == 302
+    with app.app_context():
+        user = db.session.get(StaffUser, other_id)
+        assert user is not None and user.active is False
+    admin.post(f"/admin/personal/{other_id}/aktivera")
+    with app.app_context():
+        user = db.session.get(StaffUser, other_id)
+        assert user is not None and user.active is True
+
+
+def test_admin_cannot_deactivate_themself(app: Flask, admin: FlaskClient) -> None:
+    with app.app_context():
+        own_id = db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == ADMIN))
+    admin.post(f"/admin/personal/{own_id}/inaktivera")
+    assert admin.get("/").status_code == 200

@@ -1,0 +1,179 @@
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from survey_app.extensions import db
+from survey_app.models import AuditEvent, RoleKind, StaffUser
+from tests import factories
+from tests.conftest import login
+
+GENERIC_FAILURE = "Fel e-postadress eller lösenord."
+EMAIL = "anna@example.org"
+
+
+@pytest.fixture
+def staff_account(app: Flask) -> None:
+    with app.app_context():
+        owner = factories.forbund()
+        where = factories.insats(owner)
+        factories.user(owner, RoleKind.STAFF, [where], email=EMAIL)
+        db.session.commit()
+
+
+def _audit_actions(app: Flask) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(sa.select(AuditEvent.action).order_by(AuditEvent.id)))
+
+
+def test_login_page_is_public_and_in_swedish(client: FlaskClient) -> None:
+    page = client.get("/login")
+    assert page.status_code == 200
+    assert "Logga in" in page.get_data(as_text=True)
+
+
+def test_every_other_page_requires_login(client: FlaskClient) -> None:
+    for path in (
+        "/",
+        "/insatser/1",
+        "/insatser/1/deltagare/ny",
+        "/admin/insatser",
+        "/admin/personal",
+    ):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response.headers["Location"].startswith("/login")
+
+
+def test_health_endpoint_is_public(client: FlaskClient) -> None:
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_login_with_correct_password(app: Flask, client: FlaskClient) -> None:
+    login(client, EMAIL, factories.PASSWORD)
+    assert client.get("/").status_code == 200
+    assert _audit_actions(app)[-1] == "login"
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_email_is_case_insensitive(client: FlaskClient) -> None:
+    login(client, EMAIL.upper(), factories.PASSWORD)
+
+
+@pytest.mark.usefixtures("staff_account")
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [(EMAIL, "wrong password!"), ("nobody@example.org", factories.PASSWORD)],
+)
+def test_failed_login_gives_one_generic_message(
+    app: Flask, client: FlaskClient, email: str, password: str
+) -> None:
+    response = client.post("/login", data={"email": email, "password": password})
+    assert response.status_code == 200
+    assert GENERIC_FAILURE in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    assert _audit_actions(app).count("login_failed") == 1
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_inactive_account_cannot_log_in(app: Flask, client: FlaskClient) -> None:
+    with app.app_context():
+        user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == EMAIL))
+        assert user is not None
+        user.active = False
+        db.session.commit()
+    response = client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
+    assert GENERIC_FAILURE in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_a_deactivated_account_loses_its_open_session(app: Flask, client: FlaskClient) -> None:
+    login(client, EMAIL, factories.PASSWORD)
+    with app.app_context():
+        user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == EMAIL))
+        assert user is not None
+        user.active = False
+        db.session.commit()
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_logins_to_one_account_are_throttled_after_repeated_failures(client: FlaskClient) -> None:
+    for _ in range(5):
+        response = client.post("/login", data={"email": EMAIL, "password": "wrong-password"})
+        assert response.status_code == 200
+    blocked = client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
+    assert blocked.status_code == 429
+    assert "För många försök" in blocked.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    # Another account from the same address is not locked by this account's failures.
+    other = client.post("/login", data={"email": "someone@example.org", "password": "x"})
+    assert other.status_code == 200
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_successful_logins_do_not_use_up_the_allowance(client: FlaskClient) -> None:
+    for _ in range(7):
+        login(client, EMAIL, factories.PASSWORD)
+        client.post("/logout")
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_one_address_is_throttled_across_accounts(client: FlaskClient) -> None:
+    for n in range(30):
+        client.post("/login", data={"email": f"guess{n}@example.org", "password": "wrong"})
+    blocked = client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
+    assert blocked.status_code == 429
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_session_is_renewed_at_login(client: FlaskClient) -> None:
+    with client.session_transaction() as session:
+        session["planted"] = "by an attacker before login"
+        session["csrf_token"] = "a token known to an attacker"
+    login(client, EMAIL, factories.PASSWORD)
+    with client.session_transaction() as session:
+        assert "planted" not in session
+        assert session.get("csrf_token") != "a token known to an attacker"
+        assert session.get("_user_id") is not None
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_logout_requires_post_and_ends_the_session(client: FlaskClient) -> None:
+    login(client, EMAIL, factories.PASSWORD)
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.usefixtures("staff_account")
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:x"])
+def test_login_never_redirects_off_site(client: FlaskClient, target: str) -> None:
+    response = client.post(
+        f"/login?next={target}", data={"email": EMAIL, "password": factories.PASSWORD}
+    )
+    assert response.headers["Location"] == "/"
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_login_follows_a_local_next_path(client: FlaskClient) -> None:
+    response = client.post(
+        "/login?next=/admin/insatser", data={"email": EMAIL, "password": factories.PASSWORD}
+    )
+    assert response.headers["Location"] == "/admin/insatser"
+
+
+def test_missing_fields_get_swedish_messages(client: FlaskClient) -> None:
+    text = client.post("/login", data={}).get_data(as_text=True)
+    assert "Fyll i din e-postadress." in text
+    assert "Fyll i ditt lösenord." in text
+
+
+def test_pages_are_not_cached(client: FlaskClient) -> None:
+    response = client.get("/login")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["X-Frame-Options"] == "DENY"
