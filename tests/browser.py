@@ -1,0 +1,64 @@
+"""A live server and Debian's Chromium driven by Playwright, for tests of what people see."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask
+from playwright.sync_api import Browser, sync_playwright
+from werkzeug.serving import make_server
+
+from survey_app import create_app
+from survey_app.extensions import db
+from tests.conftest import make_settings, unavailable
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
+
+
+def chromium_path() -> str:
+    path = shutil.which(CHROMIUM)
+    if path is None:
+        unavailable(f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
+    assert path is not None
+    return path
+
+
+@contextmanager
+def live_server(database: Path) -> Iterator[tuple[Flask, str]]:
+    """The app on 127.0.0.1 with a fresh SQLite database, served from a thread."""
+    app = create_app(make_settings(f"sqlite:///{database}", csrf_enabled=True))
+    with app.app_context():
+        db.create_all()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield app, f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@contextmanager
+def chromium() -> Iterator[Browser]:
+    executable = chromium_path()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
