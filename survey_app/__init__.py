@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         WTF_CSRF_ENABLED=settings.csrf_enabled,
         # A long-open page must still post: the token lives as long as the session.
         WTF_CSRF_TIME_LIMIT=None,
+        WTF_I18N_ENABLED=False,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Strict",
         SESSION_COOKIE_SECURE=settings.cookie_secure,

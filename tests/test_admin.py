@@ -77,7 +77,7 @@ def test_insats_names_are_unique_within_the_forbund_only(app: Flask, admin: Flas
         ({"name": ""}, "Ge insatsen ett namn."),
         ({"end_date": "2025-12-31"}, "Slutdatumet kan inte ligga före startdatumet."),
         ({"followup_interval_months": "0"}, "mellan 1 och 60"),
-        ({"start_questionnaires": ["no-such-questionnaire"]}, "not a valid choice"),
+        ({"start_questionnaires": ["no-such-questionnaire"]}, "är inte ett giltigt val"),
     ],
 )
 def test_bad_insats_input(
@@ -143,7 +143,7 @@ def test_admin_creates_a_staff_account_for_chosen_insatser(app: Flask, admin: Fl
         ({"password": "short"}, "minst 12 tecken"),
         ({"password": "aaaaaaaaaaaaaa"}, "för enkelt"),
         ({"role": "staff", "insatser": []}, "Välj minst en insats"),
-        ({"role": "superuser"}, "Not a valid choice"),
+        ({"role": "superuser"}, "Inte ett giltigt val"),
     ],
 )
 def test_bad_staff_account_input(

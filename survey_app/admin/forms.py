@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
@@ -19,6 +18,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Numbe
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.auth.passwords import password_problem
+from survey_app.forms import SwedishForm
 from survey_app.models import ROLE_LABELS
 
 
@@ -29,7 +29,7 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class InsatsForm(FlaskForm):
+class InsatsForm(SwedishForm):
     name = StringField("Namn", validators=[DataRequired("Ge insatsen ett namn."), Length(max=200)])
     start_date = DateField("Startdatum", validators=[InputRequired("Ange startdatum.")])
     end_date = DateField("Slutdatum (om bestämt)", validators=[Optional()])
@@ -58,7 +58,7 @@ class InsatsForm(FlaskForm):
             raise ValidationError("Slutdatumet kan inte ligga före startdatumet.")
 
 
-class StaffAccountForm(FlaskForm):
+class StaffAccountForm(SwedishForm):
     email = EmailField(
         "E-postadress",
         validators=[
@@ -91,7 +91,7 @@ class StaffAccountForm(FlaskForm):
             raise ValidationError("Välj minst en insats för rollen Personal.")
 
 
-class ConfirmForm(FlaskForm):
+class ConfirmForm(SwedishForm):
     """An empty form: a POST button protected by CSRF."""
 
     submit = SubmitField("OK")

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SubmitField
 from wtforms.validators import DataRequired, Length
 
+from survey_app.forms import SwedishForm
 
-class LoginForm(FlaskForm):
+
+class LoginForm(SwedishForm):
     email = EmailField(
         "E-postadress",
         validators=[DataRequired("Fyll i din e-postadress."), Length(max=254)],

@@ -3,7 +3,6 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -23,6 +22,7 @@ from wtforms.validators import (
 )
 
 from survey_app.clock import today
+from survey_app.forms import SwedishForm
 from survey_app.models import GENDER_LABELS, REMITTENT_LABELS
 
 CODE_PATTERN = r"^[A-Za-z0-9ÅÄÖåäö][A-Za-z0-9ÅÄÖåäö_-]{1,39}$"
@@ -38,7 +38,7 @@ def _no_personnummer(_form: Any, field: Any) -> None:
         )
 
 
-class ParticipantForm(FlaskForm):
+class ParticipantForm(SwedishForm):
     code = StringField(
         "Deltagarkod",
         description="En kod som inte avslöjar vem personen är, t.ex. SKA-0042. Inte personnummer.",
