@@ -8,6 +8,7 @@ from pathlib import Path
 from flask import Flask
 
 from survey_app.config import Settings, default_instance_path, normalise_database_url
+from survey_app.questionnaires import Registry
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -34,12 +35,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         REMEMBER_COOKIE_SECURE=settings.cookie_secure,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=False,
-        QUESTIONNAIRE_DIR=Path(settings.questionnaire_dir),
     )
     _init_extensions(app)
+    # Reading the definition files is the only start-up work; a broken file is logged and skipped.
+    app.extensions["questionnaires"] = Registry(Path(settings.questionnaire_dir))
     _register_blueprints(app)
     from survey_app import cli, errors, security
+    from survey_app.survey.texts import ui
 
+    app.jinja_env.globals["ui"] = ui
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
@@ -69,7 +73,9 @@ def _register_blueprints(app: Flask) -> None:
     from survey_app.admin.routes import bp as admin_bp
     from survey_app.auth.routes import bp as auth_bp
     from survey_app.staff.routes import bp as staff_bp
+    from survey_app.survey.routes import bp as survey_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(survey_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import IO
 
 import click
@@ -76,7 +75,7 @@ def demo_data(allow_any_database: bool) -> None:
             "Demodata läses bara in i den inbyggda SQLite-databasen, eftersom demokontona har "
             "kända lösenord. Använd --allow-any-database om du verkligen vill."
         )
-    added = load_demo_data(Path(current_app.config["QUESTIONNAIRE_DIR"]), today())
+    added = load_demo_data(current_app.extensions["questionnaires"], today())
     db.session.commit()
     click.echo("Demodata inläst." if added else "Demodata fanns redan; inget ändrat.")
     click.echo("Demokonton:")

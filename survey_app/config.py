@@ -32,6 +32,8 @@ class Settings:
     ratelimit_storage_uri: str = "memory://"
     login_limit_per_address: str = "30 per 10 minutes"
     login_limit_per_account: str = "5 per 15 minutes"
+    # A tablet left alone this long locks and shows nothing of the answers.
+    kiosk_idle_minutes: int = 10
     questionnaire_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "questionnaires"
     )
@@ -66,6 +68,7 @@ class Settings:
             database_url=database_url,
             cookie_secure=_flag(env, "COOKIE_SECURE", default=True),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
+            kiosk_idle_minutes=_int(env, "KIOSK_IDLE_MINUTES", default=10, low=1, high=240),
         )
 
 
@@ -112,3 +115,12 @@ def _flag(env: Mapping[str, str], name: str, *, default: bool) -> bool:
     if value in {"0", "false", "no", "off"}:
         return False
     raise ConfigError(f"{name} måste vara true eller false, inte {raw!r}.")
+
+
+def _int(env: Mapping[str, str], name: str, *, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} måste vara ett heltal från {low} till {high}, inte {raw!r}.")
+    return int(raw)

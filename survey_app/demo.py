@@ -5,11 +5,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-from pathlib import Path
 
 import sqlalchemy as sa
 
-from survey_app import questionnaire_files
 from survey_app.admin.services import InsatsData, create_staff_account, save_insats
 from survey_app.extensions import db
 from survey_app.models import (
@@ -26,7 +24,9 @@ from survey_app.models import (
     RoleKind,
 )
 from survey_app.models._types import utcnow
+from survey_app.questionnaires import Questionnaire, Registry
 from survey_app.staff.services import NewParticipant, register_participant
+from survey_app.survey.services import keep_snapshot
 
 DEMO_FORBUND = "Demoförbundet"
 
@@ -55,7 +55,7 @@ BUNDLES = {
 PARTICIPANTS_PER_INSATS = 10
 
 
-def load_demo_data(questionnaire_dir: Path, today: date, seed: int = 2026) -> bool:
+def load_demo_data(registry: Registry, today: date, seed: int = 2026) -> bool:
     """Add the demo förbund unless it is there already. Returns True if anything was added.
 
     Flushes only; the caller commits, so a failure leaves nothing half-loaded.
@@ -63,7 +63,7 @@ def load_demo_data(questionnaire_dir: Path, today: date, seed: int = 2026) -> bo
     if db.session.scalar(sa.select(Forbund.id).where(Forbund.name == DEMO_FORBUND)) is not None:
         return False
     rng = random.Random(seed)  # noqa: S311  (reproducible demo data, not a secret)
-    definitions = questionnaire_files.available(questionnaire_dir)
+    definitions = registry.by_id
     forbund = Forbund(name=DEMO_FORBUND)
     db.session.add(forbund)
     db.session.flush()
@@ -123,7 +123,7 @@ def load_demo_data(questionnaire_dir: Path, today: date, seed: int = 2026) -> bo
 
 def _answer_bundle(
     occasion: Occasion,
-    definitions: dict[str, questionnaire_files.QuestionnaireFile],
+    definitions: dict[str, Questionnaire],
     rng: random.Random,
     level: int,
 ) -> None:
@@ -131,8 +131,10 @@ def _answer_bundle(
         definition = definitions.get(questionnaire_id)
         if definition is None:
             continue
+        keep_snapshot(definition)
         response = Response(
             occasion=occasion,
+            pages_saved=len(definition.pages),
             questionnaire_id=definition.id,
             questionnaire_version=definition.version,
             content_hash=definition.content_hash,
@@ -141,8 +143,9 @@ def _answer_bundle(
             submitted_at=utcnow(),
         )
         db.session.add(response)
-        for item_id in definition.item_ids:
-            response.answers.append(Answer(item_id=item_id, value=_demo_value(item_id, rng, level)))
+        for item in definition.items:
+            value = _demo_value(item.id, rng, level)
+            response.answers.append(Answer(item_id=item.id, value=value))
 
 
 def _demo_value(item_id: str, rng: random.Random, level: int) -> int:

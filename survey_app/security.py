@@ -18,8 +18,21 @@ log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Views reachable without a staff login. Everything else requires one.
-PUBLIC_ENDPOINTS = frozenset({"static", "auth.login", "auth.health"})
+# Views reachable without a staff login. Everything else requires one. The respondent's pages
+# decide what to show from the survey state in the session (see survey/routes.py).
+PUBLIC_ENDPOINTS = frozenset(
+    {
+        "static",
+        "auth.login",
+        "auth.health",
+        "survey.open_link",
+        "survey.intro",
+        "survey.page",
+        "survey.confirm",
+        "survey.thanks",
+        "survey.locked",
+    }
+)
 
 
 def init_app(app: Flask) -> None:

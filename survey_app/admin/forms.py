@@ -89,9 +89,3 @@ class StaffAccountForm(SwedishForm):
     def validate_insatser(self, field: Any) -> None:
         if self.role.data == "staff" and not field.data:
             raise ValidationError("Välj minst en insats för rollen Personal.")
-
-
-class ConfirmForm(SwedishForm):
-    """An empty form: a POST button protected by CSRF."""
-
-    submit = SubmitField("OK")

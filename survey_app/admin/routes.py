@@ -8,8 +8,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey_app import questionnaire_files
-from survey_app.admin.forms import ConfirmForm, InsatsForm, StaffAccountForm
+from survey_app.admin.forms import InsatsForm, StaffAccountForm
 from survey_app.admin.services import (
     InsatsData,
     create_staff_account,
@@ -18,6 +17,7 @@ from survey_app.admin.services import (
 )
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
+from survey_app.forms import ConfirmForm
 from survey_app.models import ROLE_LABELS, Insats, RoleKind, StaffUser
 from survey_app.security import deny, require_role
 
@@ -37,8 +37,11 @@ def _only_admins() -> None:
 
 
 def _questionnaire_choices() -> list[SelectChoice]:
-    found = questionnaire_files.available(current_app.config["QUESTIONNAIRE_DIR"])
-    return [SelectChoice(q.id, q.title) for q in found.values() if q.respondent == "participant"]
+    registry = current_app.extensions["questionnaires"]
+    return [
+        SelectChoice(q.id, q.title.get("sv") + (" (personal)" if q.respondent == "staff" else ""))
+        for q in registry.by_id.values()
+    ]
 
 
 def _own_insats(insats_id: int) -> Insats:

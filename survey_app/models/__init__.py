@@ -13,7 +13,14 @@ from survey_app.models.participants import (
     ParticipationStatus,
     Remittent,
 )
-from survey_app.models.responses import Answer, Invitation, Response, ResponseMode, ResponseStatus
+from survey_app.models.responses import (
+    Answer,
+    Invitation,
+    QuestionnaireSnapshot,
+    Response,
+    ResponseMode,
+    ResponseStatus,
+)
 from survey_app.models.staff import ROLE_LABELS, Role, RoleKind, StaffUser
 
 __all__ = [
@@ -31,6 +38,7 @@ __all__ = [
     "Participant",
     "Participation",
     "ParticipationStatus",
+    "QuestionnaireSnapshot",
     "Remittent",
     "Response",
     "ResponseMode",

@@ -25,5 +25,24 @@ def enum_column(enum_cls: type[enum.StrEnum], name: str) -> sa.Enum:
     )
 
 
-# Timestamps are stored timezone-aware (UTC) on PostgreSQL; SQLite keeps them as text.
-Timestamp = sa.DateTime(timezone=True)
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """An aware UTC timestamp on every database. SQLite stores no zone, so values read back from
+    it are naive; they are marked UTC here so that comparisons with `utcnow()` always work."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given for a UTC timestamp column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+Timestamp = UTCDateTime()

@@ -63,6 +63,8 @@ class Response(db.Model):  # type: ignore[name-defined]
     )
     mode: Mapped[ResponseMode] = mapped_column(enum_column(ResponseMode, "response_mode"))
     language: Mapped[str] = mapped_column(sa.String(8), default="sv")
+    # How many pages of the questionnaire have been saved, so an interrupted answer resumes there.
+    pages_saved: Mapped[int] = mapped_column(default=0)
     started_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -79,6 +81,19 @@ class Response(db.Model):  # type: ignore[name-defined]
             "(status = 'submitted') = (submitted_at IS NOT NULL)", name="submitted_has_time"
         ),
     )
+
+
+class QuestionnaireSnapshot(db.Model):  # type: ignore[name-defined]
+    """The exact definition file a response was answered on, kept while responses refer to it."""
+
+    __tablename__ = "questionnaire_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    content_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(64))
+    version: Mapped[str] = mapped_column(sa.String(32))
+    source: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
 
 class Answer(db.Model):  # type: ignore[name-defined]

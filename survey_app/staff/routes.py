@@ -2,25 +2,42 @@
 
 from __future__ import annotations
 
+import segno
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey_app import access
+from survey_app import access, audit
+from survey_app.clock import STOCKHOLM
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
+from survey_app.forms import ConfirmForm
 from survey_app.models import (
     GENDER_LABELS,
+    REMITTENT_LABELS,
     Gender,
     Insats,
+    Invitation,
+    Occasion,
     Participation,
     ParticipationStatus,
     Remittent,
+    ResponseMode,
 )
 from survey_app.occasions import STATUS_LABELS
+from survey_app.security import deny
 from survey_app.staff.forms import ParticipantForm
-from survey_app.staff.services import NewParticipant, participant_rows, register_participant
+from survey_app.staff.services import (
+    NewParticipant,
+    link_message,
+    occasion_label,
+    occasion_overview,
+    participant_rows,
+    register_participant,
+)
+from survey_app.survey import links
+from survey_app.survey import routes as survey_routes
 
 bp = Blueprint("staff", __name__)
 
@@ -92,3 +109,98 @@ def _participation_counts(insats_ids: list[int]) -> dict[int, dict[str, int]]:
         key = "active" if status == ParticipationStatus.ACTIVE else "exited"
         counts[insats_id][key] = n
     return counts
+
+
+# --- one participation: occasions, personal links, tablet mode, staff entry -------------------
+
+
+def _occasion_of(participation: Participation, occasion_id: int) -> Occasion:
+    occasion = next((o for o in participation.occasions if o.id == occasion_id), None)
+    if occasion is None:
+        deny("occasion", occasion_id)
+    assert occasion is not None  # noqa: S101  (deny() aborts)
+    return occasion
+
+
+@bp.route("/deltagande/<int:participation_id>")
+def participation(participation_id: int) -> str:
+    found = access.participation_for_work(current_user, participation_id)
+    registry = current_app.extensions["questionnaires"]
+    return render_template(
+        "staff/participation.html",
+        participation=found,
+        occasions=occasion_overview(found, registry),
+        status_labels=STATUS_LABELS,
+        gender_labels=GENDER_LABELS,
+        remittent_labels=REMITTENT_LABELS,
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route("/deltagande/<int:participation_id>/tillfalle/<int:occasion_id>/lank", methods=["POST"])
+def create_link(participation_id: int, occasion_id: int) -> str | WerkzeugResponse:
+    found = access.participation_for_work(current_user, participation_id)
+    occasion = _occasion_of(found, occasion_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("staff.participation", participation_id=found.id))
+    token = links.create_invitation(occasion, current_user)
+    db.session.commit()
+    url = url_for("survey.open_link", token=token, _external=True)
+    invitation = max(occasion.invitations, key=lambda i: i.id)
+    expires = invitation.expires_at.astimezone(STOCKHOLM).date()
+    return render_template(
+        "staff/link_created.html",
+        participation=found,
+        occasion_label=occasion_label(occasion),
+        url=url,
+        qr_svg=segno.make(url, error="m").svg_inline(scale=5, title="QR-kod till länken"),
+        message=link_message(url, expires),
+        expires=expires,
+    )
+
+
+@bp.route("/deltagande/<int:participation_id>/lank/<int:invitation_id>/aterkalla", methods=["POST"])
+def revoke_link(participation_id: int, invitation_id: int) -> WerkzeugResponse:
+    found = access.participation_for_work(current_user, participation_id)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.occasion.participation_id != found.id:
+        deny("invitation", invitation_id)
+    assert invitation is not None  # noqa: S101
+    if ConfirmForm().validate_on_submit():
+        links.revoke(invitation, current_user)
+        db.session.commit()
+        flash("Länken är återkallad och fungerar inte längre.", "success")
+    return redirect(url_for("staff.participation", participation_id=found.id))
+
+
+@bp.route(
+    "/deltagande/<int:participation_id>/tillfalle/<int:occasion_id>/surfplatta", methods=["POST"]
+)
+def start_tablet(participation_id: int, occasion_id: int) -> WerkzeugResponse:
+    """Hand the tablet over: the staff member is signed out and the tablet shows only this
+    participant's questionnaires until they are sent or the tablet idles."""
+    found = access.participation_for_work(current_user, participation_id)
+    occasion = _occasion_of(found, occasion_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("staff.participation", participation_id=found.id))
+    audit.record("tablet_started", object_type="occasion", object_id=occasion.id)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    survey_routes.begin(occasion, ResponseMode.KIOSK, "participant", None)
+    return redirect(url_for("survey.intro"))
+
+
+@bp.route(
+    "/deltagande/<int:participation_id>/tillfalle/<int:occasion_id>/mata-in/<any(deltagare,personal):who>",
+    methods=["POST"],
+)
+def enter_answers(participation_id: int, occasion_id: int, who: str) -> WerkzeugResponse:
+    """Staff fill in a staff form, or enter a participant's paper answers (mode "staff")."""
+    found = access.participation_for_work(current_user, participation_id)
+    occasion = _occasion_of(found, occasion_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("staff.participation", participation_id=found.id))
+    respondent = "participant" if who == "deltagare" else "staff"
+    survey_routes.begin(occasion, ResponseMode.STAFF, respondent, None)
+    return redirect(url_for("survey.intro"))

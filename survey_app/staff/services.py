@@ -15,6 +15,7 @@ from survey_app.extensions import db
 from survey_app.models import (
     Gender,
     Insats,
+    Invitation,
     Occasion,
     OccasionKind,
     Participant,
@@ -23,7 +24,9 @@ from survey_app.models import (
     Remittent,
     ResponseStatus,
 )
+from survey_app.models._types import utcnow
 from survey_app.occasions import OccasionStatus, occasion_status
+from survey_app.questionnaires import Registry
 
 
 @dataclass(frozen=True)
@@ -170,3 +173,89 @@ def participant_rows(insats: Insats, on: date | None = None) -> list[Participant
             )
         )
     return rows
+
+
+@dataclass(frozen=True)
+class QuestionnaireStatus:
+    title: str
+    respondent: str
+    state: str  # "Ej påbörjad" / "Påbörjad" / "Inskickad"
+
+
+@dataclass(frozen=True)
+class OccasionOverview:
+    occasion: Occasion
+    label: str
+    status: OccasionStatus
+    questionnaires: list[QuestionnaireStatus]
+    active_invitation: Invitation | None
+
+    @property
+    def participant_part_open(self) -> bool:
+        return any(
+            q.respondent == "participant" and q.state != "Inskickad" for q in self.questionnaires
+        )
+
+    @property
+    def staff_part_open(self) -> bool:
+        return any(q.respondent == "staff" and q.state != "Inskickad" for q in self.questionnaires)
+
+
+def occasion_overview(
+    participation: Participation, registry: Registry, on: date | None = None
+) -> list[OccasionOverview]:
+    on = on or today()
+    now = utcnow()
+    overview = []
+    for occasion in participation.occasions:
+        responses = {r.questionnaire_id: r for r in occasion.responses}
+        wanted = participation.insats.questionnaires_for(occasion.kind.value)
+        questionnaires = []
+        for questionnaire_id in wanted:
+            definition = registry.get(questionnaire_id)
+            response = responses.get(questionnaire_id)
+            if response is None:
+                state = "Ej påbörjad"
+            elif response.status == ResponseStatus.SUBMITTED:
+                state = "Inskickad"
+            else:
+                state = "Påbörjad"
+            questionnaires.append(
+                QuestionnaireStatus(
+                    title=definition.title.get("sv") if definition else questionnaire_id,
+                    respondent=definition.respondent if definition else "participant",
+                    state=state,
+                )
+            )
+        active = [
+            i
+            for i in occasion.invitations
+            if i.used_at is None and i.revoked_at is None and i.expires_at > now
+        ]
+        overview.append(
+            OccasionOverview(
+                occasion=occasion,
+                label=occasion_label(occasion),
+                status=occasion_status(
+                    due_date=occasion.due_date,
+                    today=on,
+                    expected=wanted,
+                    started=set(responses),
+                    submitted={
+                        k for k, r in responses.items() if r.status == ResponseStatus.SUBMITTED
+                    },
+                ),
+                questionnaires=questionnaires,
+                active_invitation=max(active, key=lambda i: i.id) if active else None,
+            )
+        )
+    return overview
+
+
+def link_message(url: str, expires: date) -> str:
+    """A ready text for an SMS or e-mail. It names no person and no insats."""
+    return (
+        "Hej! Här är din personliga länk till frågorna om hur du har det: "
+        f"{url} Länken gäller till och med {expires.isoformat()}. "
+        "Hör av dig till oss om du behöver hjälp."
+    )

@@ -1,0 +1,352 @@
+"""Questionnaire definitions: parsed from YAML, checked, and held as immutable objects.
+
+A file is checked in two steps: its structure against `schema.SCHEMA` (jsonschema), then its
+meaning (unique ids, conditions on earlier answers only, sensible ranges, a known scorer). Every
+problem names the file, the path inside it, the line, and the reason in Swedish.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+import yaml
+
+from survey_app.questionnaires.schema import SCHEMA
+
+DEFAULT_LANGUAGE = "sv"
+DEFAULT_TEXT_LENGTH = 2000
+MAX_SCALE_STEPS = 21
+YES, NO, DECLINE = "ja", "nej", "vill_inte_svara"
+
+
+class ItemType(enum.StrEnum):
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    SCALE = "scale"
+    YES_NO = "yes_no"
+    VAS = "vas"
+    NUMBER = "number"
+    DATE = "date"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text in several languages; Swedish is always there and is the fallback."""
+
+    translations: Mapping[str, str]
+
+    def get(self, language: str) -> str:
+        return self.translations.get(language) or self.translations[DEFAULT_LANGUAGE]
+
+
+@dataclass(frozen=True)
+class Choice:
+    value: str | int
+    label: Text
+
+
+@dataclass(frozen=True)
+class Condition:
+    """Show an item only when an earlier item's answer equals a value or is one of several."""
+
+    item: str
+    values: tuple[Any, ...]
+
+    def holds(self, answers: Mapping[str, Any]) -> bool:
+        answer = answers.get(self.item)
+        if isinstance(answer, list):
+            return any(value in answer for value in self.values)
+        return answer in self.values
+
+
+@dataclass(frozen=True)
+class Item:
+    id: str
+    type: ItemType
+    text: Text
+    help: Text | None = None
+    required: bool = True
+    direction: str | None = None
+    show_if: Condition | None = None
+    choices: tuple[Choice, ...] = ()
+    min: float | None = None
+    max: float | None = None
+    integer: bool = True
+    end_labels: Mapping[str, tuple[str, str]] | None = None
+    allow_decline: bool = False
+    max_length: int | None = None
+
+    def visible(self, answers: Mapping[str, Any]) -> bool:
+        return self.show_if is None or self.show_if.holds(answers)
+
+    def choice_values(self) -> tuple[Any, ...]:
+        if self.type == ItemType.YES_NO:
+            return (YES, NO, DECLINE) if self.allow_decline else (YES, NO)
+        if self.type == ItemType.SCALE:
+            assert self.min is not None and self.max is not None  # noqa: S101 (checked at load)
+            return tuple(range(int(self.min), int(self.max) + 1))
+        return tuple(choice.value for choice in self.choices)
+
+    def end_label(self, language: str) -> tuple[str, str] | None:
+        if not self.end_labels:
+            return None
+        return self.end_labels.get(language) or self.end_labels.get(DEFAULT_LANGUAGE)
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int  # 1-based within the questionnaire
+    title: Text | None
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    id: str
+    version: str
+    respondent: str
+    title: Text
+    intro: Text | None
+    pages: tuple[Page, ...]
+    scoring: Mapping[str, Any] | None
+    content_hash: str
+    source: str = field(repr=False, compare=False)
+
+    @property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for page in self.pages for item in page.items)
+
+    def item(self, item_id: str) -> Item | None:
+        return next((item for item in self.items if item.id == item_id), None)
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        return tuple(self.title.translations)
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str
+    path: str
+    line: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = f"{self.source}"
+        if self.line is not None:
+            where += f", rad {self.line}"
+        if self.path:
+            where += f", {self.path}"
+        return f"{where}: {self.reason}"
+
+
+class DefinitionError(ValueError):
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = list(problems)
+
+
+def parse_definition(raw: bytes | str, source: str) -> Questionnaire:
+    """Parse and check a definition file's content; DefinitionError lists every problem."""
+    text = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise DefinitionError([Problem(source, "", line, f"ogiltig YAML ({exc})")]) from exc
+    locate = _Locator(root)
+    validator = jsonschema.Draft202012Validator(SCHEMA)
+    schema_errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
+    if schema_errors:
+        raise DefinitionError(
+            [
+                Problem(source, _dotted(e.absolute_path), locate(e.absolute_path), _reason(e))
+                for e in schema_errors
+            ]
+        )
+    problems: list[Problem] = []
+
+    def problem(path: Sequence[str | int], reason: str) -> None:
+        problems.append(Problem(source, _dotted(path), locate(path), reason))
+
+    questionnaire = _build(data, text, problem)
+    if problems:
+        raise DefinitionError(problems)
+    return questionnaire
+
+
+def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
+    from survey_app import scoring  # late: scorers import this module's types
+
+    seen: dict[str, Item] = {}
+    pages = []
+    for p, page_data in enumerate(data["pages"]):
+        items = []
+        for i, item_data in enumerate(page_data["items"]):
+            path = ["pages", p, "items", i]
+            item = _item(item_data, path, seen, problem)
+            if item.id in seen:
+                problem([*path, "id"], f"id {item.id!r} används redan i formuläret")
+            items.append(item)
+        for item in items:
+            seen[item.id] = item
+        pages.append(
+            Page(p + 1, Text(page_data["title"]) if "title" in page_data else None, tuple(items))
+        )
+    questionnaire = Questionnaire(
+        id=data["id"],
+        version=str(data["version"]),
+        respondent=data.get("respondent", "participant"),
+        title=Text(data["title"]),
+        intro=Text(data["intro"]) if "intro" in data else None,
+        pages=tuple(pages),
+        scoring=data.get("scoring"),
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        source=text,
+    )
+    if questionnaire.scoring is not None:
+        for reason in scoring.check(questionnaire):
+            problem(["scoring"], reason)
+    return questionnaire
+
+
+def _item(data: dict[str, Any], path: list[Any], earlier: Mapping[str, Item], problem: Any) -> Item:
+    kind = ItemType(data["type"])
+    choices = tuple(Choice(c["value"], Text(c["label"])) for c in data.get("choices", ()))
+    has_choices = kind in (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_CHOICE)
+    if has_choices and not choices:
+        problem([*path, "choices"], f"typen {kind} behöver svarsalternativ (choices)")
+    if choices and not has_choices:
+        problem([*path, "choices"], f"typen {kind} har inga svarsalternativ (choices)")
+    values = [c.value for c in choices]
+    if len(set(values)) != len(values):
+        problem([*path, "choices"], "två svarsalternativ har samma värde")
+    if len({type(v) for v in values}) > 1:
+        problem([*path, "choices"], "svarsalternativens värden ska alla vara tal eller alla text")
+
+    low, high = data.get("min"), data.get("max")
+    if kind == ItemType.VAS:
+        if (low, high) not in ((None, None), (0, 100)):
+            problem([*path, "min"], "VAS går alltid från 0 till 100")
+        low, high = 0, 100
+    if kind == ItemType.SCALE:
+        if not isinstance(low, int) or not isinstance(high, int):
+            problem([*path], "en skala behöver heltalen min och max")
+            low, high = 1, 2
+        elif high - low + 1 > MAX_SCALE_STEPS or high <= low:
+            problem([*path, "max"], f"skalan ska ha 2 till {MAX_SCALE_STEPS} steg (min < max)")
+    if low is not None and high is not None and low >= high and kind != ItemType.SCALE:
+        problem([*path, "max"], "max måste vara större än min")
+    if kind not in (ItemType.SCALE, ItemType.NUMBER, ItemType.VAS) and (
+        "min" in data or "max" in data
+    ):
+        problem([*path, "min"], f"typen {kind} har inga gränser (min/max)")
+    if "labels" in data and kind != ItemType.SCALE:
+        problem([*path, "labels"], "ändpunkternas texter (labels) hör bara till typen scale")
+    if "allow_decline" in data and kind != ItemType.YES_NO:
+        problem([*path, "allow_decline"], "allow_decline hör bara till typen yes_no")
+    if "max_length" in data and kind != ItemType.TEXT:
+        problem([*path, "max_length"], "max_length hör bara till typen text")
+    numeric = kind in (ItemType.SCALE, ItemType.VAS, ItemType.NUMBER) or (
+        kind == ItemType.SINGLE_CHOICE and values and all(isinstance(v, int) for v in values)
+    )
+    if "direction" in data and not numeric:
+        problem([*path, "direction"], "riktning (direction) kräver ett svar som är ett tal")
+
+    condition = None
+    if "show_if" in data:
+        spec = data["show_if"]
+        target = earlier.get(spec["item"])
+        allowed = spec.get("one_of", [spec.get("equals")])
+        if target is None:
+            problem(
+                [*path, "show_if", "item"],
+                f"villkoret hänvisar till {spec['item']!r}, som inte finns på en tidigare sida",
+            )
+        elif target.choice_values() and any(v not in target.choice_values() for v in allowed):
+            problem([*path, "show_if"], f"villkoret har ett värde som {target.id!r} inte kan få")
+        condition = Condition(spec["item"], tuple(allowed))
+
+    return Item(
+        id=data["id"],
+        type=kind,
+        text=Text(data["text"]),
+        help=Text(data["help"]) if "help" in data else None,
+        required=data.get("required", True),
+        direction=data.get("direction"),
+        show_if=condition,
+        choices=choices,
+        min=low,
+        max=high,
+        integer=data.get("integer", True),
+        end_labels={k: (v[0], v[1]) for k, v in data["labels"].items()}
+        if "labels" in data
+        else None,
+        allow_decline=data.get("allow_decline", False),
+        max_length=data.get("max_length", DEFAULT_TEXT_LENGTH) if kind == ItemType.TEXT else None,
+    )
+
+
+class _Locator:
+    """Finds the line of a path like ["pages", 0, "items", 2] in the composed YAML tree."""
+
+    def __init__(self, root: yaml.Node | None) -> None:
+        self.root = root
+
+    def __call__(self, path: Sequence[Any]) -> int | None:
+        node = self.root
+        if node is None:
+            return None
+        for step in path:
+            child = self._child(node, step)
+            if child is None:
+                break
+            node = child
+        return node.start_mark.line + 1
+
+    @staticmethod
+    def _child(node: yaml.Node, step: Any) -> yaml.Node | None:
+        if isinstance(node, yaml.MappingNode):
+            for key, value in node.value:
+                if key.value == str(step):
+                    return value
+        if isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+            return node.value[step]
+        return None
+
+
+def _dotted(path: Sequence[Any]) -> str:
+    out = ""
+    for step in path:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out
+
+
+def _reason(error: jsonschema.ValidationError) -> str:
+    """A Swedish reason for the schema errors a file author is likely to meet."""
+    validator, value = error.validator, error.validator_value
+    if validator == "required":
+        missing = [key for key in value if key not in (error.instance or {})]
+        return f"nyckeln {missing[0]!r} saknas" if missing else "en obligatorisk nyckel saknas"
+    if validator == "additionalProperties":
+        extra = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return f"okänd nyckel {extra[0]!r}" if extra else "okänd nyckel"
+    if validator == "enum":
+        return f"{error.instance!r} är inte tillåtet; välj bland {', '.join(map(str, value))}"
+    if validator == "type":
+        return f"fel typ: {error.instance!r} ska vara {value}"
+    if validator == "pattern":
+        return f"{error.instance!r} är inte ett giltigt id (bokstäver, siffror, _ och -)"
+    if validator == "minItems":
+        return f"listan behöver minst {value} element"
+    if validator == "oneOf":
+        return "villkoret ska ha antingen equals eller one_of"
+    return error.message

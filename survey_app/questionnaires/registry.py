@@ -1,0 +1,57 @@
+"""The questionnaires a service knows: read from a folder at start, one broken file never
+stopping the others."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from survey_app.questionnaires.definition import (
+    DefinitionError,
+    Problem,
+    Questionnaire,
+    parse_definition,
+)
+
+log = logging.getLogger(__name__)
+
+
+class Registry:
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.by_id: dict[str, Questionnaire] = {}
+        self.by_hash: dict[str, Questionnaire] = {}
+        self.problems: list[Problem] = []
+        self.reload()
+
+    def reload(self) -> None:
+        by_id: dict[str, Questionnaire] = {}
+        problems: list[Problem] = []
+        for path in sorted(self.directory.glob("*.yaml")):
+            try:
+                questionnaire = parse_definition(path.read_bytes(), path.name)
+            except DefinitionError as error:
+                problems.extend(error.problems)
+                for problem in error.problems:
+                    log.error("questionnaire file not loaded: %s", problem)
+                continue
+            if questionnaire.id in by_id:
+                problems.append(
+                    Problem(path.name, "id", None, f"id {questionnaire.id!r} finns i två filer")
+                )
+                log.error("questionnaire file not loaded: duplicate id in %s", path.name)
+                continue
+            by_id[questionnaire.id] = questionnaire
+        self.by_id = by_id
+        self.by_hash.update({q.content_hash: q for q in by_id.values()})
+        self.problems = problems
+
+    def get(self, questionnaire_id: str) -> Questionnaire | None:
+        return self.by_id.get(questionnaire_id)
+
+    def remember(self, questionnaire: Questionnaire) -> None:
+        """Keep an older version (from a stored snapshot) available by its hash."""
+        self.by_hash.setdefault(questionnaire.content_hash, questionnaire)
+
+    def participant_questionnaires(self) -> list[Questionnaire]:
+        return [q for q in self.by_id.values() if q.respondent == "participant"]

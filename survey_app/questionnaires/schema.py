@@ -1,0 +1,107 @@
+"""JSON Schema of a questionnaire definition file (the structure; meaning is checked after)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+ITEM_TYPES = (
+    "single_choice",
+    "multiple_choice",
+    "scale",
+    "yes_no",
+    "vas",
+    "number",
+    "date",
+    "text",
+)
+
+_ID = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$"}
+_TEXT = {
+    "type": "object",
+    "required": ["sv"],
+    "properties": {"sv": {"type": "string", "minLength": 1}},
+    "patternProperties": {"^[a-z]{2}$": {"type": "string", "minLength": 1}},
+    "additionalProperties": False,
+}
+_CHOICE = {
+    "type": "object",
+    "required": ["value", "label"],
+    "properties": {
+        "value": {"type": ["string", "integer"]},
+        "label": _TEXT,
+    },
+    "additionalProperties": False,
+}
+_CONDITION = {
+    "type": "object",
+    "required": ["item"],
+    "properties": {
+        "item": _ID,
+        "equals": {"type": ["string", "integer", "boolean"]},
+        "one_of": {"type": "array", "minItems": 1, "items": {"type": ["string", "integer"]}},
+    },
+    "oneOf": [{"required": ["equals"]}, {"required": ["one_of"]}],
+    "additionalProperties": False,
+}
+_ITEM = {
+    "type": "object",
+    "required": ["id", "type", "text"],
+    "properties": {
+        "id": _ID,
+        "type": {"enum": list(ITEM_TYPES)},
+        "text": _TEXT,
+        "help": _TEXT,
+        "required": {"type": "boolean"},
+        "direction": {"enum": ["higher", "lower"]},
+        "show_if": _CONDITION,
+        "choices": {"type": "array", "minItems": 2, "items": _CHOICE},
+        "min": {"type": "number"},
+        "max": {"type": "number"},
+        "integer": {"type": "boolean"},
+        "labels": {
+            "type": "object",
+            "required": ["sv"],
+            "patternProperties": {
+                "^[a-z]{2}$": {
+                    "type": "array",
+                    "minItems": 2,
+                    "maxItems": 2,
+                    "items": {"type": "string"},
+                }
+            },
+            "additionalProperties": False,
+        },
+        "allow_decline": {"type": "boolean"},
+        "max_length": {"type": "integer", "minimum": 1, "maximum": 10000},
+    },
+    "additionalProperties": False,
+}
+_PAGE = {
+    "type": "object",
+    "required": ["items"],
+    "properties": {
+        "title": _TEXT,
+        "items": {"type": "array", "minItems": 1, "items": _ITEM},
+    },
+    "additionalProperties": False,
+}
+
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "required": ["id", "version", "title", "pages"],
+    "properties": {
+        "id": _ID,
+        "version": {"type": ["string", "integer"]},
+        "respondent": {"enum": ["participant", "staff"]},
+        "title": _TEXT,
+        "intro": _TEXT,
+        "pages": {"type": "array", "minItems": 1, "items": _PAGE},
+        "scoring": {
+            "type": "object",
+            "required": ["scorer"],
+            "properties": {"scorer": {"type": "string"}},
+        },
+    },
+    "additionalProperties": False,
+}

@@ -1,0 +1,131 @@
+"""The built-in scorers: mean of items, any "yes", and the EQ-5D index."""
+
+from __future__ import annotations
+
+import statistics
+from typing import TYPE_CHECKING, Any
+
+from survey_app.scoring import Answers, Params, Scorer, ScoringContext, eq5d, register
+
+if TYPE_CHECKING:
+    from survey_app.questionnaires.definition import Questionnaire
+
+YES, DECLINE = "ja", "vill_inte_svara"
+
+
+def _unknown_items(questionnaire: Questionnaire, ids: list[str]) -> list[str]:
+    return [
+        f"scoring nämner {i!r}, som inte finns i formuläret"
+        for i in ids
+        if not questionnaire.item(i)
+    ]
+
+
+# --- mean of chosen items -------------------------------------------------------------------
+# Missing-item rule: the mean is computed when at least `min_answered` of the items have an answer
+# (default: half of them, rounded up); otherwise the score is missing (None).
+
+
+def _mean_check(questionnaire: Questionnaire, params: Params) -> list[str]:
+    items = list(params.get("items", []))
+    if not items:
+        return ["scorer mean behöver en lista items"]
+    problems = _unknown_items(questionnaire, items)
+    minimum = params.get("min_answered", 1)
+    if not isinstance(minimum, int) or not 1 <= minimum <= len(items):
+        problems.append(f"min_answered ska vara ett heltal mellan 1 och {len(items)}")
+    return problems
+
+
+def _mean_score(
+    _questionnaire: Questionnaire, params: Params, answers: Answers, _context: ScoringContext
+) -> dict[str, Any]:
+    items = list(params["items"])
+    minimum = params.get("min_answered", -(-len(items) // 2))
+    values = [answers[i] for i in items if isinstance(answers.get(i), int | float)]
+    return {"mean": statistics.fmean(values) if len(values) >= minimum else None, "n": len(values)}
+
+
+register(Scorer("mean", _mean_check, _mean_score))
+
+
+# --- any "yes" (violence screening) ---------------------------------------------------------
+# "vill inte svara" is neither yes nor no: counted separately. any_yes is None when no item
+# was answered yes or no.
+
+
+def _yes_items(questionnaire: Questionnaire, params: Params) -> list[str]:
+    return list(params.get("items") or [i.id for i in questionnaire.items if i.type == "yes_no"])
+
+
+def _any_yes_check(questionnaire: Questionnaire, params: Params) -> list[str]:
+    items = _yes_items(questionnaire, params)
+    if not items:
+        return ["scorer any_yes behöver frågor av typen yes_no"]
+    problems = _unknown_items(questionnaire, items)
+    for item_id in items:
+        item = questionnaire.item(item_id)
+        if item is not None and item.type != "yes_no":
+            problems.append(f"scorer any_yes: {item_id!r} är inte en ja/nej-fråga")
+    return problems
+
+
+def _any_yes_score(
+    questionnaire: Questionnaire, params: Params, answers: Answers, _context: ScoringContext
+) -> dict[str, Any]:
+    given = [answers.get(i) for i in _yes_items(questionnaire, params)]
+    yes_or_no = [a for a in given if a in (YES, "nej")]
+    return {
+        "any_yes": (YES in yes_or_no) if yes_or_no else None,
+        "yes_items": [
+            i for i, a in zip(_yes_items(questionnaire, params), given, strict=True) if a == YES
+        ],
+        "n_declined": sum(1 for a in given if a == DECLINE),
+    }
+
+
+register(Scorer("any_yes", _any_yes_check, _any_yes_score))
+
+
+# --- EQ-5D ---------------------------------------------------------------------------------
+
+
+def _eq5d_check(questionnaire: Questionnaire, params: Params) -> list[str]:
+    dimensions = list(params.get("dimensions", []))
+    if len(dimensions) != 5:
+        return ["scorer eq5d behöver exakt fem dimensioner (MO, SC, UA, PD, AD i den ordningen)"]
+    problems = _unknown_items(questionnaire, dimensions)
+    if problems:
+        return problems
+    level_counts = {len(questionnaire.item(d).choices) for d in dimensions}  # type: ignore[union-attr]
+    if level_counts not in ({3}, {5}):
+        problems.append("alla fem dimensionerna ska ha 3 eller alla 5 nivåer")
+    vas = params.get("vas")
+    if vas is not None and questionnaire.item(vas) is None:
+        problems.append(f"scoring nämner {vas!r}, som inte finns i formuläret")
+    return problems
+
+
+def _eq5d_score(
+    questionnaire: Questionnaire, params: Params, answers: Answers, context: ScoringContext
+) -> dict[str, Any]:
+    dimensions = list(params["dimensions"])
+    levels = len(questionnaire.item(dimensions[0]).choices)  # type: ignore[union-attr]
+    label = f"{levels}L"
+    value_set = context.value_sets.get(label, eq5d.DEFAULT_VALUE_SET[label])
+    digits = [answers.get(d) for d in dimensions]
+    state = "".join(str(d) for d in digits) if all(type(d) is int for d in digits) else None
+    vas = answers.get(params["vas"]) if params.get("vas") else None
+    try:
+        value = eq5d.index(state, value_set) if state else None
+    except ValueError:  # an answer outside the levels (a tampered or corrupt value)
+        value = None
+    return {
+        "state": state,
+        "index": value,
+        "value_set": value_set,
+        "vas": vas if isinstance(vas, int | float) else None,
+    }
+
+
+register(Scorer("eq5d", _eq5d_check, _eq5d_score))

@@ -1,0 +1,1 @@
+"""The way through a questionnaire bundle: personal links, tablet mode, staff entry."""

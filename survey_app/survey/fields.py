@@ -1,0 +1,171 @@
+"""WTForms fields for each item type, and a fresh form class for one page of a questionnaire."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from wtforms import (
+    DateField,
+    Field,
+    FloatField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from survey_app.forms import SwedishForm
+from survey_app.questionnaires import Item, ItemType, Page
+from survey_app.questionnaires.definition import DECLINE, NO, YES
+
+FIELD_PREFIX = "item_"
+YES_NO_LABELS = {YES: "Ja", NO: "Nej", DECLINE: "Vill inte svara"}
+YES_NO_LABELS_EN = {YES: "Yes", NO: "No", DECLINE: "I prefer not to answer"}
+
+
+class CheckboxesField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+def field_name(item: Item) -> str:
+    return FIELD_PREFIX + item.id
+
+
+def _required(item: Item, message: str) -> list[Any]:
+    return [InputRequired(message)] if item.required else [Optional()]
+
+
+def build_field(item: Item, language: str) -> Field:
+    label = item.text.get(language)
+    description = item.help.get(language) if item.help else ""
+    choose = "Välj ett svar." if language == "sv" else "Choose an answer."
+    common: dict[str, Any] = {"label": label, "description": description}
+    kind = item.type
+    if kind in (ItemType.SINGLE_CHOICE, ItemType.SCALE, ItemType.YES_NO):
+        values = item.choice_values()
+        if kind == ItemType.YES_NO:
+            names = YES_NO_LABELS if language == "sv" else YES_NO_LABELS_EN
+            labels = [names[v] for v in values]
+        elif kind == ItemType.SCALE:
+            labels = [str(v) for v in values]
+        else:
+            labels = [c.label.get(language) for c in item.choices]
+        numeric = all(isinstance(v, int) for v in values)
+        return RadioField(
+            choices=[SelectChoice(str(v), text) for v, text in zip(values, labels, strict=True)],
+            coerce=int if numeric else str,
+            validators=_required(item, choose),
+            **common,
+        )
+    if kind == ItemType.MULTIPLE_CHOICE:
+        numeric = all(isinstance(c.value, int) for c in item.choices)
+        return CheckboxesField(
+            choices=[SelectChoice(str(c.value), c.label.get(language)) for c in item.choices],
+            coerce=int if numeric else str,
+            validators=_required(item, "Välj minst ett svar."),
+            **common,
+        )
+    if kind in (ItemType.VAS, ItemType.NUMBER):
+        low, high = item.min, item.max
+        message = _range_message(low, high)
+        field_class = IntegerField if item.integer or kind == ItemType.VAS else FloatField
+        return field_class(
+            validators=[
+                *_required(item, message),
+                NumberRange(min=low, max=high, message=message),
+            ],
+            render_kw={
+                "inputmode": "numeric" if field_class is IntegerField else "decimal",
+                **({"min": low} if low is not None else {}),
+                **({"max": high} if high is not None else {}),
+            },
+            **common,
+        )
+    if kind == ItemType.DATE:
+        return DateField(
+            validators=[*_required(item, "Ange ett datum (åååå-mm-dd)."), _not_absurd_date],
+            **common,
+        )
+    limit = item.max_length or 2000
+    return TextAreaField(
+        validators=[
+            *_required(item, "Skriv ett svar."),
+            Length(max=limit, message=f"Texten får vara högst {limit} tecken."),
+        ],
+        render_kw={"maxlength": limit, "rows": 5},
+        **common,
+    )
+
+
+def _range_message(low: float | None, high: float | None) -> str:
+    if low is not None and high is not None:
+        return f"Skriv ett tal från {_fmt(low)} till {_fmt(high)}."
+    if low is not None:
+        return f"Skriv ett tal som är minst {_fmt(low)}."
+    if high is not None:
+        return f"Skriv ett tal som är högst {_fmt(high)}."
+    return "Skriv ett tal."
+
+
+def _fmt(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+def _not_absurd_date(_form: Any, field: Field) -> None:
+    if isinstance(field.data, date) and not 1900 <= field.data.year <= 2100:
+        raise ValidationError("Datumet verkar fel; kontrollera året.")
+
+
+class PageForm(SwedishForm):
+    """Base of the per-page form classes. Refuses answers to items that are not on the page."""
+
+    page_item_ids: frozenset[str] = frozenset()
+    submitted_keys: frozenset[str] = frozenset()
+
+    def process(self, formdata: Any = None, *args: Any, **kwargs: Any) -> None:
+        wrapped = self.meta.wrap_formdata(self, formdata)
+        self.submitted_keys = frozenset(wrapped.keys()) if wrapped is not None else frozenset()
+        super().process(wrapped, *args, **kwargs)
+
+    def validate(self, extra_validators: Any = None) -> bool:
+        valid = bool(super().validate(extra_validators))
+        submitted = self.submitted_keys
+        unknown = {
+            key[len(FIELD_PREFIX) :]
+            for key in submitted
+            if key.startswith(FIELD_PREFIX) and key[len(FIELD_PREFIX) :] not in self.page_item_ids
+        }
+        if unknown:
+            self.form_errors.append(
+                "Svaret innehöll en fråga som inte finns på den här sidan. Ingenting har sparats; "
+                "fyll i sidan igen."
+            )
+            return False
+        return valid
+
+    def answers(self) -> dict[str, Any]:
+        """The page's answers by item id; dates as ISO text, empty answers as None."""
+        out: dict[str, Any] = {}
+        for item_id in self.page_item_ids:
+            data = self[FIELD_PREFIX + item_id].data
+            if isinstance(data, date):
+                data = data.isoformat()
+            if data in ("", []):
+                data = None
+            out[item_id] = data
+        return out
+
+
+def page_form_class(page: Page, answers: Mapping[str, Any], language: str) -> type[PageForm]:
+    """A fresh form class for the page's items visible given the earlier answers."""
+    visible = [item for item in page.items if item.visible(answers)]
+    attributes: dict[str, Any] = {field_name(i): build_field(i, language) for i in visible}
+    attributes["page_item_ids"] = frozenset(i.id for i in visible)
+    return type("QuestionnairePageForm", (PageForm,), attributes)

@@ -1,0 +1,322 @@
+"""The respondent's pages: open a personal link, answer page by page, submit, thank-you.
+
+The survey state lives in the session: which occasion, how it was opened (link, tablet, staff),
+who answers (participant or staff) and the language. URLs carry only page numbers.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from survey_app import access, audit
+from survey_app.exceptions import DomainError
+from survey_app.extensions import db
+from survey_app.forms import ConfirmForm
+from survey_app.models import Invitation, Occasion, ResponseMode
+from survey_app.questionnaires import Registry
+from survey_app.survey import links
+from survey_app.survey.fields import field_name, page_form_class
+from survey_app.survey.flow import next_step
+from survey_app.survey.services import Bundle, load_bundle, save_page, submit
+
+bp = Blueprint("survey", __name__)
+
+STATE = "survey"
+DONE = "survey_done"
+LOCKED = "kiosk_locked"
+LANGUAGES = {"sv": "Svenska", "en": "English"}
+
+
+@dataclass
+class State:
+    occasion_id: int
+    mode: ResponseMode
+    respondent: str
+    invitation_id: int | None
+    language: str
+    seen: float
+    participation_id: int
+
+    def save(self) -> None:
+        session[STATE] = {
+            "occasion": self.occasion_id,
+            "mode": self.mode.value,
+            "respondent": self.respondent,
+            "invitation": self.invitation_id,
+            "lang": self.language,
+            "seen": self.seen,
+            "participation": self.participation_id,
+        }
+
+    @classmethod
+    def load(cls) -> State | None:
+        raw = session.get(STATE)
+        if not isinstance(raw, dict):
+            return None
+        try:
+            return cls(
+                occasion_id=int(raw["occasion"]),
+                mode=ResponseMode(raw["mode"]),
+                respondent=str(raw["respondent"]),
+                invitation_id=raw.get("invitation"),
+                language=str(raw.get("lang", "sv")),
+                seen=float(raw.get("seen", 0)),
+                participation_id=int(raw["participation"]),
+            )
+        except (KeyError, TypeError, ValueError):
+            return None
+
+
+def begin(
+    occasion: Occasion, mode: ResponseMode, respondent: str, invitation: Invitation | None
+) -> None:
+    """Start answering an occasion in this browser session."""
+    session.pop(DONE, None)
+    session.pop(LOCKED, None)
+    State(
+        occasion_id=occasion.id,
+        mode=mode,
+        respondent=respondent,
+        invitation_id=invitation.id if invitation else None,
+        language="sv",
+        seen=time.time(),
+        participation_id=occasion.participation_id,
+    ).save()
+
+
+def registry() -> Registry:
+    registry: Registry = current_app.extensions["questionnaires"]
+    return registry
+
+
+@bp.after_request
+def _private_headers(response: WerkzeugResponse) -> WerkzeugResponse:
+    # The link token must never leak through a Referer header.
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@bp.route("/l/<token>")
+def open_link(token: str) -> WerkzeugResponse | tuple[str, int]:
+    invitation = links.usable_invitation(token)
+    if invitation is None:
+        return link_not_working()
+    occasion = invitation.occasion
+    bundle = load_bundle(occasion, "participant", registry())
+    if bundle.submitted or not bundle.questionnaires:
+        return link_not_working()
+    # Whatever this browser held before (even a staff login) gives way to the participant's link.
+    session.clear()
+    begin(occasion, ResponseMode.LINK, "participant", invitation)
+    # Redirect so the token leaves the address bar and the history.
+    return redirect(url_for("survey.intro"))
+
+
+def link_not_working() -> tuple[str, int]:
+    """One calm page for unknown, expired, revoked and used links alike."""
+    return render_template("survey/link_not_working.html"), 404
+
+
+@bp.before_request
+def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
+    if request.endpoint in {"survey.open_link", "survey.thanks", "survey.locked"}:
+        return None
+    state = State.load()
+    if state is None:
+        if session.get(LOCKED):
+            return redirect(url_for("survey.locked"))
+        if session.get(DONE):
+            return redirect(url_for("survey.thanks"))
+        return link_not_working()
+    if state.mode == ResponseMode.KIOSK:
+        idle = current_app.config["SETTINGS"].kiosk_idle_minutes * 60
+        if time.time() - state.seen > idle:
+            lock_tablet()
+            return redirect(url_for("survey.locked"))
+    occasion = _occasion_for(state)
+    if occasion is None:
+        session.pop(STATE, None)
+        return link_not_working()
+    state.seen = time.time()
+    state.save()
+    g.state = state
+    g.bundle = load_bundle(occasion, state.respondent, registry())
+    if not g.bundle.questionnaires:
+        return link_not_working()
+    return None
+
+
+def _occasion_for(state: State) -> Occasion | None:
+    if state.mode == ResponseMode.STAFF:
+        if not current_user.is_authenticated:
+            return None
+        participation = access.participation_for_work(current_user, state.participation_id)
+        return next((o for o in participation.occasions if o.id == state.occasion_id), None)
+    occasion = db.session.get(Occasion, state.occasion_id)
+    if occasion is None or occasion.participation_id != state.participation_id:
+        return None
+    if state.mode == ResponseMode.LINK:
+        invitation = db.session.get(Invitation, state.invitation_id or -1)
+        if invitation is None or invitation.occasion_id != occasion.id:
+            return None
+        if invitation.revoked_at is not None:
+            return None
+    return occasion
+
+
+def lock_tablet() -> None:
+    session.clear()
+    session[LOCKED] = True
+
+
+@bp.route("/svar")
+def intro() -> str | WerkzeugResponse:
+    state: State = g.state
+    bundle: Bundle = g.bundle
+    wanted = request.args.get("sprak")
+    if wanted in LANGUAGES:
+        state.language = wanted
+        state.save()
+    if bundle.submitted:
+        return redirect(url_for("survey.thanks"))
+    position = next_step(bundle.steps, bundle.pages_saved())
+    languages = {
+        code: name
+        for code, name in LANGUAGES.items()
+        if all(code in q.languages for q in bundle.questionnaires)
+    }
+    return render_template(
+        "survey/intro.html",
+        bundle=bundle,
+        lang=state.language,
+        languages=languages,
+        resume=position > 1,
+        next_number=min(position, len(bundle.steps)),
+        total=len(bundle.steps),
+        all_saved=position > len(bundle.steps),
+    )
+
+
+@bp.route("/svar/sida/<int:number>", methods=["GET", "POST"])
+def page(number: int) -> str | WerkzeugResponse:
+    state: State = g.state
+    bundle: Bundle = g.bundle
+    if bundle.submitted:
+        return redirect(url_for("survey.thanks"))
+    steps = bundle.steps
+    reachable = next_step(steps, bundle.pages_saved())
+    if not 1 <= number <= len(steps):
+        return redirect(url_for("survey.intro"))
+    if number > reachable:
+        flash("Fyll i sidorna i tur och ordning. Du är nu på den första sidan som inte är klar.")
+        return redirect(url_for("survey.page", number=reachable))
+    step = steps[number - 1]
+    answers = bundle.answers(step.questionnaire.id)
+    form_class = page_form_class(step.page, answers, state.language)
+    prefill = {field_name(i): answers.get(i.id) for i in step.page.items}
+    form = form_class(data=prefill if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            save_page(
+                bundle,
+                step.questionnaire,
+                step.page,
+                form.answers(),
+                mode=state.mode,
+                language=state.language,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            form.form_errors.append(error.message)
+        else:
+            db.session.commit()
+            if number == len(steps):
+                return redirect(url_for("survey.confirm"))
+            return redirect(url_for("survey.page", number=number + 1))
+    return render_template(
+        "survey/page.html",
+        form=form,
+        step=step,
+        total=len(steps),
+        lang=state.language,
+        items=[i for i in step.page.items if field_name(i) in form],
+        field_name=field_name,
+        kiosk=state.mode == ResponseMode.KIOSK,
+    )
+
+
+@bp.route("/svar/skicka", methods=["GET", "POST"])
+def confirm() -> str | WerkzeugResponse:
+    state: State = g.state
+    bundle: Bundle = g.bundle
+    if bundle.submitted:
+        return _finish(state)
+    steps = bundle.steps
+    if next_step(steps, bundle.pages_saved()) <= len(steps):
+        return redirect(url_for("survey.intro"))
+    error = None
+    if ConfirmForm().validate_on_submit():
+        invitation = (
+            db.session.get(Invitation, state.invitation_id) if state.invitation_id else None
+        )
+        try:
+            submitted = submit(bundle, invitation)
+        except DomainError as problem:
+            db.session.rollback()
+            error = problem.message
+            if problem.field:
+                flash(problem.message)
+                return redirect(url_for("survey.page", number=int(problem.field)))
+        else:
+            if submitted:
+                audit.record(
+                    "responses_submitted",
+                    forbund_id=bundle.occasion.participation.insats.forbund_id,
+                    object_type="occasion",
+                    object_id=bundle.occasion.id,
+                    mode=state.mode.value,
+                )
+            db.session.commit()
+            return _finish(state)
+    return render_template(
+        "survey/confirm.html", bundle=bundle, lang=state.language, total=len(steps), error=error
+    )
+
+
+def _finish(state: State) -> WerkzeugResponse:
+    if state.mode == ResponseMode.STAFF:
+        session.pop(STATE, None)
+        flash("Svaren är sparade och inskickade.", "success")
+        return redirect(url_for("staff.participation", participation_id=state.participation_id))
+    if state.mode == ResponseMode.KIOSK:
+        lock_tablet()
+    else:
+        session.pop(STATE, None)
+    session[DONE] = state.language
+    return redirect(url_for("survey.thanks"))
+
+
+@bp.route("/svar/tack")
+def thanks() -> str:
+    language = session.get(DONE) if session.get(DONE) in LANGUAGES else "sv"
+    return render_template("survey/thanks.html", lang=language, kiosk=bool(session.get(LOCKED)))
+
+
+@bp.route("/surfplatta")
+def locked() -> str:
+    return render_template("survey/locked.html")

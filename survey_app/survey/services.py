@@ -1,0 +1,224 @@
+"""Answering a bundle: which questionnaires, saving pages, and the final submit.
+
+Operations only flush; the request commits. Saving a page is safe against a double tap: there is
+one response per occasion and questionnaire (a unique constraint), so a race ends in one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from survey_app.exceptions import DomainError
+from survey_app.extensions import db
+from survey_app.models import (
+    Answer,
+    Invitation,
+    Occasion,
+    QuestionnaireSnapshot,
+    Response,
+    ResponseMode,
+    ResponseStatus,
+)
+from survey_app.models._types import utcnow
+from survey_app.questionnaires import (
+    DefinitionError,
+    Page,
+    Questionnaire,
+    Registry,
+    parse_definition,
+)
+from survey_app.survey.flow import Step, bundle_steps, missing_required
+
+
+@dataclass
+class Bundle:
+    """The questionnaires one respondent answers at one occasion, with their stored responses."""
+
+    occasion: Occasion
+    questionnaires: list[Questionnaire]
+    responses: dict[str, Response]
+
+    @property
+    def steps(self) -> list[Step]:
+        return bundle_steps(self.questionnaires)
+
+    def pages_saved(self) -> dict[str, int]:
+        return {qid: r.pages_saved for qid, r in self.responses.items()}
+
+    def answers(self, questionnaire_id: str) -> dict[str, Any]:
+        response = self.responses.get(questionnaire_id)
+        return {a.item_id: a.value for a in response.answers} if response else {}
+
+    @property
+    def submitted(self) -> bool:
+        return bool(self.questionnaires) and all(
+            self.responses.get(q.id) is not None
+            and self.responses[q.id].status == ResponseStatus.SUBMITTED
+            for q in self.questionnaires
+        )
+
+
+def load_bundle(occasion: Occasion, respondent: str, registry: Registry) -> Bundle:
+    """The insats' questionnaires for this occasion and respondent, each in the version its
+    response was begun on (or the current file when not yet begun). A questionnaire whose file
+    cannot be loaded is left out; the others still work."""
+    wanted = occasion.participation.insats.questionnaires_for(occasion.kind.value)
+    responses = {r.questionnaire_id: r for r in occasion.responses}
+    questionnaires = []
+    for questionnaire_id in wanted:
+        response = responses.get(questionnaire_id)
+        questionnaire = (
+            _definition_by_hash(response.content_hash, registry)
+            if response is not None
+            else registry.get(questionnaire_id)
+        )
+        if questionnaire is not None and questionnaire.respondent == respondent:
+            questionnaires.append(questionnaire)
+    ids = {q.id for q in questionnaires}
+    return Bundle(occasion, questionnaires, {k: v for k, v in responses.items() if k in ids})
+
+
+def _definition_by_hash(content_hash: str, registry: Registry) -> Questionnaire | None:
+    known = registry.by_hash.get(content_hash)
+    if known is not None:
+        return known
+    snapshot = db.session.scalar(
+        sa.select(QuestionnaireSnapshot).where(QuestionnaireSnapshot.content_hash == content_hash)
+    )
+    if snapshot is None:
+        return None
+    try:
+        questionnaire = parse_definition(snapshot.source, f"snapshot {snapshot.questionnaire_id}")
+    except DefinitionError:
+        return None
+    registry.remember(questionnaire)
+    return questionnaire
+
+
+def save_page(
+    bundle: Bundle,
+    questionnaire: Questionnaire,
+    page: Page,
+    answers: Mapping[str, Any],
+    *,
+    mode: ResponseMode,
+    language: str,
+) -> Response:
+    """Store the answers of one page (visible items only) and record the page as saved."""
+    response = _response_for(bundle, questionnaire, mode, language)
+    if response.status == ResponseStatus.SUBMITTED:
+        raise DomainError("Svaren är redan inskickade och kan inte ändras.")
+    stored = {a.item_id: a for a in response.answers}
+    for item in page.items:
+        value = answers.get(item.id)
+        existing = stored.get(item.id)
+        if item.id not in answers or value is None:
+            if existing is not None:
+                response.answers.remove(existing)
+        elif existing is not None:
+            existing.value = value
+        else:
+            response.answers.append(Answer(item_id=item.id, value=value))
+    response.pages_saved = max(response.pages_saved, page.number)
+    response.language = language
+    response.updated_at = utcnow()
+    db.session.flush()
+    return response
+
+
+def _response_for(
+    bundle: Bundle, questionnaire: Questionnaire, mode: ResponseMode, language: str
+) -> Response:
+    response = bundle.responses.get(questionnaire.id)
+    if response is not None:
+        return response
+    keep_snapshot(questionnaire)
+    # By id, not relationship: a response lost to a parallel insert must not linger in
+    # occasion.responses and be flushed again.
+    response = Response(
+        occasion_id=bundle.occasion.id,
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        content_hash=questionnaire.content_hash,
+        status=ResponseStatus.IN_PROGRESS,
+        mode=mode,
+        language=language,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(response)
+    except IntegrityError:
+        # A parallel request (a double tap) created it first: use that one.
+        response = db.session.scalars(
+            sa.select(Response).where(
+                Response.occasion_id == bundle.occasion.id,
+                Response.questionnaire_id == questionnaire.id,
+            )
+        ).one()
+    bundle.responses[questionnaire.id] = response
+    return response
+
+
+def keep_snapshot(questionnaire: Questionnaire) -> None:
+    exists = db.session.scalar(
+        sa.select(QuestionnaireSnapshot.id).where(
+            QuestionnaireSnapshot.content_hash == questionnaire.content_hash
+        )
+    )
+    if exists is not None:
+        return
+    try:
+        with db.session.begin_nested():
+            db.session.add(
+                QuestionnaireSnapshot(
+                    content_hash=questionnaire.content_hash,
+                    questionnaire_id=questionnaire.id,
+                    version=questionnaire.version,
+                    source=questionnaire.source,
+                )
+            )
+    except IntegrityError:
+        pass  # stored by a parallel request
+
+
+def first_incomplete_step(bundle: Bundle) -> Step | None:
+    """The first page with a required answer missing, or a page never saved."""
+    saved = bundle.pages_saved()
+    for step in bundle.steps:
+        if step.page.number > saved.get(step.questionnaire.id, 0):
+            return step
+        answers = bundle.answers(step.questionnaire.id)
+        page_ids = {i.id for i in step.page.items}
+        if set(missing_required(step.questionnaire, answers)) & page_ids:
+            return step
+    return None
+
+
+def submit(bundle: Bundle, invitation: Invitation | None) -> bool:
+    """Submit every response of the bundle. Returns False if it was already submitted (a resend),
+    True if this call submitted it. Raises DomainError naming the page still to fill in."""
+    if bundle.submitted:
+        return False
+    step = first_incomplete_step(bundle)
+    if step is not None:
+        raise DomainError(f"Sidan {step.number} är inte färdig.", field=str(step.number))
+    now = utcnow()
+    for questionnaire in bundle.questionnaires:
+        response = bundle.responses[questionnaire.id]
+        answers = {a.item_id: a for a in response.answers}
+        values = {k: a.value for k, a in answers.items()}
+        for item in questionnaire.items:
+            # An answer to a question that a later change hid is not kept.
+            if item.id in answers and not item.visible(values):
+                response.answers.remove(answers[item.id])
+        response.status = ResponseStatus.SUBMITTED
+        response.submitted_at = now
+    if invitation is not None:
+        invitation.used_at = now
+    db.session.flush()
+    return True
