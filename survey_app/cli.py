@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import IO
 
 import click
@@ -16,11 +17,49 @@ from survey_app.clock import today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import Forbund, RoleKind
+from survey_app.questionnaires import DefinitionError, parse_definition
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo_data)
+    app.cli.add_command(questionnaires)
+
+
+@click.group("questionnaires")
+def questionnaires() -> None:
+    """Questionnaire definition files."""
+
+
+@questionnaires.command("check")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def check_questionnaires(paths: tuple[Path, ...]) -> None:
+    """Check definition files (default: the questionnaire folder); exit 1 if any is broken."""
+    files = list(paths) or sorted(
+        Path(current_app.config["SETTINGS"].questionnaire_dir).glob("*.yaml")
+    )
+    seen: dict[str, Path] = {}
+    failed = 0
+    for path in files:
+        try:
+            definition = parse_definition(path.read_bytes(), path.name)
+        except DefinitionError as error:
+            failed += 1
+            for problem in error.problems:
+                click.echo(f"FEL  {problem}")
+            continue
+        if definition.id in seen:
+            failed += 1
+            click.echo(
+                f"FEL  {path.name}: id {definition.id!r} finns redan i {seen[definition.id].name}"
+            )
+            continue
+        seen[definition.id] = path
+        pages = len(definition.pages)
+        click.echo(f"OK   {path.name}: {definition.id} version {definition.version}, {pages} sidor")
+    if failed:
+        raise click.ClickException(f"{failed} av {len(files)} filer har fel.")
 
 
 @click.command("create-admin")
