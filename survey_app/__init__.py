@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from survey_app.config import Settings, default_instance_path, normalise_database_url
 from survey_app.questionnaires import Registry
@@ -33,9 +35,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Strict",
         REMEMBER_COOKIE_SECURE=settings.cookie_secure,
+        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.staff_idle_minutes),
+        SESSION_REFRESH_EACH_REQUEST=True,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=False,
     )
+    if settings.trusted_proxies:
+        # Behind a TLS-terminating proxy: the client's address (for rate limits) and https.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_extensions(app)
     # Reading the definition files is the only start-up work; a broken file is logged and skipped.
     app.extensions["questionnaires"] = Registry(Path(settings.questionnaire_dir))
@@ -52,10 +60,14 @@ def create_app(settings: Settings | None = None) -> Flask:
 
 
 def _engine_options(url: str) -> dict[str, object]:
+    # Error messages must not carry the values being written (codes, e-mail, hashes) into logs.
+    options: dict[str, object] = {"hide_parameters": True}
     if url.startswith("sqlite"):
         # The dev server's threads share the file; WAL and busy_timeout are set per connection.
-        return {"connect_args": {"check_same_thread": False, "timeout": 5}}
-    return {"pool_pre_ping": True}
+        options["connect_args"] = {"check_same_thread": False, "timeout": 5}
+    else:
+        options["pool_pre_ping"] = True
+    return options
 
 
 def _init_extensions(app: Flask) -> None:

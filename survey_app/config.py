@@ -30,8 +30,14 @@ class Settings:
     # Secure cookies need HTTPS; only local development over plain http turns this off.
     cookie_secure: bool = True
     ratelimit_storage_uri: str = "memory://"
-    login_limit_per_address: str = "30 per 10 minutes"
-    login_limit_per_account: str = "5 per 15 minutes"
+    # Attempts, successful or not. Per address generous enough for an office of tablets behind
+    # one address; per account strict enough to make guessing useless.
+    login_limit_per_address: str = "60 per 10 minutes"
+    login_limit_per_account: str = "10 per 15 minutes"
+    # A staff session ends after this long without a request.
+    staff_idle_minutes: int = 60
+    # Reverse proxies in front of the service whose X-Forwarded-* headers are trusted.
+    trusted_proxies: int = 0
     # A tablet left alone this long locks and shows nothing of the answers.
     kiosk_idle_minutes: int = 10
     questionnaire_dir: Path = field(
@@ -69,6 +75,8 @@ class Settings:
             cookie_secure=_flag(env, "COOKIE_SECURE", default=True),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
             kiosk_idle_minutes=_int(env, "KIOSK_IDLE_MINUTES", default=10, low=1, high=240),
+            staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", default=60, low=5, high=720),
+            trusted_proxies=_int(env, "TRUSTED_PROXIES", default=0, low=0, high=5),
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hmac
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -45,11 +46,14 @@ def init_app(app: Flask) -> None:
     app.after_request(_no_store_for_staff_pages)
 
 
-def _load_user(user_id: str) -> StaffUser | None:
-    if not user_id.isdigit():
+def _load_user(session_id: str) -> StaffUser | None:
+    user_id, _, token = session_id.partition(".")
+    if not user_id.isdigit() or not token:
         return None
     user = db.session.get(StaffUser, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    return user if hmac.compare_digest(user.session_token, token) else None
 
 
 def _require_login() -> WerkzeugResponse | None:

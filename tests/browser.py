@@ -36,9 +36,9 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def live_server(database: Path) -> Iterator[tuple[Flask, str]]:
+def live_server(database: Path, **overrides: object) -> Iterator[tuple[Flask, str]]:
     """The app on 127.0.0.1 with a fresh SQLite database, served from a thread."""
-    app = create_app(make_settings(f"sqlite:///{database}", csrf_enabled=True))
+    app = create_app(make_settings(f"sqlite:///{database}", **{"csrf_enabled": True, **overrides}))
     with app.app_context():
         db.create_all()
     server = make_server("127.0.0.1", 0, app, threaded=True)

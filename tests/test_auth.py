@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import time
+
+import itsdangerous.timed
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -8,10 +11,21 @@ from flask.testing import FlaskClient
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, RoleKind, StaffUser
 from tests import factories
-from tests.conftest import login
+from tests.conftest import TEST_SECRET, login
 
 GENERIC_FAILURE = "Fel e-postadress eller lösenord."
 EMAIL = "anna@example.org"
+ACCOUNT_LIMIT = 3
+ADDRESS_LIMIT = 6
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    """Small limits, so that the tests need few (slow, argon2) attempts."""
+    return {
+        "login_limit_per_account": f"{ACCOUNT_LIMIT} per 15 minutes",
+        "login_limit_per_address": f"{ADDRESS_LIMIT} per 10 minutes",
+    }
 
 
 @pytest.fixture
@@ -102,32 +116,44 @@ def test_a_deactivated_account_loses_its_open_session(app: Flask, client: FlaskC
 
 
 @pytest.mark.usefixtures("staff_account")
-def test_logins_to_one_account_are_throttled_after_repeated_failures(client: FlaskClient) -> None:
-    for _ in range(5):
+def test_logins_to_one_account_are_throttled(client: FlaskClient) -> None:
+    for _ in range(ACCOUNT_LIMIT):
         response = client.post("/login", data={"email": EMAIL, "password": "wrong-password"})
         assert response.status_code == 200
     blocked = client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
     assert blocked.status_code == 429
     assert "För många försök" in blocked.get_data(as_text=True)
     assert client.get("/").status_code == 302
-    # Another account from the same address is not locked by this account's failures.
+    # Another account from the same address is not locked by this account's attempts.
     other = client.post("/login", data={"email": "someone@example.org", "password": "x"})
     assert other.status_code == 200
 
 
 @pytest.mark.usefixtures("staff_account")
-def test_successful_logins_do_not_use_up_the_allowance(client: FlaskClient) -> None:
-    for _ in range(7):
+def test_every_attempt_counts_even_a_successful_one(client: FlaskClient) -> None:
+    for _ in range(ACCOUNT_LIMIT):
         login(client, EMAIL, factories.PASSWORD)
         client.post("/logout")
+    assert (
+        client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD}).status_code
+        == 429
+    )
 
 
 @pytest.mark.usefixtures("staff_account")
 def test_one_address_is_throttled_across_accounts(client: FlaskClient) -> None:
-    for n in range(30):
+    for n in range(ADDRESS_LIMIT):
         client.post("/login", data={"email": f"guess{n}@example.org", "password": "wrong"})
     blocked = client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
     assert blocked.status_code == 429
+
+
+def test_the_default_limits_are_the_documented_ones() -> None:
+    from survey_app.config import Settings
+
+    defaults = Settings(secret_key=TEST_SECRET, database_url="sqlite://")
+    assert defaults.login_limit_per_account == "10 per 15 minutes"
+    assert defaults.login_limit_per_address == "60 per 10 minutes"
 
 
 @pytest.mark.usefixtures("staff_account")
@@ -147,6 +173,31 @@ def test_logout_requires_post_and_ends_the_session(client: FlaskClient) -> None:
     login(client, EMAIL, factories.PASSWORD)
     assert client.get("/logout").status_code == 405
     assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_a_copied_session_cookie_stops_working_at_logout(app: Flask, client: FlaskClient) -> None:
+    login(client, EMAIL, factories.PASSWORD)
+    copied = client.get_cookie("session")
+    assert copied is not None
+    client.post("/logout")
+    thief = app.test_client()
+    thief.set_cookie("session", copied.value)
+    assert thief.get("/").status_code == 302
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_staff_sessions_expire_after_inactivity(
+    client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    login(client, EMAIL, factories.PASSWORD)
+    assert client.get("/").status_code == 200
+    signed_at = time.time()
+    # 59 minutes later the session still works (and is refreshed); 61 idle minutes later not.
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: signed_at + 59 * 60)
+    assert client.get("/").status_code == 200
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: signed_at + 59 * 60 + 61 * 60)
     assert client.get("/").status_code == 302
 
 

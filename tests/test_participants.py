@@ -178,3 +178,23 @@ def test_list_shows_each_occasions_status(
     assert "Försenad" in rows["LATE"]
     assert "Inskickad" in rows["DONE"]
     assert "Ej påbörjad" in rows["FRESH"]
+
+
+def test_linking_needs_matching_gender_and_birth_year(
+    app: Flask, coach: FlaskClient, insats_ids: tuple[int, int]
+) -> None:
+    """Staff cannot attach somebody else's participant by guessing a code: a mismatch gets the
+    same answer as an unknown code, and nothing is linked."""
+    first, second = insats_ids
+    coach.post(f"/insatser/{first}/deltagare/ny", data=_form())
+    wrong = coach.post(
+        f"/insatser/{second}/deltagare/ny",
+        data=_form(existing_participant="y", gender="man"),
+    ).get_data(as_text=True)
+    unknown = coach.post(
+        f"/insatser/{second}/deltagare/ny",
+        data=_form(code="NOBODY-1", existing_participant="y"),
+    ).get_data(as_text=True)
+    message = "Det finns ingen deltagare med den koden, det könet och det födelseåret"
+    assert message in wrong and message in unknown
+    assert _count(app, Participation) == 1

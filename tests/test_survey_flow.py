@@ -11,7 +11,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask import Flask
-from flask.testing import FlaskClient
 
 from survey_app.extensions import db
 from survey_app.models import (

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 
 from survey_app import audit
 from survey_app.auth.passwords import hash_password, password_problem
@@ -24,14 +25,14 @@ class InsatsData:
 
 
 def save_insats(forbund: Forbund, data: InsatsData, insats: Insats | None = None) -> Insats:
-    clash = db.session.scalar(
-        sa.select(Insats.id).where(
-            Insats.forbund_id == forbund.id,
-            sa.func.lower(Insats.name) == data.name.strip().lower(),
-            Insats.id != (insats.id if insats else -1),
+    # Compared in Python: SQLite's lower() folds only ASCII, so "Älv" and "älv" would differ there.
+    wanted = data.name.strip().casefold()
+    others = db.session.scalars(
+        sa.select(Insats.name).where(
+            Insats.forbund_id == forbund.id, Insats.id != (insats.id if insats else -1)
         )
     )
-    if clash is not None:
+    if any(name.casefold() == wanted for name in others):
         raise DomainError("Det finns redan en insats med det namnet i förbundet.", field="name")
     created = insats is None
     if insats is None:
@@ -44,7 +45,12 @@ def save_insats(forbund: Forbund, data: InsatsData, insats: Insats | None = None
     insats.bundles = {kind: list(ids) for kind, ids in data.bundles.items() if ids}
     if insats.goals is None:
         insats.goals = []
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise DomainError(
+            "Det finns redan en insats med det namnet i förbundet.", "name"
+        ) from error
     audit.record(
         "insats_created" if created else "insats_updated",
         forbund_id=forbund.id,
@@ -82,7 +88,10 @@ def create_staff_account(
         user.roles = [Role(kind=RoleKind.STAFF, insats_id=insats_id) for insats_id in sorted(own)]
     else:
         user.roles = [Role(kind=role)]
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        raise DomainError("Det finns redan ett konto med den e-postadressen.", "email") from error
     audit.record(
         "staff_account_created",
         forbund_id=forbund.id,
@@ -98,6 +107,8 @@ def set_account_active(admin: StaffUser, user: StaffUser, active: bool) -> None:
     if user.id == admin.id and not active:
         raise DomainError("Du kan inte inaktivera ditt eget konto.")
     user.active = active
+    if not active:
+        user.rotate_session_token()
     db.session.flush()
     audit.record(
         "staff_account_activated" if active else "staff_account_deactivated",

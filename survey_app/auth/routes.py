@@ -45,15 +45,11 @@ def _account_key() -> str:
     return "login-account:" + hashlib.sha256(email.encode()).hexdigest()
 
 
-def _login_failed(response: WerkzeugResponse) -> bool:
-    return response.status_code != 302
-
-
+# Every attempt counts, before the password is checked: counting only failures afterwards would
+# let a burst of parallel guesses through before the first failure is recorded.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_per_address_limit, methods=["POST"], deduct_when=_login_failed)
-@limiter.limit(
-    _per_account_limit, key_func=_account_key, methods=["POST"], deduct_when=_login_failed
-)
+@limiter.limit(_per_address_limit, methods=["POST"])
+@limiter.limit(_per_account_limit, key_func=_account_key, methods=["POST"])
 def login() -> WerkzeugResponse | str:
     if current_user.is_authenticated:
         return redirect(url_for("staff.home"))
@@ -79,6 +75,7 @@ def login() -> WerkzeugResponse | str:
         next_url = _safe_next(request.args.get("next"))
         # A fresh session at login: nothing from before sign-in carries over (session fixation).
         session.clear()
+        session.permanent = True  # expires after the configured time without activity
         login_user(user)
         user.last_login_at = utcnow()
         audit.record(
@@ -93,6 +90,8 @@ def login() -> WerkzeugResponse | str:
 @login_required
 def logout() -> WerkzeugResponse:
     audit.record("logout", object_type="staff_user", object_id=current_user.id)
+    # A copy of the old session cookie stops working too.
+    current_user.rotate_session_token()
     db.session.commit()
     logout_user()
     session.clear()

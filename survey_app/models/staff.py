@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -12,6 +13,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey_app.extensions import db
 from survey_app.models._types import Timestamp, enum_column, utcnow
 from survey_app.models.organisation import Forbund, Insats
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(32)
 
 
 class RoleKind(enum.StrEnum):
@@ -35,6 +40,8 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     # Stored lower-case so that the unique constraint is case-insensitive on every database.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # Part of the session's user id: changing it (logout, deactivation) ends every session.
+    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -47,6 +54,12 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive accounts
         return self.active
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.session_token}"
+
+    def rotate_session_token(self) -> None:
+        self.session_token = new_session_token()
 
     def has_role(self, kind: RoleKind) -> bool:
         return any(role.kind == kind for role in self.roles)

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from survey_app import audit
@@ -56,10 +57,16 @@ def register_participant(insats: Insats, data: NewParticipant) -> Participation:
             "samma person som börjar i den här insatsen.",
             field="code",
         )
-    if participant is None and data.existing_participant:
+    if data.existing_participant and (
+        participant is None
+        or participant.gender != data.gender
+        or participant.birth_year != data.birth_year
+    ):
+        # The same answer whether the code is unknown or the person does not match, so that
+        # staff of one insats cannot attach someone else's participant by guessing codes.
         raise DomainError(
-            "Det finns ingen deltagare med den koden i förbundet. Ta bort krysset för att "
-            "registrera en ny deltagare.",
+            "Det finns ingen deltagare med den koden, det könet och det födelseåret i förbundet. "
+            "Kontrollera uppgifterna, eller ta bort krysset för att registrera en ny deltagare.",
             field="existing_participant",
         )
     if participant is None:
@@ -94,9 +101,13 @@ def register_participant(insats: Insats, data: NewParticipant) -> Participation:
             due_date=data.start_date,
         )
     )
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as error:
+        # A parallel registration took the code between the check above and this insert.
+        raise DomainError("Koden används redan i förbundet. Välj en annan kod.", "code") from error
     audit.record(
-        "participant_registered",
+        "participant_linked" if data.existing_participant else "participant_registered",
         forbund_id=insats.forbund_id,
         object_type="participation",
         object_id=participation.id,
