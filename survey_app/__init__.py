@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Reading the definition files is the only start-up work; a broken file is logged and skipped.
     app.extensions["questionnaires"] = Registry(Path(settings.questionnaire_dir))
     _register_blueprints(app)
-    from survey_app import cli, errors, security
+    from survey_app import cli, errors, log_redaction, security
     from survey_app.survey.texts import ui
 
     app.jinja_env.globals["ui"] = ui
@@ -56,6 +56,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     errors.init_app(app)
     cli.init_app(app)
     logging.getLogger("survey_app").setLevel(logging.INFO)
+    log_redaction.install()
     return app
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -348,3 +350,25 @@ def test_a_changed_file_does_not_change_an_answer_in_progress(app: Flask, setup:
             )
         )
         assert snapshot is not None and snapshot.source == original.source
+
+
+def test_access_logs_show_no_link_token(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The real server's access log line for a personal link hides the token."""
+    import urllib.error
+    import urllib.request
+
+    from tests.browser import live_server
+
+    with live_server(tmp_path / "log.sqlite3", csrf_enabled=False) as (app, url):
+        setup = make_setup(app)
+        path = create_link(staff_client(app), setup)
+        # urllib follows the redirect without the session cookie, which then gets a 404.
+        with (
+            caplog.at_level(logging.INFO, logger="werkzeug"),
+            contextlib.suppress(urllib.error.HTTPError),
+        ):
+            urllib.request.urlopen(url + path, timeout=10).close()  # noqa: S310 (127.0.0.1)
+    token = path.removeprefix("/l/")
+    lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
+    assert any("/l/[dold]" in line for line in lines), lines
+    assert all(token not in line for line in lines)
