@@ -52,6 +52,9 @@ def main() -> None:
             testing=True,
             csrf_enabled=False,
             cookie_secure=False,
+            # The benchmark logs in repeatedly on purpose.
+            login_limit_per_account="1000 per minute",
+            login_limit_per_address="1000 per minute",
         )
         app = create_app(settings)
         with app.app_context():

@@ -1,0 +1,64 @@
+"""Server time to render and to save a questionnaire page, and the page's weight.
+
+A participant opens a personal link to the START bundle (självskattning and EQ-5D-3L); the first
+page (three 1–10 scales) is rendered and saved repeatedly through the test client. Weight is the
+HTML plus the one stylesheet it loads; the page loads nothing else and nothing from another host.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from survey_app import create_app
+from survey_app.config import Settings
+from survey_app.extensions import db
+from tests.survey_helpers import PAGES, create_link, make_setup, staff_client
+
+REPEATS = 200
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        app = create_app(
+            Settings(
+                secret_key="benchmark-secret-key-0123456789",
+                database_url=f"sqlite:///{Path(tmp) / 'bench.sqlite3'}",
+                testing=True,
+                csrf_enabled=False,
+                cookie_secure=False,
+            )
+        )
+        with app.app_context():
+            db.create_all()
+        setup = make_setup(app)
+        participant = app.test_client()
+        participant.get(create_link(staff_client(app), setup))
+
+        render, save = [], []
+        for _ in range(REPEATS):
+            started = time.perf_counter()
+            page = participant.get("/svar/sida/1")
+            render.append((time.perf_counter() - started) * 1000)
+            assert page.status_code == 200
+            started = time.perf_counter()
+            saved = participant.post("/svar/sida/1", data=PAGES[0])
+            save.append((time.perf_counter() - started) * 1000)
+            assert saved.status_code == 302
+
+        html = participant.get("/svar/sida/1").data
+        assets = re.findall(rb'(?:href|src)="(/static/[^"]+)"', html)
+        external = re.findall(rb'(?:href|src)="(https?:)?//', html)
+        weight = len(html) + sum(len(participant.get(a.decode()).data) for a in assets)
+        print(f"questionnaire page render, median of {REPEATS}: {statistics.median(render):.1f} ms")
+        print(f"questionnaire page save, median of {REPEATS}: {statistics.median(save):.1f} ms")
+        print(
+            f"questionnaire page weight: {weight / 1024:.1f} KB "
+            f"(HTML {len(html) / 1024:.1f} KB + {len(assets)} asset(s)), "
+            f"references to other hosts: {len(external)}"
+        )
+        with app.app_context():
+            db.engine.dispose()
