@@ -372,3 +372,13 @@ def test_access_logs_show_no_link_token(tmp_path: Path, caplog: pytest.LogCaptur
     lines = [r.getMessage() for r in caplog.records if r.name == "werkzeug"]
     assert any("/l/[dold]" in line for line in lines), lines
     assert all(token not in line for line in lines)
+
+
+def test_staff_can_print_a_paper_version(app: Flask, setup: Setup) -> None:
+    staff = staff_client(app)
+    page = staff.get(f"/deltagande/{setup.participation_id}").get_data(as_text=True)
+    assert "/formular/sjalvskattning/utskrift" in page
+    paper = staff.get("/formular/sjalvskattning/utskrift").get_data(as_text=True)
+    assert "Hur mår du i allmänhet?" in paper and "Hur nära känner du dig ett arbete" in paper
+    assert staff.get("/formular/no-such/utskrift").status_code == 404
+    assert app.test_client().get("/formular/sjalvskattning/utskrift").status_code == 302

@@ -204,3 +204,12 @@ def enter_answers(participation_id: int, occasion_id: int, who: str) -> Werkzeug
     respondent = "participant" if who == "deltagare" else "staff"
     survey_routes.begin(occasion, ResponseMode.STAFF, respondent, None)
     return redirect(url_for("survey.intro"))
+
+
+@bp.route("/formular/<questionnaire_id>/utskrift")
+def print_questionnaire(questionnaire_id: str) -> str:
+    """A paper version for participants who prefer paper; staff enter the answers afterwards."""
+    questionnaire = current_app.extensions["questionnaires"].get(questionnaire_id)
+    if questionnaire is None:
+        deny("questionnaire", None)
+    return render_template("survey/print.html", questionnaire=questionnaire, lang="sv")

@@ -188,6 +188,7 @@ def participant_rows(insats: Insats, on: date | None = None) -> list[Participant
 
 @dataclass(frozen=True)
 class QuestionnaireStatus:
+    id: str
     title: str
     respondent: str
     state: str  # "Ej påbörjad" / "Påbörjad" / "Inskickad"
@@ -233,6 +234,7 @@ def occasion_overview(
                 state = "Påbörjad"
             questionnaires.append(
                 QuestionnaireStatus(
+                    id=questionnaire_id,
                     title=definition.title.get("sv") if definition else questionnaire_id,
                     respondent=definition.respondent if definition else "participant",
                     state=state,
