@@ -46,12 +46,17 @@ def create_app(settings: Settings | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     _init_extensions(app)
     # Reading the definition files is the only start-up work; a broken file is logged and skipped.
-    app.extensions["questionnaires"] = Registry(Path(settings.questionnaire_dir))
+    app.extensions["questionnaires"] = Registry(
+        Path(settings.questionnaire_dir), Path(settings.licensed_texts_dir)
+    )
     _register_blueprints(app)
     from survey_app import cli, errors, log_redaction, security
     from survey_app.survey.texts import ui
 
     app.jinja_env.globals["ui"] = ui
+    app.jinja_env.globals["missing_licensed_texts"] = app.extensions[
+        "questionnaires"
+    ].missing_licensed_texts
     security.init_app(app)
     errors.init_app(app)
     cli.init_app(app)

@@ -43,6 +43,12 @@ class Settings:
     questionnaire_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "questionnaires"
     )
+    # Licensed item texts (EQ-5D) installed by the förbund; see questionnaires/README.md.
+    licensed_texts_dir: Path = field(
+        default_factory=lambda: default_instance_path() / "licensed-texts"
+    )
+    # Where "Lämna sidan snabbt" takes a participant: a neutral, common site.
+    quick_exit_url: str = "https://www.google.se/"
 
     def __post_init__(self) -> None:
         if not self.secret_key or len(self.secret_key) < 16:
@@ -77,6 +83,10 @@ class Settings:
             kiosk_idle_minutes=_int(env, "KIOSK_IDLE_MINUTES", default=10, low=1, high=240),
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", default=60, low=5, high=720),
             trusted_proxies=_int(env, "TRUSTED_PROXIES", default=0, low=0, high=5),
+            licensed_texts_dir=Path(
+                env.get("LICENSED_TEXTS_DIR", "").strip() or instance / "licensed-texts"
+            ),
+            quick_exit_url=env.get("QUICK_EXIT_URL", "").strip() or "https://www.google.se/",
         )
 
 

@@ -32,6 +32,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "survey.confirm",
         "survey.thanks",
         "survey.locked",
+        "survey.support",
+        "survey.quick_exit",
     }
 )
 

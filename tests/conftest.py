@@ -69,6 +69,8 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "testing": True,
         "csrf_enabled": False,
         "cookie_secure": False,
+        # Never the developer's installed licensed texts: tests install their own.
+        "licensed_texts_dir": Path(__file__).parent / "no-licensed-texts",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

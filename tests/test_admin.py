@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -95,7 +97,14 @@ def test_admin_edits_an_insats(app: Flask, admin: FlaskClient) -> None:
     with app.app_context():
         insats_id = db.session.scalar(sa.select(Insats.id).where(Insats.name == "Hälsoskolan"))
     form = admin.get(f"/admin/insatser/{insats_id}").get_data(as_text=True)
-    assert 'value="eq5d-3l" checked' in form or 'checked id="start_questionnaires-1"' in form
+    checked = re.findall(
+        r'<input checked id="[^"]+" name="(\w+)" type="checkbox" value="([^"]+)"', form
+    )
+    assert sorted(checked) == [
+        ("exit_questionnaires", "sjalvskattning"),
+        ("start_questionnaires", "eq5d-3l"),
+        ("start_questionnaires", "sjalvskattning"),
+    ]
     changed = {**INSATS_FORM, "name": "Hälsoskolan Skövde", "followup_interval_months": ""}
     assert admin.post(f"/admin/insatser/{insats_id}", data=changed).status_code == 302
     with app.app_context():

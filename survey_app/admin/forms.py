@@ -12,6 +12,7 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
     ValidationError,
 )
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
@@ -20,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from survey_app.auth.passwords import password_problem
 from survey_app.forms import SwedishForm
 from survey_app.models import ROLE_LABELS
+from survey_app.scoring import eq5d
 
 
 class CheckboxList(SelectMultipleField):
@@ -89,3 +91,39 @@ class StaffAccountForm(SwedishForm):
     def validate_insatser(self, field: Any) -> None:
         if self.role.data == "staff" and not field.data:
             raise ValidationError("Välj minst en insats för rollen Personal.")
+
+
+def _value_set_choices(levels: int) -> list[SelectChoice]:
+    return [
+        SelectChoice(name, f"{value_set.label} ({name})")
+        for name, value_set in eq5d.VALUE_SETS.items()
+        if value_set.levels == levels
+    ]
+
+
+class ForbundSettingsForm(SwedishForm):
+    link_expiry_days = IntegerField(
+        "Personliga länkar gäller i (dagar)",
+        validators=[
+            InputRequired("Ange antal dagar."),
+            NumberRange(min=1, max=365, message="Ange 1–365 dagar."),
+        ],
+    )
+    min_group_size = IntegerField(
+        "Minsta gruppstorlek i rapporter",
+        description="Antal under detta visas som ”<N” och andelar döljs. Standard 5.",
+        validators=[
+            InputRequired("Ange en gruppstorlek."),
+            NumberRange(min=3, max=100, message="Ange ett tal från 3 till 100."),
+        ],
+    )
+    eq5d_value_set_3l = SelectField("Värdeset för EQ-5D-3L", choices=_value_set_choices(3))
+    eq5d_value_set_5l = SelectField("Värdeset för EQ-5D-5L", choices=_value_set_choices(5))
+    support_contacts = TextAreaField(
+        "Lokala stödkontakter",
+        description="Visas för deltagare som svarar ja i våldsenkäten, under de nationella "
+        "stödlinjerna. T.ex. kommunens kvinnofridssamordnare med telefonnummer.",
+        validators=[Length(max=2000, message="Högst 2000 tecken.")],
+        render_kw={"rows": 5},
+    )
+    submit = SubmitField("Spara inställningar")

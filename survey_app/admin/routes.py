@@ -8,11 +8,13 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey_app.admin.forms import InsatsForm, StaffAccountForm
+from survey_app.admin.forms import ForbundSettingsForm, InsatsForm, StaffAccountForm
 from survey_app.admin.services import (
+    SETTINGS_FIELDS,
     InsatsData,
     create_staff_account,
     save_insats,
+    save_settings,
     set_account_active,
 )
 from survey_app.exceptions import DomainError
@@ -171,3 +173,20 @@ def toggle_staff_account(user_id: int, action: str) -> WerkzeugResponse:
                 "success",
             )
     return redirect(url_for("admin.staff_accounts"))
+
+
+@bp.route("/forbund", methods=["GET", "POST"])
+def forbund_settings() -> WerkzeugResponse | str:
+    forbund = current_user.forbund
+    form = ForbundSettingsForm(obj=forbund)
+    if form.validate_on_submit():
+        try:
+            save_settings(forbund, {key: getattr(form, key).data for key in SETTINGS_FIELDS})
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "eq5d_value_set_3l").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Inställningarna är sparade.", "success")
+            return redirect(url_for("admin.forbund_settings"))
+    return render_template("admin/forbund.html", form=form, forbund=forbund)

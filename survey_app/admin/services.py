@@ -13,6 +13,7 @@ from survey_app.auth.passwords import hash_password, password_problem
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import Forbund, Insats, Role, RoleKind, StaffUser
+from survey_app.scoring import eq5d
 
 
 @dataclass(frozen=True)
@@ -115,4 +116,32 @@ def set_account_active(admin: StaffUser, user: StaffUser, active: bool) -> None:
         forbund_id=user.forbund_id,
         object_type="staff_user",
         object_id=user.id,
+    )
+
+
+SETTINGS_FIELDS = (
+    "link_expiry_days",
+    "min_group_size",
+    "eq5d_value_set_3l",
+    "eq5d_value_set_5l",
+    "support_contacts",
+)
+
+
+def save_settings(forbund: Forbund, values: dict[str, object]) -> None:
+    """Store the förbund's settings; a value set must fit its EQ-5D version."""
+    for key, levels in (("eq5d_value_set_3l", 3), ("eq5d_value_set_5l", 5)):
+        name = str(values[key])
+        if name not in eq5d.VALUE_SETS or eq5d.levels_of(name) != levels:
+            raise DomainError(f"Värdesetet {name!r} finns inte för EQ-5D-{levels}L.", field=key)
+    changed = sorted(k for k in SETTINGS_FIELDS if getattr(forbund, k) != values[k])
+    for key in SETTINGS_FIELDS:
+        setattr(forbund, key, values[key])
+    db.session.flush()
+    audit.record(
+        "forbund_settings_changed",
+        forbund_id=forbund.id,
+        object_type="forbund",
+        object_id=forbund.id,
+        fields=changed,
     )

@@ -5,6 +5,7 @@ from survey_app.models.organisation import Forbund, Insats
 from survey_app.models.participants import (
     GENDER_LABELS,
     REMITTENT_LABELS,
+    FollowUpFlag,
     Gender,
     Occasion,
     OccasionKind,
@@ -29,6 +30,7 @@ __all__ = [
     "ROLE_LABELS",
     "Answer",
     "AuditEvent",
+    "FollowUpFlag",
     "Forbund",
     "Gender",
     "Insats",

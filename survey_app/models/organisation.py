@@ -26,6 +26,11 @@ class Forbund(db.Model):  # type: ignore[name-defined]
     link_expiry_days: Mapped[int] = mapped_column(default=30)
     # Smallest group whose counts and shares are shown in aggregated reports.
     min_group_size: Mapped[int] = mapped_column(default=5)
+    # EQ-5D value sets (names in survey_app.scoring.eq5d.VALUE_SETS) used in this förbund's reports.
+    eq5d_value_set_3l: Mapped[str] = mapped_column(sa.String(32), default="se_tto_3l")
+    eq5d_value_set_5l: Mapped[str] = mapped_column(sa.String(32), default="se_5l_2022")
+    # Local support contacts shown after a "yes" in the violence screening (plain text).
+    support_contacts: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     insatser: Mapped[list[Insats]] = relationship(back_populates="forbund")

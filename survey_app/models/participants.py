@@ -104,6 +104,9 @@ class Participation(db.Model):  # type: ignore[name-defined]
     occasions: Mapped[list[Occasion]] = relationship(
         back_populates="participation", order_by="Occasion.due_date"
     )
+    flags: Mapped[list[FollowUpFlag]] = relationship(
+        back_populates="participation", order_by="FollowUpFlag.raised_at"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("exit_date IS NULL OR exit_date >= start_date", name="dates_in_order"),
@@ -135,5 +138,32 @@ class Occasion(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint(
             "(kind = 'followup' AND number >= 1) OR (kind <> 'followup' AND number = 0)",
             name="number_fits_kind",
+        ),
+    )
+
+
+class FollowUpFlag(db.Model):  # type: ignore[name-defined]
+    """Staff must follow up a participant (e.g. after a "yes" in the violence screening).
+
+    Holds only the reason text of the questionnaire file, never the answers.
+    """
+
+    __tablename__ = "follow_up_flag"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participation_id: Mapped[int] = mapped_column(sa.ForeignKey("participation.id"), index=True)
+    occasion_id: Mapped[int] = mapped_column(sa.ForeignKey("occasion.id"))
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(64))
+    reason: Mapped[str] = mapped_column(sa.String(120))
+    raised_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    handled_on: Mapped[date | None]
+    handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+
+    participation: Mapped[Participation] = relationship(back_populates="flags")
+
+    __table_args__ = (
+        sa.UniqueConstraint("occasion_id", "questionnaire_id"),
+        sa.CheckConstraint(
+            "(handled_on IS NULL) = (handled_by_id IS NULL)", name="handled_by_whom"
         ),
     )

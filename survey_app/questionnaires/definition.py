@@ -107,6 +107,13 @@ class Page:
 
 
 @dataclass(frozen=True)
+class Safety:
+    quick_exit: bool = False
+    support_when: str | None = None  # "any_yes": the scorer's any_yes result is True
+    flag: str | None = None  # the follow-up flag text staff see (never the answers)
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     id: str
     version: str
@@ -117,6 +124,9 @@ class Questionnaire:
     scoring: Mapping[str, Any] | None
     content_hash: str
     source: str = field(repr=False, compare=False)
+    safety: Safety = field(default_factory=Safety)
+    licensed_texts: bool = False
+    licensed_texts_installed: frozenset[str] = frozenset()
 
     @property
     def items(self) -> tuple[Item, ...]:
@@ -211,7 +221,13 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
         scoring=data.get("scoring"),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
         source=text,
+        safety=Safety(**data.get("safety", {})),
+        licensed_texts=data.get("licensed_texts", False),
     )
+    if questionnaire.safety.support_when == "any_yes" and (
+        questionnaire.scoring is None or questionnaire.scoring.get("scorer") != "any_yes"
+    ):
+        problem(["safety", "support_when"], "support_when: any_yes kräver scorer any_yes")
     if questionnaire.scoring is not None:
         for reason in scoring.check(questionnaire):
             problem(["scoring"], reason)

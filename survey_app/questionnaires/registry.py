@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
+from survey_app.questionnaires import licensed
 from survey_app.questionnaires.definition import (
     DefinitionError,
     Problem,
@@ -17,8 +18,9 @@ log = logging.getLogger(__name__)
 
 
 class Registry:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, licensed_texts_dir: Path | None = None) -> None:
         self.directory = directory
+        self.licensed_texts_dir = licensed_texts_dir
         self.by_id: dict[str, Questionnaire] = {}
         self.by_hash: dict[str, Questionnaire] = {}
         self.problems: list[Problem] = []
@@ -35,6 +37,12 @@ class Registry:
                 for problem in error.problems:
                     log.error("questionnaire file not loaded: %s", problem)
                 continue
+            questionnaire, licensed_problems = licensed.install(
+                questionnaire, self.licensed_texts_dir
+            )
+            for problem in licensed_problems:
+                log.error("licensed texts not installed: %s", problem)
+            problems.extend(licensed_problems)
             if questionnaire.id in by_id:
                 problems.append(
                     Problem(path.name, "id", None, f"id {questionnaire.id!r} finns i två filer")
@@ -55,3 +63,11 @@ class Registry:
 
     def participant_questionnaires(self) -> list[Questionnaire]:
         return [q for q in self.by_id.values() if q.respondent == "participant"]
+
+    def missing_licensed_texts(self) -> list[str]:
+        """Questionnaires whose licensed wording is not installed in Swedish."""
+        return sorted(
+            q.id
+            for q in self.by_id.values()
+            if q.licensed_texts and "sv" not in q.licensed_texts_installed
+        )

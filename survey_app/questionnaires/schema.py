@@ -97,6 +97,19 @@ SCHEMA: dict[str, Any] = {
         "title": _TEXT,
         "intro": _TEXT,
         "pages": {"type": "array", "minItems": 1, "items": _PAGE},
+        # The item wording is licensed (EQ-5D): texts are installed per deployment.
+        "licensed_texts": {"type": "boolean"},
+        # Sensitive questionnaires: a quick-exit button, a support page and a staff follow-up
+        # flag when the answers trigger them (e.g. any "ja" in a violence screening).
+        "safety": {
+            "type": "object",
+            "properties": {
+                "quick_exit": {"type": "boolean"},
+                "support_when": {"enum": ["any_yes"]},
+                "flag": {"type": "string", "minLength": 1, "maxLength": 120},
+            },
+            "additionalProperties": False,
+        },
         "scoring": {
             "type": "object",
             "required": ["scorer"],

@@ -93,3 +93,14 @@ class ParticipantForm(SwedishForm):
     def validate_start_date(self, field: DateField) -> None:
         if field.data is not None and field.data.year < 2000:
             raise ValidationError("Startdatumet verkar fel; kontrollera året.")
+
+
+class HandleFlagForm(SwedishForm):
+    handled_on = DateField(
+        "Hanterad datum", default=today, validators=[InputRequired("Ange datum (åååå-mm-dd).")]
+    )
+    submit = SubmitField("Markera som hanterad")
+
+    def validate_handled_on(self, field: DateField) -> None:
+        if field.data is not None and field.data > today():
+            raise ValidationError("Datumet kan inte ligga i framtiden.")

@@ -27,9 +27,10 @@ from survey_app.models import (
 )
 from survey_app.occasions import STATUS_LABELS
 from survey_app.security import deny
-from survey_app.staff.forms import ParticipantForm
+from survey_app.staff.forms import HandleFlagForm, ParticipantForm
 from survey_app.staff.services import (
     NewParticipant,
+    handle_flag,
     link_message,
     occasion_label,
     occasion_overview,
@@ -134,7 +135,32 @@ def participation(participation_id: int) -> str:
         gender_labels=GENDER_LABELS,
         remittent_labels=REMITTENT_LABELS,
         confirm=ConfirmForm(),
+        handle_form=HandleFlagForm(),
     )
+
+
+@bp.route("/deltagande/<int:participation_id>/uppfoljning/<int:flag_id>", methods=["POST"])
+def handle_follow_up(participation_id: int, flag_id: int) -> WerkzeugResponse:
+    found = access.participation_for_work(current_user, participation_id)
+    flag = next((f for f in found.flags if f.id == flag_id), None)
+    if flag is None:
+        deny("follow_up_flag", flag_id)
+    assert flag is not None  # noqa: S101
+    form = HandleFlagForm()
+    if form.validate_on_submit():
+        try:
+            handle_flag(flag, current_user, form.handled_on.data)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Uppföljningen är markerad som hanterad.", "success")
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(str(message), "error")
+    return redirect(url_for("staff.participation", participation_id=found.id))
 
 
 @bp.route("/deltagande/<int:participation_id>/tillfalle/<int:occasion_id>/lank", methods=["POST"])

@@ -14,6 +14,7 @@ from survey_app.clock import today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import (
+    FollowUpFlag,
     Gender,
     Insats,
     Invitation,
@@ -24,6 +25,7 @@ from survey_app.models import (
     ParticipationStatus,
     Remittent,
     ResponseStatus,
+    StaffUser,
 )
 from survey_app.models._types import utcnow
 from survey_app.occasions import OccasionStatus, occasion_status
@@ -132,6 +134,7 @@ class ParticipantRow:
     exit_date: date | None
     active: bool
     occasions: list[OccasionRow]
+    open_flags: int
 
 
 def occasion_label(occasion: Occasion) -> str:
@@ -151,6 +154,7 @@ def participant_rows(insats: Insats, on: date | None = None) -> list[Participant
         .options(
             selectinload(Participation.participant),
             selectinload(Participation.occasions).selectinload(Occasion.responses),
+            selectinload(Participation.flags),
         )
         .order_by(Participation.status, Participation.start_date.desc(), Participation.id)
     ).all()
@@ -181,6 +185,7 @@ def participant_rows(insats: Insats, on: date | None = None) -> list[Participant
                 exit_date=participation.exit_date,
                 active=participation.status == ParticipationStatus.ACTIVE,
                 occasions=occasion_rows,
+                open_flags=sum(1 for f in participation.flags if f.handled_on is None),
             )
         )
     return rows
@@ -271,4 +276,19 @@ def link_message(url: str, expires: date) -> str:
         "Hej! Här är din personliga länk till frågorna om hur du har det: "
         f"{url} Länken gäller till och med {expires.isoformat()}. "
         "Hör av dig till oss om du behöver hjälp."
+    )
+
+
+def handle_flag(flag: FollowUpFlag, by: StaffUser, on: date) -> None:
+    if flag.handled_on is not None:
+        raise DomainError("Uppföljningen är redan markerad som hanterad.")
+    flag.handled_on = on
+    flag.handled_by_id = by.id
+    db.session.flush()
+    audit.record(
+        "follow_up_flag_handled",
+        forbund_id=by.forbund_id,
+        object_type="follow_up_flag",
+        object_id=flag.id,
+        handled_on=on.isoformat(),
     )

@@ -32,7 +32,14 @@ from survey_app.questionnaires import Registry
 from survey_app.survey import links
 from survey_app.survey.fields import field_name, page_form_class
 from survey_app.survey.flow import next_step
-from survey_app.survey.services import Bundle, load_bundle, save_page, submit
+from survey_app.survey.services import (
+    Bundle,
+    load_bundle,
+    raise_flag,
+    safety_triggered,
+    save_page,
+    submit,
+)
 
 bp = Blueprint("survey", __name__)
 
@@ -134,7 +141,12 @@ def link_not_working() -> tuple[str, int]:
 
 @bp.before_request
 def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
-    if request.endpoint in {"survey.open_link", "survey.thanks", "survey.locked"}:
+    if request.endpoint in {
+        "survey.open_link",
+        "survey.thanks",
+        "survey.locked",
+        "survey.quick_exit",
+    }:
         return None
     state = State.load()
     if state is None:
@@ -244,7 +256,13 @@ def page(number: int) -> str | WerkzeugResponse:
             db.session.rollback()
             form.form_errors.append(error.message)
         else:
+            page_answers = form.answers()
+            support = safety_triggered(step.questionnaire, page_answers)
+            if support:
+                raise_flag(bundle, step.questionnaire)
             db.session.commit()
+            if support:
+                return redirect(url_for("survey.support", after=number))
             if number == len(steps):
                 return redirect(url_for("survey.confirm"))
             return redirect(url_for("survey.page", number=number + 1))
@@ -258,6 +276,34 @@ def page(number: int) -> str | WerkzeugResponse:
         field_name=field_name,
         kiosk=state.mode == ResponseMode.KIOSK,
     )
+
+
+@bp.route("/svar/stod/<int:after>")
+def support(after: int) -> str:
+    """Where to get help, shown after a "yes" in a screening; then the participant goes on."""
+    bundle: Bundle = g.bundle
+    total = len(bundle.steps)
+    following = (
+        url_for("survey.page", number=after + 1) if after < total else url_for("survey.confirm")
+    )
+    return render_template(
+        "survey/support.html",
+        lang=g.state.language,
+        contacts=bundle.occasion.participation.insats.forbund.support_contacts,
+        following=following,
+    )
+
+
+@bp.route("/svar/lamna")
+def quick_exit() -> WerkzeugResponse:
+    """ "Lämna sidan snabbt": forget the questionnaire in this browser and go to a neutral site.
+    Answers already saved stay saved; on a tablet the tablet locks."""
+    state = State.load()
+    if state is not None and state.mode == ResponseMode.KIOSK:
+        lock_tablet()
+    else:
+        session.pop(STATE, None)
+    return redirect(current_app.config["SETTINGS"].quick_exit_url)
 
 
 @bp.route("/svar/skicka", methods=["GET", "POST"])

@@ -13,10 +13,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from survey_app import audit, scoring
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import (
     Answer,
+    FollowUpFlag,
     Invitation,
     Occasion,
     QuestionnaireSnapshot,
@@ -222,3 +224,41 @@ def submit(bundle: Bundle, invitation: Invitation | None) -> bool:
         invitation.used_at = now
     db.session.flush()
     return True
+
+
+def safety_triggered(questionnaire: Questionnaire, page_answers: Mapping[str, Any]) -> bool:
+    """Whether answers just given call for the support page and a staff follow-up flag."""
+    if questionnaire.safety.support_when != "any_yes":
+        return False
+    return scoring.score(questionnaire, page_answers).get("any_yes") is True
+
+
+def raise_flag(bundle: Bundle, questionnaire: Questionnaire) -> None:
+    """A follow-up flag for the staff: the reason text only, never the answers. Once per
+    occasion and questionnaire."""
+    occasion = bundle.occasion
+    exists = db.session.scalar(
+        sa.select(FollowUpFlag.id).where(
+            FollowUpFlag.occasion_id == occasion.id,
+            FollowUpFlag.questionnaire_id == questionnaire.id,
+        )
+    )
+    if exists is not None:
+        return
+    flag = FollowUpFlag(
+        participation_id=occasion.participation_id,
+        occasion_id=occasion.id,
+        questionnaire_id=questionnaire.id,
+        reason=questionnaire.safety.flag or "Uppföljning behövs",
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(flag)
+    except IntegrityError:
+        return  # raised by a parallel request
+    audit.record(
+        "follow_up_flag_raised",
+        forbund_id=occasion.participation.insats.forbund_id,
+        object_type="follow_up_flag",
+        object_id=flag.id,
+    )
