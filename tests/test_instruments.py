@@ -320,3 +320,35 @@ def test_bad_settings_are_refused(
     assert message in response.get_data(as_text=True)
     forbund = _forbund(app)
     assert (forbund.eq5d_value_set_3l, forbund.min_group_size) == ("se_tto_3l", 5)
+
+
+@pytest.mark.parametrize("installed", [False, True])
+def test_eq5d_pages_show_neutral_or_licensed_texts(
+    tmp_path: Path, database_url: str, installed: bool
+) -> None:
+    from tests.survey_helpers import PAGES, create_link, make_setup, staff_client
+
+    licensed = tmp_path / "licensed"
+    licensed.mkdir()
+    if installed:
+        (licensed / "eq5d-3l.sv.yaml").write_text(LICENSED_SV)
+    app = create_app(make_settings(database_url, licensed_texts_dir=licensed))
+    with app.app_context():
+        db.create_all()
+    try:
+        setup = make_setup(app)
+        participant = app.test_client()
+        participant.get(create_link(staff_client(app), setup))
+        for number in (1, 2, 3):
+            participant.post(f"/svar/sida/{number}", data=PAGES[number - 1])
+        page = participant.get("/svar/sida/4").get_data(as_text=True)
+        if installed:
+            assert "LICENSED mobility" in page and "LIC MO 2" in page
+            assert "Nivå 1 – inga problem" not in page
+        else:
+            assert "Dimension 1: Rörlighet" in page and "Nivå 1 – inga problem" in page
+        assert participant.post("/svar/sida/4", data=PAGES[3]).status_code == 302
+    finally:
+        with app.app_context():
+            db.drop_all()
+            db.engine.dispose()
