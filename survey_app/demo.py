@@ -12,6 +12,7 @@ from survey_app.admin.services import InsatsData, create_staff_account, save_ins
 from survey_app.extensions import db
 from survey_app.models import (
     Answer,
+    FollowUpFlag,
     Forbund,
     Gender,
     Occasion,
@@ -24,7 +25,7 @@ from survey_app.models import (
     RoleKind,
 )
 from survey_app.models._types import utcnow
-from survey_app.questionnaires import Questionnaire, Registry
+from survey_app.questionnaires import Item, ItemType, Questionnaire, Registry
 from survey_app.staff.services import NewParticipant, register_participant
 from survey_app.survey.services import keep_snapshot
 
@@ -48,9 +49,9 @@ DEMO_LOGINS = (
 
 INSATSER = ("Gröna vägen", "Hälsoskolan", "IPS jobbcoach")
 BUNDLES = {
-    "start": ["sjalvskattning", "eq5d-3l"],
+    "start": ["sjalvskattning", "eq5d-3l", "valdsenkat", "inskrivning"],
     "followup": ["sjalvskattning", "eq5d-3l"],
-    "exit": ["sjalvskattning", "eq5d-3l"],
+    "exit": ["sjalvskattning", "eq5d-3l", "valdsenkat", "nojdhet", "utskrivning"],
 }
 PARTICIPANTS_PER_INSATS = 10
 
@@ -132,6 +133,7 @@ def _answer_bundle(
         if definition is None:
             continue
         keep_snapshot(definition)
+        staff_form = definition.respondent == "staff"
         response = Response(
             occasion=occasion,
             pages_saved=len(definition.pages),
@@ -139,19 +141,38 @@ def _answer_bundle(
             questionnaire_version=definition.version,
             content_hash=definition.content_hash,
             status=ResponseStatus.SUBMITTED,
-            mode=ResponseMode.KIOSK,
+            mode=ResponseMode.STAFF if staff_form else ResponseMode.KIOSK,
             submitted_at=utcnow(),
         )
         db.session.add(response)
         for item in definition.items:
-            value = _demo_value(item.id, rng, level)
-            response.answers.append(Answer(item_id=item.id, value=value))
+            value = _demo_value(item, rng, level)
+            if value is not None:
+                response.answers.append(Answer(item_id=item.id, value=value))
+        if definition.safety.flag and any(a.value == "ja" for a in response.answers):
+            db.session.add(
+                FollowUpFlag(
+                    participation=occasion.participation,
+                    occasion=occasion,
+                    questionnaire_id=definition.id,
+                    reason=definition.safety.flag,
+                )
+            )
 
 
-def _demo_value(item_id: str, rng: random.Random, level: int) -> int:
-    if item_id in {"MO", "SC", "UA", "PD", "AD"}:
-        # Better self-rated health (higher level) means fewer problems on EQ-5D.
+def _demo_value(item: Item, rng: random.Random, level: int) -> int | str | None:
+    """Plausible answers: `level` (2–9) is the participant's self-rated health."""
+    if item.type == ItemType.SINGLE_CHOICE and item.id in {"MO", "SC", "UA", "PD", "AD"}:
+        # Better self-rated health means fewer problems on EQ-5D.
         return max(1, min(3, 3 - level // 4 + rng.choice([-1, 0, 0, 1])))
-    if item_id == "VAS":
+    if item.type == ItemType.SINGLE_CHOICE:
+        return rng.choice(item.choices).value
+    if item.type == ItemType.VAS:
         return max(0, min(100, level * 10 + rng.randint(-10, 10)))
-    return max(1, min(10, level + rng.randint(-1, 2)))
+    if item.type == ItemType.SCALE:
+        low, high = int(item.min or 1), int(item.max or 10)
+        scaled = low + round((high - low) * (level - 1) / 9)
+        return max(low, min(high, scaled + rng.randint(-1, 1)))
+    if item.type == ItemType.YES_NO:
+        return rng.choices(["nej", "ja", "vill_inte_svara"], weights=[85, 10, 5])[0]
+    return None  # free text and other types are left unanswered in the demo

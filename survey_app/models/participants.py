@@ -160,6 +160,7 @@ class FollowUpFlag(db.Model):  # type: ignore[name-defined]
     handled_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
 
     participation: Mapped[Participation] = relationship(back_populates="flags")
+    occasion: Mapped[Occasion] = relationship()
 
     __table_args__ = (
         sa.UniqueConstraint("occasion_id", "questionnaire_id"),
