@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -39,6 +39,9 @@ def _page(code: int, message: str | None = None) -> tuple[str, int]:
 
 
 def _csrf_error(_error: CSRFError) -> tuple[str, int]:
+    if request.blueprint == "survey":
+        # A participant's page left open too long: calm words and a way to carry on.
+        return render_template("survey/page_expired.html"), 400
     return _page(
         400,
         "Formuläret kunde inte skickas eftersom sidan varit öppen för länge eller sessionen har "

@@ -382,3 +382,47 @@ def test_staff_can_print_a_paper_version(app: Flask, setup: Setup) -> None:
     assert "Hur mår du i allmänhet?" in paper and "Hur nära känner du dig ett arbete" in paper
     assert staff.get("/formular/no-such/utskrift").status_code == 404
     assert app.test_client().get("/formular/sjalvskattning/utskrift").status_code == 302
+
+
+def test_a_page_with_a_stale_csrf_token_gets_a_calm_message(tmp_path: Path) -> None:
+    from survey_app import create_app
+    from tests.conftest import make_settings
+
+    app = create_app(make_settings(f"sqlite:///{tmp_path / 'csrf.sqlite3'}", csrf_enabled=True))
+    with app.app_context():
+        db.create_all()
+    setup = make_setup(app)
+    with app.app_context():  # create the link directly: the staff form needs a token too
+        from survey_app.models import Occasion, StaffUser
+        from survey_app.survey.links import create_invitation
+
+        occasion = db.session.get(Occasion, setup.occasion_id)
+        staff = db.session.scalars(sa.select(StaffUser)).first()
+        assert occasion is not None and staff is not None
+        token = create_invitation(occasion, staff)
+        db.session.commit()
+    participant = app.test_client()
+    participant.get(f"/l/{token}")
+    response = participant.post("/svar/sida/1", data={**PAGES[0], "csrf_token": "stale"})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert "Sidan behöver laddas om" in text and 'href="/svar"' in text
+    assert _responses(app) == []
+    with app.app_context():
+        db.engine.dispose()
+
+
+def test_flask_questionnaires_check(app: Flask, tmp_path: Path) -> None:
+    runner = app.test_cli_runner()
+    good = runner.invoke(args=["questionnaires", "check"])
+    assert good.exit_code == 0, good.output
+    assert "OK   valdsenkat.yaml" in good.output
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(
+        "id: broken\nversion: 1\ntitle: {sv: X}\npages:\n  - items:\n"
+        "      - {id: a, type: scal, text: {sv: A}}\n"
+    )
+    bad = runner.invoke(args=["questionnaires", "check", str(broken)])
+    assert bad.exit_code == 1
+    assert "FEL  broken.yaml, rad 6, pages[0].items[0].type" in bad.output
+    assert "'scal' är inte tillåtet" in bad.output
