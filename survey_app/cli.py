@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import IO
 
@@ -16,14 +17,86 @@ from survey_app.admin.services import create_staff_account
 from survey_app.clock import today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
-from survey_app.models import Forbund, RoleKind
+from survey_app.models import Forbund, Insats, RoleKind
 from survey_app.questionnaires import DefinitionError, parse_definition
+from survey_app.reports import dataset as reports_dataset
+from survey_app.reports import workbook
+from survey_app.reports.dataset import ReportFilter
 
 
 def init_app(app: Flask) -> None:
     app.cli.add_command(create_admin)
     app.cli.add_command(demo_data)
     app.cli.add_command(questionnaires)
+    app.cli.add_command(export)
+
+
+@click.command("export")
+@click.option(
+    "--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="The .xlsx file."
+)
+@click.option("--forbund", "forbund_name", help="The förbund's name (needed if there are several).")
+@click.option("--insats", "insats_names", multiple=True, help="Only these insatser (repeatable).")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Period start.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Period end.")
+@click.option(
+    "--period-by",
+    type=click.Choice(["exit", "start"]),
+    default="exit",
+    show_default=True,
+    help="Choose participations by exit date or by start date.",
+)
+@with_appcontext
+def export(
+    out: Path,
+    forbund_name: str | None,
+    insats_names: tuple[str, ...],
+    date_from: datetime | None,
+    date_to: datetime | None,
+    period_by: str,
+) -> None:
+    """Write the aggregated before/after workbook of a förbund."""
+    forbunds = db.session.scalars(
+        sa.select(Forbund).where(Forbund.name == forbund_name)
+        if forbund_name
+        else sa.select(Forbund)
+    ).all()
+    if len(forbunds) != 1:
+        raise click.ClickException(
+            "Ange förbundet med --forbund." if forbunds else "Förbundet finns inte."
+        )
+    forbund = forbunds[0]
+    insats_ids: list[int] = []
+    for name in insats_names:
+        insats_id = db.session.scalar(
+            sa.select(Insats.id).where(Insats.forbund_id == forbund.id, Insats.name == name)
+        )
+        if insats_id is None:
+            raise click.ClickException(f"Insatsen {name!r} finns inte i {forbund.name}.")
+        insats_ids.append(insats_id)
+    report_filter = ReportFilter(
+        forbund_id=forbund.id,
+        insats_ids=tuple(insats_ids),
+        date_from=date_from.date() if date_from else None,
+        date_to=date_to.date() if date_to else None,
+        period_by=period_by,
+    )
+    dataset = reports_dataset.load(report_filter, current_app.extensions["questionnaires"])
+    out.parent.mkdir(parents=True, exist_ok=True)
+    workbook.write(dataset, out, made_by="flask export")
+    audit.record(
+        "export",
+        forbund_id=forbund.id,
+        object_type="forbund",
+        object_id=forbund.id,
+        insats_ids=insats_ids,
+        date_from=report_filter.date_from.isoformat() if report_filter.date_from else None,
+        date_to=report_filter.date_to.isoformat() if report_filter.date_to else None,
+        period_by=period_by,
+        via="cli",
+    )
+    db.session.commit()
+    click.echo(f"Rapporten är sparad i {out} ({len(dataset.participations)} deltaganden).")
 
 
 @click.group("questionnaires")

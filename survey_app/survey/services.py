@@ -75,7 +75,7 @@ def load_bundle(occasion: Occasion, respondent: str, registry: Registry) -> Bund
     for questionnaire_id in wanted:
         response = responses.get(questionnaire_id)
         questionnaire = (
-            _definition_by_hash(response.content_hash, registry)
+            definition_by_hash(response.content_hash, registry)
             if response is not None
             else registry.get(questionnaire_id)
         )
@@ -85,7 +85,7 @@ def load_bundle(occasion: Occasion, respondent: str, registry: Registry) -> Bund
     return Bundle(occasion, questionnaires, {k: v for k, v in responses.items() if k in ids})
 
 
-def _definition_by_hash(content_hash: str, registry: Registry) -> Questionnaire | None:
+def definition_by_hash(content_hash: str, registry: Registry) -> Questionnaire | None:
     known = registry.by_hash.get(content_hash)
     if known is not None:
         return known

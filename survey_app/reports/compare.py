@@ -1,0 +1,141 @@
+"""Pairing START with EXIT and comparing them: plain pandas, no Flask, no database.
+
+Input is a long table of measurements, one row per participation, occasion and measure:
+
+    participation_id | group columns (e.g. insats, gender) | occasion | measure | value
+
+A participation counts in the comparison of a measure only if it has a value at both START and
+EXIT ("a pair"). Beside every paired figure the number with a START value but no EXIT value is
+reported, so that attrition is visible.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+TOTAL = "Totalt"
+MIN_PAIRS_FOR_WILCOXON = 10
+
+COLUMNS = [
+    "n_start",
+    "n_pairs",
+    "n_without_exit",
+    "mean_start",
+    "mean_exit",
+    "mean_change",
+    "ci_low",
+    "ci_high",
+    "p_wilcoxon",
+    "share_improved",
+    "share_unchanged",
+    "share_worsened",
+]
+
+
+@dataclass(frozen=True)
+class PairStats:
+    n_start: int
+    n_pairs: int
+    n_without_exit: int
+    mean_start: float | None
+    mean_exit: float | None
+    mean_change: float | None
+    ci_low: float | None
+    ci_high: float | None
+    p_wilcoxon: float | None
+    share_improved: float | None
+    share_unchanged: float | None
+    share_worsened: float | None
+
+
+def pair_start_exit(measurements: pd.DataFrame) -> pd.DataFrame:
+    """One row per participation and measure with its START and EXIT value (NaN where missing)."""
+    keys = [c for c in measurements.columns if c not in ("occasion", "value")]
+    wide = measurements[measurements["occasion"].isin(["start", "exit"])].pivot_table(
+        index=keys, columns="occasion", values="value", aggfunc="first"
+    )
+    wide = wide.reindex(columns=["start", "exit"])
+    wide.columns.name = None
+    return wide.reset_index()
+
+
+def pair_stats(start: Sequence[float], exit_: Sequence[float], direction: str) -> PairStats:
+    """Statistics of one group's START and EXIT values (aligned; NaN where missing).
+
+    Changes are EXIT − START; "improved" follows the measure's direction (higher or lower is
+    better). The 95 % confidence interval of the mean change uses the t distribution.
+    """
+    s = np.asarray(start, dtype=float)
+    e = np.asarray(exit_, dtype=float)
+    has_start = ~np.isnan(s)
+    paired = has_start & ~np.isnan(e)
+    n_start, n_pairs = int(has_start.sum()), int(paired.sum())
+    if n_pairs == 0:
+        return PairStats(n_start, 0, n_start, *([None] * 9))
+    change = e[paired] - s[paired]
+    better = change > 0 if direction == "higher" else change < 0
+    worse = change < 0 if direction == "higher" else change > 0
+    mean_change = float(change.mean())
+    ci_low = ci_high = None
+    if n_pairs >= 2:
+        half = float(stats.t.ppf(0.975, n_pairs - 1) * change.std(ddof=1) / math.sqrt(n_pairs))
+        ci_low, ci_high = mean_change - half, mean_change + half
+    p_value = None
+    if n_pairs >= MIN_PAIRS_FOR_WILCOXON:
+        p_value = 1.0 if not change.any() else float(stats.wilcoxon(change).pvalue)
+    return PairStats(
+        n_start=n_start,
+        n_pairs=n_pairs,
+        n_without_exit=n_start - n_pairs,
+        mean_start=float(s[paired].mean()),
+        mean_exit=float(e[paired].mean()),
+        mean_change=mean_change,
+        ci_low=ci_low,
+        ci_high=ci_high,
+        p_wilcoxon=p_value,
+        share_improved=float(better.mean()),
+        share_unchanged=float((change == 0).mean()),
+        share_worsened=float(worse.mean()),
+    )
+
+
+def compare(
+    measurements: pd.DataFrame,
+    directions: Mapping[str, str],
+    by: Sequence[str] = ("insats", "gender"),
+) -> pd.DataFrame:
+    """Paired comparison of every measure for every group of `by` and its totals.
+
+    Totals are labelled "Totalt": for two group columns (insats, gender) the result has each
+    insats × gender, each insats in total, each gender over all insatser, and the grand total.
+    """
+    pairs = pair_start_exit(measurements)
+    rows = []
+    for keys, frame in _groupings(pairs, list(by)):
+        for measure, part in frame.groupby("measure", sort=False):
+            direction = directions.get(str(measure), "higher")
+            result = pair_stats(part["start"].to_numpy(), part["exit"].to_numpy(), direction)
+            rows.append({**keys, "measure": measure, **result.__dict__})
+    return pd.DataFrame(rows, columns=[*by, "measure", *COLUMNS])
+
+
+def _groupings(frame: pd.DataFrame, by: list[str]) -> list[tuple[dict[str, object], pd.DataFrame]]:
+    """Every combination of each group column being a value or "Totalt"."""
+    out: list[tuple[dict[str, object], pd.DataFrame]] = []
+    for mask in range(2 ** len(by)):
+        fixed = [col for i, col in enumerate(by) if not mask & (1 << i)]
+        if fixed:
+            for values, part in frame.groupby(fixed, sort=True):
+                values = values if isinstance(values, tuple) else (values,)
+                keys = dict(zip(fixed, values, strict=True))
+                keys.update({col: TOTAL for col in by if col not in fixed})
+                out.append((keys, part))
+        else:
+            out.append(({col: TOTAL for col in by}, frame))
+    return out

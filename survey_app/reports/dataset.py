@@ -1,0 +1,200 @@
+"""Reading a förbund's data for a report: the cohort, and its START/EXIT measurements.
+
+Filtering and joining happen in SQL; scoring in Python per response; the result is plain pandas
+frames for `compare` and `suppress`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+
+from survey_app import scoring
+from survey_app.extensions import db
+from survey_app.models import (
+    GENDER_LABELS,
+    Answer,
+    Forbund,
+    Gender,
+    Insats,
+    Occasion,
+    OccasionKind,
+    Participant,
+    Participation,
+    Response,
+    ResponseStatus,
+)
+from survey_app.questionnaires import ItemType, Questionnaire, Registry
+from survey_app.survey.services import definition_by_hash
+
+SELF_ASSESSMENT = ("sjalvskattning",)
+EQ5D = ("eq5d-3l", "eq5d-5l")
+
+
+@dataclass(frozen=True)
+class ReportFilter:
+    forbund_id: int
+    insats_ids: tuple[int, ...] = ()
+    date_from: date | None = None
+    date_to: date | None = None
+    period_by: str = "exit"  # "exit": participations that ended in the period; "start": began
+
+
+@dataclass
+class Measure:
+    key: str  # e.g. "sjalvskattning:general_health", "eq5d:index"
+    label: str
+    direction: str
+    sheet: str  # "self" or "eq5d"
+
+
+@dataclass
+class Dataset:
+    forbund: Forbund
+    filter: ReportFilter
+    participations: pd.DataFrame  # one row per participation in the cohort
+    measurements: pd.DataFrame  # participation_id, insats, gender, occasion, measure, value
+    measures: dict[str, Measure] = field(default_factory=dict)
+    questionnaire_versions: set[tuple[str, str]] = field(default_factory=set)
+
+
+def load(report_filter: ReportFilter, registry: Registry) -> Dataset:
+    forbund = db.session.get(Forbund, report_filter.forbund_id)
+    if forbund is None:
+        raise LookupError("no such förbund")
+    participations = _participations(report_filter)
+    measurements, measures, versions = _measurements(report_filter, registry, forbund)
+    return Dataset(forbund, report_filter, participations, measurements, measures, versions)
+
+
+def _cohort_condition(report_filter: ReportFilter) -> list[Any]:
+    conditions: list[Any] = [Insats.forbund_id == report_filter.forbund_id]
+    if report_filter.insats_ids:
+        conditions.append(Insats.id.in_(report_filter.insats_ids))
+    column = (
+        Participation.exit_date if report_filter.period_by == "exit" else Participation.start_date
+    )
+    if report_filter.date_from is not None:
+        conditions.append(column >= report_filter.date_from)
+    if report_filter.date_to is not None:
+        conditions.append(column <= report_filter.date_to)
+    return conditions
+
+
+def _participations(report_filter: ReportFilter) -> pd.DataFrame:
+    rows = db.session.execute(
+        sa.select(
+            Participation.id.label("participation_id"),
+            Insats.name.label("insats"),
+            Participant.gender,
+            Participation.start_date,
+            Participation.exit_date,
+            Participation.status,
+        )
+        .join(Insats, Participation.insats_id == Insats.id)
+        .join(Participant, Participation.participant_id == Participant.id)
+        .where(*_cohort_condition(report_filter))
+    ).all()
+    frame = pd.DataFrame(
+        rows,
+        columns=["participation_id", "insats", "gender", "start_date", "exit_date", "status"],
+    )
+    frame["gender"] = frame["gender"].map(lambda g: GENDER_LABELS[Gender(g)])
+    return frame
+
+
+def _measurements(
+    report_filter: ReportFilter, registry: Registry, forbund: Forbund
+) -> tuple[pd.DataFrame, dict[str, Measure], set[tuple[str, str]]]:
+    wanted = (*SELF_ASSESSMENT, *EQ5D)
+    rows = db.session.execute(
+        sa.select(
+            Response.id,
+            Participation.id,
+            Insats.name,
+            Participant.gender,
+            Occasion.kind,
+            Response.questionnaire_id,
+            Response.content_hash,
+            Answer.item_id,
+            Answer.value,
+        )
+        .join(Occasion, Response.occasion_id == Occasion.id)
+        .join(Participation, Occasion.participation_id == Participation.id)
+        .join(Insats, Participation.insats_id == Insats.id)
+        .join(Participant, Participation.participant_id == Participant.id)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(
+            *_cohort_condition(report_filter),
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.questionnaire_id.in_(wanted),
+            Occasion.kind.in_([OccasionKind.START, OccasionKind.EXIT]),
+        )
+    ).all()
+    responses: dict[int, dict[str, Any]] = {}
+    answers: dict[int, dict[str, Any]] = defaultdict(dict)
+    for response_id, pid, insats, gender, kind, qid, content_hash, item_id, value in rows:
+        responses[response_id] = {
+            "participation_id": pid,
+            "insats": insats,
+            "gender": GENDER_LABELS[Gender(gender)],
+            "occasion": OccasionKind(kind).value,
+            "questionnaire_id": qid,
+            "content_hash": content_hash,
+        }
+        answers[response_id][item_id] = value
+    context = scoring.ScoringContext(
+        {"3L": forbund.eq5d_value_set_3l, "5L": forbund.eq5d_value_set_5l}
+    )
+    measures: dict[str, Measure] = {}
+    versions: set[tuple[str, str]] = set()
+    out = []
+    for response_id, meta in responses.items():
+        definition = definition_by_hash(meta["content_hash"], registry)
+        if definition is None:
+            continue
+        versions.add((definition.id, definition.version))
+        for key, value in _values(definition, answers[response_id], context, measures).items():
+            base = {k: meta[k] for k in ("participation_id", "insats", "gender", "occasion")}
+            out.append({**base, "measure": key, "value": value})
+    frame = pd.DataFrame(
+        out, columns=["participation_id", "insats", "gender", "occasion", "measure", "value"]
+    )
+    return frame, measures, versions
+
+
+def _values(
+    definition: Questionnaire,
+    answers: dict[str, Any],
+    context: scoring.ScoringContext,
+    measures: dict[str, Measure],
+) -> dict[str, float]:
+    values: dict[str, float] = {}
+    if definition.id in SELF_ASSESSMENT:
+        for item in definition.items:
+            if item.type == ItemType.SCALE and item.direction:
+                key = f"{definition.id}:{item.id}"
+                measures.setdefault(key, Measure(key, item.text.get("sv"), item.direction, "self"))
+                if isinstance(answers.get(item.id), int | float):
+                    values[key] = float(answers[item.id])
+        score = scoring.score(definition, answers, context).get("mean")
+        key = f"{definition.id}:mean"
+        measures.setdefault(key, Measure(key, "Medelvärde av alla frågor", "higher", "self"))
+        if score is not None:
+            values[key] = float(score)
+    elif definition.id in EQ5D:
+        result = scoring.score(definition, answers, context)
+        measures.setdefault("eq5d:index", Measure("eq5d:index", "EQ-5D index", "higher", "eq5d"))
+        measures.setdefault(
+            "eq5d:vas", Measure("eq5d:vas", "EQ VAS (termometer)", "higher", "eq5d")
+        )
+        if result.get("index") is not None:
+            values["eq5d:index"] = float(result["index"])
+        if result.get("vas") is not None:
+            values["eq5d:vas"] = float(result["vas"])
+    return values

@@ -1,0 +1,257 @@
+"""The Excel workbook of a report: pandas with the xlsxwriter engine, formulas never evaluated."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import pandas as pd
+
+from survey_app.clock import STOCKHOLM
+from survey_app.models import GENDER_LABELS
+from survey_app.reports.compare import COLUMNS, TOTAL, compare
+from survey_app.reports.dataset import Dataset
+from survey_app.reports.suppress import (
+    SECONDARY,
+    blank_small,
+    primary_label,
+    suppress_long,
+    suppress_matrix,
+)
+from survey_app.scoring import eq5d
+
+GENDERS = [*GENDER_LABELS.values(), TOTAL]
+COUNT_COLUMNS = ["n_start", "n_pairs", "n_without_exit"]
+STAT_COLUMNS = [c for c in COLUMNS if c not in COUNT_COLUMNS]
+HEADERS = {
+    "measure": "Mått",
+    "insats": "Insats",
+    "gender": "Kön",
+    "n_start": "Antal med start",
+    "n_pairs": "Antal par (start och avslut)",
+    "n_without_exit": "Start utan avslut",
+    "mean_start": "Medel vid start",
+    "mean_exit": "Medel vid avslut",
+    "mean_change": "Förändring",
+    "ci_low": "95 % KI, lägre",
+    "ci_high": "95 % KI, övre",
+    "p_wilcoxon": "p (Wilcoxon)",
+    "share_improved": "Andel förbättrade",
+    "share_unchanged": "Andel oförändrade",
+    "share_worsened": "Andel försämrade",
+}
+PERCENT_COLUMNS = {"share_improved", "share_unchanged", "share_worsened"}
+
+
+def write(dataset: Dataset, target: Path | BinaryIO, made_by: str) -> None:
+    k = dataset.forbund.min_group_size
+    comparison = _comparison(dataset, k)
+    with pd.ExcelWriter(
+        target,
+        engine="xlsxwriter",
+        engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
+    ) as writer:
+        book = writer.book
+        formats = {
+            "title": book.add_format({"bold": True, "font_size": 14}),
+            "header": book.add_format(
+                {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1}
+            ),
+            "percent": book.add_format({"num_format": "0%"}),
+            "decimal": book.add_format({"num_format": "0.00"}),
+            "p": book.add_format({"num_format": "0.000"}),
+            "note": book.add_format({"italic": True, "font_color": "#555555"}),
+            "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+        }
+        _overview(writer, dataset, k, formats)
+        _comparison_sheet(writer, "Självskattning", dataset, comparison, "self", k, formats)
+        _comparison_sheet(writer, "EQ-5D", dataset, comparison, "eq5d", k, formats)
+        _about(writer, dataset, k, made_by, formats)
+
+
+def _comparison(dataset: Dataset, k: int) -> pd.DataFrame:
+    if dataset.measurements.empty:
+        return pd.DataFrame(columns=["insats", "gender", "measure", *COLUMNS])
+    directions = {key: m.direction for key, m in dataset.measures.items()}
+    result = compare(dataset.measurements, directions)
+    result = blank_small(result, "n_pairs", STAT_COLUMNS, k)
+    return suppress_long(result, COUNT_COLUMNS, row="insats", col="gender", k=k, within=["measure"])
+
+
+def _overview(writer: pd.ExcelWriter, dataset: Dataset, k: int, formats: dict[str, Any]) -> None:
+    frame = dataset.participations
+    sheet_name = "Översikt"
+    blocks = [
+        ("Deltagare i urvalet", frame),
+        ("Avslutade", frame[frame["exit_date"].notna()]),
+        ("Pågående", frame[frame["exit_date"].isna()]),
+    ]
+    row = 2
+    for title, part in blocks:
+        counts = _count_matrix(part, sorted(frame["insats"].unique()))
+        shown = suppress_matrix(counts, k)
+        shown.index.name = "Insats"
+        shown.to_excel(writer, sheet_name=sheet_name, startrow=row + 1)
+        sheet = writer.sheets[sheet_name]
+        sheet.write(row, 0, title, formats["header"])
+        row += len(shown) + 4
+    sheet = writer.sheets[sheet_name]
+    sheet.write(0, 0, f"Översikt – {dataset.forbund.name}", formats["title"])
+    sheet.set_column(0, 0, 28)
+    sheet.set_column(1, len(GENDERS), 14)
+    sheet.freeze_panes(1, 1)
+
+
+def _count_matrix(frame: pd.DataFrame, insatser: Sequence[str]) -> pd.DataFrame:
+    matrix = pd.crosstab(frame["insats"], frame["gender"]) if not frame.empty else pd.DataFrame()
+    matrix = matrix.reindex(index=list(insatser), columns=GENDERS[:-1], fill_value=0)
+    matrix[TOTAL] = matrix.sum(axis=1)
+    matrix.loc[TOTAL] = matrix.sum(axis=0)
+    return matrix.astype(int)
+
+
+def _comparison_sheet(
+    writer: pd.ExcelWriter,
+    sheet_name: str,
+    dataset: Dataset,
+    comparison: pd.DataFrame,
+    which: str,
+    k: int,
+    formats: dict[str, Any],
+) -> None:
+    keys = [key for key, m in dataset.measures.items() if m.sheet == which]
+    table = comparison[comparison["measure"].isin(keys)].copy()
+    order = {key: i for i, key in enumerate(keys)}
+    table["_order"] = table["measure"].map(order)
+    table["_insats_total"] = table["insats"] == TOTAL
+    table["_gender_order"] = table["gender"].map({g: i for i, g in enumerate(GENDERS)})
+    table = table.sort_values(["_order", "_insats_total", "insats", "_gender_order"])
+    table = table.drop(columns=["_order", "_insats_total", "_gender_order"])
+    table["measure"] = table["measure"].map(lambda key: dataset.measures[key].label)
+    columns = ["measure", "insats", "gender", *COLUMNS]
+    out = table[columns].rename(columns=HEADERS)
+    start_row = 3
+    out.to_excel(writer, sheet_name=sheet_name, startrow=start_row, index=False)
+    sheet = writer.sheets[sheet_name]
+    sheet.write(0, 0, f"{sheet_name}: före och efter (start och avslut)", formats["title"])
+    if which == "eq5d":
+        names = _value_set_names(dataset)
+        sheet.write(1, 0, f"EQ-5D index beräknat med värdeset: {names}", formats["note"])
+    else:
+        sheet.write(1, 0, "Skala 1–10, högre är bättre.", formats["note"])
+    for col, name in enumerate(columns):
+        sheet.write(start_row, col, HEADERS[name], formats["header"])
+        fmt = (
+            formats["percent"]
+            if name in PERCENT_COLUMNS
+            else formats["p"]
+            if name == "p_wilcoxon"
+            else formats["decimal"]
+            if name in STAT_COLUMNS
+            else None
+        )
+        width = 34 if name == "measure" else 22 if name == "insats" else 13
+        sheet.set_column(col, col, width, fmt)
+    sheet.freeze_panes(start_row + 1, 3)
+    if len(out):
+        sheet.autofilter(start_row, 0, start_row + len(out), len(columns) - 1)
+    _chart(writer, sheet_name, table, which, len(columns) + 1, formats)
+
+
+def _chart(
+    writer: pd.ExcelWriter,
+    sheet_name: str,
+    table: pd.DataFrame,
+    which: str,
+    first_col: int,
+    formats: dict[str, Any],
+) -> None:
+    """A bar chart of the mean at START and EXIT per insats, from a block beside the table."""
+    label = "Medelvärde av alla frågor" if which == "self" else "EQ-5D index"
+    rows = table[(table["measure"] == label) & (table["gender"] == TOTAL)]
+    if rows.empty:
+        return
+    sheet = writer.sheets[sheet_name]
+    top = 3
+    sheet.write_row(top, first_col, ["Insats", "Start", "Avslut"], formats["header"])
+    for i, (_, row) in enumerate(rows.iterrows(), start=1):
+        sheet.write(top + i, first_col, row["insats"])
+        for j, key in enumerate(("mean_start", "mean_exit"), start=1):
+            value = row[key]
+            if value is not None and not pd.isna(value):
+                sheet.write_number(top + i, first_col + j, float(value), formats["decimal"])
+    chart = writer.book.add_chart({"type": "column"})
+    for j, name in ((1, "Start"), (2, "Avslut")):
+        chart.add_series(
+            {
+                "name": name,
+                "categories": [sheet_name, top + 1, first_col, top + len(rows), first_col],
+                "values": [sheet_name, top + 1, first_col + j, top + len(rows), first_col + j],
+            }
+        )
+    chart.set_title({"name": f"{label}: start och avslut per insats"})
+    chart.set_legend({"position": "bottom"})
+    sheet.insert_chart(top + len(rows) + 2, first_col, chart)
+
+
+def _value_set_names(dataset: Dataset) -> str:
+    names = []
+    for key in ("eq5d_value_set_3l", "eq5d_value_set_5l"):
+        name = getattr(dataset.forbund, key)
+        names.append(f"{eq5d.VALUE_SETS[name].label} ({name})")
+    return "3L: " + names[0] + "; 5L: " + names[1]
+
+
+def _about(
+    writer: pd.ExcelWriter, dataset: Dataset, k: int, made_by: str, formats: dict[str, Any]
+) -> None:
+    f = dataset.filter
+    period_by = "avslutsdatum" if f.period_by == "exit" else "startdatum"
+    period = f"{f.date_from or 'början'} – {f.date_to or 'idag'}, efter {period_by}"
+    versions = ", ".join(f"{qid} version {v}" for qid, v in sorted(dataset.questionnaire_versions))
+    rows = [
+        ("Förbund", dataset.forbund.name),
+        ("Skapad", datetime.now(STOCKHOLM).strftime("%Y-%m-%d %H:%M")),
+        ("Skapad av", made_by),
+        ("Period", period),
+        (
+            "Insatser",
+            ", ".join(sorted(dataset.participations["insats"].unique())) or "inga deltagare",
+        ),
+        ("Värdeset för EQ-5D", _value_set_names(dataset)),
+        (
+            "Skydd av små grupper",
+            f"Antal från 1 till {k - 1} visas som ”{primary_label(k)}”. Andelar, medelvärden "
+            f"och p-värden som bygger på färre än {k} deltagare lämnas tomma. ”{SECONDARY}” "
+            "betyder att ett värde döljs för att en annan liten grupp inte ska kunna räknas fram "
+            "ur en summa.",
+        ),
+        (
+            "Par",
+            "En deltagare räknas i jämförelsen av ett mått bara om måttet finns både vid start "
+            "och vid avslut. Medel vid start och vid avslut gäller dessa par. ”Start utan avslut” "
+            "är de som har ett startvärde men inget avslutsvärde (pågår, eller avslutade utan "
+            "avslutsenkät).",
+        ),
+        (
+            "Urval",
+            "Efter avslutsdatum: deltagare som avslutades under perioden. Efter startdatum: "
+            "deltagare som började under perioden.",
+        ),
+        (
+            "Förändring",
+            "Avslut minus start. 95 % konfidensintervall med t-fördelningen. Wilcoxons "
+            "teckenrangtest när det finns minst 10 par. Förbättrad/försämrad enligt måttets "
+            "riktning (högre är bättre för alla mått här).",
+        ),
+        ("Frågeformulär", versions or "inga svar"),
+        ("Fritext", "Fritextsvar ingår aldrig i den här sammanställningen."),
+    ]
+    frame = pd.DataFrame(rows, columns=["Uppgift", "Värde"])
+    frame.to_excel(writer, sheet_name="Om rapporten", index=False, startrow=2)
+    sheet = writer.sheets["Om rapporten"]
+    sheet.write(0, 0, "Om rapporten", formats["title"])
+    sheet.set_column(0, 0, 24, formats["wrap"])
+    sheet.set_column(1, 1, 100, formats["wrap"])
