@@ -23,13 +23,15 @@ from survey_app.reports.suppress import (
 from survey_app.scoring import eq5d
 
 GENDERS = [*GENDER_LABELS.values(), TOTAL]
-COUNT_COLUMNS = ["n_start", "n_pairs", "n_without_exit"]
-STAT_COLUMNS = [c for c in COLUMNS if c not in COUNT_COLUMNS]
+# "Antal med start" is not shown: it is the sum of the two counts shown, so a hidden value could
+# be worked out from it.
+COUNT_COLUMNS = ["n_pairs", "n_without_exit"]
+STAT_COLUMNS = [c for c in COLUMNS if c not in ("n_start", *COUNT_COLUMNS)]
+SHOWN_COLUMNS = [*COUNT_COLUMNS, *STAT_COLUMNS]
 HEADERS = {
     "measure": "Mått",
     "insats": "Insats",
     "gender": "Kön",
-    "n_start": "Antal med start",
     "n_pairs": "Antal par (start och avslut)",
     "n_without_exit": "Start utan avslut",
     "mean_start": "Medel vid start",
@@ -130,7 +132,7 @@ def _comparison_sheet(
     table = table.sort_values(["_order", "_insats_total", "insats", "_gender_order"])
     table = table.drop(columns=["_order", "_insats_total", "_gender_order"])
     table["measure"] = table["measure"].map(lambda key: dataset.measures[key].label)
-    columns = ["measure", "insats", "gender", *COLUMNS]
+    columns = ["measure", "insats", "gender", *SHOWN_COLUMNS]
     out = table[columns].rename(columns=HEADERS)
     start_row = 3
     out.to_excel(writer, sheet_name=sheet_name, startrow=start_row, index=False)

@@ -1,0 +1,157 @@
+"""Pairing, statistics and suppression, with every expected number worked out by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from survey_app.reports.compare import TOTAL, compare, pair_stats
+from survey_app.reports.suppress import blank_small, suppress_matrix
+
+NAN = math.nan
+
+
+def test_pair_stats_by_hand() -> None:
+    # Pairs: 3→5, 4→4, 6→5; the fourth has START only. Changes 2, 0, −1.
+    result = pair_stats([3, 4, 6, 5], [5, 4, 5, NAN], "higher")
+    assert (result.n_start, result.n_pairs, result.n_without_exit) == (4, 3, 1)
+    assert result.mean_start == pytest.approx(13 / 3)
+    assert result.mean_exit == pytest.approx(14 / 3)
+    assert result.mean_change == pytest.approx(1 / 3)
+    # sd of (2, 0, −1) = sqrt(7/3) = 1.5275; t(0.975, 2) = 4.3027; half-width 3.7946.
+    assert result.ci_low == pytest.approx(1 / 3 - 3.7946, abs=1e-3)
+    assert result.ci_high == pytest.approx(1 / 3 + 3.7946, abs=1e-3)
+    assert result.p_wilcoxon is None  # fewer than 10 pairs
+    assert (result.share_improved, result.share_unchanged, result.share_worsened) == (
+        pytest.approx(1 / 3),
+        pytest.approx(1 / 3),
+        pytest.approx(1 / 3),
+    )
+
+
+def test_lower_is_better_turns_improvement_around() -> None:
+    result = pair_stats([3, 3, 3, 3], [1, 2, 3, 3], "lower")  # EQ-5D level: lower is better
+    assert (result.share_improved, result.share_unchanged, result.share_worsened) == (0.5, 0.5, 0.0)
+
+
+def test_no_pairs_gives_counts_only() -> None:
+    result = pair_stats([4, 5], [NAN, NAN], "higher")
+    assert (result.n_start, result.n_pairs, result.n_without_exit) == (2, 0, 2)
+    assert result.mean_start is None and result.share_improved is None
+
+
+def test_wilcoxon_from_ten_pairs() -> None:
+    # Ten pairs, all improved by distinct amounts 1..10: W− = 0, so the exact two-sided p-value
+    # is 2 × (1 / 2^10) = 0.001953125.
+    start = [10.0] * 10
+    exit_ = [10.0 + d for d in range(1, 11)]
+    assert pair_stats(start, exit_, "higher").p_wilcoxon == pytest.approx(2 / 1024)
+    assert pair_stats(start[:9], exit_[:9], "higher").p_wilcoxon is None
+    assert pair_stats(start, start, "higher").p_wilcoxon == 1.0  # nothing changed
+
+
+def _measurements() -> pd.DataFrame:
+    rows = [
+        # participation, insats, gender, occasion, measure, value
+        (1, "A", "Kvinna", "start", "m", 2.0),
+        (1, "A", "Kvinna", "exit", "m", 6.0),
+        (2, "A", "Kvinna", "start", "m", 4.0),
+        (2, "A", "Kvinna", "exit", "m", 4.0),
+        (3, "A", "Man", "start", "m", 5.0),
+        (4, "B", "Man", "start", "m", 7.0),
+        (4, "B", "Man", "exit", "m", 8.0),
+        (4, "B", "Man", "followup", "m", 1.0),  # follow-ups are not part of START–EXIT
+    ]
+    return pd.DataFrame(
+        rows, columns=["participation_id", "insats", "gender", "occasion", "measure", "value"]
+    )
+
+
+def test_compare_groups_with_totals() -> None:
+    result = compare(_measurements(), {"m": "higher"}).set_index(["insats", "gender"])
+    a_women = result.loc[("A", "Kvinna")]
+    assert (a_women["n_pairs"], a_women["mean_start"], a_women["mean_exit"]) == (2, 3.0, 5.0)
+    a_total = result.loc[("A", TOTAL)]
+    assert (a_total["n_start"], a_total["n_pairs"], a_total["n_without_exit"]) == (3, 2, 1)
+    men = result.loc[(TOTAL, "Man")]
+    assert (men["n_start"], men["n_pairs"], men["mean_change"]) == (2, 1, 1.0)
+    everyone = result.loc[(TOTAL, TOTAL)]
+    # Pairs: 2→6, 4→4, 7→8: changes 4, 0, 1.
+    assert (everyone["n_start"], everyone["n_pairs"]) == (4, 3)
+    assert everyone["mean_change"] == pytest.approx(5 / 3)
+    assert everyone["share_improved"] == pytest.approx(2 / 3)
+    assert set(result.index) == {
+        ("A", "Kvinna"),
+        ("A", "Man"),
+        ("B", "Man"),
+        ("A", TOTAL),
+        ("B", TOTAL),
+        (TOTAL, "Kvinna"),
+        (TOTAL, "Man"),
+        (TOTAL, TOTAL),
+    }
+
+
+def _matrix(rows: dict[str, list[int]]) -> pd.DataFrame:
+    return pd.DataFrame.from_dict(rows, orient="index", columns=["Kvinna", "Man", TOTAL])
+
+
+def test_small_cells_and_the_cells_that_would_reveal_them_are_hidden() -> None:
+    counts = _matrix({"A": [3, 4, 7], "B": [10, 12, 22], TOTAL: [13, 16, 29]})
+    shown = suppress_matrix(counts, 5)
+    # A's two small cells hide each other; the column totals 13 and 16 minus B's visible
+    # 10 and 12 would give them away, so B's cells are hidden as well.
+    assert shown.loc["A"].tolist() == ["<5", "<5", 7]
+    assert shown.loc["B"].tolist() == ["x", "x", 22]
+    assert shown.loc[TOTAL].tolist() == [13, 16, 29]
+
+
+def test_complementary_suppression_in_a_row() -> None:
+    counts = _matrix({"A": [12, 2, 14], TOTAL: [12, 2, 14]})
+    shown = suppress_matrix(counts, 5)
+    # Man 2 is hidden; 14 − 12 would reveal it, so Kvinna 12 is hidden too; the total row's
+    # own man cell (2) is below 5 and its kvinna cell then also goes.
+    assert shown.loc["A"].tolist() == ["x", "<5", 14]
+    assert shown.loc[TOTAL].tolist() == ["x", "<5", 14]
+
+
+def test_a_lone_small_cell_beside_zeros_hides_the_total() -> None:
+    counts = _matrix({"A": [0, 3, 3], "B": [6, 0, 6], TOTAL: [6, 3, 9]})
+    shown = suppress_matrix(counts, 5)
+    assert shown.loc["A"].tolist() == [0, "<5", "<5"]
+    # Column Man: A <5, B 0, total 3 <5: nothing derivable. Column Totalt: A hidden, B 6,
+    # total 9: 9 − 6 would give A's total, so B's total (6) is hidden as well.
+    assert shown.loc["B", TOTAL] == "x"
+    no_cell_derivable(counts, shown)
+
+
+def no_cell_derivable(counts: pd.DataFrame, shown: pd.DataFrame) -> None:
+    """Check by brute force: in every line with a visible total, never exactly one hidden cell."""
+    for label in counts.index:
+        parts = [shown.loc[label, c] for c in counts.columns if c != TOTAL]
+        if shown.loc[label, TOTAL] not in ("<5", "x"):
+            assert sum(p in ("<5", "x") for p in parts) != 1, label
+    for column in counts.columns:
+        parts = [shown.loc[r, column] for r in counts.index if r != TOTAL]
+        if shown.loc[TOTAL, column] not in ("<5", "x"):
+            assert sum(p in ("<5", "x") for p in parts) != 1, column
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_suppression_never_leaves_a_single_hidden_cell_in_a_line(seed: int) -> None:
+    import random
+
+    rng = random.Random(seed)
+    body = {f"I{i}": [rng.choice([0, 1, 2, 3, 4, 6, 9, 15]) for _ in range(4)] for i in range(5)}
+    counts = pd.DataFrame.from_dict(body, orient="index", columns=["K", "M", "A", "E"])
+    counts[TOTAL] = counts.sum(axis=1)
+    counts.loc[TOTAL] = counts.sum(axis=0)
+    no_cell_derivable(counts, suppress_matrix(counts, 5))
+
+
+def test_statistics_from_fewer_than_k_are_blank() -> None:
+    frame = pd.DataFrame({"n_pairs": [4, 5], "mean_change": [1.5, 2.0]})
+    out = blank_small(frame, "n_pairs", ["mean_change"], 5)
+    assert out["mean_change"].tolist() == [None, 2.0]

@@ -1,0 +1,225 @@
+"""`flask export` on a small hand-made dataset, read back with openpyxl."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from flask import Flask
+
+from survey_app.extensions import db
+from survey_app.models import (
+    Answer,
+    AuditEvent,
+    Gender,
+    Insats,
+    Occasion,
+    OccasionKind,
+    ParticipationStatus,
+    Remittent,
+    Response,
+    ResponseMode,
+    ResponseStatus,
+)
+from survey_app.models._types import utcnow
+from survey_app.staff.services import NewParticipant, register_participant
+from survey_app.survey.services import keep_snapshot
+from tests import factories
+from tests.conftest import unavailable
+
+SELF_ITEMS = [
+    "general_health",
+    "mental_health",
+    "physical_health",
+    "self_esteem",
+    "activity_level",
+    "everyday_life",
+    "motivation",
+    "hope",
+    "social_context",
+    "work_closeness",
+]
+
+
+def _answer(app: Flask, occasion: Occasion, questionnaire_id: str, values: dict[str, Any]) -> None:
+    definition = app.extensions["questionnaires"].get(questionnaire_id)
+    keep_snapshot(definition)
+    response = Response(
+        occasion=occasion,
+        questionnaire_id=definition.id,
+        questionnaire_version=definition.version,
+        content_hash=definition.content_hash,
+        status=ResponseStatus.SUBMITTED,
+        mode=ResponseMode.IMPORT,
+        submitted_at=utcnow(),
+        pages_saved=len(definition.pages),
+    )
+    response.answers = [Answer(item_id=k, value=v) for k, v in values.items()]
+    db.session.add(response)
+
+
+def _eq(state: str, vas: int) -> dict[str, Any]:
+    return {**dict(zip(["MO", "SC", "UA", "PD", "AD"], map(int, state), strict=True)), "VAS": vas}
+
+
+def _self(value: int) -> dict[str, int]:
+    return dict.fromkeys(SELF_ITEMS, value)
+
+
+@pytest.fixture
+def dataset(app: Flask) -> None:
+    """Insats "Hälsoskolan": six women with START and EXIT, two men with START only.
+
+    Women: EQ-5D-3L 22222 → 11111, VAS 40 → 70, every self-assessment item 3 → 5.
+    Men: EQ-5D-3L 33333, VAS 30, every item 2; still active.
+    """
+    with app.app_context():
+        owner = factories.forbund("Skaraborg")
+        insats = factories.insats(owner, "Hälsoskolan")
+        insats.bundles = {
+            "start": ["sjalvskattning", "eq5d-3l"],
+            "exit": ["sjalvskattning", "eq5d-3l"],
+        }
+        for n in range(8):
+            woman = n < 6
+            participation = register_participant(
+                insats,
+                NewParticipant(
+                    code=f"HS-{n}",
+                    gender=Gender.WOMAN if woman else Gender.MAN,
+                    birth_year=1980,
+                    remittent=Remittent.AF,
+                    start_date=date(2026, 1, 10),
+                ),
+            )
+            start = participation.occasions[0]
+            _answer(app, start, "eq5d-3l", _eq("22222", 40) if woman else _eq("33333", 30))
+            _answer(app, start, "sjalvskattning", _self(3 if woman else 2))
+            if woman:
+                participation.exit_date = date(2026, 6, 1)
+                participation.status = ParticipationStatus.EXITED
+                end = Occasion(
+                    participation=participation, kind=OccasionKind.EXIT, due_date=date(2026, 6, 1)
+                )
+                db.session.add(end)
+                _answer(app, end, "eq5d-3l", _eq("11111", 70))
+                _answer(app, end, "sjalvskattning", _self(5))
+        db.session.commit()
+
+
+def _export(app: Flask, tmp_path: Path, *args: str) -> openpyxl.Workbook:
+    out = tmp_path / "rapport.xlsx"
+    result = app.test_cli_runner().invoke(args=["export", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    return openpyxl.load_workbook(out)
+
+
+def _rows(sheet: Any, header_row: int) -> list[dict[str, Any]]:
+    """The table's rows as dicts, up to the first empty header (the chart's data lies beyond)."""
+    rows = list(sheet.iter_rows(min_row=header_row, values_only=True))
+    header = rows[0][: rows[0].index(None)] if None in rows[0] else rows[0]
+    return [
+        dict(zip(header, row[: len(header)], strict=True)) for row in rows[1:] if row[0] is not None
+    ]
+
+
+def _find(rows: list[dict[str, Any]], measure: str, insats: str, gender: str) -> dict[str, Any]:
+    return next(r for r in rows if (r["Mått"], r["Insats"], r["Kön"]) == (measure, insats, gender))
+
+
+@pytest.mark.usefixtures("dataset")
+def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
+    book = _export(app, tmp_path, "--period-by", "start")
+    assert book.sheetnames == ["Översikt", "Självskattning", "EQ-5D", "Om rapporten"]
+
+    eq = _rows(book["EQ-5D"], 4)
+    women = _find(eq, "EQ-5D index", "Hälsoskolan", "Kvinna")
+    # Sweden 3L: 22222 = 0.9694 − 0.0666 − 0.0276 − 0.1012 − 0.0345 − 0.0552 = 0.6843;
+    # 11111 = 0.9694.
+    assert women["Antal par (start och avslut)"] == 6
+    assert women["Medel vid start"] == pytest.approx(0.6843, abs=1e-9)
+    assert women["Medel vid avslut"] == pytest.approx(0.9694, abs=1e-9)
+    assert women["Förändring"] == pytest.approx(0.2851, abs=1e-9)
+    assert women["Andel förbättrade"] == 1.0 and women["Andel försämrade"] == 0.0
+    assert women["p (Wilcoxon)"] is None  # 6 pairs: fewer than 10
+    total = _find(eq, "EQ-5D index", "Hälsoskolan", "Totalt")
+    assert total["Antal par (start och avslut)"] == 6
+    assert total["Start utan avslut"] == "<5"  # the two men
+    men = _find(eq, "EQ-5D index", "Hälsoskolan", "Man")
+    assert men["Antal par (start och avslut)"] == 0 and men["Medel vid start"] is None
+    vas = _find(eq, "EQ VAS (termometer)", "Totalt", "Totalt")
+    assert (vas["Medel vid start"], vas["Medel vid avslut"], vas["Förändring"]) == (40, 70, 30)
+    assert "se_tto_3l" in book["EQ-5D"]["A2"].value
+
+    self_rows = _rows(book["Självskattning"], 4)
+    general = _find(self_rows, "Hur mår du i allmänhet?", "Totalt", "Totalt")
+    assert (general["Medel vid start"], general["Medel vid avslut"]) == (3, 5)
+    mean = _find(self_rows, "Medelvärde av alla frågor", "Hälsoskolan", "Kvinna")
+    assert mean["Förändring"] == 2
+
+    overview = list(book["Översikt"].iter_rows(min_row=4, max_row=6, values_only=True))
+    assert overview[0] == ("Insats", "Kvinna", "Man", "Annat (hen)", "Vill inte uppge", "Totalt")
+    # 6 women and 2 men: the 2 is hidden, and so is the 6 (8 − 6 would reveal it).
+    assert overview[1] == ("Hälsoskolan", "x", "<5", 0, 0, 8)
+    assert overview[2] == ("Totalt", "x", "<5", 0, 0, 8)
+    assert book["EQ-5D"].freeze_panes == "D5"
+    assert book["EQ-5D"]._charts, "a bar chart of START and EXIT"
+
+    about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=4, values_only=True)}
+    assert "efter startdatum" in about["Period"]
+    assert "sjalvskattning version 1" in about["Frågeformulär"]
+    with app.app_context():
+        assert db.session.query(AuditEvent).filter_by(action="export").count() == 1
+
+
+@pytest.mark.usefixtures("dataset")
+def test_period_by_exit_takes_those_who_ended_in_the_period(app: Flask, tmp_path: Path) -> None:
+    book = _export(app, tmp_path, "--from", "2026-05-01", "--to", "2026-06-30")
+    total = _find(_rows(book["EQ-5D"], 4), "EQ-5D index", "Totalt", "Totalt")
+    assert total["Antal par (start och avslut)"] == 6
+    assert total["Start utan avslut"] == 0  # the active men are not in an exit-date period
+    empty = _export(app, tmp_path, "--from", "2026-07-01", "--to", "2026-12-31")
+    assert _rows(empty["EQ-5D"], 4) == []
+
+
+@pytest.mark.usefixtures("dataset")
+def test_export_refuses_an_unknown_insats(app: Flask, tmp_path: Path) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["export", "--out", str(tmp_path / "x.xlsx"), "--insats", "Finns inte"]
+    )
+    assert result.exit_code != 0 and "finns inte" in result.output
+    with app.app_context():
+        assert db.session.query(Insats).count() == 1
+
+
+@pytest.mark.usefixtures("dataset")
+def test_the_workbook_opens_cleanly_in_libreoffice(app: Flask, tmp_path: Path) -> None:
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        unavailable("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+    assert soffice is not None
+    _export(app, tmp_path, "--period-by", "start")
+    result = subprocess.run(  # noqa: S603 (a fixed local program)
+        [
+            soffice,
+            "--headless",
+            "--convert-to",
+            "csv:Text - txt - csv (StarCalc):44,34,76",  # comma, quote, UTF-8
+            "--outdir",
+            str(tmp_path),
+            str(tmp_path / "rapport.xlsx"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    converted = (tmp_path / "rapport.csv").read_text(encoding="utf-8", errors="replace")
+    assert "Översikt – Skaraborg" in converted
