@@ -176,12 +176,13 @@ def parse_definition(raw: bytes | str, source: str) -> Questionnaire:
     validator = jsonschema.Draft202012Validator(SCHEMA)
     schema_errors = sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.path)))
     if schema_errors:
-        raise DefinitionError(
-            [
-                Problem(source, _dotted(e.absolute_path), locate(e.absolute_path), _reason(e))
-                for e in schema_errors
-            ]
-        )
+        found = [
+            Problem(source, _dotted(e.absolute_path), locate(e.absolute_path), _reason(e))
+            for e in schema_errors
+        ]
+        # One value can break two rules that say the same (e.g. title.sv as a property and as a
+        # language code): report each problem once.
+        raise DefinitionError(list(dict.fromkeys(found)))
     problems: list[Problem] = []
 
     def problem(path: Sequence[str | int], reason: str) -> None:
@@ -199,11 +200,11 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
     seen: dict[str, Item] = {}
     pages = []
     for p, page_data in enumerate(data["pages"]):
-        items = []
+        items: list[Item] = []
         for i, item_data in enumerate(page_data["items"]):
             path = ["pages", p, "items", i]
             item = _item(item_data, path, seen, problem)
-            if item.id in seen:
+            if item.id in seen or any(earlier.id == item.id for earlier in items):
                 problem([*path, "id"], f"id {item.id!r} används redan i formuläret")
             items.append(item)
         for item in items:
@@ -365,4 +366,14 @@ def _reason(error: jsonschema.ValidationError) -> str:
         return f"listan behöver minst {value} element"
     if validator == "oneOf":
         return "villkoret ska ha antingen equals eller one_of"
-    return error.message
+    if validator == "minLength":
+        return "texten får inte vara tom"
+    if validator == "maxLength":
+        return f"texten får vara högst {value} tecken"
+    if validator == "minimum":
+        return f"{error.instance!r} är för litet; minst {value}"
+    if validator == "maximum":
+        return f"{error.instance!r} är för stort; högst {value}"
+    if validator == "maxItems":
+        return f"listan får ha högst {value} element"
+    return f"ogiltigt värde {error.instance!r}"
