@@ -35,7 +35,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Strict",
         REMEMBER_COOKIE_SECURE=settings.cookie_secure,
-        PERMANENT_SESSION_LIFETIME=timedelta(minutes=settings.staff_idle_minutes),
+        # The cookie's own limit, for participants half-way through a questionnaire; staff
+        # sessions end sooner, after STAFF_IDLE_MINUTES without a request (security.py).
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         SESSION_REFRESH_EACH_REQUEST=True,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=False,

@@ -7,7 +7,8 @@ import re
 
 TOKEN_IN_PATH = re.compile(r"/l/[^\s?\"'/]+")
 REDACTED = "/l/[dold]"
-ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
+# The access logs, and the app's own logger (Flask logs "Exception on <path>" there).
+ACCESS_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "survey_app")
 
 
 class RedactLinkTokens(logging.Filter):

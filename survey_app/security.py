@@ -5,11 +5,12 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, redirect, request, url_for
-from flask_login import current_user
+from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey_app.extensions import db, login_manager
@@ -18,6 +19,7 @@ from survey_app.models import RoleKind, StaffUser
 log = logging.getLogger(__name__)
 
 F = TypeVar("F", bound=Callable[..., Any])
+STAFF_SEEN = "staff_seen"
 
 # Views reachable without a staff login. Everything else requires one. The respondent's pages
 # decide what to show from the survey state in the session (see survey/routes.py).
@@ -59,11 +61,30 @@ def _load_user(session_id: str) -> StaffUser | None:
 
 
 def _require_login() -> WerkzeugResponse | None:
-    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+    public = request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None
+    if current_user.is_authenticated and _staff_idle_too_long():
+        logout_user()
+        session.clear()
+        if not public:
+            flash("Du har loggats ut efter en stund utan aktivitet. Logga in igen.", "info")
+            return redirect(url_for("auth.login", next=request.path))
+    if public:
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
     return None
+
+
+def _staff_idle_too_long() -> bool:
+    """Staff sessions end after the configured time without a request (participants' sessions
+    live longer: the cookie's own lifetime)."""
+    now = time.time()
+    limit = current_app.config["SETTINGS"].staff_idle_minutes * 60
+    seen = session.get(STAFF_SEEN)
+    if not isinstance(seen, int | float) or now - seen > limit:
+        return True
+    session[STAFF_SEEN] = now
+    return False
 
 
 def _no_store_for_staff_pages(response: WerkzeugResponse) -> WerkzeugResponse:

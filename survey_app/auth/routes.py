@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import time
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -25,6 +26,7 @@ from survey_app.auth.passwords import hash_password, needs_rehash, verify_passwo
 from survey_app.extensions import db, limiter
 from survey_app.models import StaffUser
 from survey_app.models._types import utcnow
+from survey_app.security import STAFF_SEEN
 
 bp = Blueprint("auth", __name__)
 
@@ -75,7 +77,8 @@ def login() -> WerkzeugResponse | str:
         next_url = _safe_next(request.args.get("next"))
         # A fresh session at login: nothing from before sign-in carries over (session fixation).
         session.clear()
-        session.permanent = True  # expires after the configured time without activity
+        session.permanent = True
+        session[STAFF_SEEN] = time.time()  # see security._staff_idle_too_long
         login_user(user)
         user.last_login_at = utcnow()
         audit.record(

@@ -42,8 +42,24 @@ def visible_items(page: Page, answers: Mapping[str, Any]) -> list[Any]:
     return [item for item in page.items if item.visible(answers)]
 
 
+def effective_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """The answers without those to items that the other answers hide. Repeated until stable,
+    since hiding one item can hide another whose condition depended on it."""
+    current = dict(answers)
+    while True:
+        kept = {
+            item_id: value
+            for item_id, value in current.items()
+            if (item := questionnaire.item(item_id)) is None or item.visible(current)
+        }
+        if kept == current:
+            return current
+        current = kept
+
+
 def missing_required(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[str]:
     """Ids of visible required items without an answer."""
+    answers = effective_answers(questionnaire, answers)
     return [
         item.id
         for item in questionnaire.items

@@ -7,7 +7,8 @@ who answers (participant or staff) and the language. URLs carry only page number
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -21,6 +22,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey_app import access, audit
@@ -31,7 +33,7 @@ from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.questionnaires import Registry
 from survey_app.survey import links
 from survey_app.survey.fields import field_name, page_form_class
-from survey_app.survey.flow import next_step
+from survey_app.survey.flow import effective_answers, next_step
 from survey_app.survey.services import (
     Bundle,
     load_bundle,
@@ -58,6 +60,9 @@ class State:
     language: str
     seen: float
     participation_id: int
+    # Questionnaires saved in this browser session: only their earlier answers are shown again
+    # where answers are sensitive (see `_prefill`).
+    answered: list[str] = field(default_factory=list)
 
     def save(self) -> None:
         session[STATE] = {
@@ -68,6 +73,7 @@ class State:
             "lang": self.language,
             "seen": self.seen,
             "participation": self.participation_id,
+            "answered": self.answered,
         }
 
     @classmethod
@@ -84,6 +90,7 @@ class State:
                 language=str(raw.get("lang", "sv")),
                 seen=float(raw.get("seen", 0)),
                 participation_id=int(raw["participation"]),
+                answered=[str(q) for q in raw.get("answered", [])],
             )
         except (KeyError, TypeError, ValueError):
             return None
@@ -119,7 +126,7 @@ def _private_headers(response: WerkzeugResponse) -> WerkzeugResponse:
 
 
 @bp.route("/l/<token>")
-def open_link(token: str) -> WerkzeugResponse | tuple[str, int]:
+def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
     invitation = links.usable_invitation(token)
     if invitation is None:
         return link_not_working()
@@ -130,8 +137,12 @@ def open_link(token: str) -> WerkzeugResponse | tuple[str, int]:
     # Whatever this browser held before (even a staff login) gives way to the participant's link.
     session.clear()
     begin(occasion, ResponseMode.LINK, "participant", invitation)
-    # Redirect so the token leaves the address bar and the history.
-    return redirect(url_for("survey.intro"))
+    # The intro is answered here, not through a redirect: a link clicked in webmail is a
+    # cross-site navigation, on which the SameSite=Strict cookie would not follow a redirect.
+    # The next click ("Börja") is on our own site, so the new session comes along.
+    g.state = State.load()
+    g.bundle = bundle
+    return intro()
 
 
 def link_not_working() -> tuple[str, int]:
@@ -196,6 +207,15 @@ def lock_tablet() -> None:
     session[LOCKED] = True
 
 
+@bp.context_processor
+def _kiosk_idle_refresh() -> dict[str, object]:
+    """On a tablet, the page itself goes to the locked screen after the idle time."""
+    state = g.get("state")
+    if state is not None and state.mode == ResponseMode.KIOSK:
+        return {"idle_refresh_seconds": current_app.config["SETTINGS"].kiosk_idle_minutes * 60}
+    return {}
+
+
 @bp.route("/svar")
 def intro() -> str | WerkzeugResponse:
     state: State = g.state
@@ -210,7 +230,7 @@ def intro() -> str | WerkzeugResponse:
     languages = {
         code: name
         for code, name in LANGUAGES.items()
-        if all(code in q.languages for q in bundle.questionnaires)
+        if all(code in q.languages for q in bundle.open_questionnaires)
     }
     return render_template(
         "survey/intro.html",
@@ -238,29 +258,22 @@ def page(number: int) -> str | WerkzeugResponse:
         flash("Fyll i sidorna i tur och ordning. Du är nu på den första sidan som inte är klar.")
         return redirect(url_for("survey.page", number=reachable))
     step = steps[number - 1]
-    answers = bundle.answers(step.questionnaire.id)
+    answers = effective_answers(step.questionnaire, bundle.answers(step.questionnaire.id))
     form_class = page_form_class(step.page, answers, state.language)
-    prefill = {field_name(i): answers.get(i.id) for i in step.page.items}
-    form = form_class(data=prefill if request.method == "GET" else None)
+    form = form_class(
+        data=_prefill(state, bundle, step, answers) if request.method == "GET" else None
+    )
     if form.validate_on_submit():
+        support = safety_triggered(step.questionnaire, form.answers())
         try:
-            save_page(
-                bundle,
-                step.questionnaire,
-                step.page,
-                form.answers(),
-                mode=state.mode,
-                language=state.language,
-            )
+            _save_with_retry(state, step, form.answers(), raise_follow_up_flag=support)
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
         else:
-            page_answers = form.answers()
-            support = safety_triggered(step.questionnaire, page_answers)
-            if support:
-                raise_flag(bundle, step.questionnaire)
-            db.session.commit()
+            if step.questionnaire.id not in state.answered:
+                state.answered.append(step.questionnaire.id)
+                state.save()
             if support:
                 return redirect(url_for("survey.support", after=number))
             if number == len(steps):
@@ -276,6 +289,48 @@ def page(number: int) -> str | WerkzeugResponse:
         field_name=field_name,
         kiosk=state.mode == ResponseMode.KIOSK,
     )
+
+
+def _prefill(state: State, bundle: Bundle, step: Any, answers: dict[str, Any]) -> dict[str, Any]:
+    """Earlier answers to show on the page. Sensitive answers (a questionnaire with a quick exit)
+    and a participant's answers seen by staff are shown only to the browser session that gave
+    them: reopening the link after "Lämna sidan snabbt" must not reveal them."""
+    questionnaire = step.questionnaire
+    response = bundle.responses.get(questionnaire.id)
+    given_elsewhere = questionnaire.id not in state.answered
+    staff_sees_participant = (
+        state.mode == ResponseMode.STAFF
+        and response is not None
+        and response.mode != ResponseMode.STAFF
+    )
+    if given_elsewhere and (questionnaire.safety.quick_exit or staff_sees_participant):
+        return {}
+    return {field_name(i): answers.get(i.id) for i in step.page.items}
+
+
+def _save_with_retry(
+    state: State, step: Any, answers: dict[str, Any], *, raise_follow_up_flag: bool
+) -> None:
+    """Save the page (and raise the follow-up flag) in one transaction; a clash with a parallel
+    save of the same page (a double tap) is retried once on fresh data."""
+    for attempt in (1, 2):
+        bundle: Bundle = g.bundle
+        questionnaire = next(q for q in bundle.questionnaires if q.id == step.questionnaire.id)
+        try:
+            save_page(
+                bundle, questionnaire, step.page, answers, mode=state.mode, language=state.language
+            )
+            if raise_follow_up_flag:
+                raise_flag(bundle, questionnaire)
+            db.session.commit()
+            return
+        except (IntegrityError, OperationalError):
+            db.session.rollback()
+            if attempt == 2:
+                raise
+            occasion = db.session.get(Occasion, state.occasion_id)
+            assert occasion is not None  # noqa: S101  (it was there a moment ago)
+            g.bundle = load_bundle(occasion, state.respondent, registry())
 
 
 @bp.route("/svar/stod/<int:after>")
@@ -300,9 +355,10 @@ def quick_exit() -> WerkzeugResponse:
     Answers already saved stay saved; on a tablet the tablet locks."""
     state = State.load()
     if state is not None and state.mode == ResponseMode.KIOSK:
+        # On the office's tablet the neutral page is the locked screen.
         lock_tablet()
-    else:
-        session.pop(STATE, None)
+        return redirect(url_for("survey.locked"))
+    session.pop(STATE, None)
     return redirect(current_app.config["SETTINGS"].quick_exit_url)
 
 
@@ -321,7 +377,7 @@ def confirm() -> str | WerkzeugResponse:
             db.session.get(Invitation, state.invitation_id) if state.invitation_id else None
         )
         try:
-            submitted = submit(bundle, invitation)
+            submitted = submit(bundle, invitation, state.mode)
         except DomainError as problem:
             db.session.rollback()
             error = problem.message

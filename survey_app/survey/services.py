@@ -34,7 +34,7 @@ from survey_app.questionnaires import (
     Registry,
     parse_definition,
 )
-from survey_app.survey.flow import Step, bundle_steps, missing_required
+from survey_app.survey.flow import Step, bundle_steps, effective_answers, missing_required
 
 
 @dataclass
@@ -46,8 +46,18 @@ class Bundle:
     responses: dict[str, Response]
 
     @property
+    def open_questionnaires(self) -> list[Questionnaire]:
+        """Those still to answer. A sent questionnaire is never opened again, even if the insats
+        later adds another questionnaire to the occasion."""
+        return [
+            q
+            for q in self.questionnaires
+            if (r := self.responses.get(q.id)) is None or r.status != ResponseStatus.SUBMITTED
+        ]
+
+    @property
     def steps(self) -> list[Step]:
-        return bundle_steps(self.questionnaires)
+        return bundle_steps(self.open_questionnaires)
 
     def pages_saved(self) -> dict[str, int]:
         return {qid: r.pages_saved for qid, r in self.responses.items()}
@@ -58,11 +68,7 @@ class Bundle:
 
     @property
     def submitted(self) -> bool:
-        return bool(self.questionnaires) and all(
-            self.responses.get(q.id) is not None
-            and self.responses[q.id].status == ResponseStatus.SUBMITTED
-            for q in self.questionnaires
-        )
+        return bool(self.questionnaires) and not self.open_questionnaires
 
 
 def load_bundle(occasion: Occasion, respondent: str, registry: Registry) -> Bundle:
@@ -113,6 +119,10 @@ def save_page(
 ) -> Response:
     """Store the answers of one page (visible items only) and record the page as saved."""
     response = _response_for(bundle, questionnaire, mode, language)
+    # Two taps on "Nästa" must not both insert the page's answers: hold the response row (on
+    # PostgreSQL; SQLite lets one writer in at a time) and read its answers afresh.
+    db.session.execute(sa.select(Response.id).where(Response.id == response.id).with_for_update())
+    db.session.refresh(response)
     if response.status == ResponseStatus.SUBMITTED:
         raise DomainError("Svaren är redan inskickade och kan inte ändras.")
     stored = {a.item_id: a for a in response.answers}
@@ -201,25 +211,27 @@ def first_incomplete_step(bundle: Bundle) -> Step | None:
     return None
 
 
-def submit(bundle: Bundle, invitation: Invitation | None) -> bool:
-    """Submit every response of the bundle. Returns False if it was already submitted (a resend),
-    True if this call submitted it. Raises DomainError naming the page still to fill in."""
+def submit(bundle: Bundle, invitation: Invitation | None, mode: ResponseMode) -> bool:
+    """Submit every open response of the bundle. Returns False if it was already submitted (a
+    resend), True if this call submitted it. Raises DomainError naming the page still to fill
+    in. The response records the mode it was sent in (e.g. staff finishing a paper form)."""
     if bundle.submitted:
         return False
     step = first_incomplete_step(bundle)
     if step is not None:
         raise DomainError(f"Sidan {step.number} är inte färdig.", field=str(step.number))
     now = utcnow()
-    for questionnaire in bundle.questionnaires:
+    for questionnaire in bundle.open_questionnaires:
         response = bundle.responses[questionnaire.id]
         answers = {a.item_id: a for a in response.answers}
-        values = {k: a.value for k, a in answers.items()}
-        for item in questionnaire.items:
+        kept = effective_answers(questionnaire, {k: a.value for k, a in answers.items()})
+        for item_id, answer in answers.items():
             # An answer to a question that a later change hid is not kept.
-            if item.id in answers and not item.visible(values):
-                response.answers.remove(answers[item.id])
+            if item_id not in kept:
+                response.answers.remove(answer)
         response.status = ResponseStatus.SUBMITTED
         response.submitted_at = now
+        response.mode = mode
     if invitation is not None:
         invitation.used_at = now
     db.session.flush()
