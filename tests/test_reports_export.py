@@ -135,7 +135,16 @@ def _find(rows: list[dict[str, Any]], measure: str, insats: str, gender: str) ->
 @pytest.mark.usefixtures("dataset")
 def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
     book = _export(app, tmp_path, "--period-by", "start")
-    assert book.sheetnames == ["Översikt", "Självskattning", "EQ-5D", "Om rapporten"]
+    assert book.sheetnames == [
+        "Översikt",
+        "Självskattning",
+        "EQ-5D",
+        "Våld",
+        "Nöjdhet",
+        "Försörjning och sysselsättning",
+        "Avslut",
+        "Om rapporten",
+    ]
 
     eq = _rows(book["EQ-5D"], 4)
     women = _find(eq, "EQ-5D index", "Hälsoskolan", "Kvinna")

@@ -34,6 +34,8 @@ from survey_app.survey.services import definition_by_hash
 
 SELF_ASSESSMENT = ("sjalvskattning",)
 EQ5D = ("eq5d-3l", "eq5d-5l")
+# Questionnaires reported item by item (counts and shares, never free text).
+ITEMIZED = ("valdsenkat", "nojdhet", "inskrivning", "utskrivning")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ class Dataset:
     measurements: pd.DataFrame  # participation_id, insats, gender, occasion, measure, value
     measures: dict[str, Measure] = field(default_factory=dict)
     questionnaire_versions: set[tuple[str, str]] = field(default_factory=set)
+    # response_id, participation_id, insats, gender, occasion, questionnaire_id, item_id, value
+    answers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    definitions: dict[str, Questionnaire] = field(default_factory=dict)
 
 
 def load(report_filter: ReportFilter, registry: Registry) -> Dataset:
@@ -69,7 +74,83 @@ def load(report_filter: ReportFilter, registry: Registry) -> Dataset:
         raise LookupError("no such förbund")
     participations = _participations(report_filter)
     measurements, measures, versions = _measurements(report_filter, registry, forbund)
-    return Dataset(forbund, report_filter, participations, measurements, measures, versions)
+    answers, definitions = _item_answers(report_filter, registry)
+    versions |= {(d.id, d.version) for d in definitions.values()}
+    return Dataset(
+        forbund,
+        report_filter,
+        participations,
+        measurements,
+        measures,
+        versions,
+        answers,
+        definitions,
+    )
+
+
+def _item_answers(
+    report_filter: ReportFilter, registry: Registry
+) -> tuple[pd.DataFrame, dict[str, Questionnaire]]:
+    """Every answer to the itemized questionnaires, free text left out."""
+    rows = db.session.execute(
+        sa.select(
+            Response.id,
+            Participation.id,
+            Insats.name,
+            Participant.gender,
+            Occasion.kind,
+            Response.questionnaire_id,
+            Response.content_hash,
+            Answer.item_id,
+            Answer.value,
+        )
+        .join(Occasion, Response.occasion_id == Occasion.id)
+        .join(Participation, Occasion.participation_id == Participation.id)
+        .join(Insats, Participation.insats_id == Insats.id)
+        .join(Participant, Participation.participant_id == Participant.id)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(
+            *_cohort_condition(report_filter),
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.questionnaire_id.in_(ITEMIZED),
+        )
+    ).all()
+    definitions: dict[str, Questionnaire] = {}
+    kept = []
+    for response_id, pid, insats, gender, kind, qid, content_hash, item_id, value in rows:
+        definition = definition_by_hash(content_hash, registry)
+        if definition is None:
+            continue
+        definitions.setdefault(qid, definition)
+        item = definition.item(item_id)
+        if item is None or item.type == ItemType.TEXT:
+            continue  # free text never reaches an aggregated sheet
+        kept.append(
+            (
+                response_id,
+                pid,
+                insats,
+                GENDER_LABELS[Gender(gender)],
+                OccasionKind(kind).value,
+                qid,
+                item_id,
+                value,
+            )
+        )
+    frame = pd.DataFrame(
+        kept,
+        columns=[
+            "response_id",
+            "participation_id",
+            "insats",
+            "gender",
+            "occasion",
+            "questionnaire_id",
+            "item_id",
+            "value",
+        ],
+    )
+    return frame, definitions
 
 
 def _cohort_condition(report_filter: ReportFilter) -> list[Any]:

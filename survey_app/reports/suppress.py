@@ -3,7 +3,8 @@
 Counts from 1 to k−1 are shown as "<k" (primary suppression). Then, wherever a row or column has
 a total and exactly one of its parts is hidden, that part could be worked out from the total and
 the visible parts; so the smallest visible non-zero part is hidden too, shown as "x"
-(complementary suppression), repeated until no hidden cell can be derived this way. Statistics
+(complementary suppression); likewise a hidden total whose parts are all visible. Repeated
+until no line (row or column with a total) has exactly one hidden cell. Statistics
 (means, shares, p-values) computed from fewer than k participants are left blank.
 """
 
@@ -46,14 +47,16 @@ def suppress_matrix(counts: pd.DataFrame, k: int) -> pd.DataFrame:
                 line_values, line_hidden = values[label], hidden[label]
                 total_key, cell = TOTAL, (lambda part, lbl=label: (part, lbl))
             parts = [p for p in line_values.index if p != total_key]
-            if line_hidden[total_key] or sum(bool(line_hidden[p]) for p in parts) != 1:
+            # One hidden cell in a line (a part, or the total) follows from the others.
+            if sum(bool(line_hidden[p]) for p in [*parts, total_key]) != 1:
                 continue
             candidates = [p for p in parts if not line_hidden[p] and line_values[p] > 0]
-            target = (
-                cell(min(candidates, key=lambda p: line_values[p]))
-                if candidates
-                else cell(total_key)  # the others are all zero: the total gives it away
-            )
+            if candidates:
+                target = cell(min(candidates, key=lambda p: line_values[p]))
+            elif not line_hidden[total_key]:
+                target = cell(total_key)  # the other parts are all zero
+            else:
+                continue  # a hidden total over parts that are all zero reveals nothing
             hidden.loc[target[0], target[1]] = True
             secondary.loc[target[0], target[1]] = True
             changed = True

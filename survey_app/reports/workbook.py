@@ -11,6 +11,7 @@ import pandas as pd
 
 from survey_app.clock import STOCKHOLM
 from survey_app.models import GENDER_LABELS
+from survey_app.reports import sheets
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
 from survey_app.reports.dataset import Dataset
 from survey_app.reports.suppress import (
@@ -70,6 +71,18 @@ def write(dataset: Dataset, target: Path | BinaryIO, made_by: str) -> None:
         _overview(writer, dataset, k, formats)
         _comparison_sheet(writer, "Självskattning", dataset, comparison, "self", k, formats)
         _comparison_sheet(writer, "EQ-5D", dataset, comparison, "eq5d", k, formats)
+        _blocks_sheet(writer, "Våld", "Våldsenkäten", sheets.violence(dataset, k), formats)
+        _blocks_sheet(
+            writer, "Nöjdhet", "Nöjdhet vid avslut", sheets.satisfaction(dataset, k), formats
+        )
+        _blocks_sheet(
+            writer,
+            "Försörjning och sysselsättning",
+            "Försörjning och sysselsättning vid start och avslut",
+            sheets.register(dataset, k),
+            formats,
+        )
+        _blocks_sheet(writer, "Avslut", "Avslutsorsaker", sheets.exit_reasons(dataset, k), formats)
         _about(writer, dataset, k, made_by, formats)
 
 
@@ -196,6 +209,48 @@ def _chart(
     chart.set_title({"name": f"{label}: start och avslut per insats"})
     chart.set_legend({"position": "bottom"})
     sheet.insert_chart(top + len(rows) + 2, first_col, chart)
+
+
+def _blocks_sheet(
+    writer: pd.ExcelWriter,
+    sheet_name: str,
+    title: str,
+    blocks: list[tuple[str, pd.DataFrame]],
+    formats: dict[str, Any],
+) -> None:
+    """Tables one below the other, each with its title; shares as percent."""
+    sheet = writer.book.add_worksheet(sheet_name)
+    writer.sheets[sheet_name] = sheet
+    sheet.write(0, 0, title, formats["title"])
+    row = 2
+    for block_title, table in blocks:
+        sheet.write(row, 0, block_title, formats["header"])
+        row += 1
+        if table.empty:
+            row += 1
+            continue
+        is_share = "andel" in block_title.lower()
+        sheet.write(row, 0, "", formats["header"])
+        for col, name in enumerate(table.columns, start=1):
+            sheet.write(row, col, str(name), formats["header"])
+        for label, values in table.iterrows():
+            row += 1
+            sheet.write(row, 0, str(label))
+            for col, (name, value) in enumerate(values.items(), start=1):
+                if value is None or (isinstance(value, float) and pd.isna(value)):
+                    continue
+                if isinstance(value, str):
+                    sheet.write_string(row, col, value)
+                elif is_share or str(name).startswith("Andel"):
+                    sheet.write_number(row, col, float(value), formats["percent"])
+                elif isinstance(value, float) and not float(value).is_integer():
+                    sheet.write_number(row, col, float(value), formats["decimal"])
+                else:
+                    sheet.write_number(row, col, float(value))
+        row += 3
+    sheet.set_column(0, 0, 48)
+    sheet.set_column(1, 20, 14)
+    sheet.freeze_panes(1, 1)
 
 
 def _value_set_names(dataset: Dataset) -> str:
