@@ -92,10 +92,12 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from survey_app.admin.routes import bp as admin_bp
     from survey_app.auth.routes import bp as auth_bp
+    from survey_app.reports.routes import bp as reports_bp
     from survey_app.staff.routes import bp as staff_bp
     from survey_app.survey.routes import bp as survey_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(survey_bp)
+    app.register_blueprint(reports_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
