@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey_app import audit
+from survey_app import audit, imports
 from survey_app.admin.services import create_staff_account
 from survey_app.clock import today
 from survey_app.exceptions import DomainError
@@ -29,6 +29,38 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_data)
     app.cli.add_command(questionnaires)
     app.cli.add_command(export)
+    app.cli.add_command(import_responses)
+
+
+@click.command("import-responses")
+@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
+@click.option(
+    "--create-missing",
+    is_flag=True,
+    help="Create the förbund, insatser and participants named in the file.",
+)
+@with_appcontext
+def import_responses(csv_file: IO[str], create_missing: bool) -> None:
+    """Import answers from a long CSV; all or nothing (see survey_app/imports.py)."""
+    try:
+        summary = imports.import_csv(
+            csv_file, current_app.extensions["questionnaires"], create_missing=create_missing
+        )
+    except imports.ImportRejected as rejected:
+        db.session.rollback()
+        for error in rejected.errors[:200]:
+            click.echo(f"FEL  {error}")
+        if len(rejected.errors) > 200:
+            click.echo(f"... och {len(rejected.errors) - 200} fel till.")
+        raise click.ClickException(
+            f"Filen importerades inte ({len(rejected.errors)} fel). Ingenting har sparats."
+        ) from rejected
+    db.session.commit()
+    created = ", ".join(f"{n} {what}" for what, n in summary.created.items()) or "inget nytt"
+    click.echo(
+        f"Importerade {summary.rows} rader i {summary.responses} svar (mode import). "
+        f"Skapade: {created}."
+    )
 
 
 @click.command("export")
