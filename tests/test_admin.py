@@ -209,3 +209,26 @@ def test_admin_cannot_deactivate_themself(app: Flask, admin: FlaskClient) -> Non
         own_id = db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == ADMIN))
     admin.post(f"/admin/personal/{own_id}/inaktivera")
     assert admin.get("/").status_code == 200
+
+
+def test_admin_sets_goals_for_an_insats(app: Flask, admin: FlaskClient) -> None:
+    form = {
+        **INSATS_FORM,
+        "goal1_measure": "sjalvskattning:general_health",
+        "goal1_target": "70",
+        "exit_goal_reasons": ["arbete", "studier"],
+        "exit_goal_target": "30",
+    }
+    assert admin.post("/admin/insatser/ny", data=form).status_code == 302
+    with app.app_context():
+        insats = db.session.scalar(sa.select(Insats).where(Insats.name == "Hälsoskolan"))
+        assert insats is not None
+        assert insats.goals == [
+            {"kind": "improved", "measure": "sjalvskattning:general_health", "target": 0.7},
+            {"kind": "exit_reasons", "reasons": ["arbete", "studier"], "target": 0.3},
+        ]
+        insats_id = insats.id
+    page = admin.get(f"/admin/insatser/{insats_id}").get_data(as_text=True)
+    assert 'value="70"' in page and 'value="30"' in page
+    refused = admin.post("/admin/insatser/ny", data={**form, "name": "X", "goal1_measure": ""})
+    assert "Välj vad målet gäller." in refused.get_data(as_text=True)

@@ -232,3 +232,30 @@ def test_the_workbook_opens_cleanly_in_libreoffice(app: Flask, tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     converted = (tmp_path / "rapport.csv").read_text(encoding="utf-8", errors="replace")
     assert "Översikt – Skaraborg" in converted
+
+
+@pytest.mark.usefixtures("dataset")
+def test_goals_are_reported_with_outcome_and_attainment(app: Flask, tmp_path: Path) -> None:
+    with app.app_context():
+        insats = db.session.query(Insats).one()
+        insats.goals = [
+            {"kind": "improved", "measure": "sjalvskattning:general_health", "target": 0.7},
+            {"kind": "improved", "measure": "eq5d:vas", "target": 1.0},
+            {"kind": "exit_reasons", "reasons": ["arbete", "studier"], "target": 0.3},
+        ]
+        db.session.commit()
+    book = _export(app, tmp_path, "--period-by", "start")
+    rows = list(book["Översikt"].iter_rows(values_only=True))
+    start = next(i for i, r in enumerate(rows) if r[0] == "Mål")
+    goals = [r[:5] for r in rows[start + 2 : start + 5]]
+    # All 6 pairs improved (3 → 5 and VAS 40 → 70): 100 % against 70 % and 100 %.
+    assert goals[0] == ("Hälsoskolan", "70 % förbättrade: Hur mår du i allmänhet?", 1, 6, "Ja")
+    assert goals[1] == ("Hälsoskolan", "100 % förbättrade: EQ VAS (termometer)", 1, 6, "Ja")
+    # No exit reasons registered: nothing to say.
+    assert goals[2] == (
+        "Hälsoskolan",
+        "30 % avslutas till arbete eller studier",
+        None,
+        0,
+        "För få (färre än 5)",
+    )

@@ -31,6 +31,9 @@ class CheckboxList(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+_PERCENT = NumberRange(min=1, max=100, message="Ange en andel från 1 till 100 procent.")
+
+
 class InsatsForm(SwedishForm):
     name = StringField("Namn", validators=[DataRequired("Ge insatsen ett namn."), Length(max=200)])
     start_date = DateField("Startdatum", validators=[InputRequired("Ange startdatum.")])
@@ -45,7 +48,59 @@ class InsatsForm(SwedishForm):
     start_questionnaires = CheckboxList("Frågeformulär vid start", choices=[])
     followup_questionnaires = CheckboxList("Frågeformulär vid uppföljning", choices=[])
     exit_questionnaires = CheckboxList("Frågeformulär vid avslut", choices=[])
+    goal1_measure = SelectField("Mål 1: andel som förbättras på", choices=[], default="")
+    goal1_target = IntegerField("Mål 1: andel (%)", validators=[Optional(), _PERCENT])
+    goal2_measure = SelectField("Mål 2: andel som förbättras på", choices=[], default="")
+    goal2_target = IntegerField("Mål 2: andel (%)", validators=[Optional(), _PERCENT])
+    exit_goal_reasons = CheckboxList("Mål för avslut: avslutsorsaker", choices=[])
+    exit_goal_target = IntegerField("Mål för avslut: andel (%)", validators=[Optional(), _PERCENT])
     submit = SubmitField("Spara insats")
+
+    def goals(self) -> list[dict[str, object]]:
+        goals: list[dict[str, object]] = []
+        for measure, target in (
+            (self.goal1_measure, self.goal1_target),
+            (self.goal2_measure, self.goal2_target),
+        ):
+            if measure.data and target.data:
+                goals.append(
+                    {"kind": "improved", "measure": measure.data, "target": target.data / 100}
+                )
+        if self.exit_goal_target.data and self.exit_goal_reasons.data:
+            goals.append(
+                {
+                    "kind": "exit_reasons",
+                    "reasons": list(self.exit_goal_reasons.data),
+                    "target": self.exit_goal_target.data / 100,
+                }
+            )
+        return goals
+
+    def show_goals(self, goals: list[dict[str, object]]) -> None:
+        improved = [g for g in goals if g.get("kind") == "improved"]
+        for (measure, target), goal in zip(
+            ((self.goal1_measure, self.goal1_target), (self.goal2_measure, self.goal2_target)),
+            improved,
+            strict=False,
+        ):
+            measure.data = goal["measure"]
+            target.data = round(float(str(goal["target"])) * 100)
+        for goal in goals:
+            if goal.get("kind") == "exit_reasons":
+                self.exit_goal_reasons.data = list(goal["reasons"])  # type: ignore[call-overload]
+                self.exit_goal_target.data = round(float(str(goal["target"])) * 100)
+
+    def validate_goal1_target(self, field: IntegerField) -> None:
+        if field.data and not self.goal1_measure.data:
+            raise ValidationError("Välj vad målet gäller.")
+
+    def validate_goal2_target(self, field: IntegerField) -> None:
+        if field.data and not self.goal2_measure.data:
+            raise ValidationError("Välj vad målet gäller.")
+
+    def validate_exit_goal_target(self, field: IntegerField) -> None:
+        if field.data and not self.exit_goal_reasons.data:
+            raise ValidationError("Välj minst en avslutsorsak för målet.")
 
     def set_questionnaire_choices(self, choices: list[SelectChoice]) -> None:
         for field in (

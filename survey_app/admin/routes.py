@@ -21,6 +21,7 @@ from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.forms import ConfirmForm
 from survey_app.models import ROLE_LABELS, Insats, RoleKind, StaffUser
+from survey_app.reports.dataset import exit_reason_labels, goal_measures
 from survey_app.security import deny, require_role
 
 bp = Blueprint("admin", __name__)
@@ -43,6 +44,18 @@ def _questionnaire_choices() -> list[SelectChoice]:
     return [
         SelectChoice(q.id, q.title.get("sv") + (" (personal)" if q.respondent == "staff" else ""))
         for q in registry.by_id.values()
+    ]
+
+
+def _goal_choices(form: InsatsForm) -> None:
+    registry = current_app.extensions["questionnaires"]
+    measures = [SelectChoice("", "Inget mål")]
+    for key, label in goal_measures(registry).items():
+        measures.append(SelectChoice(key, label))
+    form.goal1_measure.choices = measures
+    form.goal2_measure.choices = measures
+    form.exit_goal_reasons.choices = [
+        SelectChoice(str(value), label) for value, label in exit_reason_labels(registry).items()
     ]
 
 
@@ -72,9 +85,11 @@ def edit_insats(insats_id: int | None = None) -> WerkzeugResponse | str:
     insats = _own_insats(insats_id) if insats_id is not None else None
     form = InsatsForm(obj=insats)
     form.set_questionnaire_choices(_questionnaire_choices())
+    _goal_choices(form)
     if insats is not None and not form.is_submitted():
         for kind, field_name in OCCASION_FIELDS.items():
             getattr(form, field_name).data = insats.questionnaires_for(kind)
+        form.show_goals(list(insats.goals or []))
     if form.validate_on_submit():
         data = InsatsData(
             name=form.name.data or "",
@@ -84,6 +99,7 @@ def edit_insats(insats_id: int | None = None) -> WerkzeugResponse | str:
             bundles={
                 kind: list(getattr(form, name).data or []) for kind, name in OCCASION_FIELDS.items()
             },
+            goals=form.goals(),
         )
         try:
             saved = save_insats(current_user.forbund, data, insats)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
@@ -23,6 +23,7 @@ class InsatsData:
     end_date: date | None
     followup_interval_months: int | None
     bundles: dict[str, list[str]]
+    goals: list[dict[str, object]] = field(default_factory=list)
 
 
 def save_insats(forbund: Forbund, data: InsatsData, insats: Insats | None = None) -> Insats:
@@ -44,8 +45,7 @@ def save_insats(forbund: Forbund, data: InsatsData, insats: Insats | None = None
     insats.end_date = data.end_date
     insats.followup_interval_months = data.followup_interval_months
     insats.bundles = {kind: list(ids) for kind, ids in data.bundles.items() if ids}
-    if insats.goals is None:
-        insats.goals = []
+    insats.goals = list(data.goals)
     try:
         db.session.flush()
     except IntegrityError as error:

@@ -66,6 +66,7 @@ class Dataset:
     # response_id, participation_id, insats, gender, occasion, questionnaire_id, item_id, value
     answers: pd.DataFrame = field(default_factory=pd.DataFrame)
     definitions: dict[str, Questionnaire] = field(default_factory=dict)
+    goals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by insats name
 
 
 def load(report_filter: ReportFilter, registry: Registry) -> Dataset:
@@ -76,6 +77,15 @@ def load(report_filter: ReportFilter, registry: Registry) -> Dataset:
     measurements, measures, versions = _measurements(report_filter, registry, forbund)
     answers, definitions = _item_answers(report_filter, registry)
     versions |= {(d.id, d.version) for d in definitions.values()}
+    goals = {
+        name: list(insats_goals or [])
+        for name, insats_goals in db.session.execute(
+            sa.select(Insats.name, Insats.goals).where(
+                Insats.forbund_id == report_filter.forbund_id,
+                *([Insats.id.in_(report_filter.insats_ids)] if report_filter.insats_ids else []),
+            )
+        )
+    }
     return Dataset(
         forbund,
         report_filter,
@@ -85,6 +95,7 @@ def load(report_filter: ReportFilter, registry: Registry) -> Dataset:
         versions,
         answers,
         definitions,
+        goals,
     )
 
 
@@ -279,3 +290,24 @@ def _values(
         if result.get("vas") is not None:
             values["eq5d:vas"] = float(result["vas"])
     return values
+
+
+def goal_measures(registry: Registry) -> dict[str, str]:
+    """The measures a goal "share improved" can name, with their labels."""
+    measures = {"sjalvskattning:mean": "Självskattning: medelvärde av alla frågor"}
+    self_assessment = registry.get(SELF_ASSESSMENT[0])
+    if self_assessment is not None:
+        for item in self_assessment.items:
+            if item.type == ItemType.SCALE and item.direction:
+                measures[f"{self_assessment.id}:{item.id}"] = (
+                    f"Självskattning: {item.text.get('sv')}"
+                )
+    measures["eq5d:index"] = "EQ-5D index"
+    measures["eq5d:vas"] = "EQ VAS (termometer)"
+    return measures
+
+
+def exit_reason_labels(registry: Registry) -> dict[object, str]:
+    exit_form = registry.get("utskrivning")
+    item = exit_form.item("exit_reason") if exit_form else None
+    return {c.value: c.label.get("sv") for c in item.choices} if item else {}

@@ -11,7 +11,7 @@ import pandas as pd
 
 from survey_app.clock import STOCKHOLM
 from survey_app.models import GENDER_LABELS
-from survey_app.reports import sheets
+from survey_app.reports import goals, sheets
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
 from survey_app.reports.dataset import Dataset
 from survey_app.reports.suppress import (
@@ -50,7 +50,8 @@ PERCENT_COLUMNS = {"share_improved", "share_unchanged", "share_worsened"}
 
 def write(dataset: Dataset, target: Path | BinaryIO, made_by: str) -> None:
     k = dataset.forbund.min_group_size
-    comparison = _comparison(dataset, k)
+    raw = _raw_comparison(dataset)
+    comparison = _protect(raw, k)
     with pd.ExcelWriter(
         target,
         engine="xlsxwriter",
@@ -68,7 +69,7 @@ def write(dataset: Dataset, target: Path | BinaryIO, made_by: str) -> None:
             "note": book.add_format({"italic": True, "font_color": "#555555"}),
             "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         }
-        _overview(writer, dataset, k, formats)
+        _overview(writer, dataset, k, formats, _goal_rows(dataset, raw, k))
         _comparison_sheet(writer, "Självskattning", dataset, comparison, "self", k, formats)
         _comparison_sheet(writer, "EQ-5D", dataset, comparison, "eq5d", k, formats)
         _blocks_sheet(writer, "Våld", "Våldsenkäten", sheets.violence(dataset, k), formats)
@@ -86,16 +87,54 @@ def write(dataset: Dataset, target: Path | BinaryIO, made_by: str) -> None:
         _about(writer, dataset, k, made_by, formats)
 
 
-def _comparison(dataset: Dataset, k: int) -> pd.DataFrame:
+def _raw_comparison(dataset: Dataset) -> pd.DataFrame:
     if dataset.measurements.empty:
         return pd.DataFrame(columns=["insats", "gender", "measure", *COLUMNS])
     directions = {key: m.direction for key, m in dataset.measures.items()}
-    result = compare(dataset.measurements, directions)
-    result = blank_small(result, "n_pairs", STAT_COLUMNS, k)
+    return compare(dataset.measurements, directions)
+
+
+def _protect(raw: pd.DataFrame, k: int) -> pd.DataFrame:
+    result = blank_small(raw, "n_pairs", STAT_COLUMNS, k)
     return suppress_long(result, COUNT_COLUMNS, row="insats", col="gender", k=k, within=["measure"])
 
 
-def _overview(writer: pd.ExcelWriter, dataset: Dataset, k: int, formats: dict[str, Any]) -> None:
+def _goal_rows(dataset: Dataset, raw: pd.DataFrame, k: int) -> pd.DataFrame:
+    labels = {key: m.label for key, m in dataset.measures.items()}
+    labels["sjalvskattning:mean"] = "Självskattning: medelvärde av alla frågor"
+    utskrivning = dataset.definitions.get("utskrivning")
+    reason_item = utskrivning.item("exit_reason") if utskrivning else None
+    reason_labels = (
+        {str(c.value): c.label.get("sv") for c in reason_item.choices} if reason_item else {}
+    )
+    exits = dataset.answers
+    if not exits.empty:
+        exits = exits[
+            (exits["questionnaire_id"] == "utskrivning") & (exits["item_id"] == "exit_reason")
+        ]
+    rows = []
+    for insats in sorted(dataset.goals):
+        reasons = (
+            exits[exits["insats"] == insats]["value"]
+            if not exits.empty
+            else pd.Series(dtype=object)
+        )
+        for outcome in goals.evaluate(
+            insats, dataset.goals[insats], raw, reasons, k, labels, reason_labels
+        ):
+            rows.append(
+                (outcome.insats, outcome.goal, outcome.outcome, outcome.n, outcome.attained)
+            )
+    return pd.DataFrame(rows, columns=["Insats", "Mål", "Utfall", "Antal", "Uppnått"])
+
+
+def _overview(
+    writer: pd.ExcelWriter,
+    dataset: Dataset,
+    k: int,
+    formats: dict[str, Any],
+    goal_rows: pd.DataFrame,
+) -> None:
     frame = dataset.participations
     sheet_name = "Översikt"
     blocks = [
@@ -113,6 +152,20 @@ def _overview(writer: pd.ExcelWriter, dataset: Dataset, k: int, formats: dict[st
         sheet.write(row, 0, title, formats["header"])
         row += len(shown) + 4
     sheet = writer.sheets[sheet_name]
+    sheet.write(row, 0, "Mål", formats["header"])
+    if goal_rows.empty:
+        sheet.write(row + 1, 0, "Inga mål är angivna för insatserna.", formats["note"])
+    else:
+        for col, name in enumerate(goal_rows.columns):
+            sheet.write(row + 1, col, name, formats["header"])
+        for i, values in enumerate(goal_rows.itertuples(index=False), start=2):
+            insats, goal, outcome, n, attained = values
+            sheet.write_string(row + i, 0, insats)
+            sheet.write_string(row + i, 1, goal)
+            if outcome is not None and not pd.isna(outcome):
+                sheet.write_number(row + i, 2, outcome, formats["percent"])
+            sheet.write(row + i, 3, n if n >= k or n == 0 else primary_label(k))
+            sheet.write_string(row + i, 4, attained)
     sheet.write(0, 0, f"Översikt – {dataset.forbund.name}", formats["title"])
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, len(GENDERS), 14)
