@@ -160,3 +160,11 @@ def test_statistics_from_fewer_than_k_are_blank() -> None:
     frame = pd.DataFrame({"n_pairs": [4, 5], "mean_change": [1.5, 2.0]})
     out = blank_small(frame, "n_pairs", ["mean_change"], 5)
     assert out["mean_change"].tolist() == [None, 2.0]
+
+
+def test_wilcoxon_with_ties_uses_the_normal_approximation() -> None:
+    # Ten changes of +1: all ranks tie at 5.5, W+ = 55. Mean n(n+1)/4 = 27.5; variance
+    # n(n+1)(2n+1)/24 − Σ(t³ − t)/48 = 96.25 − 990/48 = 75.625; z = 27.5 / 8.6963 = 3.1623;
+    # two-sided p = 2 × (1 − Φ(3.1623)) = 0.001565.
+    result = pair_stats([5.0] * 10, [6.0] * 10, "higher")
+    assert result.p_wilcoxon == pytest.approx(0.001565, abs=2e-6)

@@ -57,12 +57,15 @@ def violence(dataset: Dataset, k: int) -> list[Block]:
     answers = _answers(dataset, "valdsenkat")
     if answers.empty:
         return [("Inga våldsenkäter i urvalet", pd.DataFrame())]
-    per_response = answers.groupby("response_id").agg(
+    flagged = answers.assign(
+        is_yes=answers["value"] == "ja", is_decline=answers["value"] == "vill_inte_svara"
+    )
+    per_response = flagged.groupby("response_id").agg(
         insats=("insats", "first"),
         gender=("gender", "first"),
         participation_id=("participation_id", "first"),
-        any_yes=("value", lambda v: (v == "ja").any()),
-        any_decline=("value", lambda v: (v == "vill_inte_svara").any()),
+        any_yes=("is_yes", "max"),
+        any_decline=("is_decline", "max"),
     )
     screened = _by_gender(per_response, dataset)
     yes = _by_gender(per_response[per_response["any_yes"]], dataset)

@@ -1,0 +1,91 @@
+"""The export at scale: `python -m benchmarks.export_scale --participations N --db sqlite`.
+
+Generates N participations into a fresh database (not timed), then times loading the report data
+and writing the workbook, three times, and prints the median and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import statistics
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+from benchmarks.synthetic import generate
+from survey_app import create_app
+from survey_app.config import Settings
+from survey_app.extensions import db
+from survey_app.reports import dataset as reports_dataset
+from survey_app.reports import workbook
+from survey_app.reports.dataset import ReportFilter
+
+PG = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--participations", type=int, default=1000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        schema = f"bench_{uuid.uuid4().hex[:10]}"
+        if args.db == "sqlite":
+            url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
+        else:
+            conninfo = PG.replace("postgresql+psycopg", "postgresql")
+            with psycopg.connect(conninfo, autocommit=True) as conn:
+                conn.execute(f'CREATE SCHEMA "{schema}"')
+            url = f"{PG}?options=-csearch_path%3D{schema}"
+        app = create_app(
+            Settings(
+                secret_key="benchmark-secret-key-0123456789",
+                database_url=url,
+                testing=True,
+                csrf_enabled=False,
+                cookie_secure=False,
+            )
+        )
+        try:
+            with app.app_context():
+                db.create_all()
+                registry = app.extensions["questionnaires"]
+                started = time.perf_counter()
+                forbund_id = generate(registry, args.participations)
+                generated = time.perf_counter() - started
+                timings = []
+                for _ in range(args.repeats):
+                    started = time.perf_counter()
+                    data = reports_dataset.load(
+                        ReportFilter(forbund_id, period_by="start"), registry
+                    )
+                    workbook.write(data, io.BytesIO(), made_by="benchmark")
+                    timings.append(time.perf_counter() - started)
+                answers = db.session.execute(db.text("SELECT count(*) FROM answer")).scalar()
+                responses = db.session.execute(db.text("SELECT count(*) FROM response")).scalar()
+                peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(
+                    f"{args.db}: {args.participations} participations, {responses} responses, "
+                    f"{answers} answers (generated in {generated:.1f} s); export median of "
+                    f"{args.repeats}: {statistics.median(timings):.2f} s; peak memory "
+                    f"{peak_mb:.0f} MB"
+                )
+                db.drop_all()
+                db.engine.dispose()
+        finally:
+            if args.db == "postgresql":
+                with psycopg.connect(
+                    PG.replace("postgresql+psycopg", "postgresql"), autocommit=True
+                ) as conn:
+                    conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+if __name__ == "__main__":
+    main()
