@@ -78,3 +78,68 @@ def test_insats_staff_do_not_get_reports(app: Flask, ids: dict[str, int]) -> Non
     assert coach.post("/rapporter", data={"period_by": "exit"}).status_code == 404
     with app.app_context():
         assert db.session.query(Insats).count() == 2
+
+
+def _admin_with_answers(app: Flask) -> FlaskClient:
+    from tests.survey_helpers import answer_all, create_link, make_setup, staff_client
+
+    setup = make_setup(app)
+    with app.app_context():
+        from survey_app.models import Participation
+
+        participation = db.session.get(Participation, setup.participation_id)
+        assert participation is not None
+        insats = db.session.get(Insats, participation.insats_id)
+        assert insats is not None
+        insats.bundles = {"start": ["sjalvskattning", "eq5d-3l", "valdsenkat"]}
+        factories.user(insats.forbund, RoleKind.ADMIN, email="chef@example.org")
+        db.session.commit()
+    phone = app.test_client()
+    phone.get(create_link(staff_client(app), setup))
+    answer_all(phone)
+    phone.post(
+        "/svar/sida/6",
+        data={
+            "item_psychological": "ja",
+            "item_threats": "nej",
+            "item_physical": "nej",
+            "item_sexual": "nej",
+        },
+    )
+    phone.post(
+        "/svar/sida/7",
+        data={"item_control": "nej", "item_afraid": "nej", "item_children_exposed": "nej"},
+    )
+    assert phone.post("/svar/skicka").headers["Location"] == "/svar/tack"
+    return _client(app, "chef@example.org")
+
+
+def test_admin_exports_participant_level_without_violence_answers_by_default(app: Flask) -> None:
+    admin = _admin_with_answers(app)
+    response = admin.post("/rapporter/deltagarniva", data={})
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["Deltagare"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows[0]
+    row = dict(zip(header, rows[1], strict=True))
+    assert row["Deltagarkod"] == "A-1" and row["Kön"] == "Kvinna"
+    assert row["start: sjalvskattning.general_health"] == 5
+    assert row["start: eq5d-3l.AD"] == 3
+    assert not any("valdsenkat" in str(h) for h in header)
+    with_violence = admin.post("/rapporter/deltagarniva", data={"include_sensitive": "y"})
+    header = next(
+        openpyxl.load_workbook(io.BytesIO(with_violence.data))["Deltagare"].iter_rows(
+            values_only=True
+        )
+    )
+    assert "start: valdsenkat.psychological" in header
+    with app.app_context():
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "participant_level_export")
+        ).all()
+        assert [e.details["violence_answers_included"] for e in events] == [False, True]
+
+
+def test_analysts_get_no_participant_level_export(app: Flask, ids: dict[str, int]) -> None:
+    analyst = _client(app, "analys@example.org")
+    assert analyst.get("/rapporter/deltagarniva").status_code == 404
+    assert analyst.post("/rapporter/deltagarniva", data={}).status_code == 404

@@ -9,7 +9,14 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, render_template, send_file
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
-from wtforms import DateField, RadioField, SelectChoice, SubmitField, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectChoice,
+    SubmitField,
+    ValidationError,
+)
 from wtforms.validators import Optional
 
 from survey_app import audit
@@ -18,6 +25,7 @@ from survey_app.extensions import db
 from survey_app.forms import SwedishForm
 from survey_app.models import Insats, RoleKind
 from survey_app.reports import dataset as reports_dataset
+from survey_app.reports import participant_level as participant_level_export
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter
 from survey_app.security import require_role
@@ -82,3 +90,39 @@ def report() -> str | WerkzeugResponse:
             download_name=f"uppfoljning-{date.today().isoformat()}.xlsx",
         )
     return render_template("reports/report.html", form=form)
+
+
+class ParticipantLevelForm(SwedishForm):
+    include_sensitive = BooleanField(
+        "Ta med svaren på våldsenkäten (känsliga uppgifter; uttaget loggas)"
+    )
+    submit = SubmitField("Ladda ner deltagarnivå")
+
+
+@bp.route("/rapporter/deltagarniva", methods=["GET", "POST"])
+@require_role(RoleKind.ADMIN)
+def participant_level() -> str | WerkzeugResponse:
+    """One row per participation, pseudonymised; förbund admins only, every download audited."""
+    form = ParticipantLevelForm()
+    if form.validate_on_submit():
+        buffer = io.BytesIO()
+        sensitive = bool(form.include_sensitive.data)
+        rows = participant_level_export.write(
+            current_user.forbund_id, buffer, include_sensitive=sensitive
+        )
+        audit.record(
+            "participant_level_export",
+            object_type="forbund",
+            object_id=current_user.forbund_id,
+            rows=rows,
+            violence_answers_included=sensitive,
+        )
+        db.session.commit()
+        buffer.seek(0)
+        return send_file(
+            buffer,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            as_attachment=True,
+            download_name=f"deltagarniva-{date.today().isoformat()}.xlsx",
+        )
+    return render_template("reports/participant_level.html", form=form)
