@@ -93,10 +93,23 @@ class _Row:
 
 
 def import_csv(
-    stream: IO[str], registry: Registry, *, create_missing: bool, actor_id: int | None = None
+    stream: IO[str],
+    registry: Registry,
+    *,
+    create_missing: bool,
+    actor_id: int | None = None,
+    only_forbund: str | None = None,
 ) -> ImportSummary:
-    """Check every row, then store everything in the current transaction (flush only)."""
+    """Check every row, then store everything in the current transaction (flush only).
+
+    `only_forbund` (the web page) restricts the file to the signed-in admin's own förbund."""
     rows, errors = _parse(stream, registry)
+    if only_forbund is not None:
+        errors += [
+            RowError(row.line, "forbund", f"du kan bara importera till {only_forbund}")
+            for row in rows
+            if row.forbund != only_forbund
+        ]
     if not errors:
         errors = _check_against_database(rows, create_missing)
     if errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import openpyxl
@@ -9,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from click.testing import Result
 from flask import Flask
+from flask.testing import FlaskClient
 
 from survey_app.extensions import db
 from survey_app.models import Answer, Forbund, Participation, Response, ResponseMode
@@ -140,3 +142,50 @@ def test_a_wrong_header_is_refused(app: Flask, tmp_path: Path) -> None:
     result = _import(app, tmp_path, "a,b,c\n1,2,3\n")
     assert result.exit_code == 1
     assert "rad 1" in result.output and "första raden ska vara" in result.output
+
+
+def _admin(app: Flask) -> FlaskClient:
+    from survey_app.models import RoleKind
+    from tests import factories
+    from tests.conftest import login
+
+    with app.app_context():
+        owner = factories.forbund("Skaraborg")
+        factories.user(owner, RoleKind.ADMIN, email="chef@example.org")
+        db.session.commit()
+    client = app.test_client()
+    login(client, "chef@example.org", factories.PASSWORD)
+    return client
+
+
+def test_admin_imports_through_the_web_page(app: Flask) -> None:
+    admin = _admin(app)
+    page = admin.post(
+        "/admin/import",
+        data={"file": (io.BytesIO(_csv().encode()), "svar.csv"), "create_missing": "y"},
+        content_type="multipart/form-data",
+    )
+    assert "Importerade 78 rader i 13 svar" in page.get_data(as_text=True)
+    assert _count(app, Response) == 13
+
+
+def test_the_web_import_is_limited_to_the_own_forbund(app: Flask) -> None:
+    admin = _admin(app)
+    foreign = _csv().replace("Skaraborg,", "Annat förbund,")
+    page = admin.post(
+        "/admin/import",
+        data={"file": (io.BytesIO(foreign.encode()), "svar.csv"), "create_missing": "y"},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Ingenting har sparats" in page and "du kan bara importera till Skaraborg" in page
+    assert _count(app, Response) == 0 and _count(app, Forbund) == 1
+
+
+def test_the_web_import_refuses_other_files(app: Flask) -> None:
+    admin = _admin(app)
+    page = admin.post(
+        "/admin/import",
+        data={"file": (io.BytesIO(b"\\x89PNG"), "bild.png")},
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    assert "Filen ska vara en CSV-fil." in page

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     IntegerField,
@@ -182,3 +184,15 @@ class ForbundSettingsForm(SwedishForm):
         render_kw={"rows": 5},
     )
     submit = SubmitField("Spara inställningar")
+
+
+class ImportForm(SwedishForm):
+    file = FileField(
+        "CSV-fil",
+        validators=[
+            FileRequired("Välj en fil."),
+            FileAllowed(["csv", "txt"], "Filen ska vara en CSV-fil."),
+        ],
+    )
+    create_missing = BooleanField("Skapa insatser och deltagare som inte finns")
+    submit = SubmitField("Importera")

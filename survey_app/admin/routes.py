@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey_app.admin.forms import ForbundSettingsForm, InsatsForm, StaffAccountForm
+from survey_app import imports
+from survey_app.admin.forms import ForbundSettingsForm, ImportForm, InsatsForm, StaffAccountForm
 from survey_app.admin.services import (
     SETTINGS_FIELDS,
     InsatsData,
@@ -206,3 +209,31 @@ def forbund_settings() -> WerkzeugResponse | str:
             flash("Inställningarna är sparade.", "success")
             return redirect(url_for("admin.forbund_settings"))
     return render_template("admin/forbund.html", form=form, forbund=forbund)
+
+
+@bp.route("/import", methods=["GET", "POST"])
+def import_responses() -> str:
+    """Answers from paper forms or old spreadsheets, for the admin's own förbund; all or nothing."""
+    form = ImportForm()
+    errors: list[imports.RowError] = []
+    summary = None
+    if form.validate_on_submit():
+        stream = io.TextIOWrapper(form.file.data.stream, encoding="utf-8-sig")
+        try:
+            summary = imports.import_csv(
+                stream,
+                current_app.extensions["questionnaires"],
+                create_missing=bool(form.create_missing.data),
+                actor_id=current_user.id,
+                only_forbund=current_user.forbund.name,
+            )
+        except (imports.ImportRejected, UnicodeDecodeError) as problem:
+            db.session.rollback()
+            errors = (
+                problem.errors
+                if isinstance(problem, imports.ImportRejected)
+                else [imports.RowError(0, "(fil)", "filen är inte UTF-8-kodad text")]
+            )
+        else:
+            db.session.commit()
+    return render_template("admin/import.html", form=form, errors=errors, summary=summary)
