@@ -270,6 +270,8 @@ def _gender(text: str) -> Gender | None:
 def _check_against_database(rows: list[_Row], create_missing: bool) -> list[RowError]:
     errors: list[RowError] = []
     forbunds = {f.name: f for f in db.session.scalars(sa.select(Forbund))}
+    insatser: dict[tuple[int, str], Insats | None] = {}
+    participants: dict[tuple[int, str], Participant | None] = {}
     for row in rows:
         forbund = forbunds.get(row.forbund)
         if forbund is None:
@@ -278,18 +280,22 @@ def _check_against_database(rows: list[_Row], create_missing: bool) -> list[RowE
                     RowError(row.line, "forbund", f"förbundet {row.forbund!r} finns inte")
                 )
             continue
-        insats = db.session.scalar(
-            sa.select(Insats).where(Insats.forbund_id == forbund.id, Insats.name == row.insats)
-        )
-        if insats is None and not create_missing:
+        insats_key, participant_key = (forbund.id, row.insats), (forbund.id, row.participant)
+        if insats_key not in insatser:  # one look-up per name, not per row
+            insatser[insats_key] = db.session.scalar(
+                sa.select(Insats).where(Insats.forbund_id == forbund.id, Insats.name == row.insats)
+            )
+        if participant_key not in participants:
+            participants[participant_key] = db.session.scalar(
+                sa.select(Participant).where(
+                    Participant.forbund_id == forbund.id, Participant.code == row.participant
+                )
+            )
+        if insatser[insats_key] is None and not create_missing:
             errors.append(
                 RowError(row.line, "insats", f"insatsen {row.insats!r} finns inte i {row.forbund}")
             )
-        participant = db.session.scalar(
-            sa.select(Participant).where(
-                Participant.forbund_id == forbund.id, Participant.code == row.participant
-            )
-        )
+        participant = participants[participant_key]
         if participant is None and not create_missing:
             errors.append(
                 RowError(row.line, "participant", f"deltagaren {row.participant!r} finns inte")
