@@ -7,6 +7,7 @@ frames for `compare` and `suppress`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -103,29 +104,7 @@ def _item_answers(
     report_filter: ReportFilter, registry: Registry
 ) -> tuple[pd.DataFrame, dict[str, Questionnaire]]:
     """Every answer to the itemized questionnaires, free text left out."""
-    rows = db.session.execute(
-        sa.select(
-            Response.id,
-            Participation.id,
-            Insats.name,
-            Participant.gender,
-            Occasion.kind,
-            Response.questionnaire_id,
-            Response.content_hash,
-            Answer.item_id,
-            Answer.value,
-        )
-        .join(Occasion, Response.occasion_id == Occasion.id)
-        .join(Participation, Occasion.participation_id == Participation.id)
-        .join(Insats, Participation.insats_id == Insats.id)
-        .join(Participant, Participation.participant_id == Participant.id)
-        .join(Answer, Answer.response_id == Response.id)
-        .where(
-            *_cohort_condition(report_filter),
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.questionnaire_id.in_(ITEMIZED),
-        )
-    ).all()
+    rows = _submitted_answers(report_filter, ITEMIZED)
     definitions: dict[str, Questionnaire] = {}
     kept = []
     for response_id, pid, insats, gender, kind, qid, content_hash, item_id, value in rows:
@@ -178,6 +157,41 @@ def _cohort_condition(report_filter: ReportFilter) -> list[Any]:
     return conditions
 
 
+def _submitted_answers(
+    report_filter: ReportFilter,
+    questionnaire_ids: Sequence[str],
+    occasion_kinds: Sequence[OccasionKind] = (),
+) -> Sequence[Any]:
+    """Rows (response, participation, insats, gender, occasion kind, questionnaire, content
+    hash, item, value) of the cohort's submitted answers to the given questionnaires."""
+    query = (
+        sa.select(
+            Response.id,
+            Participation.id,
+            Insats.name,
+            Participant.gender,
+            Occasion.kind,
+            Response.questionnaire_id,
+            Response.content_hash,
+            Answer.item_id,
+            Answer.value,
+        )
+        .join(Occasion, Response.occasion_id == Occasion.id)
+        .join(Participation, Occasion.participation_id == Participation.id)
+        .join(Insats, Participation.insats_id == Insats.id)
+        .join(Participant, Participation.participant_id == Participant.id)
+        .join(Answer, Answer.response_id == Response.id)
+        .where(
+            *_cohort_condition(report_filter),
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.questionnaire_id.in_(questionnaire_ids),
+        )
+    )
+    if occasion_kinds:
+        query = query.where(Occasion.kind.in_(occasion_kinds))
+    return db.session.execute(query).all()
+
+
 def _participations(report_filter: ReportFilter) -> pd.DataFrame:
     rows = db.session.execute(
         sa.select(
@@ -203,31 +217,9 @@ def _participations(report_filter: ReportFilter) -> pd.DataFrame:
 def _measurements(
     report_filter: ReportFilter, registry: Registry, forbund: Forbund
 ) -> tuple[pd.DataFrame, dict[str, Measure], set[tuple[str, str]]]:
-    wanted = (*SELF_ASSESSMENT, *EQ5D)
-    rows = db.session.execute(
-        sa.select(
-            Response.id,
-            Participation.id,
-            Insats.name,
-            Participant.gender,
-            Occasion.kind,
-            Response.questionnaire_id,
-            Response.content_hash,
-            Answer.item_id,
-            Answer.value,
-        )
-        .join(Occasion, Response.occasion_id == Occasion.id)
-        .join(Participation, Occasion.participation_id == Participation.id)
-        .join(Insats, Participation.insats_id == Insats.id)
-        .join(Participant, Participation.participant_id == Participant.id)
-        .join(Answer, Answer.response_id == Response.id)
-        .where(
-            *_cohort_condition(report_filter),
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.questionnaire_id.in_(wanted),
-            Occasion.kind.in_([OccasionKind.START, OccasionKind.EXIT]),
-        )
-    ).all()
+    rows = _submitted_answers(
+        report_filter, (*SELF_ASSESSMENT, *EQ5D), (OccasionKind.START, OccasionKind.EXIT)
+    )
     responses: dict[int, dict[str, Any]] = {}
     answers: dict[int, dict[str, Any]] = defaultdict(dict)
     for response_id, pid, insats, gender, kind, qid, content_hash, item_id, value in rows:
