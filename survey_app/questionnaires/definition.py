@@ -11,6 +11,7 @@ import enum
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import jsonschema
@@ -128,12 +129,18 @@ class Questionnaire:
     licensed_texts: bool = False
     licensed_texts_installed: frozenset[str] = frozenset()
 
-    @property
+    # Cached: reports look items up once per stored answer. (A frozen dataclass still has a
+    # __dict__, which is where cached_property keeps the value.)
+    @cached_property
     def items(self) -> tuple[Item, ...]:
         return tuple(item for page in self.pages for item in page.items)
 
+    @cached_property
+    def _items_by_id(self) -> dict[str, Item]:
+        return {item.id: item for item in self.items}
+
     def item(self, item_id: str) -> Item | None:
-        return next((item for item in self.items if item.id == item_id), None)
+        return self._items_by_id.get(item_id)
 
     @property
     def languages(self) -> tuple[str, ...]:

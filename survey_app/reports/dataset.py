@@ -33,6 +33,8 @@ from survey_app.models import (
 from survey_app.questionnaires import ItemType, Questionnaire, Registry
 from survey_app.survey.services import definition_by_hash
 
+# Gender labels by stored code (also by enum member: they compare equal as strings).
+GENDER_BY_CODE: dict[str, str] = {g.value: label for g, label in GENDER_LABELS.items()}
 SELF_ASSESSMENT = ("sjalvskattning",)
 EQ5D = ("eq5d-3l", "eq5d-5l")
 # Questionnaires reported item by item (counts and shares, never free text).
@@ -120,8 +122,8 @@ def _item_answers(
                 response_id,
                 pid,
                 insats,
-                GENDER_LABELS[Gender(gender)],
-                OccasionKind(kind).value,
+                GENDER_BY_CODE[gender],
+                str(kind),
                 qid,
                 item_id,
                 value,
@@ -226,8 +228,8 @@ def _measurements(
         responses[response_id] = {
             "participation_id": pid,
             "insats": insats,
-            "gender": GENDER_LABELS[Gender(gender)],
-            "occasion": OccasionKind(kind).value,
+            "gender": GENDER_BY_CODE[gender],
+            "occasion": str(kind),
             "questionnaire_id": qid,
             "content_hash": content_hash,
         }
