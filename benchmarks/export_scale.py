@@ -17,6 +17,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from flask import Flask
 
 from benchmarks.synthetic import generate
 from survey_app import create_app
@@ -29,6 +30,34 @@ from survey_app.reports.dataset import ReportFilter
 PG = os.environ.get("TEST_DATABASE_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
+def bench_app(kind: str, tmp: Path) -> tuple[Flask, str]:
+    """An app on a fresh SQLite file in `tmp` or a fresh PostgreSQL schema; returns it and the
+    schema's name (for `drop_schema`)."""
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp / 'bench.sqlite3'}"
+    else:
+        with psycopg.connect(PG.replace("postgresql+psycopg", "postgresql"), autocommit=True) as c:
+            c.execute(f'CREATE SCHEMA "{schema}"')
+        url = f"{PG}?options=-csearch_path%3D{schema}"
+    app = create_app(
+        Settings(
+            secret_key="benchmark-secret-key-0123456789",
+            database_url=url,
+            testing=True,
+            csrf_enabled=False,
+            cookie_secure=False,
+        )
+    )
+    return app, schema
+
+
+def drop_schema(kind: str, schema: str) -> None:
+    if kind == "postgresql":
+        with psycopg.connect(PG.replace("postgresql+psycopg", "postgresql"), autocommit=True) as c:
+            c.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--participations", type=int, default=1000)
@@ -36,23 +65,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        schema = f"bench_{uuid.uuid4().hex[:10]}"
-        if args.db == "sqlite":
-            url = f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-        else:
-            conninfo = PG.replace("postgresql+psycopg", "postgresql")
-            with psycopg.connect(conninfo, autocommit=True) as conn:
-                conn.execute(f'CREATE SCHEMA "{schema}"')
-            url = f"{PG}?options=-csearch_path%3D{schema}"
-        app = create_app(
-            Settings(
-                secret_key="benchmark-secret-key-0123456789",
-                database_url=url,
-                testing=True,
-                csrf_enabled=False,
-                cookie_secure=False,
-            )
-        )
+        app, schema = bench_app(args.db, Path(tmp))
         try:
             with app.app_context():
                 db.create_all()
@@ -80,11 +93,7 @@ def main() -> None:
                 db.drop_all()
                 db.engine.dispose()
         finally:
-            if args.db == "postgresql":
-                with psycopg.connect(
-                    PG.replace("postgresql+psycopg", "postgresql"), autocommit=True
-                ) as conn:
-                    conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            drop_schema(args.db, schema)
 
 
 if __name__ == "__main__":

@@ -154,5 +154,8 @@ def _answers(definition: Questionnaire, rng: random.Random, level: int) -> list[
             else:
                 out.append((item.id, rng.choice(values)))
         elif item.type == ItemType.YES_NO:
-            out.append((item.id, rng.choices(["nej", "ja", "vill_inte_svara"], [88, 8, 4])[0]))
+            options, weights = ["nej", "ja"], [88, 8]
+            if item.allow_decline:
+                options, weights = [*options, "vill_inte_svara"], [*weights, 4]
+            out.append((item.id, rng.choices(options, weights)[0]))
     return out

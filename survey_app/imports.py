@@ -13,7 +13,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -77,8 +77,7 @@ class ImportSummary:
     created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(NamedTuple):
     line: int
     forbund: str
     insats: str
@@ -125,90 +124,135 @@ def _parse(stream: IO[str], registry: Registry) -> tuple[list[_Row], list[RowErr
     rows: list[_Row] = []
     errors: list[RowError] = []
     seen: set[tuple[str, ...]] = set()
+    # A file of a million rows repeats a few hundred distinct cells per column: each distinct
+    # text is checked once and the outcome reused.
+    genders: dict[str, Gender | None] = {}
+    years: dict[str, int | str | None] = {}
+    occasions: dict[str, tuple[OccasionKind, int] | None] = {}
+    days: dict[str, date | None] = {}
+    values: dict[tuple[str, str, str], tuple[Questionnaire | None, Any, RowError | None]] = {}
     for line, raw in enumerate(reader, start=2):
-        if not any(cell.strip() for cell in raw):
-            continue
         if len(raw) != len(HEADER):
-            errors.append(
-                RowError(line, "(hela raden)", f"{len(raw)} kolumner, ska vara {len(HEADER)}")
-            )
+            if any(cell.strip() for cell in raw):
+                errors.append(
+                    RowError(line, "(hela raden)", f"{len(raw)} kolumner, ska vara {len(HEADER)}")
+                )
             continue
-        cells = dict(zip(HEADER, (c.strip() for c in raw), strict=True))
+        cells = [c.strip() for c in raw]
+        if not any(cells):
+            continue
+        forbund, insats, code, gender_text, year_text, occasion_text, day_text = cells[:7]
+        questionnaire_id, item_id, value_text = cells[7:]
         row_errors: list[RowError] = []
-
-        def bad(column: str, reason: str, errs: list[RowError] = row_errors, n: int = line) -> None:
-            errs.append(RowError(n, column, reason))
-
-        for required in (
-            "forbund",
-            "insats",
-            "participant",
-            "occasion",
-            "date",
-            "questionnaire",
-            "item",
-        ):
-            if not cells[required]:
-                bad(required, "saknas")
-        gender = _gender(cells["gender"])
+        for column, cell in zip(HEADER, cells, strict=True):
+            if not cell and column in REQUIRED:
+                row_errors.append(RowError(line, column, "saknas"))
+        if gender_text not in genders:
+            genders[gender_text] = _gender(gender_text)
+        gender = genders[gender_text]
         if gender is None:
-            bad("gender", "ska vara kvinna, man, annat eller ej_uppgivet")
-        birth_year = None
-        if cells["birth_year"]:
-            if (
-                not cells["birth_year"].isdigit()
-                or not 1900 <= int(cells["birth_year"]) <= date.today().year
-            ):
-                bad("birth_year", "ska vara ett år med fyra siffror")
-            else:
-                birth_year = int(cells["birth_year"])
-        match = OCCASION.match(cells["occasion"])
-        if cells["occasion"] and match is None:
-            bad("occasion", "ska vara start, exit eller followup-N")
-        day = None
-        try:
-            day = date.fromisoformat(cells["date"]) if cells["date"] else None
-        except ValueError:
-            bad("date", "ska vara ett datum som 2026-03-01")
-        questionnaire = registry.get(cells["questionnaire"]) if cells["questionnaire"] else None
-        item = questionnaire.item(cells["item"]) if questionnaire and cells["item"] else None
-        if cells["questionnaire"] and questionnaire is None:
-            bad("questionnaire", f"okänt frågeformulär {cells['questionnaire']!r}")
-        elif questionnaire and cells["item"] and item is None:
-            bad("item", f"frågan {cells['item']!r} finns inte i {questionnaire.id}")
-        value = None
-        if item is not None:
-            value, problem = parse_value(item, cells["value"])
-            if problem:
-                bad("value", problem)
-        key = tuple(
-            cells[c]
-            for c in ("forbund", "insats", "participant", "occasion", "questionnaire", "item")
-        )
+            row_errors.append(
+                RowError(line, "gender", "ska vara kvinna, man, annat eller ej_uppgivet")
+            )
+        if year_text not in years:
+            years[year_text] = _birth_year(year_text)
+        birth_year = years[year_text]
+        if isinstance(birth_year, str):
+            row_errors.append(RowError(line, "birth_year", birth_year))
+            birth_year = None
+        if occasion_text not in occasions:
+            occasions[occasion_text] = _occasion(occasion_text)
+        occasion = occasions[occasion_text]
+        if occasion_text and occasion is None:
+            row_errors.append(RowError(line, "occasion", "ska vara start, exit eller followup-N"))
+        if day_text not in days:
+            days[day_text] = _day(day_text)
+        day = days[day_text]
+        if day_text and day is None:
+            row_errors.append(RowError(line, "date", "ska vara ett datum som 2026-03-01"))
+        value_key = (questionnaire_id, item_id, value_text)
+        if value_key not in values:
+            values[value_key] = _value(registry, *value_key)
+        questionnaire, value, problem = values[value_key]
+        if problem is not None:
+            row_errors.append(RowError(line, problem.column, problem.reason))
+        key = (forbund, insats, code, occasion_text, questionnaire_id, item_id)
         if not row_errors and key in seen:
-            bad("item", "samma fråga förekommer två gånger för samma mättillfälle")
+            row_errors.append(
+                RowError(line, "item", "samma fråga förekommer två gånger för samma mättillfälle")
+            )
         seen.add(key)
         if row_errors:
             errors.extend(row_errors)
             continue
-        assert match and gender and day and questionnaire  # noqa: S101 (checked above)
-        kind = OccasionKind.FOLLOWUP if match.group(2) else OccasionKind(match.group(1))
+        assert occasion and gender and day and questionnaire  # noqa: S101 (checked above)
         rows.append(
             _Row(
                 line,
-                cells["forbund"],
-                cells["insats"],
-                cells["participant"].upper(),
+                forbund,
+                insats,
+                code.upper(),
                 gender,
                 birth_year,
-                (kind, int(match.group(2) or 0)),
+                occasion,
                 day,
                 questionnaire,
-                cells["item"],
+                item_id,
                 value,
             )
         )
     return rows, errors
+
+
+REQUIRED = frozenset(
+    ("forbund", "insats", "participant", "occasion", "date", "questionnaire", "item")
+)
+
+
+def _birth_year(text: str) -> int | str | None:
+    """The year, None when empty, or the reason it is wrong."""
+    if not text:
+        return None
+    if not text.isdigit() or not 1900 <= int(text) <= date.today().year:
+        return "ska vara ett år med fyra siffror"
+    return int(text)
+
+
+def _occasion(text: str) -> tuple[OccasionKind, int] | None:
+    match = OCCASION.match(text)
+    if match is None:
+        return None
+    if match.group(2):
+        return OccasionKind.FOLLOWUP, int(match.group(2))
+    return OccasionKind(match.group(1)), 0
+
+
+def _day(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _value(
+    registry: Registry, questionnaire_id: str, item_id: str, text: str
+) -> tuple[Questionnaire | None, Any, RowError | None]:
+    """The questionnaire and the stored value of a row, or the problem (line 0: filled in by
+    the caller)."""
+    questionnaire = registry.get(questionnaire_id) if questionnaire_id else None
+    if questionnaire_id and questionnaire is None:
+        return None, None, RowError(0, "questionnaire", f"okänt frågeformulär {questionnaire_id!r}")
+    item = questionnaire.item(item_id) if questionnaire and item_id else None
+    if questionnaire and item_id and item is None:
+        return (
+            questionnaire,
+            None,
+            RowError(0, "item", f"frågan {item_id!r} finns inte i {questionnaire.id}"),
+        )
+    if item is None:
+        return questionnaire, None, None
+    value, problem = parse_value(item, text)
+    return questionnaire, value, RowError(0, "value", problem) if problem else None
 
 
 def parse_value(item: Item, text: str) -> tuple[Any, str | None]:
@@ -270,8 +314,16 @@ def _gender(text: str) -> Gender | None:
 def _check_against_database(rows: list[_Row], create_missing: bool) -> list[RowError]:
     errors: list[RowError] = []
     forbunds = {f.name: f for f in db.session.scalars(sa.select(Forbund))}
-    insatser: dict[tuple[int, str], Insats | None] = {}
-    participants: dict[tuple[int, str], Participant | None] = {}
+    names = {row.forbund for row in rows} & forbunds.keys()
+    insatser = {
+        (forbund_id, name)
+        for forbund_id, name in db.session.execute(
+            sa.select(Insats.forbund_id, Insats.name).where(
+                Insats.forbund_id.in_([forbunds[n].id for n in names])
+            )
+        )
+    }
+    genders = _participant_genders([forbunds[n].id for n in names])
     for row in rows:
         forbund = forbunds.get(row.forbund)
         if forbund is None:
@@ -280,108 +332,253 @@ def _check_against_database(rows: list[_Row], create_missing: bool) -> list[RowE
                     RowError(row.line, "forbund", f"förbundet {row.forbund!r} finns inte")
                 )
             continue
-        insats_key, participant_key = (forbund.id, row.insats), (forbund.id, row.participant)
-        if insats_key not in insatser:  # one look-up per name, not per row
-            insatser[insats_key] = db.session.scalar(
-                sa.select(Insats).where(Insats.forbund_id == forbund.id, Insats.name == row.insats)
-            )
-        if participant_key not in participants:
-            participants[participant_key] = db.session.scalar(
-                sa.select(Participant).where(
-                    Participant.forbund_id == forbund.id, Participant.code == row.participant
-                )
-            )
-        if insatser[insats_key] is None and not create_missing:
+        if (forbund.id, row.insats) not in insatser and not create_missing:
             errors.append(
                 RowError(row.line, "insats", f"insatsen {row.insats!r} finns inte i {row.forbund}")
             )
-        participant = participants[participant_key]
-        if participant is None and not create_missing:
+        gender = genders.get((forbund.id, row.participant))
+        if gender is None and not create_missing:
             errors.append(
                 RowError(row.line, "participant", f"deltagaren {row.participant!r} finns inte")
             )
-        elif participant is not None and participant.gender != row.gender:
+        elif gender is not None and gender != row.gender:
             errors.append(
                 RowError(row.line, "gender", "stämmer inte med deltagarens registrerade kön")
             )
     return errors
 
 
+def _participant_genders(forbund_ids: list[int]) -> dict[tuple[int, str], Gender]:
+    return {
+        (forbund_id, code): Gender(gender)
+        for forbund_id, code, gender in db.session.execute(
+            sa.select(
+                Participant.forbund_id,
+                Participant.code,
+                sa.type_coerce(Participant.gender, sa.String),
+            ).where(Participant.forbund_id.in_(forbund_ids))
+        )
+    }
+
+
+# Rows are stored with bulk INSERTs (not one ORM object per answer): a historical file can hold a
+# million answers. Ids are read back by natural key after each insert.
+INSERT_CHUNK = 10_000
+
+
+def _insert(model: Any, values: list[dict[str, Any]]) -> None:
+    for i in range(0, len(values), INSERT_CHUNK):
+        db.session.execute(model.__table__.insert(), values[i : i + INSERT_CHUNK])
+
+
 def _store(rows: list[_Row], actor_id: int | None) -> ImportSummary:
     summary = ImportSummary(rows=len(rows))
     forbunds: dict[str, Forbund] = {}
     insatser: dict[tuple[str, str], Insats] = {}
-    participants: dict[tuple[str, str], Participant] = {}
-    participations: dict[tuple[str, str, str], Participation] = {}
-    occasions: dict[tuple[str, str, str, tuple[OccasionKind, int]], Occasion] = {}
-    responses: dict[tuple[Any, ...], Response] = {}
-    first_day: dict[tuple[str, str, str], date] = {}
     for row in rows:
-        key = (row.forbund, row.insats, row.participant)
+        if row.forbund not in forbunds:
+            forbunds[row.forbund] = _get_or_create_forbund(row.forbund, summary)
+        if (row.forbund, row.insats) not in insatser:
+            insatser[(row.forbund, row.insats)] = _get_or_create_insats(
+                forbunds[row.forbund], row, summary
+            )
+    forbund_ids = [f.id for f in forbunds.values()]
+    insats_ids = [i.id for i in insatser.values()]
+
+    # Participants, by (förbund id, code).
+    people = _participant_ids(forbund_ids)
+    new_people: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows:
+        key = (forbunds[row.forbund].id, row.participant)
+        if key not in people and key not in new_people:
+            new_people[key] = {
+                "forbund_id": key[0],
+                "code": row.participant,
+                "gender": row.gender,
+                "birth_year": row.birth_year,
+            }
+    _insert(Participant, list(new_people.values()))
+    summary.created["deltagare"] += len(new_people)
+    if new_people:
+        people = _participant_ids(forbund_ids)
+
+    # Participations: the latest one of the participant in the insats, else a new one that
+    # starts at the participant's first date in the file.
+    participation_keys = [
+        (
+            insatser[(row.forbund, row.insats)].id,
+            people[(forbunds[row.forbund].id, row.participant)],
+        )
+        for row in rows
+    ]
+    first_day: dict[tuple[int, int], date] = {}
+    exit_day: dict[tuple[int, int], date] = {}
+    for row, key in zip(rows, participation_keys, strict=True):
         first_day[key] = min(first_day.get(key, row.day), row.day)
-    for row in rows:
-        forbund = forbunds.get(row.forbund) or _get_or_create_forbund(row.forbund, summary)
-        forbunds[row.forbund] = forbund
-        insats = insatser.get((row.forbund, row.insats)) or _get_or_create_insats(
-            forbund, row, summary
+        if row.occasion[0] == OccasionKind.EXIT and key not in exit_day:
+            exit_day[key] = row.day
+    series = _participations(insats_ids)
+    new_series = [
+        {
+            "insats_id": key[0],
+            "participant_id": key[1],
+            "remittent": Remittent.OTHER,
+            "start_date": day,
+            "exit_date": None,
+            "status": ParticipationStatus.ACTIVE,
+        }
+        for key, day in first_day.items()
+        if key not in series
+    ]
+    for values in new_series:
+        key = (values["insats_id"], values["participant_id"])
+        if key in exit_day:
+            values["exit_date"] = max(exit_day[key], values["start_date"])
+            values["status"] = ParticipationStatus.EXITED
+    _insert(Participation, new_series)
+    summary.created["deltaganden"] += len(new_series)
+    exits = [
+        {"id": series[key][0], "exit_date": max(day, series[key][1])}
+        for key, day in exit_day.items()
+        if key in series and series[key][2] is None
+    ]
+    for values in exits:
+        db.session.execute(
+            sa.update(Participation)
+            .where(Participation.id == values["id"])
+            .values(exit_date=values["exit_date"], status=ParticipationStatus.EXITED)
         )
-        insatser[(row.forbund, row.insats)] = insats
-        participant = participants.get(
-            (row.forbund, row.participant)
-        ) or _get_or_create_participant(forbund, row, summary)
-        participants[(row.forbund, row.participant)] = participant
-        pkey = (row.forbund, row.insats, row.participant)
-        participation = participations.get(pkey) or _get_or_create_participation(
-            insats, participant, first_day[pkey], summary
-        )
-        participations[pkey] = participation
-        if row.occasion[0] == OccasionKind.EXIT and participation.exit_date is None:
-            participation.exit_date = max(row.day, participation.start_date)
-            participation.status = ParticipationStatus.EXITED
-        okey = (*pkey, row.occasion)
-        occasion = occasions.get(okey) or _get_or_create_occasion(participation, row)
-        occasions[okey] = occasion
-        rkey = (*okey, row.questionnaire.id)
-        response = responses.get(rkey)
-        if response is None:
-            existing = next(
-                (r for r in occasion.responses if r.questionnaire_id == row.questionnaire.id), None
+    if new_series:
+        series = _participations(insats_ids)
+
+    # Occasions, by (participation id, kind, number); due on the first date given for them.
+    occasion_keys = [
+        (series[key][0], str(row.occasion[0]), row.occasion[1])
+        for row, key in zip(rows, participation_keys, strict=True)
+    ]
+    occasions = _occasion_ids(insats_ids)
+    new_occasions: dict[tuple[int, str, int], dict[str, Any]] = {}
+    for row, key in zip(rows, occasion_keys, strict=True):
+        if key not in occasions and key not in new_occasions:
+            new_occasions[key] = {
+                "participation_id": key[0],
+                "kind": row.occasion[0],
+                "number": key[2],
+                "due_date": row.day,
+            }
+    _insert(Occasion, list(new_occasions.values()))
+    if new_occasions:
+        occasions = _occasion_ids(insats_ids)
+
+    # Responses: one per occasion and questionnaire; an existing one rejects the file.
+    existing = _response_ids(insats_ids)
+    new_responses: dict[tuple[int, str], dict[str, Any]] = {}
+    now = utcnow()
+    response_keys = [
+        (occasions[key], row.questionnaire.id) for row, key in zip(rows, occasion_keys, strict=True)
+    ]
+    for row, key in zip(rows, response_keys, strict=True):
+        if key in existing:
+            raise ImportRejected(
+                [
+                    RowError(
+                        row.line,
+                        "questionnaire",
+                        "det finns redan svar på det här formuläret vid det här tillfället",
+                    )
+                ]
             )
-            if existing is not None:
-                raise ImportRejected(
-                    [
-                        RowError(
-                            row.line,
-                            "questionnaire",
-                            "det finns redan svar på det här formuläret vid det här tillfället",
-                        )
-                    ]
-                )
-            keep_snapshot(row.questionnaire)
-            response = Response(
-                occasion=occasion,
-                questionnaire_id=row.questionnaire.id,
-                questionnaire_version=row.questionnaire.version,
-                content_hash=row.questionnaire.content_hash,
-                status=ResponseStatus.SUBMITTED,
-                mode=ResponseMode.IMPORT,
-                submitted_at=utcnow(),
-                pages_saved=len(row.questionnaire.pages),
-            )
-            db.session.add(response)
-            responses[rkey] = response
-            summary.responses += 1
-        if row.value is not None:
-            response.answers.append(Answer(item_id=row.item, value=row.value))
-    db.session.flush()
+        if key not in new_responses:
+            new_responses[key] = {
+                "occasion_id": key[0],
+                "questionnaire_id": row.questionnaire.id,
+                "questionnaire_version": row.questionnaire.version,
+                "content_hash": row.questionnaire.content_hash,
+                "status": ResponseStatus.SUBMITTED,
+                "mode": ResponseMode.IMPORT,
+                "submitted_at": now,
+                "pages_saved": len(row.questionnaire.pages),
+            }
+    for questionnaire in {
+        row.questionnaire.content_hash: row.questionnaire for row in rows
+    }.values():
+        keep_snapshot(questionnaire)
+    _insert(Response, list(new_responses.values()))
+    summary.responses = len(new_responses)
+    response_ids = _response_ids(insats_ids)
+    _insert(
+        Answer,
+        [
+            {"response_id": response_ids[key], "item_id": row.item, "value": row.value}
+            for row, key in zip(rows, response_keys, strict=True)
+            if row.value is not None
+        ],
+    )
     audit.record(
         "responses_imported",
         actor_id=actor_id,
-        forbund_id=next(iter(forbunds.values())).id if len(forbunds) == 1 else None,
+        forbund_id=forbund_ids[0] if len(forbund_ids) == 1 else None,
         rows=summary.rows,
         responses=summary.responses,
     )
     return summary
+
+
+def _participant_ids(forbund_ids: list[int]) -> dict[tuple[int, str], int]:
+    return {
+        (forbund_id, code): pid
+        for pid, forbund_id, code in db.session.execute(
+            sa.select(Participant.id, Participant.forbund_id, Participant.code).where(
+                Participant.forbund_id.in_(forbund_ids)
+            )
+        )
+    }
+
+
+def _participations(insats_ids: list[int]) -> dict[tuple[int, int], tuple[int, date, date | None]]:
+    """(insats, participant) → (id, start date, exit date) of the latest participation."""
+    latest: dict[tuple[int, int], tuple[int, date, date | None]] = {}
+    for pid, insats_id, participant_id, start, end in db.session.execute(
+        sa.select(
+            Participation.id,
+            Participation.insats_id,
+            Participation.participant_id,
+            Participation.start_date,
+            Participation.exit_date,
+        )
+        .where(Participation.insats_id.in_(insats_ids))
+        .order_by(Participation.start_date, Participation.id)
+    ):
+        latest[(insats_id, participant_id)] = (pid, start, end)
+    return latest
+
+
+def _occasion_ids(insats_ids: list[int]) -> dict[tuple[int, str], int]:
+    return {
+        (participation_id, kind, number): oid
+        for oid, participation_id, kind, number in db.session.execute(
+            sa.select(
+                Occasion.id,
+                Occasion.participation_id,
+                sa.type_coerce(Occasion.kind, sa.String),
+                Occasion.number,
+            )
+            .join(Participation, Occasion.participation_id == Participation.id)
+            .where(Participation.insats_id.in_(insats_ids))
+        )
+    }
+
+
+def _response_ids(insats_ids: list[int]) -> dict[tuple[int, str], int]:
+    return {
+        (occasion_id, questionnaire_id): rid
+        for rid, occasion_id, questionnaire_id in db.session.execute(
+            sa.select(Response.id, Response.occasion_id, Response.questionnaire_id)
+            .join(Occasion, Response.occasion_id == Occasion.id)
+            .join(Participation, Occasion.participation_id == Participation.id)
+            .where(Participation.insats_id.in_(insats_ids))
+        )
+    }
 
 
 def _get_or_create_forbund(name: str, summary: ImportSummary) -> Forbund:
@@ -406,55 +603,3 @@ def _get_or_create_insats(forbund: Forbund, row: _Row, summary: ImportSummary) -
         db.session.flush()
         summary.created["insatser"] += 1
     return insats
-
-
-def _get_or_create_participant(forbund: Forbund, row: _Row, summary: ImportSummary) -> Participant:
-    participant = db.session.scalar(
-        sa.select(Participant).where(
-            Participant.forbund_id == forbund.id, Participant.code == row.participant
-        )
-    )
-    if participant is None:
-        participant = Participant(
-            forbund_id=forbund.id,
-            code=row.participant,
-            gender=row.gender,
-            birth_year=row.birth_year,
-        )
-        db.session.add(participant)
-        db.session.flush()
-        summary.created["deltagare"] += 1
-    return participant
-
-
-def _get_or_create_participation(
-    insats: Insats, participant: Participant, start: date, summary: ImportSummary
-) -> Participation:
-    participation = db.session.scalar(
-        sa.select(Participation)
-        .where(Participation.insats_id == insats.id, Participation.participant_id == participant.id)
-        .order_by(Participation.start_date.desc())
-    )
-    if participation is None:
-        participation = Participation(
-            participant=participant,
-            insats=insats,
-            remittent=Remittent.OTHER,
-            start_date=start,
-            status=ParticipationStatus.ACTIVE,
-        )
-        db.session.add(participation)
-        db.session.flush()
-        summary.created["deltaganden"] += 1
-    return participation
-
-
-def _get_or_create_occasion(participation: Participation, row: _Row) -> Occasion:
-    kind, number = row.occasion
-    occasion = next(
-        (o for o in participation.occasions if o.kind == kind and o.number == number), None
-    )
-    if occasion is None:
-        occasion = Occasion(participation=participation, kind=kind, number=number, due_date=row.day)
-        db.session.add(occasion)
-    return occasion

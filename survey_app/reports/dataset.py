@@ -6,6 +6,7 @@ frames for `compare` and `suppress`.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -106,43 +107,33 @@ def _item_answers(
     report_filter: ReportFilter, registry: Registry
 ) -> tuple[pd.DataFrame, dict[str, Questionnaire]]:
     """Every answer to the itemized questionnaires, free text left out."""
-    rows = _submitted_answers(report_filter, ITEMIZED)
+    responses, answers = _submitted(report_filter, ITEMIZED)
     definitions: dict[str, Questionnaire] = {}
-    kept = []
-    for response_id, pid, insats, gender, kind, qid, content_hash, item_id, value in rows:
+    usable: set[tuple[str, str]] = set()  # (content hash, item id) pairs that are not free text
+    for content_hash, qid in (
+        responses[["content_hash", "questionnaire_id"]].drop_duplicates().itertuples(index=False)
+    ):
         definition = definition_by_hash(content_hash, registry)
         if definition is None:
             continue
         definitions.setdefault(qid, definition)
-        item = definition.item(item_id)
-        if item is None or item.type == ItemType.TEXT:
-            continue  # free text never reaches an aggregated sheet
-        kept.append(
-            (
-                response_id,
-                pid,
-                insats,
-                GENDER_BY_CODE[gender],
-                str(kind),
-                qid,
-                item_id,
-                value,
-            )
-        )
-    frame = pd.DataFrame(
-        kept,
-        columns=[
-            "response_id",
-            "participation_id",
-            "insats",
-            "gender",
-            "occasion",
-            "questionnaire_id",
-            "item_id",
-            "value",
-        ],
-    )
+        usable |= {(content_hash, i.id) for i in definition.items if i.type != ItemType.TEXT}
+    frame = answers.merge(responses, on="response_id")
+    keep = [pair in usable for pair in zip(frame["content_hash"], frame["item_id"], strict=True)]
+    frame = frame.loc[keep, list(ANSWER_COLUMNS)].reset_index(drop=True)
     return frame, definitions
+
+
+ANSWER_COLUMNS = (
+    "response_id",
+    "participation_id",
+    "insats",
+    "gender",
+    "occasion",
+    "questionnaire_id",
+    "item_id",
+    "value",
+)
 
 
 def _cohort_condition(report_filter: ReportFilter) -> list[Any]:
@@ -159,39 +150,88 @@ def _cohort_condition(report_filter: ReportFilter) -> list[Any]:
     return conditions
 
 
-def _submitted_answers(
+def _submitted(
     report_filter: ReportFilter,
     questionnaire_ids: Sequence[str],
     occasion_kinds: Sequence[OccasionKind] = (),
-) -> Sequence[Any]:
-    """Rows (response, participation, insats, gender, occasion kind, questionnaire, content
-    hash, item, value) of the cohort's submitted answers to the given questionnaires."""
-    query = (
-        sa.select(
-            Response.id,
-            Participation.id,
-            Insats.name,
-            Participant.gender,
-            Occasion.kind,
-            Response.questionnaire_id,
-            Response.content_hash,
-            Answer.item_id,
-            Answer.value,
-        )
-        .join(Occasion, Response.occasion_id == Occasion.id)
-        .join(Participation, Occasion.participation_id == Participation.id)
-        .join(Insats, Participation.insats_id == Insats.id)
-        .join(Participant, Participation.participant_id == Participant.id)
-        .join(Answer, Answer.response_id == Response.id)
-        .where(
-            *_cohort_condition(report_filter),
-            Response.status == ResponseStatus.SUBMITTED,
-            Response.questionnaire_id.in_(questionnaire_ids),
-        )
-    )
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The cohort's submitted responses to the given questionnaires (one row per response:
+    response_id, participation_id, insats, gender label, occasion kind, questionnaire_id,
+    content_hash) and their answers (response_id, item_id, decoded value).
+
+    Read through Core with plain column types and in chunks: at national scale these are
+    millions of rows, and per-row ORM type processing would dominate the export."""
+    conditions = [
+        *_cohort_condition(report_filter),
+        Response.status == ResponseStatus.SUBMITTED,
+        Response.questionnaire_id.in_(questionnaire_ids),
+    ]
     if occasion_kinds:
-        query = query.where(Occasion.kind.in_(occasion_kinds))
-    return db.session.execute(query).all()
+        conditions.append(Occasion.kind.in_(occasion_kinds))
+
+    def cohort(query: sa.Select[Any]) -> sa.Select[Any]:
+        return (
+            query.join(Occasion, Response.occasion_id == Occasion.id)
+            .join(Participation, Occasion.participation_id == Participation.id)
+            .join(Insats, Participation.insats_id == Insats.id)
+            .join(Participant, Participation.participant_id == Participant.id)
+            .where(*conditions)
+        )
+
+    connection = db.session.connection()
+    responses = pd.DataFrame(
+        connection.execute(
+            cohort(
+                sa.select(
+                    Response.id,
+                    Participation.id,
+                    Insats.name,
+                    sa.type_coerce(Participant.gender, sa.String),
+                    sa.type_coerce(Occasion.kind, sa.String),
+                    Response.questionnaire_id,
+                    Response.content_hash,
+                )
+            )
+        ).all(),
+        columns=[
+            "response_id",
+            "participation_id",
+            "insats",
+            "gender",
+            "occasion",
+            "questionnaire_id",
+            "content_hash",
+        ],
+    )
+    responses["gender"] = responses["gender"].map(GENDER_BY_CODE)
+    # JSON values arrive as text and are decoded once per distinct text: answers repeat a
+    # handful of codes and numbers, so this is a dictionary look-up for nearly every row.
+    decoded: dict[str | None, Any] = {None: None}
+    chunks = []
+    result = connection.execute(
+        cohort(
+            sa.select(Answer.response_id, Answer.item_id, sa.cast(Answer.value, sa.Text)).join(
+                Response, Answer.response_id == Response.id
+            )
+        ),
+        execution_options={"yield_per": ANSWER_CHUNK},
+    )
+    for rows in result.partitions():
+        ids, items, raw = zip(*rows, strict=True)
+        values = [
+            decoded[text] if text in decoded else decoded.setdefault(text, json.loads(text))
+            for text in raw
+        ]
+        chunks.append(pd.DataFrame({"response_id": ids, "item_id": items, "value": values}))
+    answers = (
+        pd.concat(chunks, ignore_index=True)
+        if chunks
+        else pd.DataFrame(columns=["response_id", "item_id", "value"])
+    )
+    return responses, answers
+
+
+ANSWER_CHUNK = 200_000
 
 
 def _participations(report_filter: ReportFilter) -> pd.DataFrame:
@@ -219,39 +259,49 @@ def _participations(report_filter: ReportFilter) -> pd.DataFrame:
 def _measurements(
     report_filter: ReportFilter, registry: Registry, forbund: Forbund
 ) -> tuple[pd.DataFrame, dict[str, Measure], set[tuple[str, str]]]:
-    rows = _submitted_answers(
+    responses, answers = _submitted(
         report_filter, (*SELF_ASSESSMENT, *EQ5D), (OccasionKind.START, OccasionKind.EXIT)
     )
-    responses: dict[int, dict[str, Any]] = {}
-    answers: dict[int, dict[str, Any]] = defaultdict(dict)
-    for response_id, pid, insats, gender, kind, qid, content_hash, item_id, value in rows:
-        responses[response_id] = {
-            "participation_id": pid,
-            "insats": insats,
-            "gender": GENDER_BY_CODE[gender],
-            "occasion": str(kind),
-            "questionnaire_id": qid,
-            "content_hash": content_hash,
-        }
-        answers[response_id][item_id] = value
+    by_response: dict[int, dict[str, Any]] = defaultdict(dict)
+    for response_id, item_id, value in answers.itertuples(index=False):
+        by_response[response_id][item_id] = value
     context = scoring.ScoringContext(
         {"3L": forbund.eq5d_value_set_3l, "5L": forbund.eq5d_value_set_5l}
     )
     measures: dict[str, Measure] = {}
     versions: set[tuple[str, str]] = set()
-    out = []
-    for response_id, meta in responses.items():
-        definition = definition_by_hash(meta["content_hash"], registry)
+    definitions: dict[str, Questionnaire | None] = {}
+    # Scores depend only on the definition and the answers; EQ-5D states repeat a lot.
+    scored: dict[tuple[str, frozenset[tuple[str, Any]]], dict[str, float]] = {}
+    out: dict[str, list[Any]] = {c: [] for c in MEASUREMENT_COLUMNS}
+    for response_id, pid, insats, gender, occasion, _qid, content_hash in responses.itertuples(
+        index=False
+    ):
+        if content_hash not in definitions:
+            definitions[content_hash] = definition_by_hash(content_hash, registry)
+        definition = definitions[content_hash]
         if definition is None:
             continue
         versions.add((definition.id, definition.version))
-        for key, value in _values(definition, answers[response_id], context, measures).items():
-            base = {k: meta[k] for k in ("participation_id", "insats", "gender", "occasion")}
-            out.append({**base, "measure": key, "value": value})
-    frame = pd.DataFrame(
-        out, columns=["participation_id", "insats", "gender", "occasion", "measure", "value"]
-    )
-    return frame, measures, versions
+        answers_of = by_response.get(response_id, {})
+        key = (content_hash, frozenset((k, _hashable(v)) for k, v in answers_of.items()))
+        if key not in scored:
+            scored[key] = _values(definition, answers_of, context, measures)
+        for measure, value in scored[key].items():
+            out["participation_id"].append(pid)
+            out["insats"].append(insats)
+            out["gender"].append(gender)
+            out["occasion"].append(occasion)
+            out["measure"].append(measure)
+            out["value"].append(value)
+    return pd.DataFrame(out, columns=list(MEASUREMENT_COLUMNS)), measures, versions
+
+
+MEASUREMENT_COLUMNS = ("participation_id", "insats", "gender", "occasion", "measure", "value")
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
 
 
 def _values(

@@ -1,0 +1,97 @@
+"""The CSV import at scale: `python -m benchmarks.import_scale --rows N --db sqlite|postgresql`.
+
+Writes a realistic long CSV of about N answer rows (participants with START and EXIT bundles, as
+from paper forms; not timed), then times `import_csv` with `--create-missing` into a fresh
+database, commit included, and prints the time and the process's peak memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import tempfile
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+from benchmarks.export_scale import bench_app, drop_schema
+from benchmarks.synthetic import EXIT, GENDERS, START, _answers
+from survey_app.extensions import db
+from survey_app.imports import HEADER, import_csv
+from survey_app.questionnaires import Registry
+
+
+def write_csv(path: Path, registry: Registry, rows: int, seed: int = 1) -> int:
+    """About `rows` answer rows for one förbund, 20 insatser; returns the exact count."""
+    rng = random.Random(seed)
+    written = 0
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADER)
+        n = 0
+        while written < rows:
+            code = f"P{n:07d}"
+            gender = rng.choices(GENDERS, weights=[55, 40, 3, 2])[0]
+            birth_year = rng.randrange(1960, 2005)
+            start = date(2024, 1, 1) + timedelta(days=rng.randrange(365))
+            end = start + timedelta(days=rng.randrange(60, 400))
+            level = rng.randrange(2, 8)
+            for occasion, day, bundle in (("start", start, START), ("exit", end, EXIT)):
+                for qid in bundle:
+                    definition = registry.by_id[qid]
+                    answers = _answers(definition, rng, level + (2 if occasion == "exit" else 0))
+                    for item_id, value in answers:
+                        writer.writerow(
+                            [
+                                "Importförbundet",
+                                f"Insats {n % 20 + 1}",
+                                code,
+                                gender,
+                                birth_year,
+                                occasion,
+                                day.isoformat(),
+                                qid,
+                                item_id,
+                                value,
+                            ]
+                        )
+                        written += 1
+            n += 1
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        app, schema = bench_app(args.db, Path(tmp))
+        try:
+            with app.app_context():
+                db.create_all()
+                registry = app.extensions["questionnaires"]
+                path = Path(tmp) / "import.csv"
+                rows = write_csv(path, registry, args.rows)
+                started = time.perf_counter()
+                with path.open(encoding="utf-8", newline="") as stream:
+                    summary = import_csv(stream, registry, create_missing=True)
+                db.session.commit()
+                elapsed = time.perf_counter() - started
+                answers = db.session.execute(db.text("SELECT count(*) FROM answer")).scalar()
+                peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                print(
+                    f"{args.db}: {rows} rows ({path.stat().st_size / 1e6:.0f} MB), "
+                    f"{summary.responses} responses, {answers} answers stored; import "
+                    f"{elapsed:.1f} s; peak memory {peak_mb:.0f} MB"
+                )
+                db.session.remove()
+                db.drop_all()
+        finally:
+            drop_schema(args.db, schema)
+
+
+if __name__ == "__main__":
+    main()
