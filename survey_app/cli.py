@@ -113,9 +113,21 @@ def export(
         date_to=date_to.date() if date_to else None,
         period_by=period_by,
     )
-    dataset = reports_dataset.load(report_filter, current_app.extensions["questionnaires"])
     out.parent.mkdir(parents=True, exist_ok=True)
-    workbook.write(dataset, out, made_by="flask export")
+    with click.progressbar(
+        length=reports_dataset.LOAD_STEPS + workbook.WRITE_STEPS,
+        label="Exporterar",
+        item_show_func=lambda step: step,
+        file=sys.stderr,
+    ) as bar:
+
+        def step(done: str) -> None:
+            bar.update(1, done)
+
+        dataset = reports_dataset.load(
+            report_filter, current_app.extensions["questionnaires"], progress=step
+        )
+        workbook.write(dataset, out, made_by="flask export", progress=step)
     audit.record(
         "export",
         forbund_id=forbund.id,

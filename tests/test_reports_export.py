@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 from datetime import date
@@ -10,12 +11,14 @@ from typing import Any
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
 from survey_app.extensions import db
 from survey_app.models import (
     Answer,
     AuditEvent,
+    Forbund,
     Gender,
     Insats,
     Occasion,
@@ -27,6 +30,9 @@ from survey_app.models import (
     ResponseStatus,
 )
 from survey_app.models._types import utcnow
+from survey_app.reports import dataset as reports_dataset
+from survey_app.reports import workbook
+from survey_app.reports.dataset import ReportFilter
 from survey_app.staff.services import NewParticipant, register_participant
 from survey_app.survey.services import keep_snapshot
 from tests import factories
@@ -184,6 +190,23 @@ def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
     assert "sjalvskattning version 1" in about["Frågeformulär"]
     with app.app_context():
         assert db.session.query(AuditEvent).filter_by(action="export").count() == 1
+
+
+@pytest.mark.usefixtures("dataset")
+def test_a_long_export_reports_every_step_of_its_progress(app: Flask) -> None:
+    steps: list[str] = []
+    with app.app_context():
+        forbund_id = db.session.scalar(sa.select(Forbund.id))
+        registry = app.extensions["questionnaires"]
+        data = reports_dataset.load(
+            ReportFilter(forbund_id, period_by="start"), registry, progress=steps.append
+        )
+        assert len(steps) == reports_dataset.LOAD_STEPS
+        workbook.write(data, io.BytesIO(), made_by="test", progress=steps.append)
+    # The bar of `flask export` is LOAD_STEPS + WRITE_STEPS long: it must end full, once.
+    assert len(steps) == reports_dataset.LOAD_STEPS + workbook.WRITE_STEPS
+    assert steps[-1].endswith("arbetsboken sparad")
+    assert len(set(steps)) == len(steps)
 
 
 @pytest.mark.usefixtures("dataset")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -73,13 +73,28 @@ class Dataset:
     goals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by insats name
 
 
-def load(report_filter: ReportFilter, registry: Registry) -> Dataset:
+# Called after each step of a long export with what was just done (a Swedish phrase), for a
+# progress bar. `load` takes LOAD_STEPS steps; `workbook.write` WRITE_STEPS.
+Progress = Callable[[str], None]
+LOAD_STEPS = 3
+
+
+def _no_progress(step: str) -> None:
+    pass
+
+
+def load(
+    report_filter: ReportFilter, registry: Registry, progress: Progress = _no_progress
+) -> Dataset:
     forbund = db.session.get(Forbund, report_filter.forbund_id)
     if forbund is None:
         raise LookupError("no such förbund")
     participations = _participations(report_filter)
+    progress("deltaganden lästa")
     measurements, measures, versions = _measurements(report_filter, registry, forbund)
+    progress("självskattning och EQ-5D poängsatta")
     answers, definitions = _item_answers(report_filter, registry)
+    progress("övriga svar lästa")
     versions |= {(d.id, d.version) for d in definitions.values()}
     goals = {
         name: list(insats_goals or [])

@@ -13,7 +13,7 @@ from survey_app.clock import STOCKHOLM
 from survey_app.models import GENDER_LABELS
 from survey_app.reports import goals, sheets
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
-from survey_app.reports.dataset import Dataset
+from survey_app.reports.dataset import Dataset, Progress
 from survey_app.reports.suppress import (
     SECONDARY,
     blank_small,
@@ -48,10 +48,20 @@ HEADERS = {
 PERCENT_COLUMNS = {"share_improved", "share_unchanged", "share_worsened"}
 
 
-def write(dataset: Dataset, target: Path | BinaryIO, made_by: str) -> None:
+WRITE_STEPS = 9
+
+
+def write(
+    dataset: Dataset,
+    target: Path | BinaryIO,
+    made_by: str,
+    progress: Progress = lambda step: None,
+) -> None:
+    """Write the workbook; `progress` is called WRITE_STEPS times (see dataset.Progress)."""
     k = dataset.forbund.min_group_size
     raw = _raw_comparison(dataset)
     comparison = _protect(raw, k)
+    progress("jämförelser beräknade")
     with pd.ExcelWriter(
         target,
         engine="xlsxwriter",
@@ -70,12 +80,17 @@ def write(dataset: Dataset, target: Path | BinaryIO, made_by: str) -> None:
             "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         }
         _overview(writer, dataset, k, formats, _goal_rows(dataset, raw, k))
+        progress("Översikt")
         _comparison_sheet(writer, "Självskattning", dataset, comparison, "self", k, formats)
+        progress("Självskattning")
         _comparison_sheet(writer, "EQ-5D", dataset, comparison, "eq5d", k, formats)
+        progress("EQ-5D")
         _blocks_sheet(writer, "Våld", "Våldsenkäten", sheets.violence(dataset, k), formats)
+        progress("Våld")
         _blocks_sheet(
             writer, "Nöjdhet", "Nöjdhet vid avslut", sheets.satisfaction(dataset, k), formats
         )
+        progress("Nöjdhet")
         _blocks_sheet(
             writer,
             "Försörjning och sysselsättning",
@@ -83,8 +98,11 @@ def write(dataset: Dataset, target: Path | BinaryIO, made_by: str) -> None:
             sheets.register(dataset, k),
             formats,
         )
+        progress("Försörjning och sysselsättning")
         _blocks_sheet(writer, "Avslut", "Avslutsorsaker", sheets.exit_reasons(dataset, k), formats)
+        progress("Avslut")
         _about(writer, dataset, k, made_by, formats)
+    progress("Om rapporten; arbetsboken sparad")
 
 
 def _raw_comparison(dataset: Dataset) -> pd.DataFrame:
