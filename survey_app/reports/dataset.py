@@ -7,12 +7,13 @@ frames for `compare` and `suppress`.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Callable, Sequence
+import secrets
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
@@ -194,8 +195,10 @@ def _submitted(
         )
 
     connection = db.session.connection()
-    responses = pd.DataFrame(
-        connection.execute(
+    response_rows = [
+        row
+        for rows in _fetch(
+            connection,
             cohort(
                 sa.select(
                     Response.id,
@@ -206,44 +209,83 @@ def _submitted(
                     Response.questionnaire_id,
                     Response.content_hash,
                 )
-            )
-        ).all(),
-        columns=[
-            "response_id",
-            "participation_id",
-            "insats",
-            "gender",
-            "occasion",
-            "questionnaire_id",
-            "content_hash",
-        ],
+            ),
+        )
+        for row in rows
+    ]
+    responses = _deduplicated(
+        pd.DataFrame.from_records(response_rows, columns=RESPONSE_COLUMNS).astype(
+            {"response_id": "int64", "participation_id": "int64"}
+        )
     )
+    del response_rows
     responses["gender"] = responses["gender"].map(GENDER_BY_CODE)
-    # JSON values arrive as text and are decoded once per distinct text: answers repeat a
-    # handful of codes and numbers, so this is a dictionary look-up for nearly every row.
-    decoded: dict[str | None, Any] = {None: None}
-    chunks = []
-    result = connection.execute(
-        cohort(
-            sa.select(Answer.response_id, Answer.item_id, sa.cast(Answer.value, sa.Text)).join(
-                Response, Answer.response_id == Response.id
-            )
-        ),
-        execution_options={"yield_per": ANSWER_CHUNK},
-    )
-    for rows in result.partitions():
-        ids, items, raw = zip(*rows, strict=True)
-        values = [
-            decoded[text] if text in decoded else decoded.setdefault(text, json.loads(text))
-            for text in raw
-        ]
-        chunks.append(pd.DataFrame({"response_id": ids, "item_id": items, "value": values}))
+    chunks = [
+        _deduplicated(pd.DataFrame.from_records(rows, columns=["response_id", "item_id", "value"]))
+        for rows in _fetch(
+            connection,
+            cohort(
+                sa.select(Answer.response_id, Answer.item_id, sa.cast(Answer.value, sa.Text)).join(
+                    Response, Answer.response_id == Response.id
+                )
+            ),
+        )
+    ]
     answers = (
         pd.concat(chunks, ignore_index=True)
         if chunks
-        else pd.DataFrame(columns=["response_id", "item_id", "value"])
+        else pd.DataFrame(
+            {"response_id": pd.Series(dtype="int64"), "item_id": [], "value": []}, dtype=object
+        ).astype({"response_id": "int64"})
     )
+    # JSON values arrive as text; each distinct text (a handful of codes and numbers) is
+    # decoded once.
+    texts = answers["value"].dropna().unique()
+    answers["value"] = answers["value"].map({t: json.loads(t) for t in texts})
     return responses, answers
+
+
+RESPONSE_COLUMNS = [
+    "response_id",
+    "participation_id",
+    "insats",
+    "gender",
+    "occasion",
+    "questionnaire_id",
+    "content_hash",
+]
+
+
+def _fetch(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Sequence[Any]]:
+    """The query's rows in chunks, as the database driver returns them (plain numbers and
+    text): per-row conversion would dominate the export at national scale. On PostgreSQL the
+    rows come through a server-side cursor, so that they are never all in memory at once.
+
+    The statement is rendered with its values inline; they are ids, dates and fixed codes from
+    a ReportFilter, never free text."""
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    driver = connection.connection.driver_connection
+    assert driver is not None  # noqa: S101
+    if connection.dialect.name == "postgresql":
+        cursor = driver.cursor(name=f"report_{secrets.token_hex(8)}")
+    else:
+        cursor = driver.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(ANSWER_CHUNK):
+            yield rows
+    finally:
+        cursor.close()
+
+
+def _deduplicated(frame: pd.DataFrame) -> pd.DataFrame:
+    """One string object per distinct text in each text column: the driver makes a new one per
+    row, and millions of copies of the same item id would fill the memory."""
+    for column in frame.columns:
+        if frame[column].dtype == object:
+            distinct = frame[column].dropna().unique()
+            frame[column] = frame[column].map(dict(zip(distinct, distinct, strict=True)))
+    return frame
 
 
 ANSWER_CHUNK = 200_000
@@ -277,39 +319,44 @@ def _measurements(
     responses, answers = _submitted(
         report_filter, (*SELF_ASSESSMENT, *EQ5D), (OccasionKind.START, OccasionKind.EXIT)
     )
-    by_response: dict[int, dict[str, Any]] = defaultdict(dict)
-    for response_id, item_id, value in answers.itertuples(index=False):
-        by_response[response_id][item_id] = value
     context = scoring.ScoringContext(
         {"3L": forbund.eq5d_value_set_3l, "5L": forbund.eq5d_value_set_5l}
     )
     measures: dict[str, Measure] = {}
     versions: set[tuple[str, str]] = set()
-    definitions: dict[str, Questionnaire | None] = {}
-    # Scores depend only on the definition and the answers; EQ-5D states repeat a lot.
-    scored: dict[tuple[str, frozenset[tuple[str, Any]]], dict[str, float]] = {}
-    out: dict[str, list[Any]] = {c: [] for c in MEASUREMENT_COLUMNS}
-    for response_id, pid, insats, gender, occasion, _qid, content_hash in responses.itertuples(
-        index=False
-    ):
-        if content_hash not in definitions:
-            definitions[content_hash] = definition_by_hash(content_hash, registry)
-        definition = definitions[content_hash]
+    parts = []
+    for content_hash, group in responses.groupby("content_hash"):
+        definition = definition_by_hash(str(content_hash), registry)
         if definition is None:
             continue
         versions.add((definition.id, definition.version))
-        answers_of = by_response.get(response_id, {})
-        key = (content_hash, frozenset((k, _hashable(v)) for k, v in answers_of.items()))
-        if key not in scored:
-            scored[key] = _values(definition, answers_of, context, measures)
-        for measure, value in scored[key].items():
-            out["participation_id"].append(pid)
-            out["insats"].append(insats)
-            out["gender"].append(gender)
-            out["occasion"].append(occasion)
-            out["measure"].append(measure)
-            out["value"].append(value)
-    return pd.DataFrame(out, columns=list(MEASUREMENT_COLUMNS)), measures, versions
+        of_group = answers[answers["response_id"].isin(group["response_id"])]
+        wide = of_group.pivot(index="response_id", columns="item_id", values="value").reindex(
+            group["response_id"]
+        )
+        # Scores depend only on the answers: each distinct set is scored once (EQ-5D states
+        # and self-assessment profiles repeat a lot at national scale).
+        keys = wide.map(_hashable) if of_group["value"].map(type).eq(list).any() else wide
+        set_id = (
+            keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+            if len(keys.columns)
+            else np.zeros(len(keys), dtype=int)
+        )
+        firsts = pd.Series(range(len(wide))).groupby(set_id).first()
+        scored = {
+            n: _values(definition, _present(wide.iloc[i]), context, measures)
+            for n, i in firsts.items()
+        }
+        meta = group[["participation_id", "insats", "gender", "occasion"]].reset_index(drop=True)
+        for measure in {m for values in scored.values() for m in values}:
+            value = pd.Series([scored[n].get(measure) for n in set_id], dtype=float)
+            parts.append(meta.assign(measure=measure, value=value)[value.notna()])
+    frame = (
+        pd.concat(parts, ignore_index=True)
+        if parts
+        else pd.DataFrame(columns=list(MEASUREMENT_COLUMNS))
+    )
+    return frame[list(MEASUREMENT_COLUMNS)], measures, versions
 
 
 MEASUREMENT_COLUMNS = ("participation_id", "insats", "gender", "occasion", "measure", "value")
@@ -317,6 +364,15 @@ MEASUREMENT_COLUMNS = ("participation_id", "insats", "gender", "occasion", "meas
 
 def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
+
+
+def _present(row: pd.Series) -> dict[str, Any]:
+    """The answers of one response as a dict, without the items it has no answer to."""
+    return {item: value for item, value in row.items() if not _missing(value)}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
 def _values(
