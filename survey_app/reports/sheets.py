@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from survey_app.clock import today
@@ -17,10 +18,13 @@ from survey_app.reports.compare import TOTAL
 from survey_app.reports.dataset import Dataset
 from survey_app.reports.suppress import suppress_matrix
 from survey_app.reports.tables import (
-    column_shares,
+    count_cube,
     count_matrix,
+    cube_frame,
+    cube_shares,
     hidden,
     protected,
+    protected_cube,
     protected_shares,
     shares,
 )
@@ -144,15 +148,11 @@ def satisfaction(dataset: Dataset, k: int) -> list[Block]:
         part = answers[answers["item_id"] == item.id]
         if item.type == "scale":
             values = list(item.choice_values())
-            counts = count_matrix(part, "insats", "value", insatser, values)
-            table = protected(counts, k)
-            means = part.groupby("insats")["value"].mean().reindex(insatser)
-            means.loc[TOTAL] = part["value"].mean() if not part.empty else None
-            table["Medel"] = [
-                None if counts.loc[i, TOTAL] < k or pd.isna(m) else round(float(m), 2)
-                for i, m in means.items()
-            ]
-            blocks.append((f"{item.text.get('sv')} (1–{values[-1]})", table))
+            counts = count_cube(part, "value", values, insatser, GENDERS)
+            title = f"{item.text.get('sv')} (1–{values[-1]})"
+            cells = protected_cube(counts, k)
+            blocks.append((title, cube_frame(cells, insatser, values, GENDERS, "Svar")))
+            blocks.append((f"{title}, medel", _means(part, counts, insatser, k)))
         elif item.type == "yes_no":
             answered = part[part["value"].isin(["ja", "nej"])]
             total = _by_gender(answered, dataset)
@@ -172,6 +172,23 @@ def satisfaction(dataset: Dataset, k: int) -> list[Block]:
     return blocks
 
 
+def _means(part: pd.DataFrame, counts: np.ndarray, insatser: list[str], k: int) -> pd.DataFrame:
+    """Mean answer per insats and gender (and in total), blank below k answers."""
+    rows, columns = [*insatser, TOTAL], [*GENDERS, TOTAL]
+    table = pd.DataFrame([[None] * len(columns)] * len(rows), index=rows, columns=columns)
+    for i, insats in enumerate(table.index):
+        for g, gender in enumerate(table.columns):
+            if counts[i, -1, g] < k:
+                continue
+            mask = pd.Series(True, index=part.index)
+            if insats != TOTAL:
+                mask &= part["insats"] == insats
+            if gender != TOTAL:
+                mask &= part["gender"] == gender
+            table.iloc[i, g] = round(float(part.loc[mask, "value"].mean()), 2)
+    return table
+
+
 # --- register data -----------------------------------------------------------------------------
 
 
@@ -186,10 +203,20 @@ def _category_block(
     assert item is not None  # noqa: S101
     labels = {c.value: c.label.get("sv") for c in item.choices}
     part = answers[answers["item_id"] == item_id].assign(category=lambda f: f["value"].map(labels))
-    counts = count_matrix(part, "category", "insats", list(labels.values()), _insatser(dataset))
-    blocks: list[Block] = [(title, protected(counts, k))]
+    insatser = _insatser(dataset)
+    categories = list(labels.values())
+    counts = count_cube(part, "category", categories, insatser, GENDERS)
+    name = str(item.text.get("sv"))
+    blocks: list[Block] = [
+        (title, cube_frame(protected_cube(counts, k), insatser, categories, GENDERS, name))
+    ]
     if percent:
-        blocks.append((f"{title}, andel per insats", column_shares(counts, k)))
+        blocks.append(
+            (
+                f"{title}, andel per insats och kön",
+                cube_frame(cube_shares(counts, k), insatser, categories, GENDERS, name),
+            )
+        )
     return blocks
 
 

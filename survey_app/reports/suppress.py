@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from survey_app.reports.compare import TOTAL
@@ -28,42 +29,52 @@ def suppress_matrix(counts: pd.DataFrame, k: int) -> pd.DataFrame:
 
     Returns a table of the same shape holding ints, "<k" or "x".
     """
-    values = counts.astype(int)
+    rows = [r for r in counts.index if r != TOTAL] + ([TOTAL] if TOTAL in counts.index else [])
+    cols = [c for c in counts.columns if c != TOTAL] + ([TOTAL] if TOTAL in counts.columns else [])
+    ordered = counts.loc[rows, cols]
+    values = ordered.to_numpy(dtype=int)
+    hidden, secondary = suppress_cube(values, k, (TOTAL in counts.index, TOTAL in counts.columns))
+    shown = pd.DataFrame(values.astype(object), index=ordered.index, columns=ordered.columns)
+    shown = shown.mask(hidden & ~secondary, primary_label(k)).mask(secondary, SECONDARY)
+    return shown.loc[counts.index, counts.columns]
+
+
+def suppress_cube(
+    values: np.ndarray, k: int, totals: Sequence[bool]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Primary and complementary suppression of an n-dimensional table of counts.
+
+    `totals[axis]` says whether the last index along that axis is the total of the others. A
+    line is every run of cells along an axis with a total. Returns (hidden, secondary) masks.
+    """
     hidden = (values >= 1) & (values < k)
-    secondary = pd.DataFrame(False, index=values.index, columns=values.columns)
+    secondary = np.zeros(values.shape, dtype=bool)
+    # Lines along the last axis first: for a matrix, rows before columns.
+    axes = [axis for axis in reversed(range(values.ndim)) if totals[axis]]
     changed = True
     while changed:
         changed = False
-        lines: list[tuple[str, object]] = []
-        if TOTAL in values.columns:
-            lines += [("row", label) for label in values.index]
-        if TOTAL in values.index:
-            lines += [("col", label) for label in values.columns]
-        for axis, label in lines:
-            if axis == "row":
-                line_values, line_hidden = values.loc[label], hidden.loc[label]
-                total_key, cell = TOTAL, (lambda part, lbl=label: (lbl, part))
-            else:
-                line_values, line_hidden = values[label], hidden[label]
-                total_key, cell = TOTAL, (lambda part, lbl=label: (part, lbl))
-            parts = [p for p in line_values.index if p != total_key]
-            # One hidden cell in a line (a part, or the total) follows from the others.
-            if sum(bool(line_hidden[p]) for p in [*parts, total_key]) != 1:
-                continue
-            candidates = [p for p in parts if not line_hidden[p] and line_values[p] > 0]
-            if candidates:
-                target = cell(min(candidates, key=lambda p: line_values[p]))
-            elif not line_hidden[total_key]:
-                target = cell(total_key)  # the other parts are all zero
-            else:
-                continue  # a hidden total over parts that are all zero reveals nothing
-            hidden.loc[target[0], target[1]] = True
-            secondary.loc[target[0], target[1]] = True
-            changed = True
-    shown = values.astype(object)
-    shown[hidden & ~secondary] = primary_label(k)
-    shown[secondary] = SECONDARY
-    return shown
+        for axis in axes:
+            line_values = np.moveaxis(values, axis, -1)
+            line_hidden = np.moveaxis(hidden, axis, -1)  # views: writes reach `hidden`
+            line_secondary = np.moveaxis(secondary, axis, -1)
+            for index in np.ndindex(line_values.shape[:-1]):
+                cells, shut = line_values[index], line_hidden[index]
+                # One hidden cell in a line (a part, or the total) follows from the others.
+                if int(shut.sum()) != 1:
+                    continue
+                parts = range(len(cells) - 1)
+                candidates = [p for p in parts if not shut[p] and cells[p] > 0]
+                if candidates:
+                    target = min(candidates, key=lambda p: cells[p])
+                elif not shut[-1]:
+                    target = len(cells) - 1  # the other parts are all zero
+                else:
+                    continue  # a hidden total over parts that are all zero reveals nothing
+                shut[target] = True
+                line_secondary[index][target] = True
+                changed = True
+    return hidden, secondary
 
 
 def suppress_long(

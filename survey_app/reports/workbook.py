@@ -301,13 +301,22 @@ def _blocks_sheet(
             row += 1
             continue
         is_share = "andel" in block_title.lower()
-        sheet.write(row, 0, "", formats["header"])
-        for col, name in enumerate(table.columns, start=1):
+        # A table's row labels take one column per level (e.g. insats, then category).
+        levels = table.index.nlevels
+        for col, name in enumerate(table.index.names):
+            sheet.write(row, col, str(name) if levels > 1 and name else "", formats["header"])
+        for col, name in enumerate(table.columns, start=levels):
             sheet.write(row, col, str(name), formats["header"])
+        previous: tuple[object, ...] = ()
         for label, values in table.iterrows():
             row += 1
-            sheet.write(row, 0, str(label))
-            for col, (name, value) in enumerate(values.items(), start=1):
+            labels = label if isinstance(label, tuple) else (label,)
+            for col, part in enumerate(labels):
+                if col < levels - 1 and previous[: col + 1] == labels[: col + 1]:
+                    continue  # an insats is named once, on the first of its rows
+                sheet.write(row, col, str(part))
+            previous = labels
+            for col, (name, value) in enumerate(values.items(), start=levels):
                 if value is None or (isinstance(value, float) and pd.isna(value)):
                     continue
                 if isinstance(value, str):
