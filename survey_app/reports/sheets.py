@@ -174,18 +174,25 @@ def satisfaction(dataset: Dataset, k: int) -> list[Block]:
 
 def _means(part: pd.DataFrame, counts: np.ndarray, insatser: list[str], k: int) -> pd.DataFrame:
     """Mean answer per insats and gender (and in total), blank below k answers."""
+    values = part["value"].astype(float)
+    by_both = values.groupby([part["insats"], part["gender"]]).mean()
+    by_insats = values.groupby(part["insats"]).mean()
+    by_gender = values.groupby(part["gender"]).mean()
     rows, columns = [*insatser, TOTAL], [*GENDERS, TOTAL]
     table = pd.DataFrame([[None] * len(columns)] * len(rows), index=rows, columns=columns)
-    for i, insats in enumerate(table.index):
-        for g, gender in enumerate(table.columns):
+    for i, insats in enumerate(rows):
+        for g, gender in enumerate(columns):
             if counts[i, -1, g] < k:
                 continue
-            mask = pd.Series(True, index=part.index)
-            if insats != TOTAL:
-                mask &= part["insats"] == insats
-            if gender != TOTAL:
-                mask &= part["gender"] == gender
-            table.iloc[i, g] = round(float(part.loc[mask, "value"].mean()), 2)
+            if insats == TOTAL and gender == TOTAL:
+                mean = values.mean()
+            elif insats == TOTAL:
+                mean = by_gender[gender]
+            elif gender == TOTAL:
+                mean = by_insats[insats]
+            else:
+                mean = by_both[(insats, gender)]
+            table.iloc[i, g] = round(float(mean), 2)
     return table
 
 
