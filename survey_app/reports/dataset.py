@@ -134,10 +134,13 @@ def _item_answers(
             continue
         definitions.setdefault(qid, definition)
         usable |= {(content_hash, i.id) for i in definition.items if i.type != ItemType.TEXT}
-    frame = answers.merge(responses, on="response_id")
-    keep = [pair in usable for pair in zip(frame["content_hash"], frame["item_id"], strict=True)]
-    frame = frame.loc[keep, list(ANSWER_COLUMNS)].reset_index(drop=True)
-    return frame, definitions
+    hashes = answers["response_id"].map(responses.set_index("response_id")["content_hash"])
+    keep = pd.MultiIndex.from_arrays([hashes, answers["item_id"]]).isin(list(usable))
+    del hashes
+    answers = answers[keep]
+    columns = [c for c in ANSWER_COLUMNS if c in responses.columns]
+    frame = answers.merge(responses[columns], on="response_id")
+    return frame[list(ANSWER_COLUMNS)], definitions
 
 
 ANSWER_COLUMNS = (
@@ -232,12 +235,13 @@ def _submitted(
         )
     ]
     answers = (
-        pd.concat(chunks, ignore_index=True)
+        pd.concat(chunks, ignore_index=True, copy=False)
         if chunks
         else pd.DataFrame(
             {"response_id": pd.Series(dtype="int64"), "item_id": [], "value": []}, dtype=object
         ).astype({"response_id": "int64"})
     )
+    del chunks
     # JSON values arrive as text; each distinct text (a handful of codes and numbers) is
     # decoded once.
     texts = answers["value"].dropna().unique()
