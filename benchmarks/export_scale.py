@@ -103,6 +103,15 @@ def main() -> None:
             drop_schema(args.db, schema)
 
 
+def peak_memory_mb() -> float:
+    """This process's peak resident memory. Not getrusage's ru_maxrss: Linux keeps that across
+    exec, so a child would report its parent's peak (the data generation)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def measure(url: str, forbund_id: int, repeats: int) -> None:
     app = create_app(
         Settings(
@@ -123,7 +132,7 @@ def measure(url: str, forbund_id: int, repeats: int) -> None:
             timings.append(time.perf_counter() - started)
             del data
             db.session.remove()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = peak_memory_mb()
     runs = ", ".join(f"{t:.2f}" for t in timings)
     print(
         f"  export: median of {repeats} {statistics.median(timings):.2f} s (runs {runs}); "

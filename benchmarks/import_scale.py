@@ -10,13 +10,12 @@ from __future__ import annotations
 import argparse
 import csv
 import random
-import resource
 import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 
-from benchmarks.export_scale import bench_app, drop_schema
+from benchmarks.export_scale import bench_app, drop_schema, peak_memory_mb
 from benchmarks.synthetic import EXIT, GENDERS, START, _answers
 from survey_app.extensions import db
 from survey_app.imports import HEADER, import_csv
@@ -81,7 +80,7 @@ def main() -> None:
                 db.session.commit()
                 elapsed = time.perf_counter() - started
                 answers = db.session.execute(db.text("SELECT count(*) FROM answer")).scalar()
-                peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+                peak_mb = peak_memory_mb()
                 print(
                     f"{args.db}: {rows} rows ({path.stat().st_size / 1e6:.0f} MB), "
                     f"{summary.responses} responses, {answers} answers stored; import "
