@@ -91,9 +91,6 @@ def _no_store_for_staff_pages(response: WerkzeugResponse) -> WerkzeugResponse:
     # Pages with participant data must not be kept in a shared tablet's cache or history.
     if request.endpoint != "static":
         response.headers["Cache-Control"] = "no-store"
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("X-Frame-Options", "DENY")
-    response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
 

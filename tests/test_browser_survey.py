@@ -56,10 +56,22 @@ def server(tmp_path: Path) -> Iterator[tuple[Flask, str, int]]:
         yield app, url, participation_id
 
 
+# Chromium reports what the Content-Security-Policy blocked on the console.
+CSP_VIOLATIONS: list[str] = []
+
+
 def _new_page(browser: Browser, requests: list[str] | None = None) -> Page:
     page = browser.new_context(locale="sv-SE").new_page()
     if requests is not None:
         page.on("request", lambda request: requests.append(request.url))
+    page.on(
+        "console",
+        lambda message: (
+            CSP_VIOLATIONS.append(message.text)
+            if "Content Security Policy" in message.text
+            else None
+        ),
+    )
     return page
 
 
@@ -87,6 +99,7 @@ def test_participant_answers_through_a_personal_link(
     browser: Browser, server: tuple[Flask, str, int]
 ) -> None:
     app, url, participation_id = server
+    CSP_VIOLATIONS.clear()
     staff = _new_page(browser)
     _sign_in(staff, url)
     staff.goto(f"{url}/deltagande/{participation_id}")
@@ -150,6 +163,7 @@ def test_participant_answers_through_a_personal_link(
     again.goto(link)
     expect(again.get_by_role("heading", name="Länken fungerar inte")).to_be_visible()
     assert all(r.startswith(url) for r in requests), "no request to any other host"
+    assert CSP_VIOLATIONS == [], "the pages work under the Content-Security-Policy"
 
 
 def test_tablet_locks_after_the_participant_is_done(

@@ -118,13 +118,6 @@ def registry() -> Registry:
     return registry
 
 
-@bp.after_request
-def _private_headers(response: WerkzeugResponse) -> WerkzeugResponse:
-    # The link token must never leak through a Referer header.
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
 @bp.route("/l/<token>")
 def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
     invitation = links.usable_invitation(token)
