@@ -43,7 +43,11 @@ def bench_app(kind: str, tmp: Path) -> tuple[Flask, str]:
         with psycopg.connect(PG.replace("postgresql+psycopg", "postgresql"), autocommit=True) as c:
             c.execute(f'CREATE SCHEMA "{schema}"')
         url = f"{PG}?options=-csearch_path%3D{schema}"
-    app = create_app(
+    return app_on(url), schema
+
+
+def app_on(url: str) -> Flask:
+    return create_app(
         Settings(
             secret_key="benchmark-secret-key-0123456789",
             database_url=url,
@@ -52,7 +56,6 @@ def bench_app(kind: str, tmp: Path) -> tuple[Flask, str]:
             cookie_secure=False,
         )
     )
-    return app, schema
 
 
 def drop_schema(kind: str, schema: str) -> None:
@@ -113,15 +116,7 @@ def peak_memory_mb() -> float:
 
 
 def measure(url: str, forbund_id: int, repeats: int) -> None:
-    app = create_app(
-        Settings(
-            secret_key="benchmark-secret-key-0123456789",
-            database_url=url,
-            testing=True,
-            csrf_enabled=False,
-            cookie_secure=False,
-        )
-    )
+    app = app_on(url)
     timings = []
     with app.app_context():
         registry = app.extensions["questionnaires"]

@@ -138,8 +138,7 @@ def _item_answers(
     keep = pd.MultiIndex.from_arrays([hashes, answers["item_id"]]).isin(list(usable))
     del hashes
     answers = answers[keep]
-    columns = [c for c in ANSWER_COLUMNS if c in responses.columns]
-    frame = answers.merge(responses[columns], on="response_id")
+    frame = answers.merge(responses[list(ANSWER_COLUMNS[:6])], on="response_id")
     return frame[list(ANSWER_COLUMNS)], definitions
 
 
@@ -249,15 +248,8 @@ def _submitted(
     return responses, answers
 
 
-RESPONSE_COLUMNS = [
-    "response_id",
-    "participation_id",
-    "insats",
-    "gender",
-    "occasion",
-    "questionnaire_id",
-    "content_hash",
-]
+# Per response; ANSWER_COLUMNS (the item sheets' rows) take all but the hash from here.
+RESPONSE_COLUMNS = [*ANSWER_COLUMNS[:6], "content_hash"]
 
 
 def _fetch(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Sequence[Any]]:
