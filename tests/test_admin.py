@@ -214,10 +214,10 @@ def test_admin_cannot_deactivate_themself(app: Flask, admin: FlaskClient) -> Non
 def test_admin_sets_goals_for_an_insats(app: Flask, admin: FlaskClient) -> None:
     form = {
         **INSATS_FORM,
-        "goal1_measure": "sjalvskattning:general_health",
-        "goal1_target": "70",
-        "exit_goal_reasons": ["arbete", "studier"],
-        "exit_goal_target": "30",
+        "improved_goals-0-measure": "sjalvskattning:general_health",
+        "improved_goals-0-target": "70",
+        "exit_goals-0-reasons": ["arbete", "studier"],
+        "exit_goals-0-target": "30",
     }
     assert admin.post("/admin/insatser/ny", data=form).status_code == 302
     with app.app_context():
@@ -230,5 +230,27 @@ def test_admin_sets_goals_for_an_insats(app: Flask, admin: FlaskClient) -> None:
         insats_id = insats.id
     page = admin.get(f"/admin/insatser/{insats_id}").get_data(as_text=True)
     assert 'value="70"' in page and 'value="30"' in page
-    refused = admin.post("/admin/insatser/ny", data={**form, "name": "X", "goal1_measure": ""})
+    # Below the saved goals, an empty row of each kind for one more.
+    assert 'name="improved_goals-1-measure"' in page and 'name="exit_goals-1-target"' in page
+    refused = admin.post(
+        "/admin/insatser/ny", data={**form, "name": "X", "improved_goals-0-measure": ""}
+    )
     assert "Välj vad målet gäller." in refused.get_data(as_text=True)
+
+
+def test_an_insats_can_hold_more_than_two_goals(app: Flask, admin: FlaskClient) -> None:
+    measures = ["sjalvskattning:general_health", "sjalvskattning:mean", "eq5d:index"]
+    form = dict(INSATS_FORM)
+    for n, measure in enumerate(measures):
+        form[f"improved_goals-{n}-measure"] = measure
+        form[f"improved_goals-{n}-target"] = str(50 + n)
+    form["improved_goals-3-measure"] = ""  # the empty row: no goal
+    form["improved_goals-3-target"] = ""
+    assert admin.post("/admin/insatser/ny", data=form).status_code == 302
+    with app.app_context():
+        insats = db.session.scalar(sa.select(Insats).where(Insats.name == "Hälsoskolan"))
+        assert insats is not None
+        assert insats.goals == [
+            {"kind": "improved", "measure": m, "target": (50 + n) / 100}
+            for n, m in enumerate(measures)
+        ]

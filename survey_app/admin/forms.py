@@ -7,6 +7,9 @@ from wtforms import (
     BooleanField,
     DateField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     PasswordField,
     SelectChoice,
@@ -36,6 +39,34 @@ class CheckboxList(SelectMultipleField):
 _PERCENT = NumberRange(min=1, max=100, message="Ange en andel från 1 till 100 procent.")
 
 
+class ImprovedGoalForm(Form):
+    """A goal "X % förbättrade på M" (a row of the insats form; CSRF is the outer form's)."""
+
+    class Meta:
+        locales = ("sv",)
+
+    measure = SelectField("Andel som förbättras på", choices=[], default="")
+    target = IntegerField("Andel (%)", validators=[Optional(), _PERCENT])
+
+    def validate_target(self, field: IntegerField) -> None:
+        if field.data and not self.measure.data:
+            raise ValidationError("Välj vad målet gäller.")
+
+
+class ExitGoalForm(Form):
+    """A goal "X % avslutas till R"."""
+
+    class Meta:
+        locales = ("sv",)
+
+    reasons = CheckboxList("Avslutsorsaker", choices=[])
+    target = IntegerField("Andel (%)", validators=[Optional(), _PERCENT])
+
+    def validate_target(self, field: IntegerField) -> None:
+        if field.data and not self.reasons.data:
+            raise ValidationError("Välj minst en avslutsorsak för målet.")
+
+
 class InsatsForm(SwedishForm):
     name = StringField("Namn", validators=[DataRequired("Ge insatsen ett namn."), Length(max=200)])
     start_date = DateField("Startdatum", validators=[InputRequired("Ange startdatum.")])
@@ -50,59 +81,52 @@ class InsatsForm(SwedishForm):
     start_questionnaires = CheckboxList("Frågeformulär vid start", choices=[])
     followup_questionnaires = CheckboxList("Frågeformulär vid uppföljning", choices=[])
     exit_questionnaires = CheckboxList("Frågeformulär vid avslut", choices=[])
-    goal1_measure = SelectField("Mål 1: andel som förbättras på", choices=[], default="")
-    goal1_target = IntegerField("Mål 1: andel (%)", validators=[Optional(), _PERCENT])
-    goal2_measure = SelectField("Mål 2: andel som förbättras på", choices=[], default="")
-    goal2_target = IntegerField("Mål 2: andel (%)", validators=[Optional(), _PERCENT])
-    exit_goal_reasons = CheckboxList("Mål för avslut: avslutsorsaker", choices=[])
-    exit_goal_target = IntegerField("Mål för avslut: andel (%)", validators=[Optional(), _PERCENT])
+    improved_goals = FieldList(FormField(ImprovedGoalForm))
+    exit_goals = FieldList(FormField(ExitGoalForm))
     submit = SubmitField("Spara insats")
 
     def goals(self) -> list[dict[str, object]]:
         goals: list[dict[str, object]] = []
-        for measure, target in (
-            (self.goal1_measure, self.goal1_target),
-            (self.goal2_measure, self.goal2_target),
-        ):
-            if measure.data and target.data:
+        for entry in self.improved_goals:
+            if entry.measure.data and entry.target.data:
                 goals.append(
-                    {"kind": "improved", "measure": measure.data, "target": target.data / 100}
+                    {
+                        "kind": "improved",
+                        "measure": entry.measure.data,
+                        "target": entry.target.data / 100,
+                    }
                 )
-        if self.exit_goal_target.data and self.exit_goal_reasons.data:
-            goals.append(
-                {
-                    "kind": "exit_reasons",
-                    "reasons": list(self.exit_goal_reasons.data),
-                    "target": self.exit_goal_target.data / 100,
-                }
-            )
+        for entry in self.exit_goals:
+            if entry.target.data and entry.reasons.data:
+                goals.append(
+                    {
+                        "kind": "exit_reasons",
+                        "reasons": list(entry.reasons.data),
+                        "target": entry.target.data / 100,
+                    }
+                )
         return goals
 
-    def show_goals(self, goals: list[dict[str, object]]) -> None:
-        improved = [g for g in goals if g.get("kind") == "improved"]
-        for (measure, target), goal in zip(
-            ((self.goal1_measure, self.goal1_target), (self.goal2_measure, self.goal2_target)),
-            improved,
-            strict=False,
-        ):
-            measure.data = goal["measure"]
-            target.data = round(float(str(goal["target"])) * 100)
+    def show_goals(self, goals: list[dict[str, Any]]) -> None:
+        """Each saved goal, then one empty row of each kind for a new one."""
         for goal in goals:
-            if goal.get("kind") == "exit_reasons":
-                self.exit_goal_reasons.data = list(goal["reasons"])  # type: ignore[call-overload]
-                self.exit_goal_target.data = round(float(str(goal["target"])) * 100)
+            target = round(float(goal["target"]) * 100)
+            if goal.get("kind") == "improved":
+                self.improved_goals.append_entry({"measure": goal["measure"], "target": target})
+            elif goal.get("kind") == "exit_reasons":
+                self.exit_goals.append_entry({"reasons": list(goal["reasons"]), "target": target})
+        self.improved_goals.append_entry()
+        self.exit_goals.append_entry()
 
-    def validate_goal1_target(self, field: IntegerField) -> None:
-        if field.data and not self.goal1_measure.data:
-            raise ValidationError("Välj vad målet gäller.")
-
-    def validate_goal2_target(self, field: IntegerField) -> None:
-        if field.data and not self.goal2_measure.data:
-            raise ValidationError("Välj vad målet gäller.")
-
-    def validate_exit_goal_target(self, field: IntegerField) -> None:
-        if field.data and not self.exit_goal_reasons.data:
-            raise ValidationError("Välj minst en avslutsorsak för målet.")
+    def set_goal_choices(self, measures: list[SelectChoice], reasons: list[SelectChoice]) -> None:
+        for n, entry in enumerate(self.improved_goals, start=1):
+            entry.measure.choices = measures
+            entry.measure.label.text = f"Mål {n}: andel som förbättras på"
+            entry.target.label.text = f"Mål {n}: andel (%)"
+        for n, entry in enumerate(self.exit_goals, start=1):
+            entry.reasons.choices = reasons
+            entry.reasons.label.text = f"Mål för avslut {n}: avslutsorsaker"
+            entry.target.label.text = f"Mål för avslut {n}: andel (%)"
 
     def set_questionnaire_choices(self, choices: list[SelectChoice]) -> None:
         for field in (

@@ -55,11 +55,10 @@ def _goal_choices(form: InsatsForm) -> None:
     measures = [SelectChoice("", "Inget mål")]
     for key, label in goal_measures(registry).items():
         measures.append(SelectChoice(key, label))
-    form.goal1_measure.choices = measures
-    form.goal2_measure.choices = measures
-    form.exit_goal_reasons.choices = [
+    reasons = [
         SelectChoice(str(value), label) for value, label in exit_reason_labels(registry).items()
     ]
+    form.set_goal_choices(measures, reasons)
 
 
 def _own_insats(insats_id: int) -> Insats:
@@ -88,11 +87,12 @@ def edit_insats(insats_id: int | None = None) -> WerkzeugResponse | str:
     insats = _own_insats(insats_id) if insats_id is not None else None
     form = InsatsForm(obj=insats)
     form.set_questionnaire_choices(_questionnaire_choices())
+    if not form.is_submitted():
+        if insats is not None:
+            for kind, field_name in OCCASION_FIELDS.items():
+                getattr(form, field_name).data = insats.questionnaires_for(kind)
+        form.show_goals(list(insats.goals or []) if insats is not None else [])
     _goal_choices(form)
-    if insats is not None and not form.is_submitted():
-        for kind, field_name in OCCASION_FIELDS.items():
-            getattr(form, field_name).data = insats.questionnaires_for(kind)
-        form.show_goals(list(insats.goals or []))
     if form.validate_on_submit():
         data = InsatsData(
             name=form.name.data or "",
