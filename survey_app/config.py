@@ -34,6 +34,11 @@ class Settings:
     # one address; per account strict enough to make guessing useless.
     login_limit_per_address: str = "60 per 10 minutes"
     login_limit_per_account: str = "10 per 15 minutes"
+    # Personal links that do not work (unknown, expired, revoked, used), per address and per
+    # first characters of the token. A working link never counts, so an office of tablets behind
+    # one address is not locked out; a guesser is stopped long before a 192-bit token is found.
+    link_failures_per_address: str = "100 per 10 minutes"
+    link_failures_per_prefix: str = "10 per 10 minutes"
     # A staff session ends after this long without a request.
     staff_idle_minutes: int = 60
     # Reverse proxies in front of the service whose X-Forwarded-* headers are trusted.

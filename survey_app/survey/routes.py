@@ -27,7 +27,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey_app import access, audit
 from survey_app.exceptions import DomainError
-from survey_app.extensions import db
+from survey_app.extensions import db, limiter
 from survey_app.forms import ConfirmForm
 from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.questionnaires import Registry
@@ -118,7 +118,31 @@ def registry() -> Registry:
     return registry
 
 
+def _link_failures_per_address() -> str:
+    return str(current_app.config["SETTINGS"].link_failures_per_address)
+
+
+def _link_failures_per_prefix() -> str:
+    return str(current_app.config["SETTINGS"].link_failures_per_prefix)
+
+
+def _token_prefix() -> str:
+    token = str((request.view_args or {}).get("token", ""))
+    return "link-prefix:" + token[:TOKEN_PREFIX_LENGTH]
+
+
+def _link_failed(response: WerkzeugResponse) -> bool:
+    return response.status_code == 404
+
+
+# 6 characters of the token's 32: about 36 bits, so two participants' links share a prefix
+# about once in 69 billion; a guesser working through one prefix is stopped after 10 tries.
+TOKEN_PREFIX_LENGTH = 6
+
+
 @bp.route("/l/<token>")
+@limiter.limit(_link_failures_per_address, deduct_when=_link_failed)
+@limiter.limit(_link_failures_per_prefix, key_func=_token_prefix, deduct_when=_link_failed)
 def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
     invitation = links.usable_invitation(token)
     if invitation is None:
