@@ -4,10 +4,39 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask_login import current_user
+from sqlalchemy import event
+from sqlalchemy.orm import Mapper, ORMExecuteState, Session
 
+from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import AuditEvent
+
+# What each action is called on the förbund admin's log page.
+ACTION_LABELS = {
+    "login": "Inloggning",
+    "login_failed": "Misslyckad inloggning",
+    "logout": "Utloggning",
+    "export": "Rapport exporterad",
+    "participant_level_export": "Export på deltagarnivå",
+    "responses_imported": "Svar importerade",
+    "responses_submitted": "Svar inskickade",
+    "participant_registered": "Deltagare registrerad",
+    "participant_linked": "Deltagare kopplad till insats",
+    "link_created": "Personlig länk skapad",
+    "link_revoked": "Personlig länk återkallad",
+    "tablet_started": "Surfplatta överlämnad",
+    "follow_up_flag_raised": "Uppföljning av våldsfrågor behövs",
+    "follow_up_flag_handled": "Uppföljning av våldsfrågor hanterad",
+    "insats_created": "Insats skapad",
+    "insats_updated": "Insats ändrad",
+    "staff_account_created": "Konto skapat",
+    "staff_account_activated": "Konto aktiverat",
+    "staff_account_deactivated": "Konto inaktiverat",
+    "forbund_settings_changed": "Förbundets inställningar ändrade",
+    "admin_created_by_cli": "Administratör skapad (kommandorad)",
+}
 
 
 def record(
@@ -34,3 +63,18 @@ def record(
     )
     db.session.add(event)
     return event
+
+
+# Append-only: the application never changes or removes an audit event.
+
+
+@event.listens_for(AuditEvent, "before_update")
+@event.listens_for(AuditEvent, "before_delete")
+def _refuse_change(_mapper: Mapper[Any], _connection: Any, _target: AuditEvent) -> None:
+    raise DomainError("Granskningsloggen kan inte ändras.")
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _refuse_bulk_change(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and state.bind_mapper is sa.inspect(AuditEvent):
+        raise DomainError("Granskningsloggen kan inte ändras.")

@@ -220,3 +220,20 @@ class ImportForm(SwedishForm):
     )
     create_missing = BooleanField("Skapa insatser och deltagare som inte finns")
     submit = SubmitField("Importera")
+
+
+class AuditFilterForm(SwedishForm):
+    """Filters of the audit log page (a GET form: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    date_from = DateField("Från och med", validators=[Optional()])
+    date_to = DateField("Till och med", validators=[Optional()])
+    action = SelectField("Händelse", choices=[], default="")
+    actor = SelectField("Användare", choices=[], default="")
+    submit = SubmitField("Visa")
+
+    def validate_date_to(self, field: DateField) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError("Slutdatum kan inte vara före startdatum.")

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey_app import imports
-from survey_app.admin.forms import ForbundSettingsForm, ImportForm, InsatsForm, StaffAccountForm
+from survey_app import audit, imports
+from survey_app.admin.forms import (
+    AuditFilterForm,
+    ForbundSettingsForm,
+    ImportForm,
+    InsatsForm,
+    StaffAccountForm,
+)
 from survey_app.admin.services import (
     SETTINGS_FIELDS,
     InsatsData,
@@ -20,10 +27,11 @@ from survey_app.admin.services import (
     save_settings,
     set_account_active,
 )
+from survey_app.clock import STOCKHOLM
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.forms import ConfirmForm
-from survey_app.models import ROLE_LABELS, Insats, RoleKind, StaffUser
+from survey_app.models import ROLE_LABELS, AuditEvent, Insats, RoleKind, StaffUser
 from survey_app.reports.dataset import exit_reason_labels, goal_measures
 from survey_app.security import deny, require_role
 
@@ -237,3 +245,56 @@ def import_responses() -> str:
         else:
             db.session.commit()
     return render_template("admin/import.html", form=form, errors=errors, summary=summary)
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@bp.route("/logg")
+def audit_log() -> str:
+    """The förbund's own audit log, newest first, filtered by period, event and user."""
+    forbund_id = current_user.forbund_id
+    users = db.session.execute(
+        sa.select(StaffUser.id, StaffUser.email)
+        .where(StaffUser.forbund_id == forbund_id)
+        .order_by(StaffUser.email)
+    ).all()
+    form = AuditFilterForm(request.args)
+    form.action.choices = [SelectChoice("", "Alla händelser")] + [
+        SelectChoice(action, label) for action, label in audit.ACTION_LABELS.items()
+    ]
+    form.actor.choices = [SelectChoice("", "Alla användare")] + [
+        SelectChoice(str(user_id), email) for user_id, email in users
+    ]
+    query = sa.select(AuditEvent).where(AuditEvent.forbund_id == forbund_id)
+    if request.args and form.validate():
+        if form.date_from.data:
+            start = datetime.combine(form.date_from.data, time.min, STOCKHOLM)
+            query = query.where(AuditEvent.at >= start)
+        if form.date_to.data:
+            end = datetime.combine(form.date_to.data + timedelta(days=1), time.min, STOCKHOLM)
+            query = query.where(AuditEvent.at < end)
+        if form.action.data:
+            query = query.where(AuditEvent.action == form.action.data)
+        if form.actor.data:
+            query = query.where(AuditEvent.actor_id == int(form.actor.data))
+    page = max(request.args.get("sida", 1, type=int) or 1, 1)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    events = db.session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(AUDIT_PAGE_SIZE)
+        .offset((page - 1) * AUDIT_PAGE_SIZE)
+    ).all()
+    filters = {k: v for k, v in request.args.items() if k != "sida"}
+    return render_template(
+        "admin/audit_log.html",
+        form=form,
+        events=events,
+        emails={user_id: email for user_id, email in users},
+        labels=audit.ACTION_LABELS,
+        stockholm=STOCKHOLM,
+        page=page,
+        pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1),
+        total=total,
+        filters=filters,
+    )
