@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey_app import audit, imports
+from survey_app import audit, imports, retention
 from survey_app.admin.services import create_staff_account
 from survey_app.clock import today
 from survey_app.exceptions import DomainError
@@ -30,6 +30,46 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(questionnaires)
     app.cli.add_command(export)
     app.cli.add_command(import_responses)
+    app.cli.add_command(purge_expired)
+
+
+@click.command("purge-expired")
+@click.option(
+    "--execute",
+    is_flag=True,
+    help="Delete. Without it, only print what would be deleted.",
+)
+@with_appcontext
+def purge_expired(execute: bool) -> None:
+    """Delete participant-level data past each förbund's retention (dry run by default)."""
+    total = 0
+    for forbund in db.session.scalars(sa.select(Forbund).order_by(Forbund.name)):
+        found = retention.expired(forbund, today())
+        total += len(found.participation_ids)
+        click.echo(
+            f"{forbund.name}: {len(found.participation_ids)} deltaganden avslutade före "
+            f"{found.cutoff.isoformat()} ({forbund.retention_months} månader)"
+        )
+        for name, n in sorted(found.per_insats.items()):
+            click.echo(f"  {name}: {n}")
+        if execute and found.participation_ids:
+            counts = retention.erase(found.participation_ids)
+            audit.record(
+                "retention_purged",
+                forbund_id=forbund.id,
+                object_type="forbund",
+                object_id=forbund.id,
+                cutoff=found.cutoff.isoformat(),
+                per_insats=found.per_insats,
+                **counts,
+            )
+            click.echo("  raderat: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    if execute:
+        db.session.commit()
+        click.echo(f"Klart: {total} deltaganden raderade.")
+    else:
+        db.session.rollback()
+        click.echo(f"Provkörning: ingenting raderat. Kör med --execute för att radera {total}.")
 
 
 @click.command("import-responses")

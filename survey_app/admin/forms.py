@@ -207,6 +207,15 @@ class ForbundSettingsForm(SwedishForm):
         validators=[Length(max=2000, message="Högst 2000 tecken.")],
         render_kw={"rows": 5},
     )
+    retention_months = IntegerField(
+        "Spara uppgifter om deltagare i (månader efter avslut)",
+        description="Därefter raderas svar och deltagaruppgifter med flask purge-expired. "
+        "Rapporter som redan tagits ut påverkas inte.",
+        validators=[
+            InputRequired("Ange antal månader."),
+            NumberRange(min=6, max=240, message="Ange 6–240 månader."),
+        ],
+    )
     submit = SubmitField("Spara inställningar")
 
 
@@ -237,3 +246,12 @@ class AuditFilterForm(SwedishForm):
     def validate_date_to(self, field: DateField) -> None:
         if field.data and self.date_from.data and field.data < self.date_from.data:
             raise ValidationError("Slutdatum kan inte vara före startdatum.")
+
+
+class EraseForm(SwedishForm):
+    """Erasure of a participation: the admin types the participant's code to confirm."""
+
+    code = StringField(
+        "Skriv deltagarens kod för att bekräfta", validators=[DataRequired("Skriv koden.")]
+    )
+    submit = SubmitField("Radera för gott")

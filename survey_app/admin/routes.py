@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import io
+import json
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey_app import audit, imports
+from survey_app import access, audit, imports, retention
 from survey_app.admin.forms import (
     AuditFilterForm,
+    EraseForm,
     ForbundSettingsForm,
     ImportForm,
     InsatsForm,
@@ -298,3 +309,40 @@ def audit_log() -> str:
         total=total,
         filters=filters,
     )
+
+
+@bp.route("/deltagande/<int:participation_id>/registerutdrag")
+def participation_extract(participation_id: int) -> Response:
+    """All stored data about one participation (a request under GDPR art. 15), as JSON."""
+    found = access.participation_for_work(current_user, participation_id)
+    data = retention.extract(found)
+    audit.record("participation_extracted", object_type="participation", object_id=found.id)
+    db.session.commit()
+    response = Response(json.dumps(data, ensure_ascii=False, indent=2), mimetype="application/json")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="registerutdrag-{found.id}.json"'
+    )
+    return response
+
+
+@bp.route("/deltagande/<int:participation_id>/radera", methods=["GET", "POST"])
+def erase_participation(participation_id: int) -> WerkzeugResponse | str:
+    """Erasure (GDPR art. 17): the participation and all its answers, after confirmation."""
+    found = access.participation_for_work(current_user, participation_id)
+    code, insats_id = found.participant.code, found.insats_id
+    form = EraseForm()
+    if form.validate_on_submit():
+        if (form.code.data or "").strip().upper() != code:
+            form.code.errors.append("Koden stämmer inte med deltagarens kod.")
+        else:
+            counts = retention.erase([found.id])
+            audit.record(
+                "participation_erased",
+                object_type="participation",
+                object_id=participation_id,
+                **counts,
+            )
+            db.session.commit()
+            flash("Deltagandet och alla dess svar är raderade.", "success")
+            return redirect(url_for("staff.insats", insats_id=insats_id))
+    return render_template("admin/erase.html", participation=found, form=form)

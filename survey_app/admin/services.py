@@ -125,6 +125,7 @@ SETTINGS_FIELDS = (
     "eq5d_value_set_3l",
     "eq5d_value_set_5l",
     "support_contacts",
+    "retention_months",
 )
 
 

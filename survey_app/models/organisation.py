@@ -31,6 +31,9 @@ class Forbund(db.Model):  # type: ignore[name-defined]
     eq5d_value_set_5l: Mapped[str] = mapped_column(sa.String(32), default="se_5l_2022")
     # Local support contacts shown after a "yes" in the violence screening (plain text).
     support_contacts: Mapped[str] = mapped_column(sa.Text, default="")
+    # Participant-level data is deleted this many months after the participation's exit
+    # (`flask purge-expired`); aggregated reports already exported are not affected.
+    retention_months: Mapped[int] = mapped_column(default=60)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     insatser: Mapped[list[Insats]] = relationship(back_populates="forbund")
@@ -39,6 +42,7 @@ class Forbund(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         sa.CheckConstraint("link_expiry_days BETWEEN 1 AND 365", name="link_expiry_days_range"),
         sa.CheckConstraint("min_group_size BETWEEN 1 AND 100", name="min_group_size_range"),
+        sa.CheckConstraint("retention_months BETWEEN 6 AND 240", name="retention_months_range"),
     )
 
 
