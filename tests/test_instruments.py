@@ -269,6 +269,7 @@ SETTINGS_FORM = {
     "eq5d_value_set_3l": "uk_tto_3l",
     "eq5d_value_set_5l": "se_tto_5l_2020",
     "support_contacts": "Kvinnofridssamordnare i Skövde, 0500-49 80 00",
+    "retention_months": "24",
 }
 
 
@@ -297,6 +298,7 @@ def test_admin_saves_the_forbunds_settings(app: Flask, admin_client: FlaskClient
     assert (forbund.link_expiry_days, forbund.min_group_size) == (14, 7)
     assert (forbund.eq5d_value_set_3l, forbund.eq5d_value_set_5l) == ("uk_tto_3l", "se_tto_5l_2020")
     assert forbund.support_contacts.startswith("Kvinnofridssamordnare")
+    assert forbund.retention_months == 24
     with app.app_context():
         assert db.session.scalar(
             sa.select(AuditEvent.action).where(AuditEvent.action == "forbund_settings_changed")
@@ -310,6 +312,7 @@ def test_admin_saves_the_forbunds_settings(app: Flask, admin_client: FlaskClient
         ({"eq5d_value_set_3l": "se_5l_2022"}, "Inte ett giltigt val"),  # a 5L set for 3L
         ({"min_group_size": "1"}, "från 3 till 100"),
         ({"link_expiry_days": "0"}, "1–365"),
+        ({"retention_months": "3"}, "6–240 månader"),
     ],
 )
 def test_bad_settings_are_refused(

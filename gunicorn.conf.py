@@ -1,0 +1,25 @@
+"""gunicorn settings: `gunicorn -c gunicorn.conf.py wsgi:app` (see docs/deployment.md).
+
+Each can be overridden on the command line or by the environment variables named below.
+"""
+
+import os
+
+bind = os.environ.get("BIND", "127.0.0.1:8000")
+# Sync workers: requests are short (a questionnaire page is a few milliseconds); more workers,
+# not threads, for more parallel requests. Rate-limit counters must then be shared: set
+# RATELIMIT_STORAGE_URI=redis://… (README).
+workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
+timeout = 30
+graceful_timeout = 20
+keepalive = 5
+# Recycle workers now and then (memory); jitter so they do not all restart at once.
+max_requests = 5000
+max_requests_jitter = 500
+# Access log without the client's address (personal data) and without the query string; the
+# path of a personal link is redacted by survey_app.log_redaction before it is written.
+accesslog = "-"
+access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+# Trust X-Forwarded-* only from the reverse proxy (the app's TRUSTED_PROXIES applies ProxyFix).
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
