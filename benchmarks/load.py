@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
+import random
 import signal
 import socket
 import statistics
@@ -132,8 +133,10 @@ class _Form(HTMLParser):
 class Participant:
     """One person with a link, over one keep-alive connection with a session cookie."""
 
-    def __init__(self, host: str, port: int, stats: Stats) -> None:
+    def __init__(self, host: str, port: int, stats: Stats, think: float = 0.0) -> None:
         self.host, self.port, self.stats = host, port, stats
+        self.think = think
+        self.random = random.Random()
         self.cookie = ""
         self.connection: http.client.HTTPConnection | None = None
 
@@ -195,6 +198,8 @@ class Participant:
             if path.startswith("/svar/stod/"):
                 path = next(link for link in form.links if link.startswith("/svar/sida/"))
                 continue
+            if self.think:  # reading the page and answering it
+                time.sleep(self.random.uniform(0.5, 1.5) * self.think)
             status, location, _ = self.request("POST", path, form.answers())
             if path == "/svar/skicka":
                 if status == 302 and location == "/svar/tack":
@@ -319,6 +324,7 @@ def run(
     kill_worker_at: float | None = None,
     restart_postgres_at: float | None = None,
     log: Path | None = None,
+    think: float = 0.0,
 ) -> Outcome:
     tokens = prepare(database_url, links or participants * 40)
     port = _free_port()
@@ -348,7 +354,7 @@ def run(
         deadline = time.monotonic() + seconds
 
         def participant() -> None:
-            person = Participant("127.0.0.1", port, stats)
+            person = Participant("127.0.0.1", port, stats, think)
             try:
                 while time.monotonic() < deadline:
                     with queue_lock:
@@ -438,6 +444,12 @@ def main() -> None:
     parser.add_argument("--links", type=int, default=4000)
     parser.add_argument("--kill-worker-at", type=float)
     parser.add_argument("--restart-postgres-at", type=float)
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=1.0,
+        help="mean seconds a participant spends on a page before Next (0: none, saturation)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app, schema = bench_app(args.db, Path(tmp))
@@ -452,12 +464,13 @@ def main() -> None:
                 args.kill_worker_at,
                 args.restart_postgres_at,
                 log=Path(tmp) / "gunicorn.log",
+                think=args.think,
             )
         finally:
             drop_schema(args.db, schema)
     print(
-        f"{args.db}: {args.participants} participants, {args.workers} workers, "
-        f"{args.seconds:.0f} s: {outcome.summary()}"
+        f"{args.db}: {args.participants} participants, {args.workers} workers, think "
+        f"{args.think:.1f} s, {args.seconds:.0f} s: {outcome.summary()}"
     )
 
 

@@ -12,7 +12,7 @@ from flask import Flask
 
 from survey_app.extensions import db
 from survey_app.log_redaction import RedactLinkTokens
-from survey_app.models import Answer, Insats, Response, ResponseMode, ResponseStatus
+from survey_app.models import Answer, AuditEvent, Insats, Response, ResponseMode, ResponseStatus
 from survey_app.questionnaires import parse_definition
 from survey_app.survey.flow import effective_answers, missing_required
 from tests.survey_helpers import PAGES, Setup, answer_all, create_link, make_setup, staff_client
@@ -195,3 +195,46 @@ def test_staff_finishing_a_participants_response_is_recorded_as_staff(
     with app.app_context():
         modes = {(r.status, r.mode) for r in db.session.scalars(sa.select(Response))}
     assert modes == {(ResponseStatus.SUBMITTED, ResponseMode.STAFF)}
+
+
+def test_the_final_submit_from_two_tabs_at_once_stores_one_response_each(
+    app: Flask, setup: Setup
+) -> None:
+    path = create_link(staff_client(app), setup)
+    first = app.test_client()
+    first.get(path)
+    answer_all(first)
+    second = app.test_client()
+    cookie = first.get_cookie("session")
+    assert cookie is not None
+    second.set_cookie("session", cookie.value)
+    barrier = threading.Barrier(2)
+    locations: list[str] = []
+
+    def submit(client: object) -> None:
+        barrier.wait()
+        response = client.post("/svar/skicka")  # type: ignore[attr-defined]
+        locations.append(response.headers.get("Location", str(response.status_code)))
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert locations == ["/svar/tack", "/svar/tack"]
+    with app.app_context():
+        rows = db.session.execute(
+            sa.select(Response.questionnaire_id, Response.status).order_by(
+                Response.questionnaire_id
+            )
+        ).all()
+        assert [tuple(r) for r in rows] == [
+            ("eq5d-3l", ResponseStatus.SUBMITTED),
+            ("sjalvskattning", ResponseStatus.SUBMITTED),
+        ]
+        submitted_events = db.session.scalar(
+            sa.select(sa.func.count(AuditEvent.id)).where(
+                AuditEvent.action == "responses_submitted"
+            )
+        )
+        assert submitted_events == 1
