@@ -36,6 +36,12 @@ ACTION_LABELS = {
     "staff_account_deactivated": "Konto inaktiverat",
     "forbund_settings_changed": "Förbundets inställningar ändrade",
     "admin_created_by_cli": "Administratör skapad (kommandorad)",
+    "totp_enrolled": "Tvåstegsinloggning påslagen",
+    "totp_failed": "Fel kod vid tvåstegsinloggning",
+    "totp_reset": "Tvåstegsinloggning återställd",
+    "participation_extracted": "Registerutdrag",
+    "participation_erased": "Deltagande raderat",
+    "retention_purged": "Gamla uppgifter raderade (gallring)",
 }
 
 

@@ -27,6 +27,7 @@ PUBLIC_ENDPOINTS = frozenset(
     {
         "static",
         "auth.login",
+        "auth.second_step",
         "auth.health",
         "survey.open_link",
         "survey.intro",

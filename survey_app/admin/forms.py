@@ -216,6 +216,11 @@ class ForbundSettingsForm(SwedishForm):
             NumberRange(min=6, max=240, message="Ange 6–240 månader."),
         ],
     )
+    require_totp_for_admins = BooleanField(
+        "Kräv tvåstegsinloggning för administratörer",
+        description="Administratörer loggar då in med lösenord och en kod från en app i "
+        "telefonen. Den som saknar appen får lägga till den vid nästa inloggning.",
+    )
     submit = SubmitField("Spara inställningar")
 
 

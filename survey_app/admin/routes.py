@@ -346,3 +346,24 @@ def erase_participation(participation_id: int) -> WerkzeugResponse | str:
             flash("Deltagandet och alla dess svar är raderade.", "success")
             return redirect(url_for("staff.insats", insats_id=insats_id))
     return render_template("admin/erase.html", participation=found, form=form)
+
+
+@bp.route("/personal/<int:user_id>/tvastegs", methods=["POST"])
+def reset_two_step(user_id: int) -> WerkzeugResponse:
+    """Another admin turns off a user's two-step sign-in (a lost phone); the user's sessions end."""
+    user = db.session.scalar(
+        sa.select(StaffUser).where(
+            StaffUser.id == user_id, StaffUser.forbund_id == current_user.forbund_id
+        )
+    )
+    if user is None or user.id == current_user.id:
+        deny("staff_user", user_id)
+    assert user is not None  # noqa: S101
+    if ConfirmForm().validate_on_submit():
+        user.totp_secret = None
+        user.totp_last_step = None
+        user.rotate_session_token()
+        audit.record("totp_reset", object_type="staff_user", object_id=user.id)
+        db.session.commit()
+        flash(f"Tvåstegsinloggningen för {user.email} är återställd.", "success")
+    return redirect(url_for("admin.staff_accounts"))

@@ -126,6 +126,7 @@ SETTINGS_FIELDS = (
     "eq5d_value_set_5l",
     "support_contacts",
     "retention_months",
+    "require_totp_for_admins",
 )
 
 

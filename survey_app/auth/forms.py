@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import EmailField, PasswordField, SubmitField
+from wtforms import EmailField, PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length
 
 from survey_app.forms import SwedishForm
@@ -18,3 +18,12 @@ class LoginForm(SwedishForm):
         render_kw={"autocomplete": "current-password"},
     )
     submit = SubmitField("Logga in")
+
+
+class CodeForm(SwedishForm):
+    code = StringField(
+        "Kod från appen (6 siffror)",
+        validators=[DataRequired("Skriv koden."), Length(max=10)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
+    submit = SubmitField("Fortsätt")

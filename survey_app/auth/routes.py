@@ -21,7 +21,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey_app import audit
-from survey_app.auth.forms import LoginForm
+from survey_app.auth import totp
+from survey_app.auth.forms import CodeForm, LoginForm
 from survey_app.auth.passwords import hash_password, needs_rehash, verify_password
 from survey_app.extensions import db, limiter
 from survey_app.models import StaffUser
@@ -75,18 +76,22 @@ def login() -> WerkzeugResponse | str:
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(form.password.data or "")
         next_url = _safe_next(request.args.get("next"))
-        # A fresh session at login: nothing from before sign-in carries over (session fixation).
-        session.clear()
-        session.permanent = True
-        session[STAFF_SEEN] = time.time()  # see security._staff_idle_too_long
-        login_user(user)
-        user.last_login_at = utcnow()
-        audit.record(
-            "login", forbund_id=user.forbund_id, object_type="staff_user", object_id=user.id
-        )
-        db.session.commit()
-        return redirect(next_url or url_for("staff.home"))
+        if _needs_second_step(user):
+            return _start_second_step(user, next_url)
+        return _complete_login(user, next_url)
     return render_template("auth/login.html", form=form)
+
+
+def _complete_login(user: StaffUser, next_url: str | None) -> WerkzeugResponse:
+    # A fresh session at login: nothing from before sign-in carries over (session fixation).
+    session.clear()
+    session.permanent = True
+    session[STAFF_SEEN] = time.time()  # see security._staff_idle_too_long
+    login_user(user)
+    user.last_login_at = utcnow()
+    audit.record("login", forbund_id=user.forbund_id, object_type="staff_user", object_id=user.id)
+    db.session.commit()
+    return redirect(next_url or url_for("staff.home"))
 
 
 @bp.route("/logout", methods=["POST"])
@@ -119,3 +124,113 @@ def _safe_next(target: str | None) -> str | None:
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return None
     return target
+
+
+# --- two-step sign-in -------------------------------------------------------------------------
+
+PENDING = "pending_user"
+PENDING_SINCE = "pending_since"
+PENDING_NEXT = "pending_next"
+PENDING_SECRET = "pending_secret"  # noqa: S105 (a session key, not a secret)
+PENDING_MINUTES = 5
+
+
+def _needs_second_step(user: StaffUser) -> bool:
+    return bool(user.totp_secret) or (user.is_admin and user.forbund.require_totp_for_admins)
+
+
+def _start_second_step(user: StaffUser, next_url: str | None) -> WerkzeugResponse:
+    session.clear()
+    session[PENDING] = user.id
+    session[PENDING_SINCE] = time.time()
+    if next_url:
+        session[PENDING_NEXT] = next_url
+    db.session.commit()
+    return redirect(url_for("auth.second_step"))
+
+
+def _pending_user() -> StaffUser | None:
+    user_id, since = session.get(PENDING), session.get(PENDING_SINCE)
+    if not isinstance(user_id, int) or not isinstance(since, int | float):
+        return None
+    if time.time() - since > PENDING_MINUTES * 60:
+        return None
+    user = db.session.get(StaffUser, user_id)
+    return user if user is not None and user.active else None
+
+
+def _code_key() -> str:
+    return f"totp:{session.get(PENDING)}"
+
+
+@bp.route("/login/kod", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=_code_key, methods=["POST"])
+def second_step() -> WerkzeugResponse | str:
+    """After the password: the code from the app, or setting the app up when a förbund requires
+    it of its admins and this one has none yet."""
+    user = _pending_user()
+    if user is None:
+        session.clear()
+        flash("Inloggningen tog för lång tid. Börja om.", "info")
+        return redirect(url_for("auth.login"))
+    form = CodeForm()
+    enrolling = not user.totp_secret
+    if enrolling and PENDING_SECRET not in session:
+        session[PENDING_SECRET] = totp.new_secret()
+    secret = session.get(PENDING_SECRET) if enrolling else None
+    if form.validate_on_submit():
+        if totp.accept(user, form.code.data or "", utcnow(), secret=secret):
+            if enrolling:
+                user.totp_secret = secret
+                audit.record(
+                    "totp_enrolled",
+                    forbund_id=user.forbund_id,
+                    actor_id=user.id,
+                    object_type="staff_user",
+                    object_id=user.id,
+                )
+            return _complete_login(user, session.get(PENDING_NEXT))
+        audit.record(
+            "totp_failed",
+            forbund_id=user.forbund_id,
+            object_type="staff_user",
+            object_id=user.id,
+        )
+        db.session.commit()
+        form.code.errors.append("Fel kod. Skriv de sex siffrorna som appen visar just nu.")
+    return render_template(
+        "auth/second_step.html",
+        form=form,
+        enrolling=enrolling,
+        secret=secret,
+        qr_svg=totp.qr_svg(secret, user.email) if secret else None,
+    )
+
+
+@bp.route("/konto/tvastegs", methods=["GET", "POST"])
+@login_required
+def enrol() -> WerkzeugResponse | str:
+    """A signed-in user turns on two-step sign-in for the own account."""
+    user: StaffUser = current_user
+    if user.totp_secret:
+        return render_template("auth/enrol.html", enrolled=True, form=None)
+    if PENDING_SECRET not in session:
+        session[PENDING_SECRET] = totp.new_secret()
+    secret = str(session[PENDING_SECRET])
+    form = CodeForm()
+    if form.validate_on_submit():
+        if totp.accept(user, form.code.data or "", utcnow(), secret=secret):
+            user.totp_secret = secret
+            session.pop(PENDING_SECRET, None)
+            audit.record("totp_enrolled", object_type="staff_user", object_id=user.id)
+            db.session.commit()
+            flash("Tvåstegsinloggning är påslagen.", "success")
+            return redirect(url_for("staff.home"))
+        form.code.errors.append("Fel kod. Skriv de sex siffrorna som appen visar just nu.")
+    return render_template(
+        "auth/enrol.html",
+        enrolled=False,
+        form=form,
+        secret=secret,
+        qr_svg=totp.qr_svg(secret, user.email),
+    )

@@ -34,6 +34,8 @@ class Forbund(db.Model):  # type: ignore[name-defined]
     # Participant-level data is deleted this many months after the participation's exit
     # (`flask purge-expired`); aggregated reports already exported are not affected.
     retention_months: Mapped[int] = mapped_column(default=60)
+    # Admins must sign in with a code from an authenticator app as well as the password.
+    require_totp_for_admins: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     insatser: Mapped[list[Insats]] = relationship(back_populates="forbund")

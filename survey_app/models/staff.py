@@ -45,6 +45,10 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Two-step sign-in: the authenticator app's shared secret (base32) when turned on, and the
+    # time step of the last code accepted (a code is never accepted twice).
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     forbund: Mapped[Forbund] = relationship()
     roles: Mapped[list[Role]] = relationship(
