@@ -136,7 +136,7 @@ class Participant:
     def __init__(self, host: str, port: int, stats: Stats, think: float = 0.0) -> None:
         self.host, self.port, self.stats = host, port, stats
         self.think = think
-        self.random = random.Random()  # noqa: S311 (timing, not security)
+        self.random = random.Random()
         self.cookie = ""
         self.connection: http.client.HTTPConnection | None = None
 
@@ -355,7 +355,7 @@ def run(
 
         def participant() -> None:
             # People do not all press at the same instant: arrivals spread over one think time.
-            time.sleep(random.uniform(0, think))  # noqa: S311 (timing, not security)
+            time.sleep(random.uniform(0, think))
             person = Participant("127.0.0.1", port, stats, think)
             try:
                 while time.monotonic() < deadline:
