@@ -1,7 +1,36 @@
-"""Run every benchmark: `make bench`. Figures go into docs/benchmarks.md by hand, with the date."""
+"""Run every benchmark: `make bench` (about 15 minutes). Figures go into docs/benchmarks.md by
+hand, with the date. The export and import at national scale take longer still and are run on
+their own (commands in docs/benchmarks.md)."""
 
-from benchmarks import staff_pages, survey_pages
+import sys
+
+from benchmarks import load, staff_pages, survey_pages
+
+
+def _load(*args: str) -> None:
+    sys.argv = ["benchmarks.load", *args]
+    load.main()
+
 
 if __name__ == "__main__":
     staff_pages.main()
     survey_pages.main()
+    for db in ("postgresql", "sqlite"):
+        _load("--db", db, "--participants", "100", "--seconds", "60", "--think", "5")
+    _load("--db", "postgresql", "--participants", "100", "--seconds", "60", "--think", "0")
+    # Faults: a worker killed and PostgreSQL restarted in the middle of submissions. This
+    # restarts the machine's PostgreSQL cluster: run `make bench` on a quiet machine.
+    _load(
+        "--db",
+        "postgresql",
+        "--participants",
+        "100",
+        "--seconds",
+        "60",
+        "--think",
+        "1",
+        "--kill-worker-at",
+        "20",
+        "--restart-postgres-at",
+        "40",
+    )

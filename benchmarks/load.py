@@ -68,7 +68,8 @@ class Stats:
 
     @property
     def server_errors(self) -> int:
-        return sum(n for status, n in self.statuses.items() if status >= 500)
+        """5xx other than 503 (the calm "try again" while the database is unavailable)."""
+        return sum(n for status, n in self.statuses.items() if status >= 500 and status != 503)
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class Outcome:
     p50_ms: float
     p95_ms: float
     told_saved: int
+    unavailable: int
     stored_once: bool
     problems: list[str]
     workers_killed: int = 0
@@ -87,6 +89,7 @@ class Outcome:
     def summary(self) -> str:
         return (
             f"{self.requests} requests, {self.server_errors} server errors, "
+            f"{self.unavailable} 'try again' (503) while the database was away, "
             f"{self.connection_errors} connection errors, {len(self.unexpected)} unexpected "
             f"answers; latency p50 {self.p50_ms:.1f} ms, p95 {self.p95_ms:.1f} ms; "
             f"{self.told_saved} participants told their answers were saved; stored exactly "
@@ -143,16 +146,20 @@ class Participant:
     def request(
         self, method: str, path: str, data: dict[str, str] | None = None
     ) -> tuple[int, str, str]:
-        """(status, location path, body); retried once on a broken connection (a killed
+        """(status, location path, body); retried on a broken connection (a killed
         worker, a restarted database): the person reloads the page."""
-        for attempt in (1, 2, 3):
+        for attempt in range(1, 11):
             try:
-                return self._request(method, path, data)
+                status, location, body = self._request(method, path, data)
             except (OSError, http.client.HTTPException):
                 with self.stats.lock:
                     self.stats.connection_errors += 1
                 self.close()
                 time.sleep(0.2 * attempt)
+                continue
+            if status != 503:
+                return status, location, body
+            time.sleep(1.0)  # "try again in a moment": the database is restarting
         raise ConnectionError(path)
 
     def _request(self, method: str, path: str, data: dict[str, str] | None) -> tuple[int, str, str]:
@@ -416,6 +423,7 @@ def run(
         p50_ms=statistics.median(latencies),
         p95_ms=latencies[int(0.95 * (len(latencies) - 1))],
         told_saved=len(stats.told_saved),
+        unavailable=stats.statuses.get(503, 0),
         stored_once=ok,
         problems=problems,
         workers_killed=killed,

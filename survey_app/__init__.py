@@ -52,7 +52,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         Path(settings.questionnaire_dir), Path(settings.licensed_texts_dir)
     )
     _register_blueprints(app)
-    from survey_app import cli, errors, headers, log_redaction, security
+    from survey_app import cli, errors, headers, log_redaction, request_log, security
     from survey_app.survey.texts import ui
 
     app.jinja_env.globals["ui"] = ui
@@ -61,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     ].missing_licensed_texts
     security.init_app(app)
     headers.init_app(app)
+    if settings.log_format == "json":
+        request_log.init_app(app)
     errors.init_app(app)
     cli.init_app(app)
     logging.getLogger("survey_app").setLevel(logging.INFO)

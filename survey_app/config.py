@@ -54,6 +54,8 @@ class Settings:
     )
     # Where "Lämna sidan snabbt" takes a participant: a neutral, common site.
     quick_exit_url: str = "https://www.google.se/"
+    # "json": one structured line per request (survey_app/request_log.py); "" for none.
+    log_format: str = ""
 
     def __post_init__(self) -> None:
         if not self.secret_key or len(self.secret_key) < 16:
@@ -62,6 +64,8 @@ class Settings:
                 "SECRET_KEY eller lägg en slumpad nyckel i instance/secret_key."
             )
         check_database_url(self.database_url)
+        if self.log_format not in ("", "json"):
+            raise ConfigError("LOG_FORMAT kan bara vara json eller tomt.")
 
     @classmethod
     def from_env(
@@ -92,6 +96,7 @@ class Settings:
                 env.get("LICENSED_TEXTS_DIR", "").strip() or instance / "licensed-texts"
             ),
             quick_exit_url=env.get("QUICK_EXIT_URL", "").strip() or "https://www.google.se/",
+            log_format=env.get("LOG_FORMAT", "").strip().lower(),
         )
 
 

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from survey_app.extensions import db
+
+log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("Felaktig begäran", "Något i begäran var fel. Gå tillbaka och försök igen."),
@@ -17,6 +22,11 @@ MESSAGES = {
     429: (
         "För många försök",
         "Det har gjorts för många försök på kort tid. Vänta en stund och försök igen.",
+    ),
+    503: (
+        "Tillfälligt avbrott",
+        "Tjänsten kommer inte åt sin databas just nu. Ingenting av det du just skickade har "
+        "sparats, men det du sparat tidigare finns kvar. Vänta en liten stund och försök igen.",
     ),
     500: (
         "Något gick fel",
@@ -30,6 +40,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(OperationalError, _database_unavailable)
     app.register_error_handler(500, _server_error)
 
 
@@ -55,6 +66,19 @@ def _rate_limited(_error: RateLimitExceeded) -> tuple[str, int]:
 
 def _http_error(error: HTTPException) -> tuple[str, int]:
     return _page(error.code or 500)
+
+
+def _database_unavailable(_error: OperationalError) -> tuple[str, int, dict[str, str]]:
+    """The database is down or restarting: a calm "try again", not a server error. The
+    transaction is rolled back, so nothing of the request is half-stored."""
+    log.warning("database unavailable: %s %s", request.method, request.endpoint)
+    title, message = MESSAGES[503]
+    try:
+        db.session.rollback()
+        page = render_template("error.html", title=title, message=message)
+    except OperationalError:  # the page itself needed the database (the signed-in user)
+        page = f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>"
+    return page, 503, {"Retry-After": "5"}
 
 
 def _server_error(_error: Exception) -> tuple[str, int]:

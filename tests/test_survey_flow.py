@@ -196,6 +196,35 @@ def test_every_unusable_link_gets_the_same_calm_page(app: Flask, setup: Setup, c
     assert response.status_code == reference.status_code == 404
     assert response.get_data(as_text=True) == reference.get_data(as_text=True)
 
+    def headers(r: object) -> dict[str, str]:
+        return {k: v for k, v in r.headers.items() if k != "Date"}  # type: ignore[attr-defined]
+
+    assert headers(response) == headers(reference)
+
+
+def test_a_token_is_looked_up_by_its_hash_only(app: Flask, setup: Setup) -> None:
+    """The database sees only the token's SHA-256, so how much of a guess matches a real
+    token's beginning changes nothing in the look-up (no timing to learn from)."""
+    path = create_link(staff_client(app), setup)
+    token = path.removeprefix("/l/")
+    seen: list[str] = []
+
+    def record(_conn: object, _cursor: object, statement: str, params: object, *_: object) -> None:
+        seen.append(f"{statement} {params}")
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    try:
+        for guess in (token[:-1] + ("A" if token[-1] != "A" else "B"), "x" * len(token), token):
+            app.test_client().get("/l/" + guess)
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", record)
+    lookups = [s for s in seen if "token_hash" in s and "FROM invitation" in s]
+    assert len(lookups) >= 3
+    assert not any(token[:10] in s for s in seen), "the raw token never reaches the database"
+    assert any(hashlib.sha256(token.encode()).hexdigest() in s for s in lookups)
+
 
 def test_links_expire_after_the_forbunds_number_of_days(app: Flask, setup: Setup) -> None:
     create_link(staff_client(app), setup)
