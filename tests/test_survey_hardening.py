@@ -9,6 +9,7 @@ import threading
 import pytest
 import sqlalchemy as sa
 from flask import Flask
+from flask.testing import FlaskClient
 
 from survey_app.extensions import db
 from survey_app.log_redaction import RedactLinkTokens
@@ -101,15 +102,21 @@ def test_a_sent_questionnaire_is_not_opened_again_when_the_bundle_grows(
     assert still == sent_at
 
 
+def _second_tab(app: Flask, first: FlaskClient) -> FlaskClient:
+    """Another tab of the same browser: the same session cookie."""
+    second = app.test_client()
+    cookie = first.get_cookie("session")
+    assert cookie is not None
+    second.set_cookie("session", cookie.value)
+    return second
+
+
 def test_a_double_tap_on_next_saves_the_page_once(app: Flask, setup: Setup) -> None:
     path = create_link(staff_client(app), setup)
     first = app.test_client()
     first.get(path)
     first.post("/svar/sida/1", data=PAGES[0])
-    second = app.test_client()
-    cookie = first.get_cookie("session")
-    assert cookie is not None
-    second.set_cookie("session", cookie.value)
+    second = _second_tab(app, first)
     barrier = threading.Barrier(2)
     statuses: list[int] = []
 
@@ -204,10 +211,7 @@ def test_the_final_submit_from_two_tabs_at_once_stores_one_response_each(
     first = app.test_client()
     first.get(path)
     answer_all(first)
-    second = app.test_client()
-    cookie = first.get_cookie("session")
-    assert cookie is not None
-    second.set_cookie("session", cookie.value)
+    second = _second_tab(app, first)
     barrier = threading.Barrier(2)
     locations: list[str] = []
 

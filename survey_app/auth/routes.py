@@ -133,6 +133,7 @@ PENDING_SINCE = "pending_since"
 PENDING_NEXT = "pending_next"
 PENDING_SECRET = "pending_secret"  # noqa: S105 (a session key, not a secret)
 PENDING_MINUTES = 5
+WRONG_CODE = "Fel kod. Skriv de sex siffrorna som appen visar just nu."
 
 
 def _needs_second_step(user: StaffUser) -> bool:
@@ -197,7 +198,7 @@ def second_step() -> WerkzeugResponse | str:
             object_id=user.id,
         )
         db.session.commit()
-        form.code.errors.append("Fel kod. Skriv de sex siffrorna som appen visar just nu.")
+        form.code.errors.append(WRONG_CODE)
     return render_template(
         "auth/second_step.html",
         form=form,
@@ -226,7 +227,7 @@ def enrol() -> WerkzeugResponse | str:
             db.session.commit()
             flash("Tvåstegsinloggning är påslagen.", "success")
             return redirect(url_for("staff.home"))
-        form.code.errors.append("Fel kod. Skriv de sex siffrorna som appen visar just nu.")
+        form.code.errors.append(WRONG_CODE)
     return render_template(
         "auth/enrol.html",
         enrolled=False,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -211,6 +212,20 @@ def first_incomplete_step(bundle: Bundle) -> Step | None:
     return None
 
 
+def _claim(response: Response, now: datetime, mode: ResponseMode) -> bool:
+    """Mark the response submitted in the database unless it already is: a conditional UPDATE,
+    which waits for a parallel submit's transaction and then finds nothing left to claim (on
+    SQLite the reads before it are not in the write transaction, so a read-then-write check
+    alone would let both tabs through)."""
+    result = db.session.execute(
+        sa.update(Response)
+        .where(Response.id == response.id, Response.status != ResponseStatus.SUBMITTED)
+        .values(status=ResponseStatus.SUBMITTED, submitted_at=now, mode=mode),
+        execution_options={"synchronize_session": False},
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 def submit(bundle: Bundle, invitation: Invitation | None, mode: ResponseMode) -> bool:
     """Submit every open response of the bundle. Returns False if it was already submitted (a
     resend), True if this call submitted it. Raises DomainError naming the page still to fill
@@ -221,6 +236,8 @@ def submit(bundle: Bundle, invitation: Invitation | None, mode: ResponseMode) ->
     if step is not None:
         raise DomainError(f"Sidan {step.number} är inte färdig.", field=str(step.number))
     now = utcnow()
+    if not _claim(bundle.responses[bundle.open_questionnaires[0].id], now, mode):
+        return False  # a parallel request (another tab, a double tap) submitted it just now
     for questionnaire in bundle.open_questionnaires:
         response = bundle.responses[questionnaire.id]
         answers = {a.item_id: a for a in response.answers}
