@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -27,7 +36,7 @@ from survey_app.models import (
 )
 from survey_app.occasions import STATUS_LABELS
 from survey_app.security import deny
-from survey_app.staff.forms import HandleFlagForm, ParticipantForm
+from survey_app.staff.forms import HandleFlagForm, ParticipantForm, TodoFilterForm
 from survey_app.staff.services import (
     NewParticipant,
     handle_flag,
@@ -36,7 +45,9 @@ from survey_app.staff.services import (
     occasion_overview,
     participant_rows,
     register_participant,
+    todo_items,
 )
+from survey_app.todo import apply_filters
 from survey_app.survey import links
 from survey_app.survey import routes as survey_routes
 
@@ -68,6 +79,20 @@ def insats(insats_id: int) -> str:
         rows=participant_rows(insats),
         gender_labels=GENDER_LABELS,
         status_labels=STATUS_LABELS,
+    )
+
+
+@bp.route("/insatser/<int:insats_id>/att-gora")
+def todo(insats_id: int) -> str:
+    insats = access.insats_for_participant_work(current_user, insats_id)
+    form = TodoFilterForm(request.args)
+    if not form.validate():
+        # An unknown filter value (a hand-edited URL) falls back to the defaults.
+        form = TodoFilterForm(formdata=None)
+    items = todo_items(insats)
+    shown = apply_filters(items, form.visa.data, form.tillfalle.data)
+    return render_template(
+        "staff/todo.html", insats=insats, form=form, items=shown, total=len(items)
     )
 
 

@@ -30,6 +30,7 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.occasions import OccasionStatus, occasion_status
 from survey_app.questionnaires import Registry
+from survey_app.todo import OccasionFacts, ParticipationFacts, TodoItem, todo_list
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,9 @@ class OccasionRow:
     label: str
     status: OccasionStatus
     due_date: date
+    kind: OccasionKind
+    number: int
+    occasion_id: int
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,16 @@ def participant_rows(insats: Insats, on: date | None = None) -> list[Participant
                 started=started,
                 submitted=submitted,
             )
-            occasion_rows.append(OccasionRow(occasion_label(occasion), status, occasion.due_date))
+            occasion_rows.append(
+                OccasionRow(
+                    occasion_label(occasion),
+                    status,
+                    occasion.due_date,
+                    occasion.kind,
+                    occasion.number,
+                    occasion.id,
+                )
+            )
         rows.append(
             ParticipantRow(
                 participation_id=participation.id,
@@ -189,6 +202,27 @@ def participant_rows(insats: Insats, on: date | None = None) -> list[Participant
             )
         )
     return rows
+
+
+def todo_items(insats: Insats, on: date | None = None) -> list[TodoItem]:
+    """The insats' "Att göra" list, most urgent first (see survey_app/todo.py)."""
+    on = on or today()
+    facts = [
+        ParticipationFacts(
+            participation_id=row.participation_id,
+            code=row.code,
+            start_date=row.start_date,
+            exit_date=row.exit_date,
+            active=row.active,
+            occasions=[
+                OccasionFacts(o.kind.value, o.number, o.due_date, o.status, o.occasion_id)
+                for o in row.occasions
+            ],
+            open_flags=row.open_flags,
+        )
+        for row in participant_rows(insats, on)
+    ]
+    return todo_list(facts, insats.followup_interval_months, on)
 
 
 @dataclass(frozen=True)
