@@ -90,7 +90,7 @@ class TodoItem:
 
 
 def add_months(start: date, months: int) -> date:
-    """The same day `months` later, or the month's last day when it is shorter (31 Jan -> 28 Feb)."""
+    """The same day `months` later, or the last day of a shorter month (31 Jan -> 28 Feb)."""
     index = start.month - 1 + months
     year, month = start.year + index // 12, index % 12 + 1
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))

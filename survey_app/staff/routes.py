@@ -47,9 +47,9 @@ from survey_app.staff.services import (
     register_participant,
     todo_items,
 )
-from survey_app.todo import apply_filters
 from survey_app.survey import links
 from survey_app.survey import routes as survey_routes
+from survey_app.todo import apply_filters
 
 bp = Blueprint("staff", __name__)
 
