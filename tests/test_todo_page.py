@@ -5,12 +5,20 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
 from survey_app.clock import today
 from survey_app.extensions import db
-from survey_app.models import ParticipationStatus, RoleKind
+from survey_app.models import (
+    Occasion,
+    OccasionKind,
+    Participant,
+    Participation,
+    ParticipationStatus,
+    RoleKind,
+)
 from tests import factories
 from tests.conftest import login
 
@@ -75,3 +83,43 @@ def test_filters_narrow_the_list(coach: FlaskClient, ids: dict[str, int]) -> Non
 
 def test_another_forbunds_insats_is_not_found(coach: FlaskClient, ids: dict[str, int]) -> None:
     assert coach.get(f"/insatser/{ids['other']}/att-gora").status_code == 404
+
+
+def _exit_occasions(app: Flask) -> list[tuple[int, object]]:
+    with app.app_context():
+        return [
+            (o.number, o.due_date)
+            for o in db.session.scalars(
+                sa.select(Occasion).where(Occasion.kind == OccasionKind.EXIT)
+            )
+        ]
+
+
+def test_a_derived_exit_can_be_created_once(
+    app: Flask, coach: FlaskClient, ids: dict[str, int]
+) -> None:
+    page = coach.get(f"/insatser/{ids['mine']}/att-gora").get_data(as_text=True)
+    assert "Skapa tillfället" in page
+    with app.app_context():
+        left_id = db.session.scalar(
+            sa.select(Participation.id).join(Participant).where(Participant.code == "gv-left")
+        )
+    url = f"/deltagande/{left_id}/tillfalle/nytt/exit/0"
+    assert coach.post(url).status_code == 302
+    assert _exit_occasions(app) == [(0, today() - timedelta(days=30))]
+    page = coach.get(f"/insatser/{ids['mine']}/att-gora").get_data(as_text=True)
+    assert "Skapa tillfället" not in page
+    assert _rows(page)[0] == "gv-left Avslut"  # still overdue, now a real occasion
+
+    again = coach.post(url, follow_redirects=True).get_data(as_text=True)
+    assert "Tillfället finns redan eller är inte aktuellt ännu." in again
+    assert len(_exit_occasions(app)) == 1
+    # No follow-up interval in this insats: nothing to create.
+    coach.post(f"/deltagande/{left_id}/tillfalle/nytt/followup/1")
+    with app.app_context():
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).where(Occasion.kind == OccasionKind.FOLLOWUP)
+            )
+            == 0
+        )

@@ -39,6 +39,7 @@ from survey_app.security import deny
 from survey_app.staff.forms import HandleFlagForm, ParticipantForm, TodoFilterForm
 from survey_app.staff.services import (
     NewParticipant,
+    create_due_occasion,
     handle_flag,
     link_message,
     occasion_label,
@@ -92,8 +93,31 @@ def todo(insats_id: int) -> str:
     items = todo_items(insats)
     shown = apply_filters(items, form.visa.data, form.tillfalle.data)
     return render_template(
-        "staff/todo.html", insats=insats, form=form, items=shown, total=len(items)
+        "staff/todo.html",
+        insats=insats,
+        form=form,
+        items=shown,
+        total=len(items),
+        confirm=ConfirmForm(),
     )
+
+
+@bp.route(
+    "/deltagande/<int:participation_id>/tillfalle/nytt/<any(followup, exit):kind>/<int:number>",
+    methods=["POST"],
+)
+def create_occasion(participation_id: int, kind: str, number: int) -> WerkzeugResponse:
+    found = access.participation_for_work(current_user, participation_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            create_due_occasion(found, kind, number)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Mättillfället är skapat. Skapa en länk eller lämna över surfplattan.", "success")
+    return redirect(url_for("staff.participation", participation_id=found.id))
 
 
 @bp.route("/insatser/<int:insats_id>/deltagare/ny", methods=["GET", "POST"])

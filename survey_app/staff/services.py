@@ -225,6 +225,43 @@ def todo_items(insats: Insats, on: date | None = None) -> list[TodoItem]:
     return todo_list(facts, insats.followup_interval_months, on)
 
 
+def create_due_occasion(
+    participation: Participation, kind: str, number: int, on: date | None = None
+) -> Occasion:
+    """Create an occasion the "Att göra" list shows as due but not created yet (a follow-up by
+    the insats' interval, or EXIT after the exit date was set), so a link or tablet can be used."""
+    item = next(
+        (
+            i
+            for i in todo_items(participation.insats, on)
+            if i.participation_id == participation.id
+            and i.kind == kind
+            and i.number == number
+            and i.occasion_id is None
+            and i.due_date is not None
+        ),
+        None,
+    )
+    if item is None or item.due_date is None:
+        raise DomainError("Tillfället finns redan eller är inte aktuellt ännu.")
+    occasion = Occasion(
+        participation=participation,
+        kind=OccasionKind(kind),
+        number=number,
+        due_date=item.due_date,
+    )
+    db.session.add(occasion)
+    db.session.flush()
+    audit.record(
+        "occasion_created",
+        forbund_id=participation.insats.forbund_id,
+        object_type="occasion",
+        object_id=occasion.id,
+        participation_id=participation.id,
+    )
+    return occasion
+
+
 @dataclass(frozen=True)
 class QuestionnaireStatus:
     id: str
