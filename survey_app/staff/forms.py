@@ -24,6 +24,7 @@ from wtforms.validators import (
 from survey_app.clock import today
 from survey_app.forms import SwedishForm
 from survey_app.models import GENDER_LABELS, REMITTENT_LABELS
+from survey_app.todo import FILTERS, KIND_FILTERS
 
 CODE_PATTERN = r"^[A-Za-z0-9ÅÄÖåäö][A-Za-z0-9ÅÄÖåäö_-]{1,39}$"
 # 10 or 12 digits, with or without a dash or plus: looks like a personnummer.
@@ -104,3 +105,22 @@ class HandleFlagForm(SwedishForm):
     def validate_handled_on(self, field: DateField) -> None:
         if field.data is not None and field.data > today():
             raise ValidationError("Datumet kan inte ligga i framtiden.")
+
+
+class TodoFilterForm(SwedishForm):
+    """The filters of the "Att göra" page, sent by GET (no CSRF: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    visa = SelectField(
+        "Visa",
+        choices=[SelectChoice(key, label) for key, (label, _) in FILTERS.items()],
+        default="att-gora",
+    )
+    tillfalle = SelectField(
+        "Mättillfälle",
+        choices=[SelectChoice(key, label) for key, label in KIND_FILTERS.items()],
+        default="",
+    )
+    submit = SubmitField("Filtrera")

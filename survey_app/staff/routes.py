@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import segno
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -27,18 +36,21 @@ from survey_app.models import (
 )
 from survey_app.occasions import STATUS_LABELS
 from survey_app.security import deny
-from survey_app.staff.forms import HandleFlagForm, ParticipantForm
+from survey_app.staff.forms import HandleFlagForm, ParticipantForm, TodoFilterForm
 from survey_app.staff.services import (
     NewParticipant,
+    create_due_occasion,
     handle_flag,
     link_message,
     occasion_label,
     occasion_overview,
     participant_rows,
     register_participant,
+    todo_items,
 )
 from survey_app.survey import links
 from survey_app.survey import routes as survey_routes
+from survey_app.todo import apply_filters
 
 bp = Blueprint("staff", __name__)
 
@@ -69,6 +81,43 @@ def insats(insats_id: int) -> str:
         gender_labels=GENDER_LABELS,
         status_labels=STATUS_LABELS,
     )
+
+
+@bp.route("/insatser/<int:insats_id>/att-gora")
+def todo(insats_id: int) -> str:
+    insats = access.insats_for_participant_work(current_user, insats_id)
+    form = TodoFilterForm(request.args)
+    if not form.validate():
+        # An unknown filter value (a hand-edited URL) falls back to the defaults.
+        form = TodoFilterForm(formdata=None)
+    items = todo_items(insats)
+    shown = apply_filters(items, form.visa.data, form.tillfalle.data)
+    return render_template(
+        "staff/todo.html",
+        insats=insats,
+        form=form,
+        items=shown,
+        total=len(items),
+        confirm=ConfirmForm(),
+    )
+
+
+@bp.route(
+    "/deltagande/<int:participation_id>/tillfalle/nytt/<any(followup, exit):kind>/<int:number>",
+    methods=["POST"],
+)
+def create_occasion(participation_id: int, kind: str, number: int) -> WerkzeugResponse:
+    found = access.participation_for_work(current_user, participation_id)
+    if ConfirmForm().validate_on_submit():
+        try:
+            create_due_occasion(found, kind, number)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash("Mättillfället är skapat. Skapa en länk eller lämna över surfplattan.", "success")
+    return redirect(url_for("staff.participation", participation_id=found.id))
 
 
 @bp.route("/insatser/<int:insats_id>/deltagare/ny", methods=["GET", "POST"])

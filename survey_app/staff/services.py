@@ -30,6 +30,7 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.occasions import OccasionStatus, occasion_status
 from survey_app.questionnaires import Registry
+from survey_app.todo import OccasionFacts, ParticipationFacts, TodoItem, todo_list
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,9 @@ class OccasionRow:
     label: str
     status: OccasionStatus
     due_date: date
+    kind: OccasionKind
+    number: int
+    occasion_id: int
 
 
 @dataclass(frozen=True)
@@ -175,7 +179,16 @@ def participant_rows(insats: Insats, on: date | None = None) -> list[Participant
                 started=started,
                 submitted=submitted,
             )
-            occasion_rows.append(OccasionRow(occasion_label(occasion), status, occasion.due_date))
+            occasion_rows.append(
+                OccasionRow(
+                    occasion_label(occasion),
+                    status,
+                    occasion.due_date,
+                    occasion.kind,
+                    occasion.number,
+                    occasion.id,
+                )
+            )
         rows.append(
             ParticipantRow(
                 participation_id=participation.id,
@@ -189,6 +202,64 @@ def participant_rows(insats: Insats, on: date | None = None) -> list[Participant
             )
         )
     return rows
+
+
+def todo_items(insats: Insats, on: date | None = None) -> list[TodoItem]:
+    """The insats' "Att göra" list, most urgent first (see survey_app/todo.py)."""
+    on = on or today()
+    facts = [
+        ParticipationFacts(
+            participation_id=row.participation_id,
+            code=row.code,
+            start_date=row.start_date,
+            exit_date=row.exit_date,
+            active=row.active,
+            occasions=[
+                OccasionFacts(o.kind.value, o.number, o.due_date, o.status, o.occasion_id)
+                for o in row.occasions
+            ],
+            open_flags=row.open_flags,
+        )
+        for row in participant_rows(insats, on)
+    ]
+    return todo_list(facts, insats.followup_interval_months, on)
+
+
+def create_due_occasion(
+    participation: Participation, kind: str, number: int, on: date | None = None
+) -> Occasion:
+    """Create an occasion the "Att göra" list shows as due but not created yet (a follow-up by
+    the insats' interval, or EXIT after the exit date was set), so a link or tablet can be used."""
+    item = next(
+        (
+            i
+            for i in todo_items(participation.insats, on)
+            if i.participation_id == participation.id
+            and i.kind == kind
+            and i.number == number
+            and i.occasion_id is None
+            and i.due_date is not None
+        ),
+        None,
+    )
+    if item is None or item.due_date is None:
+        raise DomainError("Tillfället finns redan eller är inte aktuellt ännu.")
+    occasion = Occasion(
+        participation=participation,
+        kind=OccasionKind(kind),
+        number=number,
+        due_date=item.due_date,
+    )
+    db.session.add(occasion)
+    db.session.flush()
+    audit.record(
+        "occasion_created",
+        forbund_id=participation.insats.forbund_id,
+        object_type="occasion",
+        object_id=occasion.id,
+        participation_id=participation.id,
+    )
+    return occasion
 
 
 @dataclass(frozen=True)

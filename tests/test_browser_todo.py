@@ -1,0 +1,78 @@
+"""In a real browser: the "Att göra" list puts an overdue EXIT first, the EXIT occasion is
+created from the list, and a personal link with its QR code follows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+
+from survey_app.clock import today
+from survey_app.extensions import db
+from survey_app.models import ParticipationStatus, RoleKind
+from tests import factories
+from tests.browser import chromium, live_server
+
+pytestmark = pytest.mark.browser
+
+COACH = "coach@example.org"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[Flask, str]]:
+    with live_server(tmp_path / "live.sqlite3") as (app, url):
+        with app.app_context():
+            owner = factories.forbund("Skaraborg")
+            insats = factories.insats(owner, "Gröna vägen")
+            factories.user(owner, RoleKind.STAFF, [insats], email=COACH)
+            factories.participation(insats, "gv-new", start=today())
+            left = factories.participation(insats, "gv-left", start=today() - timedelta(days=90))
+            left.exit_date = today() - timedelta(days=20)
+            left.status = ParticipationStatus.EXITED
+            db.session.commit()
+        yield app, url
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(locale="sv-SE", viewport={"width": 800, "height": 1100})
+    yield context.new_page()
+    context.close()
+
+
+def test_overdue_exit_first_then_created_and_linked(server: tuple[Flask, str], page: Page) -> None:
+    _, url = server
+    page.goto(url + "/")
+    page.get_by_label("E-postadress").fill(COACH)
+    page.get_by_label("Lösenord").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("link", name="Gröna vägen").click()
+    page.get_by_role("link", name="Att göra").click()
+
+    rows = page.locator("table.todo tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.nth(0)).to_contain_text("gv-left")
+    expect(rows.nth(0)).to_contain_text("Avslut")
+    expect(rows.nth(0)).to_contain_text("Försenad")
+    expect(rows.nth(2)).to_contain_text("gv-new")
+
+    page.get_by_label("Mättillfälle").select_option(label="Avslut")
+    page.get_by_role("button", name="Filtrera").click()
+    expect(rows).to_have_count(1)
+
+    rows.nth(0).get_by_role("button", name="Skapa tillfället").click()
+    expect(page.get_by_text("Mättillfället är skapat.")).to_be_visible()
+    exit_card = page.locator("section.occasion-card").filter(has_text="Avslut")
+    exit_card.get_by_role("button", name="Skapa personlig länk").click()
+    expect(page.get_by_role("heading", name="QR-kod")).to_be_visible()
+    expect(page.locator(".qr svg")).to_be_visible()
