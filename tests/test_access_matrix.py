@@ -28,6 +28,8 @@ RULES: dict[str, set[str]] = {
     "staff.print_questionnaire": SIGNED_IN,  # a blank paper form
     "auth.enrol": SIGNED_IN,
     "staff.insats": WORKS_WITH_A,
+    "staff.todo": WORKS_WITH_A,
+    "staff.create_occasion": WORKS_WITH_A,
     "staff.register": WORKS_WITH_A,
     "staff.participation": WORKS_WITH_A,
     "staff.create_link": WORKS_WITH_A,
@@ -50,7 +52,7 @@ RULES: dict[str, set[str]] = {
     "admin.erase_participation": {"admin"},
 }
 # Arguments that name no object of a förbund (a blank questionnaire): no foreign side.
-UNOWNED = {"questionnaire_id"}
+UNOWNED = {"questionnaire_id", "kind", "number"}
 # Not part of the matrix: public pages, and the two that end or begin a session.
 NOT_IN_MATRIX = PUBLIC_ENDPOINTS | {"auth.logout"}
 ROLES = ["anonymous", "admin", "analyst", "staff_a", "staff_b", "foreign_admin"]
@@ -122,6 +124,8 @@ def world(app: Flask) -> dict[str, dict[str, object]]:
                 "action": "aktivera",
                 "who": "personal",
                 "questionnaire_id": "sjalvskattning",
+                "kind": "exit",
+                "number": 0,
             }
         db.session.commit()
     return values
