@@ -54,6 +54,13 @@ class Settings:
     )
     # Where "Lämna sidan snabbt" takes a participant: a neutral, common site.
     quick_exit_url: str = "https://www.google.se/"
+    # Sending links by e-mail: the förbund's SMTP server ("" = e-mail not configured).
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_starttls: bool = False
+    mail_from: str = ""
     # "json": one structured line per request (survey_app/request_log.py); "" for none.
     log_format: str = ""
 
@@ -97,6 +104,12 @@ class Settings:
             ),
             quick_exit_url=env.get("QUICK_EXIT_URL", "").strip() or "https://www.google.se/",
             log_format=env.get("LOG_FORMAT", "").strip().lower(),
+            smtp_host=env.get("SMTP_HOST", "").strip(),
+            smtp_port=_int(env, "SMTP_PORT", default=25, low=1, high=65535),
+            smtp_user=env.get("SMTP_USER", "").strip(),
+            smtp_password=env.get("SMTP_PASSWORD", ""),
+            smtp_starttls=_flag(env, "SMTP_STARTTLS", default=False),
+            mail_from=env.get("MAIL_FROM", "").strip(),
         )
 
 

@@ -183,6 +183,10 @@ def _value_set_choices(levels: int) -> list[SelectChoice]:
 
 
 class ForbundSettingsForm(SwedishForm):
+    def validate_email_template(self, field: TextAreaField) -> None:
+        if field.data and "{lank}" not in field.data:
+            raise ValidationError("Texten måste innehålla {lank}, annars kommer länken inte med.")
+
     link_expiry_days = IntegerField(
         "Personliga länkar gäller i (dagar)",
         validators=[
@@ -215,6 +219,13 @@ class ForbundSettingsForm(SwedishForm):
             InputRequired("Ange antal månader."),
             NumberRange(min=6, max=240, message="Ange 6–240 månader."),
         ],
+    )
+    email_template = TextAreaField(
+        "E-post med personlig länk",
+        description="Tomt ger standardtexten. {lank} blir länken, {fornamn} förnamnet om "
+        "personalen skriver det, {sista_dag} sista giltighetsdagen och {forbund} förbundets namn.",
+        validators=[Length(max=4000, message="Högst 4000 tecken.")],
+        render_kw={"rows": 10},
     )
     require_totp_for_admins = BooleanField(
         "Kräv tvåstegsinloggning för administratörer",

@@ -21,7 +21,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey_app import access, audit, imports, retention
+from survey_app import access, audit, imports, mail, retention
 from survey_app.admin.forms import (
     AuditFilterForm,
     EraseForm,
@@ -227,7 +227,14 @@ def forbund_settings() -> WerkzeugResponse | str:
             db.session.commit()
             flash("Inställningarna är sparade.", "success")
             return redirect(url_for("admin.forbund_settings"))
-    return render_template("admin/forbund.html", form=form, forbund=forbund)
+    example = mail.render(
+        form.email_template.data or mail.DEFAULT_TEMPLATE,
+        forbund=forbund.name,
+        link=url_for("survey.open_link", token="exempel", _external=True),  # noqa: S106
+        last_day="2026-12-31",
+        first_name="Anna",
+    )
+    return render_template("admin/forbund.html", form=form, forbund=forbund, example=example)
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -127,6 +127,7 @@ SETTINGS_FIELDS = (
     "support_contacts",
     "retention_months",
     "require_totp_for_admins",
+    "email_template",
 )
 
 

@@ -36,6 +36,9 @@ class Forbund(db.Model):  # type: ignore[name-defined]
     retention_months: Mapped[int] = mapped_column(default=60)
     # Admins must sign in with a code from an authenticator app as well as the password.
     require_totp_for_admins: Mapped[bool] = mapped_column(default=False)
+    # The e-mail that carries a personal link ({fornamn}, {lank}, {sista_dag}, {forbund});
+    # empty: the default text in survey_app/mail.py.
+    email_template: Mapped[str] = mapped_column(sa.Text, default="")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     insatser: Mapped[list[Insats]] = relationship(back_populates="forbund")

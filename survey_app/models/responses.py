@@ -42,6 +42,9 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     expires_at: Mapped[datetime] = mapped_column(Timestamp)
     used_at: Mapped[datetime | None] = mapped_column(Timestamp)
     revoked_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # Sent by e-mail: when, or why not (the address itself is not kept).
+    sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    send_error: Mapped[str | None] = mapped_column(sa.String(200))
 
     occasion: Mapped[Occasion] = relationship(back_populates="invitations")
     created_by: Mapped[StaffUser | None] = relationship()

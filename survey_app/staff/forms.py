@@ -6,6 +6,8 @@ from typing import Any
 from wtforms import (
     BooleanField,
     DateField,
+    EmailField,
+    HiddenField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -14,7 +16,9 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
+    Length,
     NumberRange,
     Optional,
     Regexp,
@@ -124,3 +128,23 @@ class TodoFilterForm(SwedishForm):
         default="",
     )
     submit = SubmitField("Filtrera")
+
+
+class SendLinkForm(SwedishForm):
+    """Send a just-created link by e-mail. The token travels in the form (never in a URL) and
+    the address is used for this one message, not stored."""
+
+    token = HiddenField(validators=[DataRequired()])
+    email = EmailField(
+        "Deltagarens e-postadress",
+        validators=[
+            DataRequired("Skriv en e-postadress."),
+            Email("Det ser inte ut som en e-postadress, till exempel namn@exempel.se."),
+            Length(max=254),
+        ],
+    )
+    first_name = StringField(
+        "Förnamn i hälsningen (frivilligt)",
+        validators=[Optional(), Length(max=40, message="Högst 40 tecken.")],
+    )
+    submit = SubmitField("Skicka länken med e-post")

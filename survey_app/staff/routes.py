@@ -17,7 +17,7 @@ from flask import (
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey_app import access, audit
+from survey_app import access, audit, mail
 from survey_app.clock import STOCKHOLM
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
@@ -34,9 +34,10 @@ from survey_app.models import (
     Remittent,
     ResponseMode,
 )
+from survey_app.models._types import utcnow
 from survey_app.occasions import STATUS_LABELS
 from survey_app.security import deny
-from survey_app.staff.forms import HandleFlagForm, ParticipantForm, TodoFilterForm
+from survey_app.staff.forms import HandleFlagForm, ParticipantForm, SendLinkForm, TodoFilterForm
 from survey_app.staff.services import (
     NewParticipant,
     create_due_occasion,
@@ -220,18 +221,73 @@ def create_link(participation_id: int, occasion_id: int) -> str | WerkzeugRespon
         return redirect(url_for("staff.participation", participation_id=found.id))
     token = links.create_invitation(occasion, current_user)
     db.session.commit()
-    url = url_for("survey.open_link", token=token, _external=True)
     invitation = max(occasion.invitations, key=lambda i: i.id)
+    form = SendLinkForm(formdata=None, token=token)
+    return _link_page(found, invitation, token, form)
+
+
+def _link_page(
+    found: Participation,
+    invitation: Invitation,
+    token: str,
+    form: SendLinkForm,
+    sent_to: str | None = None,
+) -> str:
+    url = url_for("survey.open_link", token=token, _external=True)
     expires = invitation.expires_at.astimezone(STOCKHOLM).date()
     return render_template(
         "staff/link_created.html",
         participation=found,
-        occasion_label=occasion_label(occasion),
+        invitation=invitation,
+        occasion_label=occasion_label(invitation.occasion),
         url=url,
         qr_svg=segno.make(url, error="m").svg_inline(scale=5, title="QR-kod till länken"),
         message=link_message(url, expires),
         expires=expires,
+        form=form,
+        mail_configured=mail.configured(current_app.config["SETTINGS"]),
+        sent_to=sent_to,
     )
+
+
+@bp.route("/deltagande/<int:participation_id>/lank/<int:invitation_id>/epost", methods=["POST"])
+def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugResponse:
+    """Send a just-created link by e-mail: sent, or "inte skickat" with the reason and the
+    form again, to retry. Only the link's own token (from the form) can be sent."""
+    found = access.participation_for_work(current_user, participation_id)
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.occasion.participation_id != found.id:
+        deny("invitation", invitation_id)
+    assert invitation is not None  # noqa: S101
+    form = SendLinkForm()
+    token = form.token.data or ""
+    if links.usable_invitation(token) is not invitation:
+        flash("Länken kan inte skickas längre. Skapa en ny länk.", "error")
+        return redirect(url_for("staff.participation", participation_id=found.id))
+    if not form.validate_on_submit():
+        return _link_page(found, invitation, token, form)
+    forbund = found.insats.forbund
+    subject, body = mail.render(
+        forbund.email_template or mail.DEFAULT_TEMPLATE,
+        forbund=forbund.name,
+        link=url_for("survey.open_link", token=token, _external=True),
+        last_day=invitation.expires_at.astimezone(STOCKHOLM).date().isoformat(),
+        first_name=form.first_name.data or "",
+    )
+    address = (form.email.data or "").strip()
+    try:
+        mail.send(current_app.config["SETTINGS"], mail.Letter(address, subject, body))
+    except mail.MailError as error:
+        invitation.send_error = str(error)[:200]
+        audit.record("link_email_failed", object_type="invitation", object_id=invitation.id)
+        db.session.commit()
+        form.email.errors.append(f"Inte skickat: {error}")
+        return _link_page(found, invitation, token, form)
+    invitation.sent_at = utcnow()
+    invitation.send_error = None
+    audit.record("link_emailed", object_type="invitation", object_id=invitation.id)
+    db.session.commit()
+    return _link_page(found, invitation, token, form, sent_to=address)
 
 
 @bp.route("/deltagande/<int:participation_id>/lank/<int:invitation_id>/aterkalla", methods=["POST"])

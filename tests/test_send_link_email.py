@@ -1,0 +1,177 @@
+"""Sending a personal link by e-mail, through a real SMTP server on 127.0.0.1 (aiosmtpd)."""
+
+from __future__ import annotations
+
+import re
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+
+import pytest
+import sqlalchemy as sa
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+
+from survey_app.extensions import db
+from survey_app.models import AuditEvent, Forbund, Invitation
+from tests.survey_helpers import Setup, make_setup, staff_client
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], Message]] = []
+
+    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
+        self.messages.append(
+            (list(envelope.rcpt_tos), message_from_bytes(envelope.content))  # type: ignore[attr-defined]
+        )
+        return "250 OK"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+PORT = _free_port()
+
+
+@pytest.fixture
+def settings_overrides() -> dict[str, object]:
+    return {"smtp_host": "127.0.0.1", "smtp_port": PORT, "mail_from": "noreply@forbund.example"}
+
+
+@pytest.fixture
+def inbox() -> Iterator[Inbox]:
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=PORT)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def setup(app: Flask) -> Setup:
+    return make_setup(app)
+
+
+def _new_link(staff: FlaskClient, setup: Setup) -> tuple[str, str, int]:
+    """Create a link on the staff page: (token, page html, invitation id)."""
+    page = staff.post(
+        f"/deltagande/{setup.participation_id}/tillfalle/{setup.occasion_id}/lank"
+    ).get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    invitation_id = int(re.search(r"/lank/(\d+)/epost", page).group(1))  # type: ignore[union-attr]
+    return token, page, invitation_id
+
+
+def test_staff_send_the_link_by_email_and_it_works(app: Flask, setup: Setup, inbox: Inbox) -> None:
+    staff = staff_client(app)
+    token, _, invitation_id = _new_link(staff, setup)
+    sent = staff.post(
+        f"/deltagande/{setup.participation_id}/lank/{invitation_id}/epost",
+        data={"token": token, "email": "anna@example.org", "first_name": "Anna"},
+    )
+    assert "Skickat till anna@example.org" in sent.get_data(as_text=True)
+    assert len(inbox.messages) == 1
+    recipients, message = inbox.messages[0]
+    assert recipients == ["anna@example.org"]
+    assert message["From"] == "noreply@forbund.example"
+    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
+    assert body.startswith("Hej Anna!")
+    link = re.search(r"http://localhost(/l/\S+)", body).group(1)  # type: ignore[union-attr]
+    assert link == f"/l/{token}"
+    assert "A-1" not in body  # no participant code, nothing but the first name
+    assert app.test_client().get(link).status_code == 200  # the link in the message works
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        assert invitation is not None and invitation.sent_at is not None
+        assert "anna@example.org" not in str(
+            db.session.execute(sa.select(AuditEvent.details)).all()
+        ), "the address is not kept, not even in the log"
+    page = staff.get(f"/deltagande/{setup.participation_id}").get_data(as_text=True)
+    assert "Skickad med e-post" in page
+
+
+def test_a_bad_address_is_refused_and_nothing_is_sent(
+    app: Flask, setup: Setup, inbox: Inbox
+) -> None:
+    staff = staff_client(app)
+    token, _, invitation_id = _new_link(staff, setup)
+    refused = staff.post(
+        f"/deltagande/{setup.participation_id}/lank/{invitation_id}/epost",
+        data={"token": token, "email": "anna(at)example"},
+    )
+    assert "Det ser inte ut som en e-postadress" in refused.get_data(as_text=True)
+    assert inbox.messages == []
+
+
+def test_smtp_down_leaves_it_unsent_with_the_reason_and_a_retry_works(
+    app: Flask, setup: Setup
+) -> None:
+    staff = staff_client(app)
+    token, _, invitation_id = _new_link(staff, setup)
+    path = f"/deltagande/{setup.participation_id}/lank/{invitation_id}/epost"
+    data = {"token": token, "email": "anna@example.org"}
+    failed = staff.post(path, data=data).get_data(as_text=True)  # nobody listens on PORT
+    assert "Inte skickat: Kunde inte nå e-postservern" in failed
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        assert invitation is not None and invitation.sent_at is None
+        assert invitation.send_error and "nå e-postservern" in invitation.send_error
+    assert "Inte skickad" in staff.get(f"/deltagande/{setup.participation_id}").get_data(
+        as_text=True
+    )
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=PORT)
+    controller.start()
+    try:
+        assert "Skickat till" in staff.post(path, data=data).get_data(as_text=True)
+    finally:
+        controller.stop()
+    assert len(handler.messages) == 1
+
+
+def test_only_the_links_own_token_can_be_sent(app: Flask, setup: Setup, inbox: Inbox) -> None:
+    staff = staff_client(app)
+    _, _, invitation_id = _new_link(staff, setup)
+    forged = staff.post(
+        f"/deltagande/{setup.participation_id}/lank/{invitation_id}/epost",
+        data={"token": "A" * 32, "email": "anna@example.org"},
+    )
+    assert forged.status_code == 302
+    assert inbox.messages == []
+
+
+def test_the_forbund_edits_the_message_and_sees_a_preview(app: Flask) -> None:
+    from survey_app.models import RoleKind
+    from tests import factories
+    from tests.conftest import login
+
+    with app.app_context():
+        owner = factories.forbund("Skaraborg")
+        factories.user(owner, RoleKind.ADMIN, email="admin@example.org")
+        db.session.commit()
+    admin = app.test_client()
+    login(admin, "admin@example.org", factories.PASSWORD)
+    page = admin.get("/admin/forbund").get_data(as_text=True)
+    assert "Hej Anna!" in page and "/l/exempel" in page  # the default text, previewed
+    form = {
+        "link_expiry_days": "30",
+        "min_group_size": "5",
+        "eq5d_value_set_3l": "se_tto_3l",
+        "eq5d_value_set_5l": "se_5l_2022",
+        "support_contacts": "",
+        "retention_months": "60",
+        "email_template": "Hej{fornamn}, här är länken: {lank}",
+    }
+    assert admin.post("/admin/forbund", data=form).status_code == 302
+    with app.app_context():
+        assert (
+            db.session.scalars(sa.select(Forbund)).one().email_template.startswith("Hej{fornamn}")
+        )
+    without_link = admin.post("/admin/forbund", data={**form, "email_template": "Hej!"})
+    assert "måste innehålla {lank}" in without_link.get_data(as_text=True)
