@@ -148,3 +148,30 @@ class SendLinkForm(SwedishForm):
         validators=[Optional(), Length(max=40, message="Högst 40 tecken.")],
     )
     submit = SubmitField("Skicka länken med e-post")
+
+
+class EndParticipationForm(SwedishForm):
+    """End a participation: the exit date, and the exit form's questions (added per item by
+    `end_participation_form`)."""
+
+    exit_date = DateField("Slutdatum", validators=[InputRequired("Ange slutdatum.")])
+    submit = SubmitField("Avsluta deltagandet")
+
+
+def end_participation_form(items: Any) -> EndParticipationForm:
+    """The form with one choice field per question on the exit form's first page."""
+
+    class Form(EndParticipationForm):
+        pass
+
+    for item in items:
+        choices = [SelectChoice("", "Välj …")] + [
+            SelectChoice(str(c.value), c.label.get("sv")) for c in item.choices
+        ]
+        validators = [DataRequired("Välj ett svar.")] if item.required else [Optional()]
+        setattr(
+            Form,
+            f"item_{item.id}",
+            SelectField(item.text.get("sv"), choices=choices, validators=validators),
+        )
+    return Form()

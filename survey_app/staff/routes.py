@@ -37,10 +37,18 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.occasions import STATUS_LABELS
 from survey_app.security import deny
-from survey_app.staff.forms import HandleFlagForm, ParticipantForm, SendLinkForm, TodoFilterForm
+from survey_app.staff.forms import (
+    HandleFlagForm,
+    ParticipantForm,
+    SendLinkForm,
+    TodoFilterForm,
+    end_participation_form,
+)
 from survey_app.staff.services import (
+    EXIT_FORM,
     NewParticipant,
     create_due_occasion,
+    end_participation,
     handle_flag,
     link_message,
     occasion_label,
@@ -344,3 +352,40 @@ def print_questionnaire(questionnaire_id: str) -> str:
     if questionnaire is None:
         deny("questionnaire", None)
     return render_template("survey/print.html", questionnaire=questionnaire, lang="sv")
+
+
+@bp.route("/deltagande/<int:participation_id>/avsluta", methods=["GET", "POST"])
+def end(participation_id: int) -> WerkzeugResponse | str:
+    """Exit in one step: date and exit form, then straight to the EXIT questionnaires."""
+    found = access.participation_for_work(current_user, participation_id)
+    registry = current_app.extensions["questionnaires"]
+    exit_form = registry.get(EXIT_FORM)
+    wanted = found.insats.questionnaires_for("exit")
+    items = exit_form.pages[0].items if exit_form and EXIT_FORM in wanted else []
+    form = end_participation_form(items)
+    if form.validate_on_submit():
+        answers: dict[str, object] = {}
+        for item in items:
+            picked = getattr(form, f"item_{item.id}").data
+            by_text = {str(c.value): c.value for c in item.choices}
+            if picked in by_text:
+                answers[item.id] = by_text[picked]
+        try:
+            end_participation(found, form.exit_date.data, answers, registry)
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "exit_date").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(
+                "Deltagandet är avslutat. Låt deltagaren svara på avslutsenkäten nu: starta den "
+                "på surfplattan eller skapa en personlig länk.",
+                "success",
+            )
+            return redirect(url_for("staff.participation", participation_id=found.id))
+    return render_template(
+        "staff/end.html",
+        participation=found,
+        form=form,
+        item_fields=[getattr(form, f"item_{item.id}") for item in items],
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,12 +25,14 @@ from survey_app.models import (
     Participation,
     ParticipationStatus,
     Remittent,
+    ResponseMode,
     ResponseStatus,
     StaffUser,
 )
 from survey_app.models._types import utcnow
 from survey_app.occasions import OccasionStatus, occasion_status
 from survey_app.questionnaires import Registry
+from survey_app.survey.services import load_bundle, save_page, submit
 from survey_app.todo import OccasionFacts, ParticipationFacts, TodoItem, todo_list
 
 
@@ -363,3 +366,52 @@ def handle_flag(flag: FollowUpFlag, by: StaffUser, on: date) -> None:
         object_id=flag.id,
         handled_on=on.isoformat(),
     )
+
+
+EXIT_FORM = "utskrivning"
+
+
+def end_participation(
+    participation: Participation,
+    exit_date: date,
+    register_answers: dict[str, object],
+    registry: Registry,
+) -> Occasion:
+    """End the participation in one step: the exit date, the staff's exit form (utskrivning:
+    exit reason, income, occupation) submitted, and the EXIT occasion ready for the
+    participant's questionnaires (tablet or link). Returns the EXIT occasion."""
+    if participation.exit_date is not None:
+        raise DomainError("Deltagandet är redan avslutat.")
+    if exit_date < participation.start_date:
+        raise DomainError("Slutdatum kan inte vara före startdatum.", field="exit_date")
+    if exit_date > today():
+        raise DomainError("Slutdatum kan inte vara senare än i dag.", field="exit_date")
+    participation.exit_date = exit_date
+    participation.status = ParticipationStatus.EXITED
+    occasion = next((o for o in participation.occasions if o.kind == OccasionKind.EXIT), None)
+    if occasion is None:
+        occasion = Occasion(participation=participation, kind=OccasionKind.EXIT, due_date=exit_date)
+        db.session.add(occasion)
+        db.session.flush()
+    bundle = load_bundle(occasion, "staff", registry)
+    exit_form = next((q for q in bundle.questionnaires if q.id == EXIT_FORM), None)
+    if exit_form is not None and register_answers:
+        save_page(
+            bundle,
+            exit_form,
+            exit_form.pages[0],
+            register_answers,
+            mode=ResponseMode.STAFF,
+            language="sv",
+        )
+        db.session.expire(occasion, ["responses"])  # the response save_page just created
+        bundle = load_bundle(occasion, "staff", registry)
+        with contextlib.suppress(DomainError):  # other staff forms still to fill in: later
+            submit(bundle, None, ResponseMode.STAFF)
+    audit.record(
+        "participation_ended",
+        object_type="participation",
+        object_id=participation.id,
+        exit_date=exit_date.isoformat(),
+    )
+    return occasion
