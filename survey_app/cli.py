@@ -12,12 +12,13 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey_app import audit, imports, retention
+from survey_app import audit, imports, mail, reminders, retention
 from survey_app.admin.services import create_staff_account
 from survey_app.clock import today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import Forbund, Insats, RoleKind
+from survey_app.models._types import utcnow
 from survey_app.questionnaires import DefinitionError, parse_definition
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
@@ -31,6 +32,30 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(export)
     app.cli.add_command(import_responses)
     app.cli.add_command(purge_expired)
+    app.cli.add_command(send_reminders)
+
+
+@click.command("send-reminders")
+@click.option("--dry-run", is_flag=True, help="Only print what would be sent.")
+@with_appcontext
+def send_reminders(dry_run: bool) -> None:
+    """Remind participants whose e-mailed link is not answered yet (for cron)."""
+    settings = current_app.config["SETTINGS"]
+    if not dry_run and not (mail.configured(settings) and settings.public_url):
+        raise click.ClickException("Sätt SMTP_HOST, MAIL_FROM och PUBLIC_URL först.")
+    report = reminders.run(settings, utcnow(), dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+        click.echo(
+            f"Provkörning: {len(report.due)} påminnelser skulle skickas; kontaktuppgifter till "
+            f"{report.cleared} länkar som inte längre väntar skulle raderas."
+        )
+        return
+    db.session.commit()
+    click.echo(
+        f"{report.sent} påminnelser skickade, {report.failed} kunde inte skickas (försöks igen "
+        f"nästa gång); kontaktuppgifter till {report.cleared} länkar raderade."
+    )
 
 
 @click.command("purge-expired")

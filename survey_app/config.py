@@ -61,6 +61,10 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     mail_from: str = ""
+    # Reminders (`flask send-reminders`): at most one per link per this many days; the links in
+    # them need the service's public address, e.g. https://enkat.forbund.se.
+    reminder_interval_days: int = 7
+    public_url: str = ""
     # "json": one structured line per request (survey_app/request_log.py); "" for none.
     log_format: str = ""
 
@@ -110,6 +114,8 @@ class Settings:
             smtp_password=env.get("SMTP_PASSWORD", ""),
             smtp_starttls=_flag(env, "SMTP_STARTTLS", default=False),
             mail_from=env.get("MAIL_FROM", "").strip(),
+            reminder_interval_days=_int(env, "REMINDER_INTERVAL_DAYS", default=7, low=1, high=60),
+            public_url=env.get("PUBLIC_URL", "").strip(),
         )
 
 

@@ -45,6 +45,10 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     # Sent by e-mail: when, or why not (the address itself is not kept).
     sent_at: Mapped[datetime | None] = mapped_column(Timestamp)
     send_error: Mapped[str | None] = mapped_column(sa.String(200))
+    # For reminders only, and only while the link is pending: deleted when it is answered,
+    # revoked, replaced or expired (`flask send-reminders` clears expired ones).
+    email: Mapped[str | None] = mapped_column(sa.String(254))
+    reminded_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     occasion: Mapped[Occasion] = relationship(back_populates="invitations")
     created_by: Mapped[StaffUser | None] = relationship()

@@ -147,6 +147,10 @@ class SendLinkForm(SwedishForm):
         "Förnamn i hälsningen (frivilligt)",
         validators=[Optional(), Length(max=40, message="Högst 40 tecken.")],
     )
+    remind = BooleanField(
+        "Skicka påminnelser om länken inte används",
+        description="Adressen sparas då tills länken är besvarad, återkallad eller har gått ut.",
+    )
     submit = SubmitField("Skicka länken med e-post")
 
 

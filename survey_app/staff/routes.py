@@ -293,6 +293,8 @@ def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespo
         return _link_page(found, invitation, token, form)
     invitation.sent_at = utcnow()
     invitation.send_error = None
+    # Kept only when reminders are wanted, and only while the link is pending (reminders.py).
+    invitation.email = address if form.remind.data else None
     audit.record("link_emailed", object_type="invitation", object_id=invitation.id)
     db.session.commit()
     return _link_page(found, invitation, token, form, sent_to=address)

@@ -22,7 +22,7 @@ def hash_token(token: str) -> str:
 
 
 def create_invitation(
-    occasion: Occasion, created_by: StaffUser, now: datetime | None = None
+    occasion: Occasion, created_by: StaffUser | None, now: datetime | None = None
 ) -> str:
     """Create a link for the occasion and return its token (never stored). Earlier links of the
     same occasion are revoked, so only the newest one works."""
@@ -30,6 +30,7 @@ def create_invitation(
     for earlier in occasion.invitations:
         if earlier.revoked_at is None and earlier.used_at is None:
             earlier.revoked_at = now
+            earlier.email = None  # contact details go with the link they were for
     token = secrets.token_urlsafe(TOKEN_BYTES)
     days = occasion.participation.insats.forbund.link_expiry_days
     invitation = Invitation(
@@ -43,7 +44,7 @@ def create_invitation(
     db.session.flush()
     audit.record(
         "link_created",
-        forbund_id=created_by.forbund_id,
+        forbund_id=occasion.participation.insats.forbund_id,
         object_type="occasion",
         object_id=occasion.id,
         invitation_id=invitation.id,
@@ -71,6 +72,7 @@ def usable_invitation(token: str, now: datetime | None = None) -> Invitation | N
 
 
 def revoke(invitation: Invitation, by: StaffUser) -> None:
+    invitation.email = None
     if invitation.revoked_at is None and invitation.used_at is None:
         invitation.revoked_at = utcnow()
         audit.record(

@@ -251,6 +251,8 @@ def submit(bundle: Bundle, invitation: Invitation | None, mode: ResponseMode) ->
         response.mode = mode
     if invitation is not None:
         invitation.used_at = now
+    for link in bundle.occasion.invitations:
+        link.email = None  # answered: no reminders, so no contact details kept
     db.session.flush()
     return True
 
