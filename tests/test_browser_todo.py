@@ -1,5 +1,6 @@
 """In a real browser: the "Att göra" list puts an overdue EXIT first, the EXIT occasion is
-created from the list, and a personal link with its QR code follows."""
+created from the list, a personal link with its QR code follows, and once it is sent by e-mail
+(through a real SMTP server on 127.0.0.1) the list says "skickat"."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
@@ -16,6 +18,7 @@ from survey_app.extensions import db
 from survey_app.models import ParticipationStatus, RoleKind
 from tests import factories
 from tests.browser import chromium, live_server
+from tests.test_send_link_email import PORT, Inbox
 
 pytestmark = pytest.mark.browser
 
@@ -29,8 +32,18 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[Flask, str]]:
-    with live_server(tmp_path / "live.sqlite3") as (app, url):
+def inbox() -> Iterator[Inbox]:
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=PORT)
+    controller.start()
+    yield handler
+    controller.stop()
+
+
+@pytest.fixture
+def server(tmp_path: Path, inbox: Inbox) -> Iterator[tuple[Flask, str]]:
+    mail = {"smtp_host": "127.0.0.1", "smtp_port": PORT, "mail_from": "noreply@forbund.example"}
+    with live_server(tmp_path / "live.sqlite3", **mail) as (app, url):
         with app.app_context():
             owner = factories.forbund("Skaraborg")
             insats = factories.insats(owner, "Gröna vägen")
@@ -50,7 +63,9 @@ def page(browser: Browser) -> Iterator[Page]:
     context.close()
 
 
-def test_overdue_exit_first_then_created_and_linked(server: tuple[Flask, str], page: Page) -> None:
+def test_overdue_exit_first_then_created_linked_and_sent(
+    server: tuple[Flask, str], page: Page, inbox: Inbox
+) -> None:
     _, url = server
     page.goto(url + "/")
     page.get_by_label("E-postadress").fill(COACH)
@@ -76,3 +91,16 @@ def test_overdue_exit_first_then_created_and_linked(server: tuple[Flask, str], p
     exit_card.get_by_role("button", name="Skapa personlig länk").click()
     expect(page.get_by_role("heading", name="QR-kod")).to_be_visible()
     expect(page.locator(".qr svg")).to_be_visible()
+
+    # Sent by e-mail: the list then says "skickat" for the EXIT.
+    page.get_by_label("Deltagarens e-postadress").fill("anna@example.org")
+    page.get_by_role("button", name="Skicka länken med e-post").click()
+    expect(page.get_by_text("Skickat till anna@example.org")).to_be_visible()
+    assert [to for to, _ in inbox.messages] == [["anna@example.org"]]
+    page.goto(url + "/")
+    page.get_by_role("link", name="Gröna vägen").click()
+    page.get_by_role("link", name="Att göra").click()
+    exit_row = (
+        page.locator("table.todo tbody tr").filter(has_text="gv-left").filter(has_text="Avslut")
+    )
+    expect(exit_row).to_contain_text("skickat " + today().isoformat())

@@ -108,7 +108,20 @@ def todo(insats_id: int) -> str:
         items=shown,
         total=len(items),
         confirm=ConfirmForm(),
+        links=_newest_links([i.occasion_id for i in shown if i.occasion_id is not None]),
     )
+
+
+def _newest_links(occasion_ids: list[int]) -> dict[int, Invitation]:
+    """The newest personal link of each occasion (for "skickat" / "inte skickat")."""
+    newest: dict[int, Invitation] = {}
+    for invitation in db.session.scalars(
+        sa.select(Invitation)
+        .where(Invitation.occasion_id.in_(occasion_ids))
+        .order_by(Invitation.id)
+    ):
+        newest[invitation.occasion_id] = invitation
+    return newest
 
 
 @bp.route(
