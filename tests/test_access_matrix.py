@@ -30,6 +30,7 @@ RULES: dict[str, set[str]] = {
     "staff.insats": WORKS_WITH_A,
     "staff.todo": WORKS_WITH_A,
     "staff.create_occasion": WORKS_WITH_A,
+    "staff.links_for_due": WORKS_WITH_A,
     "staff.end": WORKS_WITH_A,
     "staff.register": WORKS_WITH_A,
     "staff.participation": WORKS_WITH_A,

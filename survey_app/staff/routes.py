@@ -51,6 +51,7 @@ from survey_app.staff.services import (
     end_participation,
     handle_flag,
     link_message,
+    links_for_all_due,
     occasion_label,
     occasion_overview,
     participant_rows,
@@ -404,3 +405,19 @@ def end(participation_id: int) -> WerkzeugResponse | str:
         form=form,
         item_fields=[getattr(form, f"item_{item.id}") for item in items],
     )
+
+
+@bp.route("/insatser/<int:insats_id>/att-gora/lankar", methods=["POST"])
+def links_for_due(insats_id: int) -> str | WerkzeugResponse:
+    """One action: a personal link for everyone due to answer now (shown once, to send)."""
+    insats = access.insats_for_participant_work(current_user, insats_id)
+    if not ConfirmForm().validate_on_submit():
+        return redirect(url_for("staff.todo", insats_id=insats.id))
+    created = links_for_all_due(insats, current_user, current_app.extensions["questionnaires"])
+    db.session.commit()
+    rows = []
+    for link in created:
+        url = url_for("survey.open_link", token=link.token, _external=True)
+        rows.append((link, url, link_message(url, link.expires)))
+    expires = min((link.expires for link in created), default=None)
+    return render_template("staff/bulk_links.html", insats=insats, rows=rows, expires=expires)

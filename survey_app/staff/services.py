@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from survey_app import audit
-from survey_app.clock import today
+from survey_app.clock import STOCKHOLM, today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import (
@@ -32,8 +32,9 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.occasions import OccasionStatus, occasion_status
 from survey_app.questionnaires import Registry
+from survey_app.survey.links import create_invitation
 from survey_app.survey.services import load_bundle, save_page, submit
-from survey_app.todo import OccasionFacts, ParticipationFacts, TodoItem, todo_list
+from survey_app.todo import OccasionFacts, ParticipationFacts, TodoItem, Urgency, todo_list
 
 
 @dataclass(frozen=True)
@@ -415,3 +416,42 @@ def end_participation(
         exit_date=exit_date.isoformat(),
     )
     return occasion
+
+
+@dataclass(frozen=True)
+class NewLink:
+    code: str
+    occasion: str
+    token: str
+    expires: date
+
+
+def links_for_all_due(insats: Insats, by: StaffUser, registry: Registry) -> list[NewLink]:
+    """A personal link for every occasion of the insats that is due or overdue, has questions
+    left for the participant and no working link yet. The tokens are returned once, to show."""
+    due = {
+        item.occasion_id
+        for item in todo_items(insats)
+        if item.occasion_id is not None and item.urgency in (Urgency.OVERDUE, Urgency.DUE)
+    }
+    created = []
+    for occasion in db.session.scalars(
+        sa.select(Occasion).where(Occasion.id.in_(due)).order_by(Occasion.due_date, Occasion.id)
+    ):
+        participation = occasion.participation
+        overview = next(
+            o for o in occasion_overview(participation, registry) if o.occasion.id == occasion.id
+        )
+        if not overview.participant_part_open or overview.active_invitation is not None:
+            continue
+        token = create_invitation(occasion, by)
+        expires = max(occasion.invitations, key=lambda i: i.id).expires_at
+        created.append(
+            NewLink(
+                participation.participant.code,
+                overview.label,
+                token,
+                expires.astimezone(STOCKHOLM).date(),
+            )
+        )
+    return created
