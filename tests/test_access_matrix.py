@@ -33,6 +33,7 @@ RULES: dict[str, set[str]] = {
     "staff.links_for_due": WORKS_WITH_A,
     "staff.end": WORKS_WITH_A,
     "staff.register": WORKS_WITH_A,
+    "staff.register_many": WORKS_WITH_A,
     "staff.participation": WORKS_WITH_A,
     "staff.create_link": WORKS_WITH_A,
     "staff.revoke_link": WORKS_WITH_A,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
@@ -179,3 +180,14 @@ def end_participation_form(items: Any) -> EndParticipationForm:
             SelectField(item.text.get("sv"), choices=choices, validators=validators),
         )
     return Form()
+
+
+class BulkRegisterForm(SwedishForm):
+    file = FileField(
+        "CSV-fil",
+        validators=[
+            FileRequired("Välj en fil."),
+            FileAllowed(["csv", "txt"], "Filen ska vara en CSV-fil."),
+        ],
+    )
+    submit = SubmitField("Registrera alla")

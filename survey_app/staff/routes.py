@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import segno
 import sqlalchemy as sa
 from flask import (
@@ -37,7 +39,9 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.occasions import STATUS_LABELS
 from survey_app.security import deny
+from survey_app.staff import bulk
 from survey_app.staff.forms import (
+    BulkRegisterForm,
     HandleFlagForm,
     ParticipantForm,
     SendLinkForm,
@@ -421,3 +425,34 @@ def links_for_due(insats_id: int) -> str | WerkzeugResponse:
         rows.append((link, url, link_message(url, link.expires)))
     expires = min((link.expires for link in created), default=None)
     return render_template("staff/bulk_links.html", insats=insats, rows=rows, expires=expires)
+
+
+@bp.route("/insatser/<int:insats_id>/deltagare/import", methods=["GET", "POST"])
+def register_many(insats_id: int) -> WerkzeugResponse | str:
+    """Many participants at once from a CSV file: all or nothing, with a report of every bad row."""
+    insats = access.insats_for_participant_work(current_user, insats_id)
+    form = BulkRegisterForm()
+    errors: list[bulk.RowError] = []
+    if form.validate_on_submit():
+        raw = form.file.data.read()
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            form.file.errors.append("Filen ska vara sparad som UTF-8.")
+        else:
+            try:
+                count = bulk.register_all(insats, io.StringIO(text, newline=""))
+            except bulk.Rejected as rejected:
+                db.session.rollback()
+                errors = rejected.errors
+            else:
+                audit.record(
+                    "participants_registered_from_file",
+                    object_type="insats",
+                    object_id=insats.id,
+                    count=count,
+                )
+                db.session.commit()
+                flash(f"{count} deltagare är registrerade. Startmätningarna är skapade.", "success")
+                return redirect(url_for("staff.insats", insats_id=insats.id))
+    return render_template("staff/register_many.html", insats=insats, form=form, errors=errors)
