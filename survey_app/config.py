@@ -63,6 +63,8 @@ class Settings:
     mail_from: str = ""
     # Reminders (`flask send-reminders`): at most one per link per this many days; the links in
     # them need the service's public address, e.g. https://enkat.forbund.se.
+    # The name of a registered SMS gateway (survey_app/sms.py); none is built in.
+    sms_gateway: str = ""
     reminder_interval_days: int = 7
     public_url: str = ""
     # "json": one structured line per request (survey_app/request_log.py); "" for none.
@@ -116,6 +118,7 @@ class Settings:
             mail_from=env.get("MAIL_FROM", "").strip(),
             reminder_interval_days=_int(env, "REMINDER_INTERVAL_DAYS", default=7, low=1, high=60),
             public_url=env.get("PUBLIC_URL", "").strip(),
+            sms_gateway=env.get("SMS_GATEWAY", "").strip(),
         )
 
 

@@ -38,6 +38,7 @@ RULES: dict[str, set[str]] = {
     "staff.create_link": WORKS_WITH_A,
     "staff.revoke_link": WORKS_WITH_A,
     "staff.email_link": WORKS_WITH_A,
+    "staff.sms_link": WORKS_WITH_A,
     "staff.start_tablet": WORKS_WITH_A,
     "staff.enter_answers": WORKS_WITH_A,
     "staff.handle_follow_up": WORKS_WITH_A,

@@ -64,7 +64,7 @@ def _new_link(staff: FlaskClient, setup: Setup) -> tuple[str, str, int]:
         f"/deltagande/{setup.participation_id}/tillfalle/{setup.occasion_id}/lank"
     ).get_data(as_text=True)
     token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-    invitation_id = int(re.search(r"/lank/(\d+)/epost", page).group(1))  # type: ignore[union-attr]
+    invitation_id = int(re.search(r"/lank/(\d+)/(?:epost|sms)", page).group(1))  # type: ignore[union-attr]
     return token, page, invitation_id
 
 

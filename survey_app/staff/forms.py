@@ -29,6 +29,7 @@ from wtforms.validators import (
 from survey_app.clock import today
 from survey_app.forms import SwedishForm
 from survey_app.models import GENDER_LABELS, REMITTENT_LABELS
+from survey_app.sms import mobile_number
 from survey_app.todo import FILTERS, KIND_FILTERS
 
 CODE_PATTERN = r"^[A-Za-z0-9ÅÄÖåäö][A-Za-z0-9ÅÄÖåäö_-]{1,39}$"
@@ -191,3 +192,18 @@ class BulkRegisterForm(SwedishForm):
         ],
     )
     submit = SubmitField("Registrera alla")
+
+
+class SendSmsForm(SwedishForm):
+    """Send a just-created link by SMS through the deployment's gateway; the number is not kept."""
+
+    token = HiddenField(validators=[DataRequired()])
+    phone = StringField(
+        "Deltagarens mobilnummer",
+        validators=[DataRequired("Skriv ett mobilnummer."), Length(max=20)],
+    )
+    submit = SubmitField("Skicka länken med sms")
+
+    def validate_phone(self, field: StringField) -> None:
+        if mobile_number(field.data or "") is None:
+            raise ValidationError("Skriv ett svenskt mobilnummer, till exempel 070-123 45 67.")

@@ -19,7 +19,7 @@ from flask import (
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey_app import access, audit, mail
+from survey_app import access, audit, mail, sms
 from survey_app.clock import STOCKHOLM
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
@@ -45,6 +45,7 @@ from survey_app.staff.forms import (
     HandleFlagForm,
     ParticipantForm,
     SendLinkForm,
+    SendSmsForm,
     TodoFilterForm,
     end_participation_form,
 )
@@ -258,6 +259,7 @@ def _link_page(
     token: str,
     form: SendLinkForm,
     sent_to: str | None = None,
+    sms_form: SendSmsForm | None = None,
 ) -> str:
     url = url_for("survey.open_link", token=token, _external=True)
     expires = invitation.expires_at.astimezone(STOCKHOLM).date()
@@ -273,7 +275,49 @@ def _link_page(
         form=form,
         mail_configured=mail.configured(current_app.config["SETTINGS"]),
         sent_to=sent_to,
+        sms_form=sms_form or SendSmsForm(formdata=None, token=token),
+        sms_configured=sms.gateway(current_app.config["SETTINGS"]) is not None,
     )
+
+
+def _own_invitation(found: Participation, invitation_id: int) -> Invitation:
+    invitation = db.session.get(Invitation, invitation_id)
+    if invitation is None or invitation.occasion.participation_id != found.id:
+        deny("invitation", invitation_id)
+    assert invitation is not None  # noqa: S101
+    return invitation
+
+
+@bp.route("/deltagande/<int:participation_id>/lank/<int:invitation_id>/sms", methods=["POST"])
+def sms_link(participation_id: int, invitation_id: int) -> str | WerkzeugResponse:
+    """Send a just-created link by SMS through the deployment's gateway (if it has one)."""
+    found = access.participation_for_work(current_user, participation_id)
+    invitation = _own_invitation(found, invitation_id)
+    form = SendSmsForm()
+    token = form.token.data or ""
+    gateway = sms.gateway(current_app.config["SETTINGS"])
+    if gateway is None or links.usable_invitation(token) is not invitation:
+        flash("Länken kan inte skickas med sms. Skapa en ny länk.", "error")
+        return redirect(url_for("staff.participation", participation_id=found.id))
+    email_form = SendLinkForm(formdata=None, token=token)
+    if not form.validate_on_submit():
+        return _link_page(found, invitation, token, email_form, sms_form=form)
+    url = url_for("survey.open_link", token=token, _external=True)
+    text = link_message(url, invitation.expires_at.astimezone(STOCKHOLM).date())
+    try:
+        gateway.send(sms.mobile_number(form.phone.data or "") or "", text)
+    except sms.SmsError as error:
+        invitation.send_error = str(error)[:200]
+        audit.record("link_sms_failed", object_type="invitation", object_id=invitation.id)
+        db.session.commit()
+        form.phone.errors.append(f"Inte skickat: {error}")
+        return _link_page(found, invitation, token, email_form, sms_form=form)
+    invitation.sent_at = utcnow()
+    invitation.send_error = None
+    audit.record("link_sms_sent", object_type="invitation", object_id=invitation.id)
+    db.session.commit()
+    flash(f"Skickat med sms till {form.phone.data}. Numret sparas inte.", "success")
+    return _link_page(found, invitation, token, email_form, sms_form=form)
 
 
 @bp.route("/deltagande/<int:participation_id>/lank/<int:invitation_id>/epost", methods=["POST"])
@@ -281,10 +325,7 @@ def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespo
     """Send a just-created link by e-mail: sent, or "inte skickat" with the reason and the
     form again, to retry. Only the link's own token (from the form) can be sent."""
     found = access.participation_for_work(current_user, participation_id)
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.occasion.participation_id != found.id:
-        deny("invitation", invitation_id)
-    assert invitation is not None  # noqa: S101
+    invitation = _own_invitation(found, invitation_id)
     form = SendLinkForm()
     token = form.token.data or ""
     if links.usable_invitation(token) is not invitation:
@@ -321,10 +362,7 @@ def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespo
 @bp.route("/deltagande/<int:participation_id>/lank/<int:invitation_id>/aterkalla", methods=["POST"])
 def revoke_link(participation_id: int, invitation_id: int) -> WerkzeugResponse:
     found = access.participation_for_work(current_user, participation_id)
-    invitation = db.session.get(Invitation, invitation_id)
-    if invitation is None or invitation.occasion.participation_id != found.id:
-        deny("invitation", invitation_id)
-    assert invitation is not None  # noqa: S101
+    invitation = _own_invitation(found, invitation_id)
     if ConfirmForm().validate_on_submit():
         links.revoke(invitation, current_user)
         db.session.commit()
