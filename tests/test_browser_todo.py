@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
@@ -18,7 +17,7 @@ from survey_app.extensions import db
 from survey_app.models import ParticipationStatus, RoleKind
 from tests import factories
 from tests.browser import chromium, live_server
-from tests.test_send_link_email import PORT, Inbox
+from tests.smtp_server import SETTINGS, Inbox, smtp_server
 
 pytestmark = pytest.mark.browser
 
@@ -33,17 +32,13 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+    with smtp_server() as received:
+        yield received
 
 
 @pytest.fixture
 def server(tmp_path: Path, inbox: Inbox) -> Iterator[tuple[Flask, str]]:
-    mail = {"smtp_host": "127.0.0.1", "smtp_port": PORT, "mail_from": "noreply@forbund.example"}
-    with live_server(tmp_path / "live.sqlite3", **mail) as (app, url):
+    with live_server(tmp_path / "live.sqlite3", **SETTINGS) as (app, url):
         with app.app_context():
             owner = factories.forbund("Skaraborg")
             insats = factories.insats(owner, "Gröna vägen")

@@ -10,37 +10,28 @@ from email.header import decode_header, make_header
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import Flask
 
 from survey_app import reminders
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Invitation
 from survey_app.models._types import utcnow
+from tests.smtp_server import SETTINGS, Inbox, smtp_server
 from tests.survey_helpers import Setup, answer_all, make_setup, staff_client
-from tests.test_send_link_email import PORT, Inbox, _new_link
+from tests.test_send_link_email import _new_link
 
 DAY = timedelta(days=1)
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, object]:
-    return {
-        "smtp_host": "127.0.0.1",
-        "smtp_port": PORT,
-        "mail_from": "noreply@forbund.example",
-        "public_url": "https://enkat.example.org",
-        "reminder_interval_days": 7,
-    }
+    return {**SETTINGS, "public_url": "https://enkat.example.org", "reminder_interval_days": 7}
 
 
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+    with smtp_server() as received:
+        yield received
 
 
 @pytest.fixture

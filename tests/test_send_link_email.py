@@ -3,54 +3,28 @@
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Iterator
-from email import message_from_bytes
-from email.message import Message
 
 import pytest
 import sqlalchemy as sa
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Forbund, Invitation
+from tests.smtp_server import SETTINGS, Inbox, smtp_server
 from tests.survey_helpers import Setup, make_setup, staff_client
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server: object, session: object, envelope: object) -> str:
-        self.messages.append(
-            (list(envelope.rcpt_tos), message_from_bytes(envelope.content))  # type: ignore[attr-defined]
-        )
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-PORT = _free_port()
 
 
 @pytest.fixture
 def settings_overrides() -> dict[str, object]:
-    return {"smtp_host": "127.0.0.1", "smtp_port": PORT, "mail_from": "noreply@forbund.example"}
+    return dict(SETTINGS)
 
 
 @pytest.fixture
 def inbox() -> Iterator[Inbox]:
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=PORT)
-    controller.start()
-    yield handler
-    controller.stop()
+    with smtp_server() as received:
+        yield received
 
 
 @pytest.fixture
@@ -125,13 +99,8 @@ def test_smtp_down_leaves_it_unsent_with_the_reason_and_a_retry_works(
     assert "Inte skickad" in staff.get(f"/deltagande/{setup.participation_id}").get_data(
         as_text=True
     )
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=PORT)
-    controller.start()
-    try:
+    with smtp_server() as handler:
         assert "Skickat till" in staff.post(path, data=data).get_data(as_text=True)
-    finally:
-        controller.stop()
     assert len(handler.messages) == 1
 
 
