@@ -1,0 +1,1388 @@
+"""An attacker on the report workbook's small-group protection, written apart from it.
+
+It reads an exported workbook with openpyxl, cell by cell, as anyone who receives the file can,
+and tries to work out the counts hidden as "<k" or "x". It knows only what a reader knows: the
+titles and layout of the tables, the labels, and what the sheets say about themselves. It never
+imports the protection code (survey_app/reports/suppress.py, tables.py, protection.py).
+
+Every relation a reader can see is written as a linear equation or inequality over unknowns,
+one unknown per hidden count cell (visible counts are constants), plus a few unknowns that are
+never printed but follow from what is: the sum of the values behind a mean, the number of
+improved / unchanged / worsened pairs, the number of "ja" behind a share. The relations:
+
+- totals: every line of a table with a "Totalt" row, column or insats block adds up (two-way
+  tables and the three-way insats × category × gender tables alike);
+- Översikt: "Deltagare i urvalet" = "Avslutade" + "Pågående", cell by cell;
+- the same count printed twice: Översikt's participants per insats and Räckvidd's "Deltagare";
+  a goal's "Antal" and the comparison sheet's pairs (or the exit reasons given) of that insats;
+- shares beside counts: share × denominator = numerator (violence, reach, satisfaction, exit
+  reasons, the comparison sheets' improved / unchanged / worsened, goal outcomes);
+- means beside counts: mean × n = the sum of the values; sums add up along the same lines as
+  the counts; every group's sum lies between min · n and max · n of the scale ("mean bounds");
+  for a satisfaction item the sum is Σ value × count of that value in the table above it;
+- subsets: a "Varav …" count is at most its whole; pairs + "Start utan avslut" are at most the
+  participants of that insats and gender; questionnaires answered once per participation and
+  occasion (satisfaction, register data, exit reason) have at most as many answers as there
+  are participants; reach counts are at most the violence screenings.
+
+Bounds from the labels: "<k" is 1..k−1. "x" is a count hidden to protect another one; a
+visible non-zero count is never below k, so a reader takes "x" as ≥ k (the default,
+`x_floor=None`). Should the workbook contradict that (e.g. a 0 hidden as "x"), the attacker
+falls back to ≥ 1 and then ≥ 0 and says so in `Report.notes`. Every count is ≥ 0.
+
+Then, in three stages:
+(a) subtraction: each relation on its own, with the other cells at their label bounds;
+(b) bound propagation through all relations together (shares × n, mean bounds, …), counts
+    rounded to whole numbers;
+(c) two linear programs per hidden cell (scipy.optimize.linprog, method="highs"): the least and
+    the greatest value it can take under all relations together.
+A finding is a hidden cell whose deducible range is narrower than its label admits: for "<k",
+narrower than 1..k−1; for "x", fewer than k−1 possible values. And (d): a statistic (mean,
+share, confidence interval, p-value) printed beside the count it is computed from while that
+count is hidden.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import openpyxl
+from openpyxl.utils import get_column_letter
+from scipy.optimize import linprog
+from scipy.sparse import coo_matrix
+
+TOTAL = "Totalt"
+PRIMARY = re.compile(r"^<(\d+)$")
+SECONDARY = "x"
+EPS = 1e-6
+# EQ-5D index: the lowest value of the index value sets in use is about −0.59.
+EQ5D_INDEX_RANGE = (-0.6, 1.0)
+EQ5D_VAS_RANGE = (0.0, 100.0)
+
+# Headers of the comparison sheets.
+PAIRS = "Antal par (start och avslut)"
+WITHOUT_EXIT = "Start utan avslut"
+MEAN_START = "Medel vid start"
+MEAN_EXIT = "Medel vid avslut"
+MEAN_CHANGE = "Förändring"
+IMPROVED = "Andel förbättrade"
+UNCHANGED = "Andel oförändrade"
+WORSENED = "Andel försämrade"
+
+COUNT_KINDS = ("total", "overview", "same count", "subset")
+
+
+# --- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Finding:
+    sheet: str
+    cell: str  # e.g. "C12"
+    label: str  # "<5", "x", or for a statistic beside a hidden count, that count's label
+    low: float | None  # the deduced range of the hidden count (None: not worked out)
+    high: float | None
+    method: str  # "subtraction", "propagation (share)", "linear programming", "statistic …"
+    detail: str = ""
+
+    def __str__(self) -> str:
+        span = "" if self.low is None else f" → [{_fmt(self.low)}, {_fmt(self.high)}]"
+        return f"{self.sheet}!{self.cell} {self.label}{span} by {self.method}: {self.detail}"
+
+
+@dataclass
+class Report:
+    findings: list[Finding]
+    notes: list[str]
+    hidden_cells: int
+    relations: int
+    linear_programs: int
+    x_floor: int
+
+
+def attack(workbook: bytes | str | Path | BinaryIO, k: int, **options: Any) -> list[Finding]:
+    """The hidden cells a reader of the workbook can narrow down, and the statistics printed
+    beside hidden counts."""
+    return analyse(workbook, k, **options).findings
+
+
+def analyse(
+    workbook: bytes | str | Path | BinaryIO,
+    k: int,
+    x_floor: int | None = None,
+    one_response_per_occasion: bool = True,
+    stages: str = "abc",
+) -> Report:
+    """`stages`: which of (a), (b), (c) to run (all, unless testing one on its own)."""
+    if isinstance(workbook, bytes | bytearray):
+        workbook = io.BytesIO(workbook)
+    book = openpyxl.load_workbook(workbook, data_only=True)
+    sheets = [(ws.title, _grid(ws)) for ws in book.worksheets]
+    floors = [x_floor] if x_floor is not None else [k, 1, 0]
+    notes: list[str] = []
+    for n, floor in enumerate(floors):
+        model = Model(k, floor, one_response_per_occasion)
+        try:
+            model.read(sheets)
+            report = model.solve(stages)
+        except Infeasible as error:
+            if n + 1 < len(floors):
+                notes.append(
+                    f'the relations contradict "x" ≥ {floor} ({error}); trying ≥ {floors[n + 1]}'
+                )
+                continue
+            raise InconsistentWorkbook(
+                f"the workbook's own relations contradict each other: {error}"
+            ) from error
+        report.notes[:0] = notes
+        return report
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+class Infeasible(Exception):
+    pass
+
+
+class InconsistentWorkbook(Exception):
+    """The relations the attacker reads contradict each other even with "x" ≥ 0: either a
+    relation the attacker assumes does not hold, or the workbook changes numbers."""
+
+
+def _fmt(value: float | None) -> str:
+    if value is None:
+        return "?"
+    if math.isinf(value):
+        return "∞"
+    return str(int(value)) if float(value).is_integer() else f"{value:.3g}"
+
+
+# --- linear expressions and the system ----------------------------------------------------
+
+
+class Lin:
+    """A linear expression: Σ coefficient · unknown + constant."""
+
+    __slots__ = ("const", "terms")
+
+    def __init__(self, terms: dict[int, float] | None = None, const: float = 0.0) -> None:
+        self.terms = dict(terms or {})
+        self.const = float(const)
+
+    def __add__(self, other: Lin | float) -> Lin:
+        if not isinstance(other, Lin):
+            return Lin(self.terms, self.const + other)
+        terms = dict(self.terms)
+        for var, coef in other.terms.items():
+            terms[var] = terms.get(var, 0.0) + coef
+        return Lin(terms, self.const + other.const)
+
+    __radd__ = __add__
+
+    def __sub__(self, other: Lin | float) -> Lin:
+        return self + other * -1.0
+
+    def __mul__(self, factor: float) -> Lin:
+        return Lin({v: c * factor for v, c in self.terms.items()}, self.const * factor)
+
+    __rmul__ = __mul__
+
+
+@dataclass
+class Var:
+    name: str
+    lo: float
+    hi: float
+    integer: bool
+    cell: Hidden | None = None
+
+
+@dataclass
+class Hidden:
+    sheet: str
+    address: str
+    label: str
+    lo: float  # what the label admits
+    hi: float
+    primary: bool
+    var: int
+
+
+@dataclass
+class Row:
+    terms: dict[int, float]
+    const: float
+    sense: str  # "eq": terms · x + const = 0; "le": terms · x + const ≤ 0
+    kind: str
+    text: str
+
+
+def _lsum(items: Iterable[Lin]) -> Lin:
+    total = Lin()
+    for item in items:
+        total = total + item
+    return total
+
+
+# --- reading the sheets ---------------------------------------------------------------------
+
+Grid = dict[int, dict[int, Any]]  # row → column → value (1-based, blanks left out)
+Cell = tuple[str, Any]  # (address, value)
+
+
+def _grid(ws: Any) -> Grid:
+    grid: Grid = defaultdict(dict)
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is not None and cell.value != "":
+                grid[cell.row][cell.column] = cell.value
+    return grid
+
+
+def _address(row: int, column: int) -> str:
+    return f"{get_column_letter(column)}{row}"
+
+
+def _label(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    return None
+
+
+def _value(row: dict[str, Cell], column: str) -> float | None:
+    cell = row.get(column)
+    return _number(cell[1]) if cell else None
+
+
+def _hidden(value: Any) -> bool:
+    return isinstance(value, str) and (value == SECONDARY or PRIMARY.match(value) is not None)
+
+
+@dataclass
+class Table:
+    """A titled table of a sheet: one or two label columns, then value columns."""
+
+    sheet: str
+    title: str
+    nlabels: int
+    columns: list[str]
+    records: list[tuple[tuple[str, ...], dict[str, Cell]]]
+    _index: dict[tuple[tuple[str, ...], str], Cell] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        for key, cells in self.records:
+            for column, cell in cells.items():
+                self._index.setdefault((key, column), cell)
+
+    def get(self, key: tuple[str, ...], column: str) -> Cell | None:
+        return self._index.get((key, column))
+
+    def axis(self, n: int) -> list[str]:
+        return list(dict.fromkeys(key[n] for key, _ in self.records))
+
+    def row_keys(self) -> list[tuple[str, ...]]:
+        return list(dict.fromkeys(key for key, _ in self.records))
+
+
+def _tables(sheet: str, grid: Grid) -> list[Table]:
+    """Titled tables one below the other: a title alone in column A, a header row, data rows
+    up to the next empty row."""
+    tables = []
+    last = max(grid, default=0)
+    r = 1
+    while r <= last:
+        row = grid.get(r, {})
+        header = grid.get(r + 1, {})
+        if set(row) == {1} and isinstance(row[1], str) and header and grid.get(r + 2):
+            data: list[tuple[int, dict[int, Any]]] = []
+            s = r + 2
+            while grid.get(s):
+                data.append((s, grid[s]))
+                s += 1
+            two = any(1 not in cells and 2 in cells for _, cells in data)
+            nlabels = 2 if two else 1
+            columns = {c: _label(v) for c, v in header.items() if c > nlabels}
+            records = []
+            first = ""
+            for number, cells in data:
+                if 1 in cells:
+                    first = _label(cells[1])
+                key = (first, _label(cells.get(2, ""))) if two else (first,)
+                values = {name: (_address(number, c), cells.get(c)) for c, name in columns.items()}
+                records.append((key, values))
+            tables.append(Table(sheet, row[1].strip(), nlabels, list(columns.values()), records))
+            r = s
+        r += 1
+    return tables
+
+
+@dataclass
+class Comparison:
+    """A sheet of paired START/EXIT comparisons: one row per measure, insats and gender."""
+
+    sheet: str
+    note: str
+    rows: dict[tuple[str, str, str], dict[str, Cell]]
+    measures: list[str]
+    chart: list[tuple[str, dict[str, Cell]]]  # the block of means beside the table
+
+
+def _comparison(sheet: str, grid: Grid) -> Comparison | None:
+    for r, cells in sorted(grid.items()):
+        names: dict[str, int] = {}
+        for c, v in sorted(cells.items()):
+            names.setdefault(_label(v), c)
+        if PAIRS not in names or "Mått" not in names:
+            continue
+        table_columns = {c: _label(v) for c, v in cells.items() if c <= max(names.values())}
+        measure_col, insats_col, gender_col = names["Mått"], names["Insats"], names["Kön"]
+        last_table_col = max(
+            c for c, v in cells.items() if _label(v) in (PAIRS, WITHOUT_EXIT, WORSENED)
+        )
+        rows: dict[tuple[str, str, str], dict[str, Cell]] = {}
+        measures: list[str] = []
+        s = r + 1
+        while grid.get(s, {}).get(measure_col) is not None:
+            data = grid[s]
+            key = (_label(data[measure_col]), _label(data[insats_col]), _label(data[gender_col]))
+            if key[0] not in measures:
+                measures.append(key[0])
+            rows[key] = {
+                name: (_address(s, c), data.get(c))
+                for c, name in table_columns.items()
+                if c > gender_col and c <= last_table_col
+            }
+            s += 1
+        chart: list[tuple[str, dict[str, Cell]]] = []
+        beyond = {c: _label(v) for c, v in cells.items() if c > last_table_col}
+        starts = [c for c, v in beyond.items() if v == "Insats"]
+        if starts:
+            first = starts[0]
+            s = r + 1
+            while grid.get(s, {}).get(first) is not None:
+                chart.append(
+                    (
+                        _label(grid[s][first]),
+                        {
+                            beyond[c]: (_address(s, c), grid[s].get(c))
+                            for c in beyond
+                            if c > first and beyond[c] in ("Start", "Avslut")
+                        },
+                    )
+                )
+                s += 1
+        note = " ".join(
+            str(v) for row in range(1, r) for v in grid.get(row, {}).values() if isinstance(v, str)
+        )
+        return Comparison(sheet, note, rows, measures, chart)
+    return None
+
+
+# --- the model --------------------------------------------------------------------------------
+
+
+@dataclass
+class CountTable:
+    """Counts (or unprinted quantities) laid out along named axes, each may end in Totalt."""
+
+    name: str
+    axes: list[list[str]]
+    cells: dict[tuple[str, ...], Lin]
+
+    def at(self, *key: str) -> Lin | None:
+        return self.cells.get(tuple(key))
+
+
+class Model:
+    def __init__(self, k: int, x_floor: int, one_response: bool) -> None:
+        self.k = k
+        self.x_floor = x_floor
+        self.one_response = one_response
+        self.vars: list[Var] = []
+        self.rows: list[Row] = []
+        self.cells: dict[tuple[str, str], Lin] = {}
+        self.notes: list[str] = []
+        self.tables: dict[str, Table] = {}
+        self.counts: dict[str, CountTable] = {}
+        self.comparisons: list[Comparison] = []
+        self.pairs: dict[tuple[str, str, str, str], Lin] = {}  # (sheet, measure, insats, g)
+        self.improved: dict[tuple[str, str, str, str], Lin] = {}
+        self.stat_leaks: list[tuple[str, str, str, Lin, str]] = []
+
+    # -- unknowns and relations --
+
+    def var(self, name: str, lo: float, hi: float, integer: bool) -> Lin:
+        self.vars.append(Var(name, lo, hi, integer))
+        return Lin({len(self.vars) - 1: 1.0})
+
+    def count(self, sheet: str, cell: Cell | None) -> Lin:
+        """A printed count: a constant if visible, an unknown if hidden."""
+        if cell is None:
+            return Lin()
+        address, value = cell
+        key = (sheet, address)
+        if key in self.cells:
+            return self.cells[key]
+        number = _number(value)
+        if number is not None:
+            expr = Lin(const=number)
+        elif _hidden(value):
+            label = str(value)
+            match = PRIMARY.match(label)
+            lo, hi = (1.0, float(int(match.group(1)) - 1)) if match else (self.x_floor, math.inf)
+            expr = self.var(f"{sheet}!{address}", lo, hi, True)
+            index = next(iter(expr.terms))
+            self.vars[index].cell = Hidden(sheet, address, label, lo, hi, bool(match), index)
+        else:
+            if value is not None:
+                self.notes.append(f"{sheet}!{address}: {value!r} read as an unknown count")
+            expr = self.var(f"{sheet}!{address} (blank)", 0.0, math.inf, True)
+        self.cells[key] = expr
+        return expr
+
+    def add(self, expr: Lin, sense: str, kind: str, text: str) -> None:
+        terms = {v: c for v, c in expr.terms.items() if c != 0.0}
+        if not terms:
+            if (sense == "eq" and abs(expr.const) > 1e-6) or (sense == "le" and expr.const > 1e-6):
+                raise Infeasible(f"{text}: {expr.const:+g} off")
+            return
+        self.rows.append(Row(terms, expr.const, sense, kind, text))
+
+    def equal(self, a: Lin, b: Lin, kind: str, text: str) -> None:
+        self.add(a - b, "eq", kind, text)
+
+    def at_most(self, a: Lin, b: Lin, kind: str, text: str) -> None:
+        self.add(a - b, "le", kind, text)
+
+    def ratio(
+        self, num: Lin, den: Lin, value: float, tolerance: float, kind: str, text: str
+    ) -> None:
+        """num = value · den: a share (or mean) printed beside its denominator, exactly
+        (tolerance 0: written with full float precision) or rounded to ± tolerance."""
+        if tolerance == 0.0:
+            self.equal(num, den * value, kind, text)
+            return
+        self.at_most(num, den * (value + tolerance), kind, text)
+        self.at_most(den * (value - tolerance), num, kind, text)
+
+    def totals(self, table: CountTable, kind: str, text: str) -> None:
+        """Every line along every axis that has a Totalt adds up to it."""
+        for axis, values in enumerate(table.axes):
+            if TOTAL not in values:
+                continue
+            parts = [v for v in values if v != TOTAL]
+            others = [a for i, a in enumerate(table.axes) if i != axis]
+            for combo in itertools.product(*others):
+
+                def key(value: str, combo: tuple[str, ...] = combo, axis: int = axis) -> tuple:
+                    return (*combo[:axis], value, *combo[axis:])
+
+                total = table.cells.get(key(TOTAL))
+                items = [table.cells.get(key(v)) for v in parts]
+                if total is None or any(item is None for item in items):
+                    continue
+                where = " / ".join(key("·"))
+                self.equal(
+                    _lsum(i for i in items if i is not None),
+                    total,
+                    kind,
+                    f"{text} [{where}]: parts add up to {TOTAL}",
+                )
+
+    # -- reading the workbook --
+
+    def read(self, sheets: Sequence[tuple[str, Grid]]) -> None:
+        for name, grid in sheets:
+            comparison = _comparison(name, grid)
+            if comparison is not None:
+                self.comparisons.append(comparison)
+                continue
+            for table in _tables(name, grid):
+                self.tables.setdefault(table.title, table)
+        for table in self.tables.values():
+            self._count_table(table)
+        self._overview()
+        self._violence()
+        self._satisfaction()
+        self._register()
+        for comparison in self.comparisons:
+            self._comparison(comparison)
+        self._goals()
+
+    def _is_count_table(self, table: Table) -> bool:
+        title = table.title.lower()
+        return not (
+            title.endswith(", medel")
+            or "andel" in title
+            or table.title == "Mål"
+            or table.title in ("Uppgift", "Om rapporten")
+        )
+
+    def _count_table(self, table: Table) -> None:
+        """Register a table of counts and its totals."""
+        if not self._is_count_table(table):
+            return
+        columns = [c for c in table.columns if not c.startswith("Andel")]
+        if not columns:
+            return
+        axes = [table.axis(n) for n in range(table.nlabels)] + [columns]
+        cells = {
+            (*key, column): self.count(table.sheet, table.get(key, column))
+            for key in table.row_keys()
+            for column in columns
+            if table.get(key, column) is not None
+        }
+        counts = CountTable(table.title, axes, cells)
+        self.counts[table.title] = counts
+        self.totals(counts, "total", f"{table.sheet}: {table.title}")
+
+    def _participants(self, insats: str, gender: str) -> Lin | None:
+        table = self.counts.get("Deltagare i urvalet")
+        return table.at(insats, gender) if table else None
+
+    def _overview(self) -> None:
+        whole = self.counts.get("Deltagare i urvalet")
+        ended = self.counts.get("Avslutade")
+        ongoing = self.counts.get("Pågående")
+        if whole and ended and ongoing:
+            for key, expr in whole.cells.items():
+                a, b = ended.cells.get(key), ongoing.cells.get(key)
+                if a is not None and b is not None:
+                    self.equal(expr, a + b, "overview", f"Översikt [{' / '.join(key)}]: D = A + P")
+
+    def _share_cell(
+        self,
+        share_table: Table,
+        key: tuple[str, ...],
+        column: str,
+        num: Lin | None,
+        den: Lin | None,
+        counts_shown: Sequence[tuple[str, Cell | None]],
+        text: str,
+    ) -> None:
+        cell = share_table.get(key, column)
+        if cell is None or num is None or den is None:
+            return
+        value = _number(cell[1])
+        if value is None:
+            return
+        self.ratio(num, den, value, 0.0, "share", f"{share_table.sheet}!{cell[0]}: {text}")
+        for sheet, shown in counts_shown:
+            if shown is not None and _hidden(shown[1]):
+                self._statistic_beside_hidden(share_table.sheet, cell[0], sheet, shown, text)
+
+    def _statistic_beside_hidden(
+        self, sheet: str, address: str, count_sheet: str, count: Cell, what: str
+    ) -> None:
+        expr = self.count(count_sheet, count)
+        self.stat_leaks.append(
+            (
+                sheet,
+                address,
+                str(count[1]),
+                expr,
+                f"{what}: printed while {count_sheet}!{count[0]} is hidden",
+            )
+        )
+
+    def _violence(self) -> None:
+        screened = self.counts.get("Genomförda våldsenkäter")
+        yes = self.counts.get("Varav minst ett ja")
+        declined = next(
+            (t for title, t in self.counts.items() if title.startswith("Varav minst ett ”vill")),
+            None,
+        )
+        per_item = self.counts.get("Antal ja per fråga")
+        if screened:
+            for part in (yes, declined):
+                if part is None:
+                    continue
+                for key, expr in part.cells.items():
+                    whole = screened.cells.get(key)
+                    if whole is not None:
+                        self.at_most(expr, whole, "subset", f"Våld: {part.name} ≤ screened {key}")
+        share = self.tables.get("Andel med minst ett ja")
+        if share and yes and screened:
+            s_table, y_table = (
+                self.tables["Genomförda våldsenkäter"],
+                self.tables["Varav minst ett ja"],
+            )
+            for key in share.row_keys():
+                for column in share.columns:
+                    self._share_cell(
+                        share,
+                        key,
+                        column,
+                        yes.at(*key, column),
+                        screened.at(*key, column),
+                        [
+                            (y_table.sheet, y_table.get(key, column)),
+                            (s_table.sheet, s_table.get(key, column)),
+                        ],
+                        "share with at least one ja",
+                    )
+        if per_item and yes:
+            questions = [q for q in per_item.axes[0] if q != TOTAL]
+            for gender in per_item.axes[1]:
+                any_yes = yes.at(TOTAL, gender)
+                if any_yes is None:
+                    continue
+                for q in questions:
+                    item = per_item.at(q, gender)
+                    if item is not None:
+                        self.at_most(
+                            item,
+                            any_yes,
+                            "subset",
+                            f"Våld: ja on one question ≤ responses with a ja [{gender}]",
+                        )
+                all_items = per_item.at(TOTAL, gender)
+                if all_items is not None:
+                    self.at_most(
+                        any_yes,
+                        all_items,
+                        "subset",
+                        f"Våld: responses with a ja ≤ ja answers [{gender}]",
+                    )
+                    self.at_most(
+                        all_items,
+                        any_yes * len(questions),
+                        "subset",
+                        f"Våld: ja answers ≤ questions × responses with a ja [{gender}]",
+                    )
+        self._reach(screened)
+
+    def _reach(self, screened: CountTable | None) -> None:
+        reach = self.counts.get("Räckvidd")
+        table = self.tables.get("Räckvidd")
+        if not reach or not table:
+            return
+        everyone, once, long, twice = (
+            "Deltagare",
+            "Minst en enkät",
+            "Deltagit mer än 6 mån",
+            "Varav minst två enkäter",
+        )
+        for insats in reach.axes[0]:
+            cells = {c: reach.at(insats, c) for c in (everyone, once, long, twice)}
+            pairs = [(once, everyone), (long, everyone), (twice, long), (twice, once)]
+            for part, whole in pairs:
+                if cells[part] is not None and cells[whole] is not None:
+                    self.at_most(
+                        cells[part],
+                        cells[whole],
+                        "subset",
+                        f"Räckvidd [{insats}]: {part} ≤ {whole}",
+                    )
+            participants = self._participants(insats, TOTAL)
+            if participants is not None and cells[everyone] is not None:
+                self.equal(
+                    cells[everyone],
+                    participants,
+                    "same count",
+                    f"Räckvidd [{insats}] Deltagare = Översikt participants",
+                )
+            if screened is not None and cells[once] is not None:
+                responses = screened.at(insats, TOTAL)
+                if responses is not None:
+                    self.at_most(
+                        cells[once],
+                        responses,
+                        "subset",
+                        f"Räckvidd [{insats}]: screened people ≤ screenings",
+                    )
+                    if cells[twice] is not None:
+                        self.at_most(
+                            cells[once] + cells[twice],
+                            responses,
+                            "subset",
+                            f"Räckvidd [{insats}]: once + twice ≤ screenings",
+                        )
+            for share, (part, whole) in {
+                "Andel minst en": (once, everyone),
+                "Andel minst två": (twice, long),
+            }.items():
+                self._share_cell(
+                    table,
+                    (insats,),
+                    share,
+                    cells[part],
+                    cells[whole],
+                    [
+                        (table.sheet, table.get((insats,), part)),
+                        (table.sheet, table.get((insats,), whole)),
+                    ],
+                    f"{share} = {part} / {whole}",
+                )
+
+    def _cubes(self) -> list[CountTable]:
+        return [t for t in self.counts.values() if len(t.axes) == 3]
+
+    def _satisfaction(self) -> None:
+        for table in self._cubes():
+            match = re.match(r"^(.*) \((\d+)–(\d+)\)$", table.name)
+            means = self.tables.get(f"{table.name}, medel")
+            if not match or not means:
+                continue
+            values = [v for v in table.axes[1] if v != TOTAL]
+            try:
+                numbers = [float(v) for v in values]
+            except ValueError:
+                continue
+            cube = self.tables[table.name]
+            for key in means.row_keys():
+                insats = key[0]
+                for gender in means.columns:
+                    cell = means.get(key, gender)
+                    mean = _number(cell[1]) if cell else None
+                    n = table.at(insats, TOTAL, gender)
+                    if cell is None or mean is None or n is None:
+                        continue
+                    parts = [table.at(insats, v, gender) for v in values]
+                    if any(p is None for p in parts):
+                        continue
+                    total = _lsum(x * p for x, p in zip(numbers, parts, strict=True) if p)
+                    # Means are rounded to two decimals.
+                    self.ratio(
+                        total,
+                        n,
+                        mean,
+                        0.005 + 1e-9,
+                        "mean",
+                        f"{means.sheet}!{cell[0]}: mean × n = Σ value × count",
+                    )
+                    shown = cube.get((insats, TOTAL), gender)
+                    if shown is not None and _hidden(shown[1]):
+                        self._statistic_beside_hidden(
+                            means.sheet, cell[0], cube.sheet, shown, f"mean of {table.name}"
+                        )
+        overall = next((t for t in self._cubes() if "som helhet" in t.name), None)
+        for title, share in self.tables.items():
+            if title.startswith("Helhetsintryck") and overall:
+                high = [int(v) for v in re.findall(r"\d+", title.split("gav", 1)[-1])]
+                values = [v for v in overall.axes[1] if v != TOTAL and v.isdigit()]
+                chosen = [v for v in values if int(v) in high]
+                if len(high) == 2 and high[0] < high[1]:
+                    chosen = [v for v in values if high[0] <= int(v) <= high[1]]
+                cube = self.tables[overall.name]
+                for key in share.row_keys():
+                    for gender in share.columns:
+                        parts = [overall.at(key[0], v, gender) for v in chosen]
+                        if any(p is None for p in parts):
+                            continue
+                        self._share_cell(
+                            share,
+                            key,
+                            gender,
+                            _lsum(p for p in parts if p is not None),
+                            overall.at(key[0], TOTAL, gender),
+                            [(cube.sheet, cube.get((key[0], TOTAL), gender))],
+                            "share of 4 or 5 in the overall item",
+                        )
+            elif title.endswith(" – andel ja"):
+                question = title[: -len(" – andel ja")]
+                answered = self.counts.get(f"{question} – antal som svarat ja eller nej")
+                if not answered:
+                    continue
+                self._yes_share(share, answered, self.tables[answered.name])
+                declined = self.counts.get(f"{question} – vill inte svara")
+                if self.one_response:
+                    for key, expr in answered.cells.items():
+                        participants = self._participants(*key)
+                        other = declined.cells.get(key) if declined else None
+                        if participants is not None:
+                            self.at_most(
+                                expr + (other or Lin()),
+                                participants,
+                                "subset",
+                                f"{question}: answers ≤ participants {key}",
+                            )
+
+    def _yes_share(self, share: Table, answered: CountTable, shown: Table) -> None:
+        """The "ja" behind a share: never printed, but they add up like the counts."""
+        yes = CountTable(
+            f"{share.title} (ja)",
+            answered.axes,
+            {
+                key: self.var(f"{share.title} ja {key}", 0.0, math.inf, True)
+                for key in answered.cells
+            },
+        )
+        self.totals(yes, "share", f"{share.sheet}: {share.title} (ja behind the shares)")
+        for key, expr in yes.cells.items():
+            self.at_most(expr, answered.cells[key], "subset", f"{share.title}: ja ≤ answers")
+        for key in share.row_keys():
+            for column in share.columns:
+                self._share_cell(
+                    share,
+                    key,
+                    column,
+                    yes.at(*key, column),
+                    answered.at(*key, column),
+                    [(shown.sheet, shown.get(key, column))],
+                    "share of ja",
+                )
+
+    def _register(self) -> None:
+        for table in self._cubes():
+            if self.one_response:
+                for insats in table.axes[0]:
+                    for gender in table.axes[2]:
+                        answers = table.at(insats, TOTAL, gender)
+                        participants = self._participants(insats, gender)
+                        if answers is not None and participants is not None:
+                            self.at_most(
+                                answers,
+                                participants,
+                                "subset",
+                                f"{table.name}: answers ≤ participants [{insats} / {gender}]",
+                            )
+            share = self.tables.get(f"{table.name}, andel per insats och kön")
+            if share is None:
+                continue
+            cube = self.tables[table.name]
+            for key in share.row_keys():
+                for gender in share.columns:
+                    self._share_cell(
+                        share,
+                        key,
+                        gender,
+                        table.at(*key, gender),
+                        table.at(key[0], TOTAL, gender),
+                        [
+                            (cube.sheet, cube.get(key, gender)),
+                            (cube.sheet, cube.get((key[0], TOTAL), gender)),
+                        ],
+                        f"share of {key[1]} in {key[0]}",
+                    )
+
+    def _scale(self, comparison: Comparison, measure: str) -> tuple[float, float] | None:
+        if "index" in measure.lower():
+            codes = re.findall(r"\(([a-z0-9_]+)\)", comparison.note)
+            if any("vas" in c for c in codes):
+                return (EQ5D_INDEX_RANGE[0], 100.0)
+            return EQ5D_INDEX_RANGE
+        if "vas" in measure.lower():
+            return EQ5D_VAS_RANGE
+        match = re.search(r"[Ss]kala (-?\d+)\s*[–-]\s*(-?\d+)", comparison.note)
+        return (float(match.group(1)), float(match.group(2))) if match else None
+
+    def _comparison(self, comparison: Comparison) -> None:
+        sheet = comparison.sheet
+        insatser = list(dict.fromkeys(i for _, i, _ in comparison.rows))
+        genders = list(dict.fromkeys(g for _, _, g in comparison.rows))
+        overview = self.counts.get("Deltagare i urvalet")
+        if overview:
+            insatser = list(dict.fromkeys([*overview.axes[0], *insatser]))
+            genders = list(dict.fromkeys([*overview.axes[1], *genders]))
+        insatser = [i for i in insatser if i != TOTAL] + [TOTAL]
+        genders = [g for g in genders if g != TOTAL] + [TOTAL]
+        for measure in comparison.measures:
+            grids: dict[str, dict[tuple[str, ...], Lin]] = defaultdict(dict)
+            for insats in insatser:
+                for gender in genders:
+                    row = comparison.rows.get((measure, insats, gender))
+                    # A group missing from the table has no one with the measure at all.
+                    unknowns = (
+                        self._comparison_row(comparison, measure, insats, gender, row)
+                        if row is not None
+                        else dict.fromkeys(("n", "w", "I", "U", "W", "S0", "S1"), Lin())
+                    )
+                    for name, expr in unknowns.items():
+                        grids[name][(insats, gender)] = expr
+            for name, kind in (
+                ("n", "total"),
+                ("w", "total"),
+                ("I", "share"),
+                ("U", "share"),
+                ("W", "share"),
+                ("S0", "mean totals"),
+                ("S1", "mean totals"),
+            ):
+                self.totals(
+                    CountTable(name, [insatser, genders], grids[name]),
+                    kind,
+                    f"{sheet} {measure} ({name})",
+                )
+
+    def _comparison_row(
+        self, comparison: Comparison, measure: str, insats: str, gender: str, row: dict[str, Cell]
+    ) -> dict[str, Lin]:
+        """One group's row: its counts, and the unprinted improved / unchanged / worsened
+        pairs and sums of START and EXIT values behind its shares and means."""
+        sheet = comparison.sheet
+        where = f"{sheet} {measure} [{insats} / {gender}]"
+        n = self.count(sheet, row.get(PAIRS))
+        w = self.count(sheet, row.get(WITHOUT_EXIT))
+        self.pairs[(sheet, measure, insats, gender)] = n
+        splits = [self.var(f"{where} {s}", 0, math.inf, True) for s in "IUW"]
+        self.improved[(sheet, measure, insats, gender)] = splits[0]
+        self.equal(_lsum(splits), n, "share", f"{where}: improved + unchanged + worsened = pairs")
+        sums = [self.var(f"{where} sum {s}", -math.inf, math.inf, False) for s in ("start", "exit")]
+        scale = self._scale(comparison, measure)
+        if scale:
+            for total in sums:
+                self.at_most(n * scale[0], total, "mean bounds", f"{where}: sum ≥ min · n")
+                self.at_most(total, n * scale[1], "mean bounds", f"{where}: sum ≤ max · n")
+        for column, split in zip((IMPROVED, UNCHANGED, WORSENED), splits, strict=True):
+            value = _value(row, column)
+            if value is not None:
+                self.ratio(split, n, value, 0.0, "share", f"{where}: {column} × pairs")
+        for column, total in ((MEAN_START, sums[0]), (MEAN_EXIT, sums[1])):
+            value = _value(row, column)
+            if value is not None:
+                self.ratio(total, n, value, 0.0, "mean", f"{where}: {column} × n")
+        change = _value(row, MEAN_CHANGE)
+        if change is not None:
+            self.ratio(sums[1] - sums[0], n, change, 0.0, "mean", f"{where}: change × n")
+        pairs_cell = row.get(PAIRS)
+        if pairs_cell is not None and _hidden(pairs_cell[1]):
+            for column, cell in row.items():
+                if column not in (PAIRS, WITHOUT_EXIT) and cell[1] is not None:
+                    self._statistic_beside_hidden(
+                        sheet, cell[0], sheet, pairs_cell, f"{column} of {measure}"
+                    )
+        participants = self._participants(insats, gender)
+        if participants is not None:
+            self.at_most(
+                n + w, participants, "subset", f"{where}: pairs + start without exit ≤ participants"
+            )
+        chart_label = next(
+            (m for m in ("Medelvärde av alla frågor", "EQ-5D index") if m in comparison.measures),
+            None,
+        )
+        if measure == chart_label and gender == TOTAL:
+            self._chart(comparison, insats, n, sums, pairs_cell, where)
+        return {
+            "n": n,
+            "w": w,
+            "I": splits[0],
+            "U": splits[1],
+            "W": splits[2],
+            "S0": sums[0],
+            "S1": sums[1],
+        }
+
+    def _chart(
+        self,
+        comparison: Comparison,
+        insats: str,
+        n: Lin,
+        sums: list[Lin],
+        pairs_cell: Cell | None,
+        where: str,
+    ) -> None:
+        for name, cells in comparison.chart:
+            if name != insats:
+                continue
+            for column, total in (("Start", sums[0]), ("Avslut", sums[1])):
+                cell = cells.get(column)
+                value = _number(cell[1]) if cell else None
+                if cell is None or value is None:
+                    continue
+                self.ratio(
+                    total, n, value, 0.0, "mean", f"{comparison.sheet}!{cell[0]}: chart mean × n"
+                )
+                if pairs_cell is not None and _hidden(pairs_cell[1]):
+                    self._statistic_beside_hidden(
+                        comparison.sheet,
+                        cell[0],
+                        comparison.sheet,
+                        pairs_cell,
+                        f"chart mean of {where}",
+                    )
+
+    def _goals(self) -> None:
+        goals = self.tables.get("Mål")
+        if goals is None:
+            return
+        reasons = self.counts.get("Avslutsorsak")
+        for key, cells in goals.records:
+            insats = key[0]
+            text = _label(cells.get("Mål", ("", ""))[1])
+            count_cell, share_cell = cells.get("Antal"), cells.get("Utfall")
+            if count_cell is None:
+                continue
+            n = self.count(goals.sheet, count_cell)
+            share = _number(share_cell[1]) if share_cell else None
+            numerator: Lin | None = None
+            improved = re.match(r"^\d+ % förbättrade: (.*)$", text)
+            ending = re.match(r"^\d+ % avslutas till (.*)$", text)
+            if improved:
+                found = self._goal_measure(improved.group(1), insats)
+                if found is not None:
+                    pairs, numerator = found
+                    self.equal(
+                        n,
+                        pairs,
+                        "same count",
+                        f"Mål {goals.sheet}!{count_cell[0]} = "
+                        f"pairs of {improved.group(1)} in {insats}",
+                    )
+            elif ending and reasons:
+                names = [r.strip().lower() for r in ending.group(1).split(" eller ")]
+                categories = {c.lower(): c for c in reasons.axes[1] if c != TOTAL}
+                total = reasons.at(insats, TOTAL, TOTAL)
+                if total is not None:
+                    self.equal(
+                        n,
+                        total,
+                        "same count",
+                        f"Mål {goals.sheet}!{count_cell[0]} = exit reasons given in {insats}",
+                    )
+                if total is not None and all(name in categories for name in names):
+                    parts = [reasons.at(insats, categories[name], TOTAL) for name in names]
+                    if all(p is not None for p in parts):
+                        numerator = _lsum(p for p in parts if p is not None)
+            if share is not None and share_cell is not None:
+                if numerator is not None:
+                    self.ratio(
+                        numerator,
+                        n,
+                        share,
+                        0.0,
+                        "share",
+                        f"Mål {goals.sheet}!{share_cell[0]}: outcome × Antal",
+                    )
+                if _hidden(count_cell[1]):
+                    self._statistic_beside_hidden(
+                        goals.sheet,
+                        share_cell[0],
+                        goals.sheet,
+                        count_cell,
+                        f"goal outcome of {insats}",
+                    )
+
+    def _goal_measure(self, label: str, insats: str) -> tuple[Lin, Lin] | None:
+        wanted = label.lower()
+        for comparison in self.comparisons:
+            for measure in comparison.measures:
+                m = measure.lower()
+                if wanted == m or wanted.endswith(": " + m):
+                    key = (comparison.sheet, measure, insats, TOTAL)
+                    if key in self.pairs:
+                        return self.pairs[key], self.improved[key]
+                    return Lin(), Lin()  # the insats has no such pairs: n = 0
+        return None
+
+    # -- solving --
+
+    def solve(self, stages: str) -> Report:
+        hidden = [v.cell for v in self.vars if v.cell is not None]
+        best: dict[int, tuple[float, float, str, str]] = {}
+
+        def consider(index: int, lo: float, hi: float, method: str, detail: str) -> None:
+            cell = self.vars[index].cell
+            if cell is None:
+                return
+            lo = math.ceil(lo - EPS) if not math.isinf(lo) else lo
+            hi = math.floor(hi + EPS) if not math.isinf(hi) else hi
+            if not self._narrower(cell, lo, hi):
+                return
+            if index not in best:
+                best[index] = (lo, hi, method, detail)
+            else:
+                old = best[index]
+                best[index] = (max(old[0], lo), min(old[1], hi), old[2], old[3])
+
+        # (a) each count relation on its own, the other cells at their label bounds
+        lo0 = np.array([v.lo for v in self.vars], dtype=float)
+        hi0 = np.array([v.hi for v in self.vars], dtype=float)
+        for row in self.rows if "a" in stages else ():
+            if row.kind not in COUNT_KINDS:
+                continue
+            for index, (lo, hi) in _narrow_by(row, lo0, hi0, self.vars).items():
+                consider(index, lo, hi, "subtraction", row.text)
+        # (b) all relations together, bounds propagated to a fixed point
+        if "b" in stages:
+            lo1, hi1, why = _propagate(self.rows, lo0.copy(), hi0.copy(), self.vars)
+        else:
+            lo1, hi1, why = lo0, hi0, {}
+        for cell in hidden if "b" in stages else ():
+            i = cell.var
+            kinds, text = why.get(i, (set(), ""))
+            consider(i, lo1[i], hi1[i], f"propagation ({', '.join(sorted(kinds))})", text)
+        # (c) linear programs
+        lps = 0
+        if "c" in stages:
+            ranges, lps = self._linear_programs(lo1, hi1, best)
+            for i, (lo, hi) in ranges.items():
+                consider(i, lo, hi, "linear programming", "all relations together")
+        findings = []
+        for index, (lo, hi, method, detail) in sorted(best.items()):
+            cell = self.vars[index].cell
+            assert cell is not None
+            findings.append(Finding(cell.sheet, cell.address, cell.label, lo, hi, method, detail))
+        for sheet, address, label, expr, detail in self.stat_leaks:
+            index = next(iter(expr.terms), None)
+            lo = hi = None
+            if index is not None:
+                lo, hi = best.get(index, (lo1[index], hi1[index]))[:2]
+            findings.append(
+                Finding(sheet, address, label, lo, hi, "statistic beside a hidden count", detail)
+            )
+        return Report(findings, self.notes, len(hidden), len(self.rows), lps, self.x_floor)
+
+    def _narrower(self, cell: Hidden, lo: float, hi: float) -> bool:
+        """Whether [lo, hi] (whole numbers) is less than the cell's label admits."""
+        if cell.primary:
+            return lo > cell.lo or hi < cell.hi
+        return hi - lo + 1 < self.k - 1
+
+    def _linear_programs(
+        self, lo: np.ndarray, hi: np.ndarray, known: dict[int, tuple]
+    ) -> tuple[dict[int, tuple[float, float]], int]:
+        """Least and greatest value of each hidden cell under all relations, per connected
+        group of unknowns (see `Component`). Cells already found by (a) or (b) get no program
+        of their own: they are findings whatever the programs say."""
+        parent = list(range(len(self.vars)))
+
+        def find(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        for row in self.rows:
+            first, *rest = row.terms
+            for other in rest:
+                a, b = find(first), find(other)
+                if a != b:
+                    parent[a] = b
+        groups: dict[int, list[int]] = defaultdict(list)
+        for i in range(len(self.vars)):
+            groups[find(i)].append(i)
+        rows_of: dict[int, list[Row]] = defaultdict(list)
+        for row in self.rows:
+            rows_of[find(next(iter(row.terms)))].append(row)
+        ranges: dict[int, tuple[float, float]] = {}
+        programs = 0
+        for root, members in groups.items():
+            cells = [i for i in members if self.vars[i].cell is not None and i not in known]
+            if cells:
+                component = Component(self, members, rows_of[root], cells, lo, hi)
+                ranges.update(component.ranges())
+                programs += component.programs
+        return ranges, programs
+
+
+class Component:
+    """The linear programs of one connected group of unknowns.
+
+    A solution found for one program is a witness for every cell: a cell already seen at both
+    ends of what its label admits needs no program of its own. So first a few programs push
+    every cell still in question towards the end it has not been seen at (weights of random
+    size, for varied solutions), while that settles some; then one program per cell and end
+    still in question."""
+
+    def __init__(
+        self,
+        model: Model,
+        members: list[int],
+        rows: list[Row],
+        cells: list[int],
+        lo: np.ndarray,
+        hi: np.ndarray,
+    ) -> None:
+        self.model = model
+        self.cells = cells
+        self.hi = hi
+        self.local = {v: n for n, v in enumerate(members)}
+        self.a_eq, self.b_eq = _matrix([r for r in rows if r.sense == "eq"], self.local)
+        self.a_ub, self.b_ub = _matrix([r for r in rows if r.sense == "le"], self.local)
+        # Whole counts keep their bounds; a sum's are widened a little, as HiGHS may call a
+        # range narrower than its tolerances empty.
+        self.bounds = np.array(
+            [
+                [lo[v], hi[v]]
+                if model.vars[v].integer
+                else [lo[v] - 1e-6 * (1 + abs(lo[v])), hi[v] + 1e-6 * (1 + abs(hi[v]))]
+                for v in members
+            ],
+            dtype=float,
+        )
+        self.seen_lo = {i: math.inf for i in cells}
+        self.seen_hi = {i: -math.inf for i in cells}
+        self.programs = 0
+
+    def run(self, weights: dict[int, float]) -> Any:
+        self.programs += 1
+        objective = np.zeros(len(self.local))
+        for i, w in weights.items():
+            objective[self.local[i]] = w
+        result = linprog(
+            objective,
+            A_ub=self.a_ub,
+            b_ub=self.b_ub,
+            A_eq=self.a_eq,
+            b_eq=self.b_eq,
+            bounds=self.bounds,
+            method="highs",
+        )
+        if result.status == 2:
+            raise Infeasible("no values satisfy every relation at once")
+        if result.status == 0:
+            for i in self.cells:
+                value = result.x[self.local[i]]
+                self.seen_lo[i] = min(self.seen_lo[i], value)
+                self.seen_hi[i] = max(self.seen_hi[i], value)
+        return result
+
+    def cell(self, i: int) -> Hidden:
+        cell = self.model.vars[i].cell
+        assert cell is not None
+        return cell
+
+    def settled(self, i: int) -> bool:
+        cell = self.cell(i)
+        if cell.primary:
+            return self.seen_lo[i] <= cell.lo + EPS and self.seen_hi[i] >= cell.hi - EPS
+        return self.seen_hi[i] - self.seen_lo[i] >= self.model.k - 2 - EPS
+
+    def low_open(self, i: int) -> bool:
+        cell = self.cell(i)
+        return not self.settled(i) and (not cell.primary or self.seen_lo[i] > cell.lo + EPS)
+
+    def high_open(self, i: int) -> bool:
+        cell = self.cell(i)
+        return not self.settled(i) and (not cell.primary or self.seen_hi[i] < cell.hi - EPS)
+
+    def progress(self) -> int:
+        return sum(
+            self.settled(i) + (not self.low_open(i)) + (not self.high_open(i)) for i in self.cells
+        )
+
+    def ranges(self) -> dict[int, tuple[float, float]]:
+        rng = np.random.default_rng(0)
+        for _ in range(8):
+            weights: dict[int, float] = {}
+            for i in self.cells:
+                down = self.low_open(i)
+                up = self.high_open(i) and not math.isinf(self.hi[i])
+                if down or up:
+                    sign = rng.choice((-1.0, 1.0)) if down and up else 1.0 if down else -1.0
+                    weights[i] = sign * rng.uniform(0.5, 1.5)
+            if not weights:
+                break
+            before = self.progress()
+            self.run(weights)
+            if self.progress() == before:
+                break
+        out: dict[int, tuple[float, float]] = {}
+        for i in self.cells:
+            if self.settled(i):
+                continue
+            least, greatest = self.seen_lo[i], self.seen_hi[i]
+            if self.low_open(i):
+                result = self.run({i: 1.0})
+                least = result.fun if result.status == 0 else -math.inf
+            if not self.settled(i) and self.high_open(i):
+                result = self.run({i: -1.0})
+                greatest = -result.fun if result.status == 0 else math.inf
+            if not self.settled(i):
+                out[i] = (least, greatest)
+        return out
+
+
+def _matrix(rows: list[Row], local: dict[int, int]) -> tuple[Any, Any]:
+    if not rows:
+        return None, None
+    data, r_idx, c_idx, rhs = [], [], [], []
+    for n, row in enumerate(rows):
+        for var, coef in row.terms.items():
+            data.append(coef)
+            r_idx.append(n)
+            c_idx.append(local[var])
+        rhs.append(-row.const)
+    matrix = coo_matrix((data, (r_idx, c_idx)), shape=(len(rows), len(local))).tocsr()
+    return matrix, np.array(rhs)
+
+
+def _narrow_by(
+    row: Row, lo: np.ndarray, hi: np.ndarray, variables: list[Var]
+) -> dict[int, tuple[float, float]]:
+    """What one relation says about each of its unknowns, given the others' bounds."""
+    low_parts, high_parts = [], []
+    for var, coef in row.terms.items():
+        a, b = coef * lo[var], coef * hi[var]
+        low_parts.append(min(a, b) if not (np.isnan(a) or np.isnan(b)) else -math.inf)
+        high_parts.append(max(a, b) if not (np.isnan(a) or np.isnan(b)) else math.inf)
+    low_inf = sum(1 for x in low_parts if math.isinf(x))
+    high_inf = sum(1 for x in high_parts if math.isinf(x))
+    low_sum = sum(x for x in low_parts if not math.isinf(x))
+    high_sum = sum(x for x in high_parts if not math.isinf(x))
+    out: dict[int, tuple[float, float]] = {}
+    for (var, coef), own_low, own_high in zip(
+        row.terms.items(), low_parts, high_parts, strict=True
+    ):
+        # the rest: Σ others + const
+        if low_inf - (1 if math.isinf(own_low) else 0) == 0:
+            rest_low = low_sum - (0 if math.isinf(own_low) else own_low) + row.const
+        else:
+            rest_low = -math.inf
+        if high_inf - (1 if math.isinf(own_high) else 0) == 0:
+            rest_high = high_sum - (0 if math.isinf(own_high) else own_high) + row.const
+        else:
+            rest_high = math.inf
+        # coef · x + rest (= or ≤) 0
+        new_lo, new_hi = -math.inf, math.inf
+        if coef > 0:
+            new_hi = -rest_low / coef
+            if row.sense == "eq":
+                new_lo = -rest_high / coef
+        else:
+            new_lo = -rest_low / coef
+            if row.sense == "eq":
+                new_hi = -rest_high / coef
+        if variables[var].integer:
+            new_lo = math.ceil(new_lo - EPS) if not math.isinf(new_lo) else new_lo
+            new_hi = math.floor(new_hi + EPS) if not math.isinf(new_hi) else new_hi
+        if new_lo > lo[var] + EPS or new_hi < hi[var] - EPS:
+            out[var] = (max(new_lo, lo[var]), min(new_hi, hi[var]))
+    return out
+
+
+def _propagate(
+    rows: list[Row], lo: np.ndarray, hi: np.ndarray, variables: list[Var], rounds: int = 60
+) -> tuple[np.ndarray, np.ndarray, dict[int, tuple[set[str], str]]]:
+    why: dict[int, tuple[set[str], str]] = {}
+    by_var: dict[int, list[int]] = defaultdict(list)
+    for n, row in enumerate(rows):
+        for var in row.terms:
+            by_var[var].append(n)
+    pending = set(range(len(rows)))
+    for _ in range(rounds):
+        if not pending:
+            break
+        changed: set[int] = set()
+        for n in sorted(pending):
+            row = rows[n]
+            for var, (new_lo, new_hi) in _narrow_by(row, lo, hi, variables).items():
+                if new_lo > new_hi + 1e-5:
+                    raise Infeasible(f"{row.text}: {variables[var].name} has no possible value")
+                if new_lo > lo[var] + 1e-7 or new_hi < hi[var] - 1e-7:
+                    lo[var], hi[var] = max(lo[var], new_lo), min(hi[var], new_hi)
+                    # What led here: this relation, and whatever narrowed the others in it.
+                    kinds = {row.kind}.union(
+                        *(why[other][0] for other in row.terms if other != var and other in why)
+                    )
+                    why[var] = (kinds | why.get(var, (set(), ""))[0], row.text)
+                    changed.add(var)
+        pending = {n for var in changed for n in by_var[var]}
+    return lo, hi, why
