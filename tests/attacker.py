@@ -144,8 +144,77 @@ def analyse(
                 f"the workbook's own relations contradict each other: {error}"
             ) from error
         report.notes[:0] = notes
+        # What the labels alone allow is no finding: a "<5" total of two hidden parts leaves
+        # each at most 3 whatever else is published. A finding is a range narrower than that.
+        narrowed = [f for f in report.findings if f.low is not None]
+        if narrowed:
+            base = label_ranges(sheets, k, floor, one_response_per_occasion, narrowed)
+            report.findings = [
+                f
+                for f in report.findings
+                if f.low is None or _beyond_labels(f, base[(f.sheet, f.cell)], k)
+            ]
         return report
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _beyond_labels(finding: Finding, labels: tuple[float, float], k: int) -> bool:
+    low, high = finding.low, finding.high
+    assert low is not None and high is not None
+    if finding.label == "x":
+        return high - low + 1 < min(k - 1, labels[1] - labels[0] + 1)
+    return low > labels[0] + EPS or high < labels[1] - EPS
+
+
+def label_ranges(
+    sheets: Sequence[tuple[str, Grid]],
+    k: int,
+    x_floor: int,
+    one_response: bool,
+    findings: Sequence[Finding],
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """The range of each finding's cell that a reader gets from the labels alone: every
+    visible count known only as 0 or at least k, no share or mean used (they need numbers)."""
+    model = Model(k, x_floor, one_response, labels_only=True)
+    model.read(sheets)
+    rows = [r for r in model.rows if r.kind in COUNT_KINDS]
+    lo = np.array([v.lo for v in model.vars], dtype=float)
+    hi = np.array([v.hi for v in model.vars], dtype=float)
+    parent = list(range(len(model.vars)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for row in rows:
+        first, *rest = row.terms
+        for other in rest:
+            parent[find(first)] = find(other)
+    members: dict[int, list[int]] = defaultdict(list)
+    for i in range(len(model.vars)):
+        members[find(i)].append(i)
+    rows_of: dict[int, list[Row]] = defaultdict(list)
+    for row in rows:
+        rows_of[find(next(iter(row.terms)))].append(row)
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    for finding in findings:
+        expr = model.cells.get((finding.sheet, finding.cell))
+        if expr is None or not expr.terms:
+            out[(finding.sheet, finding.cell)] = (-math.inf, math.inf)
+            continue
+        i = next(iter(expr.terms))
+        root = find(i)
+        component = Component(model, members[root], rows_of[root], [i], lo, hi)
+        least = component.run({i: 1.0})
+        greatest = component.run({i: -1.0})
+        # Counts are whole numbers.
+        out[(finding.sheet, finding.cell)] = (
+            math.ceil(least.fun - EPS) if least.status == 0 else -math.inf,
+            math.floor(-greatest.fun + EPS) if greatest.status == 0 else math.inf,
+        )
+    return out
 
 
 class Infeasible(Exception):
@@ -410,7 +479,8 @@ class CountTable:
 
 
 class Model:
-    def __init__(self, k: int, x_floor: int, one_response: bool) -> None:
+    def __init__(self, k: int, x_floor: int, one_response: bool, labels_only: bool = False) -> None:
+        self.labels_only = labels_only  # a reader without the numbers: see `label_ranges`
         self.k = k
         self.x_floor = x_floor
         self.one_response = one_response
@@ -440,7 +510,9 @@ class Model:
         if key in self.cells:
             return self.cells[key]
         number = _number(value)
-        if number is not None:
+        if number is not None and self.labels_only and number != 0:
+            expr = self.var(f"{sheet}!{address} (≥ k)", float(self.k), math.inf, True)
+        elif number is not None:
             expr = Lin(const=number)
         elif _hidden(value):
             label = str(value)

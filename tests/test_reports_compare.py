@@ -1,4 +1,5 @@
-"""Pairing, statistics and suppression, with every expected number worked out by hand."""
+"""Pairing and statistics, with every expected number worked out by hand (protection:
+test_protection.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,6 @@ import pandas as pd
 import pytest
 
 from survey_app.reports.compare import TOTAL, compare, pair_stats
-from survey_app.reports.suppress import blank_small, suppress_matrix
 
 NAN = math.nan
 
@@ -92,74 +92,6 @@ def test_compare_groups_with_totals() -> None:
         (TOTAL, "Man"),
         (TOTAL, TOTAL),
     }
-
-
-def _matrix(rows: dict[str, list[int]]) -> pd.DataFrame:
-    return pd.DataFrame.from_dict(rows, orient="index", columns=["Kvinna", "Man", TOTAL])
-
-
-def test_small_cells_and_the_cells_that_would_reveal_them_are_hidden() -> None:
-    counts = _matrix({"A": [3, 4, 7], "B": [10, 12, 22], TOTAL: [13, 16, 29]})
-    shown = suppress_matrix(counts, 5)
-    # A's two small cells hide each other; the column totals 13 and 16 minus B's visible
-    # 10 and 12 would give them away, so B's cells are hidden as well.
-    assert shown.loc["A"].tolist() == ["<5", "<5", 7]
-    assert shown.loc["B"].tolist() == ["x", "x", 22]
-    assert shown.loc[TOTAL].tolist() == [13, 16, 29]
-
-
-def test_complementary_suppression_in_a_row() -> None:
-    counts = _matrix({"A": [12, 2, 14], TOTAL: [12, 2, 14]})
-    shown = suppress_matrix(counts, 5)
-    # Man 2 is hidden; 14 − 12 would reveal it, so Kvinna 12 is hidden too; the total row's
-    # own man cell (2) is below 5 and its kvinna cell then also goes.
-    assert shown.loc["A"].tolist() == ["x", "<5", 14]
-    assert shown.loc[TOTAL].tolist() == ["x", "<5", 14]
-
-
-def test_a_lone_small_cell_beside_zeros_hides_the_total() -> None:
-    counts = _matrix({"A": [0, 3, 3], "B": [6, 0, 6], TOTAL: [6, 3, 9]})
-    shown = suppress_matrix(counts, 5)
-    assert shown.loc["A"].tolist() == [0, "<5", "<5"]
-    # Column Man: A <5, B 0, total 3 <5: nothing derivable. Column Totalt: A hidden, B 6,
-    # total 9: 9 − 6 would give A's total, so B's total (6) is hidden as well.
-    assert shown.loc["B", TOTAL] == "x"
-    no_cell_derivable(counts, shown)
-
-
-def no_cell_derivable(counts: pd.DataFrame, shown: pd.DataFrame) -> None:
-    """In no row or column (total included) is exactly one cell hidden, unless it is a total
-    over parts that are all zero; and every value below 5 and above 0 is hidden."""
-
-    def check(cells: list[object], values: list[int], where: object) -> None:
-        hidden_cells = [c in ("<5", "x") for c in cells]
-        if sum(hidden_cells) == 1 and not (hidden_cells[-1] and not any(values[:-1])):
-            raise AssertionError(f"one hidden cell can be worked out in {where}")
-
-    for label in counts.index:
-        check(list(shown.loc[label]), list(counts.loc[label]), label)
-    for column in counts.columns:
-        check(list(shown[column]), list(counts[column]), column)
-    small = (counts > 0) & (counts < 5)
-    assert all(shown[small].stack() == "<5")
-
-
-@pytest.mark.parametrize("seed", range(20))
-def test_suppression_never_leaves_a_single_hidden_cell_in_a_line(seed: int) -> None:
-    import random
-
-    rng = random.Random(seed)
-    body = {f"I{i}": [rng.choice([0, 1, 2, 3, 4, 6, 9, 15]) for _ in range(4)] for i in range(5)}
-    counts = pd.DataFrame.from_dict(body, orient="index", columns=["K", "M", "A", "E"])
-    counts[TOTAL] = counts.sum(axis=1)
-    counts.loc[TOTAL] = counts.sum(axis=0)
-    no_cell_derivable(counts, suppress_matrix(counts, 5))
-
-
-def test_statistics_from_fewer_than_k_are_blank() -> None:
-    frame = pd.DataFrame({"n_pairs": [4, 5], "mean_change": [1.5, 2.0]})
-    out = blank_small(frame, "n_pairs", ["mean_change"], 5)
-    assert out["mean_change"].tolist() == [None, 2.0]
 
 
 def test_wilcoxon_with_ties_uses_the_normal_approximation() -> None:

@@ -1,7 +1,7 @@
 """The data model. Import models from here."""
 
 from survey_app.models.audit import AuditEvent
-from survey_app.models.organisation import Forbund, Insats
+from survey_app.models.organisation import Forbund, Insats, ReportRelease
 from survey_app.models.participants import (
     GENDER_LABELS,
     REMITTENT_LABELS,
@@ -42,6 +42,7 @@ __all__ = [
     "ParticipationStatus",
     "QuestionnaireSnapshot",
     "Remittent",
+    "ReportRelease",
     "Response",
     "ResponseMode",
     "ResponseStatus",

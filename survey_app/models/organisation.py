@@ -26,6 +26,11 @@ class Forbund(db.Model):  # type: ignore[name-defined]
     link_expiry_days: Mapped[int] = mapped_column(default=30)
     # Smallest group whose counts and shares are shown in aggregated reports.
     min_group_size: Mapped[int] = mapped_column(default=5)
+    # Small-group protection: when one more cell must be hidden, hide a part such as a gender
+    # before a total ("totals"), or a total over genders before a gender ("genders").
+    protection_keeps: Mapped[str] = mapped_column(sa.String(16), default="totals")
+    # Report "Annat (hen)" and "Vill inte uppge" as one gender column.
+    merge_other_genders: Mapped[bool] = mapped_column(default=False)
     # EQ-5D value sets (names in survey_app.scoring.eq5d.VALUE_SETS) used in this förbund's reports.
     eq5d_value_set_3l: Mapped[str] = mapped_column(sa.String(32), default="se_tto_3l")
     eq5d_value_set_5l: Mapped[str] = mapped_column(sa.String(32), default="se_5l_2022")
@@ -48,7 +53,32 @@ class Forbund(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint("link_expiry_days BETWEEN 1 AND 365", name="link_expiry_days_range"),
         sa.CheckConstraint("min_group_size BETWEEN 1 AND 100", name="min_group_size_range"),
         sa.CheckConstraint("retention_months BETWEEN 6 AND 240", name="retention_months_range"),
+        sa.CheckConstraint(
+            "protection_keeps IN ('totals', 'genders')", name="protection_keeps_choice"
+        ),
     )
+
+
+class ReportRelease(db.Model):  # type: ignore[name-defined]
+    """A published yearly report: the workbook as it was released, kept as it is.
+
+    Readers who cannot see participants (analysts, and everything that leaves the förbund)
+    get only these. One per förbund and calendar year, never changed: two versions of the same
+    year could be compared to find the few participants who differ.
+    """
+
+    __tablename__ = "report_release"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forbund_id: Mapped[int] = mapped_column(sa.ForeignKey("forbund.id"), index=True)
+    year: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+    workbook: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+
+    __table_args__ = (sa.UniqueConstraint("forbund_id", "year", name="one_release_per_year"),)
 
 
 class Insats(db.Model):  # type: ignore[name-defined]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -33,6 +33,7 @@ from survey_app.models import (
     ResponseStatus,
 )
 from survey_app.questionnaires import ItemType, Questionnaire, Registry
+from survey_app.scoring import eq5d
 from survey_app.survey.services import definition_by_hash
 
 # Gender labels by stored code (also by enum member: they compare equal as strings).
@@ -58,6 +59,9 @@ class Measure:
     label: str
     direction: str
     sheet: str  # "self" or "eq5d"
+    # The least and greatest value a participant can have: a reader knows them, and with them
+    # bounds on any group's sum of values (small-group protection uses them).
+    value_range: tuple[float, float] = (-np.inf, np.inf)
 
 
 @dataclass
@@ -72,6 +76,32 @@ class Dataset:
     answers: pd.DataFrame = field(default_factory=pd.DataFrame)
     definitions: dict[str, Questionnaire] = field(default_factory=dict)
     goals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by insats name
+    genders: list[str] = field(default_factory=lambda: list(GENDER_LABELS.values()))
+
+
+OTHER_GENDERS = "Annat eller ej uppgivet"
+
+
+def with_other_genders_merged(dataset: Dataset) -> Dataset:
+    """ "Annat (hen)" and "Vill inte uppge" as one column: two sparse columns often need
+    hiding on their own, one seldom does."""
+    merged = {
+        GENDER_LABELS[Gender.OTHER]: OTHER_GENDERS,
+        GENDER_LABELS[Gender.NOT_STATED]: OTHER_GENDERS,
+    }
+
+    def relabel(frame: pd.DataFrame) -> pd.DataFrame:
+        if frame.empty or "gender" not in frame:
+            return frame
+        return frame.assign(gender=frame["gender"].replace(merged))
+
+    return replace(
+        dataset,
+        participations=relabel(dataset.participations),
+        measurements=relabel(dataset.measurements),
+        answers=relabel(dataset.answers),
+        genders=[GENDER_LABELS[Gender.WOMAN], GENDER_LABELS[Gender.MAN], OTHER_GENDERS],
+    )
 
 
 # Called after each step of a long export with what was just done (a Swedish phrase), for a
@@ -379,22 +409,35 @@ def _values(
 ) -> dict[str, float]:
     values: dict[str, float] = {}
     if definition.id in SELF_ASSESSMENT:
+        ranges = []
         for item in definition.items:
             if item.type == ItemType.SCALE and item.direction:
                 key = f"{definition.id}:{item.id}"
-                measures.setdefault(key, Measure(key, item.text.get("sv"), item.direction, "self"))
+                choices = [float(v) for v in item.choice_values()]
+                ranges.append((min(choices), max(choices)))
+                measures.setdefault(
+                    key,
+                    Measure(key, item.text.get("sv"), item.direction, "self", ranges[-1]),
+                )
                 if isinstance(answers.get(item.id), int | float):
                     values[key] = float(answers[item.id])
         score = scoring.score(definition, answers, context).get("mean")
         key = f"{definition.id}:mean"
-        measures.setdefault(key, Measure(key, "Medelvärde av alla frågor", "higher", "self"))
+        whole = (
+            (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (-np.inf, np.inf)
+        )
+        measures.setdefault(key, Measure(key, "Medelvärde av alla frågor", "higher", "self", whole))
         if score is not None:
             values[key] = float(score)
     elif definition.id in EQ5D:
         result = scoring.score(definition, answers, context)
-        measures.setdefault("eq5d:index", Measure("eq5d:index", "EQ-5D index", "higher", "eq5d"))
+        ranges = [eq5d.value_range(name) for name in context.value_sets.values()]
+        index_range = (min(r[0] for r in ranges), max(r[1] for r in ranges))
         measures.setdefault(
-            "eq5d:vas", Measure("eq5d:vas", "EQ VAS (termometer)", "higher", "eq5d")
+            "eq5d:index", Measure("eq5d:index", "EQ-5D index", "higher", "eq5d", index_range)
+        )
+        measures.setdefault(
+            "eq5d:vas", Measure("eq5d:vas", "EQ VAS (termometer)", "higher", "eq5d", (0, 100))
         )
         if result.get("index") is not None:
             values["eq5d:index"] = float(result["index"])

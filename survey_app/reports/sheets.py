@@ -7,31 +7,33 @@ on fewer than k participants.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from survey_app.clock import today
-from survey_app.models import GENDER_LABELS
-from survey_app.reports.compare import TOTAL
 from survey_app.reports.dataset import Dataset
-from survey_app.reports.suppress import suppress_matrix
+from survey_app.reports.protection import Publication
 from survey_app.reports.tables import (
-    count_cube,
-    count_matrix,
-    cube_frame,
+    Counts,
+    column,
+    cube,
     cube_shares,
-    hidden,
-    protected,
-    protected_cube,
-    protected_shares,
+    matrix,
+    share_values,
     shares,
 )
 
-Block = tuple[str, pd.DataFrame]
-GENDERS = list(GENDER_LABELS.values())
+# A table's title and how to show it once the publication is protected.
+Block = tuple[str, Callable[[], pd.DataFrame]]
 HALF_YEAR_DAYS = 182
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame()
 
 
 def _insatser(dataset: Dataset) -> list[str]:
@@ -46,21 +48,18 @@ def _answers(dataset: Dataset, questionnaire_id: str, occasion: str | None = Non
     return frame[frame["occasion"] == occasion] if occasion else frame
 
 
-def _by_gender(frame: pd.DataFrame, dataset: Dataset) -> pd.DataFrame:
-    return count_matrix(frame, "insats", "gender", _insatser(dataset), GENDERS)
-
-
-def _share_block(title: str, numerator: pd.DataFrame, denominator: pd.DataFrame, k: int) -> Block:
-    return title, protected_shares(numerator, denominator, k)
+def _by_gender(pub: Publication, key: str, frame: pd.DataFrame, dataset: Dataset) -> Counts:
+    return matrix(pub, key, frame, "insats", _insatser(dataset), dataset.genders)
 
 
 # --- violence screening ------------------------------------------------------------------------
 
 
-def violence(dataset: Dataset, k: int) -> list[Block]:
+def violence(dataset: Dataset, pub: Publication, participants: Counts) -> list[Block]:
+    """`participants`: the cohort by insats and gender (Översikt), which the reach shares."""
     answers = _answers(dataset, "valdsenkat")
     if answers.empty:
-        return [("Inga våldsenkäter i urvalet", pd.DataFrame())]
+        return [("Inga våldsenkäter i urvalet", _empty)]
     flagged = answers.assign(
         is_yes=answers["value"] == "ja", is_decline=answers["value"] == "vill_inte_svara"
     )
@@ -71,29 +70,50 @@ def violence(dataset: Dataset, k: int) -> list[Block]:
         any_yes=("is_yes", "max"),
         any_decline=("is_decline", "max"),
     )
-    screened = _by_gender(per_response, dataset)
-    yes = _by_gender(per_response[per_response["any_yes"]], dataset)
-    declined = _by_gender(per_response[per_response["any_decline"]], dataset)
+    screened = _by_gender(pub, "violence:screened", per_response, dataset)
+    yes = _by_gender(pub, "violence:any_yes", per_response[per_response["any_yes"]], dataset)
+    declined = _by_gender(
+        pub, "violence:any_decline", per_response[per_response["any_decline"]], dataset
+    )
+    pub.within([yes.ids], screened.ids)
+    pub.within([declined.ids], screened.ids)
     definition = dataset.definitions["valdsenkat"]
     items = [i.id for i in definition.items]
     labels = {i.id: i.text.get("sv") for i in definition.items}
     yes_answers = answers[answers["value"] == "ja"].assign(
         question=lambda f: f["item_id"].map(labels)
     )
-    per_item = count_matrix(yes_answers, "question", "gender", [labels[i] for i in items], GENDERS)
+    per_item = matrix(
+        pub,
+        "violence:yes_per_item",
+        yes_answers,
+        "question",
+        [labels[i] for i in items],
+        dataset.genders,
+        row_axis="question",
+    )
+    # A "ja" to one question is a screening with at least one "ja" (all insatser, per gender).
+    for row in range(len(items)):
+        pub.within([per_item.ids[row]], yes.ids[-1])
+    reach = _reach(dataset, pub, per_response, participants, screened)
     return [
-        ("Genomförda våldsenkäter", protected(screened, k)),
-        ("Varav minst ett ja", protected(yes, k)),
-        _share_block("Andel med minst ett ja", yes, screened, k),
-        ("Varav minst ett ”vill inte svara”", protected(declined, k)),
-        ("Antal ja per fråga", protected(per_item, k)),
-        ("Räckvidd", _reach(dataset, per_response, k)),
+        ("Genomförda våldsenkäter", screened.frame),
+        ("Varav minst ett ja", yes.frame),
+        ("Andel med minst ett ja", lambda: shares(yes, screened)),
+        ("Varav minst ett ”vill inte svara”", declined.frame),
+        ("Antal ja per fråga", per_item.frame),
+        ("Räckvidd", reach),
     ]
 
 
 def _reach(
-    dataset: Dataset, per_response: pd.DataFrame, k: int, on: date | None = None
-) -> pd.DataFrame:
+    dataset: Dataset,
+    pub: Publication,
+    per_response: pd.DataFrame,
+    participants: Counts,
+    screened: Counts,
+    on: date | None = None,
+) -> Callable[[], pd.DataFrame]:
     """Share of the participants in the selection screened at least once; of those who have
     taken part longer than six months, the share screened at least twice."""
     on = on or today()
@@ -105,140 +125,167 @@ def _reach(
         (e - s).days > HALF_YEAR_DAYS for s, e in zip(people["start_date"], end, strict=True)
     ]
     insatser = _insatser(dataset)
-    columns = {
-        "Deltagare": people,
-        "Minst en enkät": people[people["screenings"] >= 1],
-        "Deltagit mer än 6 mån": people[people["long"]],
-        "Varav minst två enkäter": people[people["long"] & (people["screenings"] >= 2)],
-    }
-    raw = pd.DataFrame(
-        {
-            name: part.groupby("insats").size().reindex(insatser, fill_value=0)
-            for name, part in columns.items()
-        }
-    )
-    raw.loc[TOTAL] = raw.sum(axis=0)
-    raw = raw.astype(int)
-    out = pd.DataFrame(index=raw.index)
-    for name in raw.columns:
-        out[name] = suppress_matrix(raw[[name]].rename(columns={name: TOTAL}), k)[TOTAL]
-    masked = hidden(out)
-    for share, (part, whole) in {
-        "Andel minst en": ("Minst en enkät", "Deltagare"),
-        "Andel minst två": ("Varav minst två enkäter", "Deltagit mer än 6 mån"),
-    }.items():
-        numerator = raw[[part]]
-        denominator = raw[[whole]].set_axis([part], axis=1)
-        mask = masked[[part]] | masked[[whole]].set_axis([part], axis=1)
-        out[share] = shares(numerator, denominator, k, mask)[part]
-    return out
+
+    def by_insats(key: str, part: pd.DataFrame) -> Counts:
+        return column(pub, key, part.groupby("insats").size().reindex(insatser, fill_value=0))
+
+    # "Deltagare" is the Översikt's count of the cohort per insats: the same cells.
+    everyone = participants.slice(1, -1)
+    once = by_insats("reach:once", people[people["screenings"] >= 1])
+    long = by_insats("reach:long", people[people["long"]])
+    twice = by_insats("reach:twice", people[people["long"] & (people["screenings"] >= 2)])
+    pub.within([once.ids], everyone.ids)
+    pub.within([once.ids], screened.ids[:, -1])  # a person screened is at least one screening
+    pub.within([long.ids], everyone.ids)
+    pub.within([twice.ids], long.ids)
+    pub.within([twice.ids], once.ids)
+
+    def show() -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "Deltagare": everyone.shown(),
+                "Minst en enkät": once.shown(),
+                "Deltagit mer än 6 mån": long.shown(),
+                "Varav minst två enkäter": twice.shown(),
+                "Andel minst en": share_values(once, everyone),
+                "Andel minst två": share_values(twice, long),
+            },
+            index=once.labels[0],
+        )
+
+    return show
 
 
 # --- satisfaction ------------------------------------------------------------------------------
 
 
-def satisfaction(dataset: Dataset, k: int) -> list[Block]:
+def satisfaction(dataset: Dataset, pub: Publication) -> list[Block]:
     answers = _answers(dataset, "nojdhet")
     if answers.empty:
-        return [("Inga nöjdhetsenkäter i urvalet", pd.DataFrame())]
+        return [("Inga nöjdhetsenkäter i urvalet", _empty)]
     definition = dataset.definitions["nojdhet"]
     blocks: list[Block] = []
     insatser = _insatser(dataset)
     for item in definition.items:
         part = answers[answers["item_id"] == item.id]
+        key = f"nojdhet:{item.id}"
         if item.type == "scale":
             values = list(item.choice_values())
-            counts = count_cube(part, "value", values, insatser, GENDERS)
+            counts = cube(pub, key, part, "value", values, insatser, dataset.genders)
             title = f"{item.text.get('sv')} (1–{values[-1]})"
-            cells = protected_cube(counts, k)
-            blocks.append((title, cube_frame(cells, insatser, values, GENDERS, "Svar")))
-            blocks.append((f"{title}, medel", _means(part, counts, insatser, k)))
+            blocks.append((title, _frame(counts, ["Insats", "Svar"])))
+            blocks.append((f"{title}, medel", _means(pub, counts, values)))
+            if item.id == "overall":
+                blocks.insert(0, _top_box(pub, counts, values))
         elif item.type == "yes_no":
             answered = part[part["value"].isin(["ja", "nej"])]
-            total = _by_gender(answered, dataset)
-            yes = _by_gender(answered[answered["value"] == "ja"], dataset)
-            blocks.append(
-                (f"{item.text.get('sv')} – antal som svarat ja eller nej", protected(total, k))
+            total = _by_gender(pub, f"{key}:answered", answered, dataset)
+            yes = matrix(
+                pub,
+                f"{key}:ja",
+                answered[answered["value"] == "ja"],
+                "insats",
+                insatser,
+                dataset.genders,
+                labelled=False,  # only its share is shown
             )
-            blocks.append(_share_block(f"{item.text.get('sv')} – andel ja", yes, total, k))
+            pub.within([yes.ids], total.ids)
+            text = item.text.get("sv")
+            blocks.append((f"{text} – antal som svarat ja eller nej", total.frame))
+            blocks.append((f"{text} – andel ja", partial(shares, yes, total)))
             if item.allow_decline:
-                declined = _by_gender(part[part["value"] == "vill_inte_svara"], dataset)
-                blocks.append((f"{item.text.get('sv')} – vill inte svara", protected(declined, k)))
-    overall = answers[answers["item_id"] == "overall"]
-    if not overall.empty:
-        total = _by_gender(overall, dataset)
-        high = _by_gender(overall[overall["value"] >= 4], dataset)
-        blocks.insert(0, _share_block("Helhetsintryck: andel som gav 4 eller 5", high, total, k))
+                declined = _by_gender(
+                    pub, f"{key}:declined", part[part["value"] == "vill_inte_svara"], dataset
+                )
+                blocks.append((f"{text} – vill inte svara", declined.frame))
     return blocks
 
 
-def _means(part: pd.DataFrame, counts: np.ndarray, insatser: list[str], k: int) -> pd.DataFrame:
-    """Mean answer per insats and gender (and in total), blank below k answers."""
-    values = part["value"].astype(float)
-    by_both = values.groupby([part["insats"], part["gender"]]).mean()
-    by_insats = values.groupby(part["insats"]).mean()
-    by_gender = values.groupby(part["gender"]).mean()
-    rows, columns = [*insatser, TOTAL], [*GENDERS, TOTAL]
-    table = pd.DataFrame([[None] * len(columns)] * len(rows), index=rows, columns=columns)
-    for i, insats in enumerate(rows):
-        for g, gender in enumerate(columns):
-            if counts[i, -1, g] < k:
-                continue
-            if insats == TOTAL and gender == TOTAL:
-                mean = values.mean()
-            elif insats == TOTAL:
-                mean = by_gender[gender]
-            elif gender == TOTAL:
-                mean = by_insats[insats]
-            else:
-                mean = by_both[(insats, gender)]
-            table.iloc[i, g] = round(float(mean), 2)
-    return table
+def _frame(counts: Counts, names: list[str]) -> Callable[[], pd.DataFrame]:
+    return lambda: counts.frame(names)
+
+
+def _top_box(pub: Publication, counts: Counts, values: list[object]) -> Block:
+    """The share who gave the two highest answers: their count (answers 4 + 5) follows from the
+    share and the total, so it is a published count of its own."""
+    top = [values.index(v) for v in values[-2:]]
+    high_values = counts.values[:, top, :].sum(axis=1)
+    high_ids = pub.table(
+        "nojdhet:overall:top_box", high_values, (True, True), ("insats", "gender"), labelled=False
+    )
+    pub.add(high_ids, [counts.ids[:, i, :] for i in top])
+    high = Counts(pub, high_values, high_ids, [counts.labels[0], counts.labels[2]])
+    total = counts.slice(1, -1)
+    title = f"Helhetsintryck: andel som gav {values[-2]} eller {values[-1]}"
+    return title, lambda: shares(high, total)
+
+
+def _means(pub: Publication, counts: Counts, values: list[object]) -> Callable[[], pd.DataFrame]:
+    """Mean answer per insats and gender (and in total), shown only where the number who
+    answered is shown. Mean × number = Σ answer × count: a relation the protection knows."""
+    weights = np.asarray(values, dtype=float)
+    totals = counts.slice(1, -1)
+    sums = (counts.values[:, :-1, :] * weights[None, :, None]).sum(axis=1)
+    sum_ids = pub.sums(totals.ids, sums, value_range=(float(weights.min()), float(weights.max())))
+    pub.weighted(sum_ids, [(float(w), counts.ids[:, i, :]) for i, w in enumerate(weights)])
+
+    def show() -> pd.DataFrame:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.round(sums / np.where(totals.values > 0, totals.values, 1), 2).astype(object)
+        mean[totals.hidden() | (totals.values == 0)] = None
+        return pd.DataFrame(mean, index=totals.labels[0], columns=totals.labels[1], dtype=object)
+
+    return show
 
 
 # --- register data -----------------------------------------------------------------------------
 
 
 def _category_block(
-    dataset: Dataset, questionnaire_id: str, item_id: str, title: str, k: int, percent: bool = False
-) -> list[Block]:
+    dataset: Dataset,
+    pub: Publication,
+    questionnaire_id: str,
+    item_id: str,
+    title: str,
+    percent: bool = False,
+) -> tuple[list[Block], Counts | None]:
     answers = _answers(dataset, questionnaire_id)
     definition = dataset.definitions.get(questionnaire_id)
-    if answers.empty or definition is None or definition.item(item_id) is None:
-        return [(f"{title}: inga uppgifter i urvalet", pd.DataFrame())]
-    item = definition.item(item_id)
-    assert item is not None  # noqa: S101
+    item = definition.item(item_id) if definition is not None else None
+    if answers.empty or item is None:
+        return [(f"{title}: inga uppgifter i urvalet", _empty)], None
     labels = {c.value: c.label.get("sv") for c in item.choices}
     part = answers[answers["item_id"] == item_id].assign(category=lambda f: f["value"].map(labels))
-    insatser = _insatser(dataset)
-    categories = list(labels.values())
-    counts = count_cube(part, "category", categories, insatser, GENDERS)
     name = str(item.text.get("sv"))
-    blocks: list[Block] = [
-        (title, cube_frame(protected_cube(counts, k), insatser, categories, GENDERS, name))
-    ]
+    counts = cube(
+        pub,
+        f"{questionnaire_id}:{item_id}",
+        part,
+        "category",
+        list(labels.values()),
+        _insatser(dataset),
+        dataset.genders,
+    )
+    blocks: list[Block] = [(title, _frame(counts, ["Insats", name]))]
     if percent:
         blocks.append(
-            (
-                f"{title}, andel per insats och kön",
-                cube_frame(cube_shares(counts, k), insatser, categories, GENDERS, name),
-            )
+            (f"{title}, andel per insats och kön", lambda: cube_shares(counts, ["Insats", name]))
         )
+    return blocks, counts
+
+
+def register(dataset: Dataset, pub: Publication) -> list[Block]:
+    blocks: list[Block] = []
+    for questionnaire_id, item_id, title in (
+        ("inskrivning", "income", "Försörjning vid start (antal)"),
+        ("utskrivning", "income", "Försörjning vid avslut (antal)"),
+        ("inskrivning", "occupation", "Sysselsättning vid start (antal)"),
+        ("utskrivning", "occupation", "Sysselsättning vid avslut (antal)"),
+    ):
+        blocks.extend(_category_block(dataset, pub, questionnaire_id, item_id, title)[0])
     return blocks
 
 
-def register(dataset: Dataset, k: int) -> list[Block]:
-    return [
-        *_category_block(dataset, "inskrivning", "income", "Försörjning vid start (antal)", k),
-        *_category_block(dataset, "utskrivning", "income", "Försörjning vid avslut (antal)", k),
-        *_category_block(
-            dataset, "inskrivning", "occupation", "Sysselsättning vid start (antal)", k
-        ),
-        *_category_block(
-            dataset, "utskrivning", "occupation", "Sysselsättning vid avslut (antal)", k
-        ),
-    ]
-
-
-def exit_reasons(dataset: Dataset, k: int) -> list[Block]:
-    return _category_block(dataset, "utskrivning", "exit_reason", "Avslutsorsak", k, percent=True)
+def exit_reasons(dataset: Dataset, pub: Publication) -> tuple[list[Block], Counts | None]:
+    """The exit-reason blocks, and their counts (goals on exit reasons use them)."""
+    return _category_block(dataset, pub, "utskrivning", "exit_reason", "Avslutsorsak", percent=True)

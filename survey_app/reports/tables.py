@@ -1,14 +1,62 @@
-"""Count and share tables with totals and small-group protection: plain pandas."""
+"""Count tables of a report, registered in its Publication and shown once it is protected:
+plain numpy and pandas.
+
+Building a report has two phases: every sheet registers its counts (and how they relate) in one
+`Publication`; the publication is protected as a whole; then each table is shown, hidden cells
+as "<k" or "x", and each share or mean only where the counts it rests on are visible.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from survey_app.reports.compare import TOTAL
-from survey_app.reports.suppress import SECONDARY, primary_label, suppress_cube, suppress_matrix
+from survey_app.reports.protection import Publication
+
+
+@dataclass
+class Counts:
+    """A registered table of counts: raw values, variable ids and labels per axis (the last
+    label along an axis with a total is TOTAL)."""
+
+    pub: Publication
+    values: np.ndarray
+    ids: np.ndarray
+    labels: list[list[Any]]
+
+    def shown(self) -> np.ndarray:
+        return self.pub.shown(self.ids)
+
+    def hidden(self) -> np.ndarray:
+        return self.pub.hidden(self.ids)
+
+    def frame(self, names: Sequence[str | None] = ()) -> pd.DataFrame:
+        """Two axes: rows × columns. Three: (axis 0, axis 1) rows × axis 2 columns."""
+        shown = self.shown()
+        if shown.ndim == 2:
+            out = pd.DataFrame(shown, index=self.labels[0], columns=self.labels[1], dtype=object)
+            if names:
+                out.index.name = names[0]
+            return out
+        index = pd.MultiIndex.from_product(self.labels[:2], names=list(names)[:2] or None)
+        return pd.DataFrame(
+            shown.reshape(-1, shown.shape[2]), index=index, columns=self.labels[2], dtype=object
+        )
+
+    def slice(self, axis: int, position: int) -> Counts:
+        """One slice of the table (e.g. the totals over categories), sharing its variables."""
+        labels = [axis_labels for a, axis_labels in enumerate(self.labels) if a != axis]
+        return Counts(
+            self.pub,
+            np.take(self.values, position, axis=axis),
+            np.take(self.ids, position, axis=axis),
+            labels,
+        )
 
 
 def count_matrix(
@@ -29,42 +77,29 @@ def count_matrix(
     return matrix.astype(int)
 
 
-def protected(counts: pd.DataFrame, k: int) -> pd.DataFrame:
-    return suppress_matrix(counts, k)
+def matrix(
+    pub: Publication,
+    key: str,
+    frame: pd.DataFrame,
+    rows: str,
+    row_order: Sequence[object],
+    genders: Sequence[object],
+    row_axis: str = "insats",
+    labelled: bool = True,
+) -> Counts:
+    """Register the counts of `frame` by `rows` × gender, with totals (`labelled`: see
+    Publication.table)."""
+    counts = count_matrix(frame, rows, "gender", row_order, genders)
+    values = counts.to_numpy(dtype=int)
+    ids = pub.table(key, values, (True, True), axes=(row_axis, "gender"), labelled=labelled)
+    return Counts(pub, values, ids, [list(counts.index), list(counts.columns)])
 
 
-def hidden(shown: pd.DataFrame) -> pd.DataFrame:
-    """Which cells of a protected table are hidden ("<k" or "x")."""
-    return shown.map(lambda value: isinstance(value, str))
-
-
-def shares(
-    numerators: pd.DataFrame,
-    denominators: pd.DataFrame,
-    k: int,
-    also_hidden: pd.DataFrame | None = None,
-) -> pd.DataFrame:
-    """Share per cell, blank where the denominator is below k, the numerator is a small count,
-    or either count is hidden in the tables shown beside it (`also_hidden`): a share must not
-    let anyone work a hidden count out."""
-    out = (numerators / denominators.where(denominators > 0)).astype(object)
-    small = (denominators < k) | ((numerators > 0) & (numerators < k))
-    if also_hidden is not None:
-        small = small | also_hidden
-    out[small] = None
-    return out
-
-
-def protected_shares(numerators: pd.DataFrame, denominators: pd.DataFrame, k: int) -> pd.DataFrame:
-    """Shares of two count tables that are both shown protected."""
-    mask = hidden(protected(numerators, k)) | hidden(protected(denominators, k))
-    return shares(numerators, denominators, k, mask)
-
-
-# --- category × insats × gender ----------------------------------------------------------------
-# A register or satisfaction question is reported per insats and in total, split by gender and
-# in total: a cube of counts. It is protected as one table (lines along every axis), because
-# its slices share cells: protecting slices one by one could let a hidden cell be worked out.
+def column(pub: Publication, key: str, counts: pd.Series) -> Counts:
+    """Register one column of counts by insats, with their total as the last row."""
+    values = np.append(counts.to_numpy(dtype=int), int(counts.sum()))
+    ids = pub.table(key, values, (True,), axes=("insats",))
+    return Counts(pub, values, ids, [[*counts.index, TOTAL]])
 
 
 def count_cube(
@@ -93,43 +128,56 @@ def count_cube(
     return values
 
 
-def protected_cube(values: np.ndarray, k: int) -> np.ndarray:
-    """The cube's cells as shown: ints, "<k" or "x"."""
-    hidden, secondary = suppress_cube(values, k, (True, True, True))
-    shown = values.astype(object)
-    shown[hidden & ~secondary] = primary_label(k)
-    shown[secondary] = SECONDARY
-    return shown
+def cube(
+    pub: Publication,
+    key: str,
+    frame: pd.DataFrame,
+    category: str,
+    categories: Sequence[object],
+    insatser: Sequence[object],
+    genders: Sequence[object],
+) -> Counts:
+    """Register a category × insats × gender table: protected as one table, since its slices
+    share cells (lines along every axis)."""
+    values = count_cube(frame, category, categories, insatser, genders)
+    ids = pub.table(key, values, (True, True, True), axes=("insats", "category", "gender"))
+    labels = [[*insatser, TOTAL], [*categories, TOTAL], [*genders, TOTAL]]
+    return Counts(pub, values, ids, labels)
 
 
-def cube_shares(values: np.ndarray, k: int) -> np.ndarray:
-    """Each cell as a share of its insats and gender's total over the categories, blank where
-    either count is small or hidden (see `shares`)."""
-    shown = protected_cube(values, k)
-    hidden_cells = np.vectorize(lambda v: isinstance(v, str), otypes=[bool])(shown)
-    totals = np.broadcast_to(values[:, -1:, :], values.shape)
-    totals_hidden = np.broadcast_to(hidden_cells[:, -1:, :], values.shape)
+def share_values(numerators: Counts, denominators: Counts) -> np.ndarray:
+    """numerator / denominator per cell, None where either count is hidden or the denominator
+    is 0: a share beside a hidden count would give it away."""
     with np.errstate(divide="ignore", invalid="ignore"):
-        out = (values / np.where(totals > 0, totals, 1)).astype(object)
-    blank = (
-        (totals < k) | ((values > 0) & (values < k)) | hidden_cells | totals_hidden | (totals == 0)
-    )
+        out = (
+            numerators.values / np.where(denominators.values > 0, denominators.values, 1)
+        ).astype(object)
+    blank = numerators.hidden() | denominators.hidden() | (denominators.values == 0)
     out[blank] = None
     return out
 
 
-def cube_frame(
-    cells: np.ndarray,
-    insatser: Sequence[object],
-    categories: Sequence[object],
-    genders: Sequence[object],
-    category_name: str,
-) -> pd.DataFrame:
-    """A cube as a long table: a row per insats (then Totalt) and category (then Totalt), a
-    column per gender and Totalt."""
-    index = pd.MultiIndex.from_product(
-        [[*insatser, TOTAL], [*categories, TOTAL]], names=["Insats", category_name]
-    )
+def shares(numerators: Counts, denominators: Counts) -> pd.DataFrame:
+    """Shares of two registered matrices of the same shape, as a table."""
     return pd.DataFrame(
-        cells.reshape(-1, cells.shape[2]), index=index, columns=[*genders, TOTAL], dtype=object
+        share_values(numerators, denominators),
+        index=numerators.labels[0],
+        columns=numerators.labels[1],
+        dtype=object,
+    )
+
+
+def cube_shares(counts: Counts, names: Sequence[str]) -> pd.DataFrame:
+    """Each cell as a share of its insats and gender's total over the categories."""
+    totals = counts.slice(1, -1)
+    whole = Counts(
+        counts.pub,
+        np.broadcast_to(totals.values[:, None, :], counts.values.shape),
+        np.broadcast_to(totals.ids[:, None, :], counts.ids.shape),
+        counts.labels,
+    )
+    cells = share_values(counts, whole)
+    index = pd.MultiIndex.from_product(counts.labels[:2], names=list(names))
+    return pd.DataFrame(
+        cells.reshape(-1, cells.shape[2]), index=index, columns=counts.labels[2], dtype=object
     )

@@ -1,31 +1,29 @@
-"""The Excel workbook of a report: pandas with the xlsxwriter engine, formulas never evaluated."""
+"""The Excel workbook of a report: pandas with the xlsxwriter engine, formulas never evaluated.
+
+Everything the workbook publishes is registered in one Publication first (Översikt, the
+comparisons, every item sheet, the goals), protected as one system, and only then written.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+import numpy as np
 import pandas as pd
 
 from survey_app.clock import STOCKHOLM
-from survey_app.models import GENDER_LABELS
 from survey_app.reports import goals, sheets
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
-from survey_app.reports.dataset import Dataset, Progress
-from survey_app.reports.suppress import (
-    SECONDARY,
-    blank_small,
-    primary_label,
-    suppress_long,
-    suppress_matrix,
-)
+from survey_app.reports.dataset import Dataset, Progress, with_other_genders_merged
+from survey_app.reports.protection import SECONDARY, Publication, primary_label
+from survey_app.reports.tables import Counts
 from survey_app.scoring import eq5d
 
-GENDERS = [*GENDER_LABELS.values(), TOTAL]
-# "Antal med start" is not shown: it is the sum of the two counts shown, so a hidden value could
-# be worked out from it.
+# "Antal med start" is not shown: it is the sum of the two counts shown.
 COUNT_COLUMNS = ["n_pairs", "n_without_exit"]
 STAT_COLUMNS = [c for c in COLUMNS if c not in ("n_start", *COUNT_COLUMNS)]
 SHOWN_COLUMNS = [*COUNT_COLUMNS, *STAT_COLUMNS]
@@ -46,9 +44,47 @@ HEADERS = {
     "share_worsened": "Andel försämrade",
 }
 PERCENT_COLUMNS = {"share_improved", "share_unchanged", "share_worsened"}
+# Outcomes of a paired comparison, in the order of the first axis of its table; the last (the
+# number of pairs) is their total.
+OUTCOMES = ("share_improved", "share_unchanged", "share_worsened")
+INTERNAL_NOTE = (
+    "INTERNT – ad hoc-rapport med fritt vald period och fria insatser. Skyddet gäller inom "
+    "rapporten, inte mot jämförelser med andra rapporter: får inte lämna förbundet."
+)
 
 
 WRITE_STEPS = 9
+
+
+@dataclass
+class Report:
+    """Everything a workbook publishes, protected, ready to write."""
+
+    dataset: Dataset
+    overview: Counts
+    comparison: pd.DataFrame  # the comparison rows as shown
+    blocks: dict[str, list[sheets.Block]]  # item sheets: titles and tables
+    goals: pd.DataFrame
+
+
+def build(dataset: Dataset) -> Report:
+    """Register every published count in one Publication, protect it, and return the report."""
+    forbund = dataset.forbund
+    if forbund.merge_other_genders:
+        dataset = with_other_genders_merged(dataset)
+    pub = Publication(forbund.min_group_size, keep=forbund.protection_keeps or "totals")
+    overview = _register_overview(dataset, pub)
+    raw = _raw_comparison(dataset)
+    comparisons = _register_comparisons(dataset, pub, raw, overview.slice(0, -1))
+    blocks = {
+        "Våld": sheets.violence(dataset, pub, overview.slice(0, -1)),
+        "Nöjdhet": sheets.satisfaction(dataset, pub),
+        "Försörjning och sysselsättning": sheets.register(dataset, pub),
+    }
+    blocks["Avslut"], reasons = sheets.exit_reasons(dataset, pub)
+    goal_rows = _register_goals(dataset, pub, comparisons, reasons)
+    pub.protect()
+    return Report(dataset, overview, _comparison_table(raw, comparisons), blocks, goal_rows())
 
 
 def write(
@@ -56,12 +92,14 @@ def write(
     target: Path | BinaryIO,
     made_by: str,
     progress: Progress = lambda step: None,
+    internal: bool = False,
 ) -> None:
-    """Write the workbook; `progress` is called WRITE_STEPS times (see dataset.Progress)."""
-    k = dataset.forbund.min_group_size
-    raw = _raw_comparison(dataset)
-    comparison = _protect(raw, k)
-    progress("jämförelser beräknade")
+    """Write the workbook; `progress` is called WRITE_STEPS times (see dataset.Progress).
+    `internal`: an ad hoc report for the förbund's admins, marked as such on every sheet."""
+    report = build(dataset)
+    dataset, k = report.dataset, report.dataset.forbund.min_group_size
+    comparison, blocks = report.comparison, report.blocks
+    progress("jämförelser beräknade och skyddade")
     with pd.ExcelWriter(
         target,
         engine="xlsxwriter",
@@ -78,30 +116,32 @@ def write(
             "p": book.add_format({"num_format": "0.000"}),
             "note": book.add_format({"italic": True, "font_color": "#555555"}),
             "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+            "internal": book.add_format({"bold": True, "font_color": "#9C0006"}),
         }
-        _overview(writer, dataset, k, formats, _goal_rows(dataset, raw, k))
+        _overview(writer, dataset, report.overview, formats, report.goals)
         progress("Översikt")
-        _comparison_sheet(writer, "Självskattning", dataset, comparison, "self", k, formats)
+        _comparison_sheet(writer, "Självskattning", dataset, comparison, "self", formats)
         progress("Självskattning")
-        _comparison_sheet(writer, "EQ-5D", dataset, comparison, "eq5d", k, formats)
+        _comparison_sheet(writer, "EQ-5D", dataset, comparison, "eq5d", formats)
         progress("EQ-5D")
-        _blocks_sheet(writer, "Våld", "Våldsenkäten", sheets.violence(dataset, k), formats)
+        _blocks_sheet(writer, "Våld", "Våldsenkäten", blocks["Våld"], formats)
         progress("Våld")
-        _blocks_sheet(
-            writer, "Nöjdhet", "Nöjdhet vid avslut", sheets.satisfaction(dataset, k), formats
-        )
+        _blocks_sheet(writer, "Nöjdhet", "Nöjdhet vid avslut", blocks["Nöjdhet"], formats)
         progress("Nöjdhet")
         _blocks_sheet(
             writer,
             "Försörjning och sysselsättning",
             "Försörjning och sysselsättning vid start och avslut",
-            sheets.register(dataset, k),
+            blocks["Försörjning och sysselsättning"],
             formats,
         )
         progress("Försörjning och sysselsättning")
-        _blocks_sheet(writer, "Avslut", "Avslutsorsaker", sheets.exit_reasons(dataset, k), formats)
+        _blocks_sheet(writer, "Avslut", "Avslutsorsaker", blocks["Avslut"], formats)
         progress("Avslut")
-        _about(writer, dataset, k, made_by, formats)
+        _about(writer, dataset, k, made_by, formats, internal)
+        if internal:
+            for sheet in writer.sheets.values():
+                sheet.write(0, 6, INTERNAL_NOTE, formats["internal"])
     progress("Om rapporten; arbetsboken sparad")
 
 
@@ -112,63 +152,212 @@ def _raw_comparison(dataset: Dataset) -> pd.DataFrame:
     return compare(dataset.measurements, directions)
 
 
-def _protect(raw: pd.DataFrame, k: int) -> pd.DataFrame:
-    result = blank_small(raw, "n_pairs", STAT_COLUMNS, k)
-    return suppress_long(result, COUNT_COLUMNS, row="insats", col="gender", k=k, within=["measure"])
+# --- registering ------------------------------------------------------------------------------
 
 
-def _goal_rows(dataset: Dataset, raw: pd.DataFrame, k: int) -> pd.DataFrame:
+def _insatser(dataset: Dataset) -> list[str]:
+    return sorted(dataset.participations["insats"].unique())
+
+
+def _register_overview(dataset: Dataset, pub: Publication) -> Counts:
+    """Ended, ongoing and all participations by insats and gender: one table, since the third
+    is the sum of the other two (status × insats × gender, totals along every axis)."""
+    frame = dataset.participations
+    insatser = _insatser(dataset)
+    values = np.zeros((3, len(insatser) + 1, len(dataset.genders) + 1), dtype=int)
+    row = {name: i for i, name in enumerate(insatser)}
+    col = {name: i for i, name in enumerate(dataset.genders)}
+    for ended, insats, gender in zip(
+        frame["exit_date"].notna(), frame["insats"], frame["gender"], strict=True
+    ):
+        values[0 if ended else 1, row[insats], col[gender]] += 1
+    values[:, :, -1] = values[:, :, :-1].sum(axis=2)
+    values[:, -1, :] = values[:, :-1, :].sum(axis=1)
+    values[-1] = values[:-1].sum(axis=0)
+    ids = pub.table("overview", values, (True, True, True), axes=("status", "insats", "gender"))
+    labels = [["Avslutade", "Pågående", TOTAL], [*insatser, TOTAL], [*dataset.genders, TOTAL]]
+    return Counts(pub, values, ids, labels)
+
+
+@dataclass
+class _Comparison:
+    """One measure's registered counts: outcomes (improved, unchanged, worsened, pairs) and
+    START without EXIT, each by insats × gender."""
+
+    outcomes: Counts
+    without_exit: Counts
+
+
+def _register_comparisons(
+    dataset: Dataset, pub: Publication, raw: pd.DataFrame, participants: Counts
+) -> dict[str, _Comparison]:
+    insatser = [*_insatser(dataset), TOTAL]
+    genders = [*dataset.genders, TOTAL]
+    out: dict[str, _Comparison] = {}
+    for key, measure in dataset.measures.items():
+        part = raw[raw["measure"] == key].set_index(["insats", "gender"])
+        shape = (len(insatser), len(genders))
+        outcomes = np.zeros((len(OUTCOMES) + 1, *shape), dtype=int)
+        without = np.zeros(shape, dtype=int)
+        sums = np.zeros((2, *shape))
+        for (i, insats), (g, gender) in _cells(insatser, genders):
+            if (insats, gender) not in part.index:
+                continue
+            row = part.loc[(insats, gender)]
+            n = int(row["n_pairs"])
+            outcomes[-1, i, g] = n
+            for o, name in enumerate(OUTCOMES):
+                outcomes[o, i, g] = round(float(row[name]) * n) if n else 0
+            without[i, g] = int(row["n_without_exit"])
+            for s, name in enumerate(("mean_start", "mean_exit")):
+                sums[s, i, g] = float(row[name]) * n if n else 0.0
+        # Improved, unchanged and worsened are shown only as shares of the pairs.
+        parts = pub.table(
+            f"outcomes:{key}",
+            outcomes[:-1],
+            (False, True, True),
+            axes=("outcome", "insats", "gender"),
+            labelled=False,
+        )
+        pairs = pub.table(f"pairs:{key}", outcomes[-1], (True, True), axes=("insats", "gender"))
+        pub.add(pairs, list(parts))
+        outcome_ids = np.concatenate([parts, pairs[None]])
+        without_ids = pub.table(
+            f"without_exit:{key}", without, (True, True), axes=("insats", "gender")
+        )
+        for s in range(2):
+            pub.sums(outcome_ids[-1], sums[s], (True, True), measure.value_range)
+        # Those with a START value (pairs and START without EXIT) are participants.
+        pub.within([outcome_ids[-1], without_ids], participants.ids)
+        out[key] = _Comparison(
+            Counts(pub, outcomes, outcome_ids, [[*OUTCOMES, "n_pairs"], insatser, genders]),
+            Counts(pub, without, without_ids, [insatser, genders]),
+        )
+    return out
+
+
+def _cells(
+    insatser: Sequence[str], genders: Sequence[str]
+) -> list[tuple[tuple[int, str], tuple[int, str]]]:
+    return [((i, a), (g, b)) for i, a in enumerate(insatser) for g, b in enumerate(genders)]
+
+
+def _comparison_table(raw: pd.DataFrame, comparisons: dict[str, _Comparison]) -> pd.DataFrame:
+    """The comparison rows as shown: counts protected, every statistic of a hidden count blank."""
+    table = raw.copy()
+    for column in SHOWN_COLUMNS:
+        table[column] = table[column].astype(object)
+    for index, row in raw.iterrows():
+        comparison = comparisons[row["measure"]]
+        outcomes = comparison.outcomes
+        i = outcomes.labels[1].index(row["insats"])
+        g = outcomes.labels[2].index(row["gender"])
+        shown = outcomes.shown()[:, i, g]
+        table.at[index, "n_pairs"] = shown[-1]
+        table.at[index, "n_without_exit"] = comparison.without_exit.shown()[i, g]
+        if isinstance(shown[-1], str) or row["n_pairs"] == 0:
+            for column in STAT_COLUMNS:
+                table.at[index, column] = None
+            continue
+        for o, column in enumerate(OUTCOMES):
+            if isinstance(shown[o], str):
+                table.at[index, column] = None
+        for column in STAT_COLUMNS:
+            if pd.isna(table.at[index, column]):
+                table.at[index, column] = None
+    return table
+
+
+def _register_goals(
+    dataset: Dataset,
+    pub: Publication,
+    comparisons: dict[str, _Comparison],
+    reasons: Counts | None,
+) -> Any:
+    """Register what the goal table publishes (its counts are cells of other tables; a goal
+    on exit reasons publishes their sum), and return how to show it once protected."""
     labels = {key: m.label for key, m in dataset.measures.items()}
     labels["sjalvskattning:mean"] = "Självskattning: medelvärde av alla frågor"
+    reason_labels = _reason_labels(dataset)
+    insatser = _insatser(dataset)
+    rows: list[tuple[str, str, float, Any, Any, Any]] = []
+    for insats in sorted(dataset.goals):
+        for number, goal in enumerate(dataset.goals[insats]):
+            text = goals.describe(goal, labels, reason_labels)
+            target = float(goal["target"])
+            if insats not in insatser:
+                rows.append((insats, text, target, None, None, None))
+                continue
+            i = insatser.index(insats)
+            if goal["kind"] == "improved":
+                comparison = comparisons.get(goal["measure"])
+                if comparison is None:
+                    rows.append((insats, text, target, None, None, None))
+                    continue
+                counts = comparison.outcomes
+                rows.append((insats, text, target, counts, (0, i, -1), (-1, i, -1)))
+            elif reasons is not None:
+                codes = [reason_labels.get(r, r) for r in goal["reasons"]]
+                columns = [reasons.labels[1].index(c) for c in codes if c in reasons.labels[1]]
+                value = np.asarray([reasons.values[i, columns, -1].sum()])
+                ids = pub.table(f"goal:{insats}:{number}", value, (False,), labelled=False)
+                pub.add(ids, [np.asarray([reasons.ids[i, c, -1]]) for c in columns])
+                count = Counts(pub, value, ids, [["goal"]])
+                rows.append((insats, text, target, (count, reasons), (0,), (i, -1, -1)))
+            else:
+                rows.append((insats, text, target, None, None, None))
+
+    def show() -> pd.DataFrame:
+        out: list[tuple[str, str, float | None, object, str]] = []
+        for insats, text, target, counts, part_at, whole_at in rows:
+            if counts is None:
+                out.append((insats, text, None, 0, f"För få (färre än {pub.k})"))
+                continue
+            part_counts, whole_counts = counts if isinstance(counts, tuple) else (counts, counts)
+            part = part_counts.values[part_at]
+            whole = whole_counts.values[whole_at]
+            part_hidden = part_counts.hidden()[part_at]
+            whole_shown = whole_counts.shown()[whole_at]
+            if isinstance(whole_shown, str) or whole == 0:
+                out.append((insats, text, None, whole_shown, f"För få (färre än {pub.k})"))
+            elif part_hidden:
+                out.append((insats, text, None, whole_shown, "Kan inte visas (små grupper)"))
+            else:
+                share = float(part) / float(whole)
+                out.append((insats, text, share, whole_shown, "Ja" if share >= target else "Nej"))
+        return pd.DataFrame(out, columns=["Insats", "Mål", "Utfall", "Antal", "Uppnått"])
+
+    return show
+
+
+def _reason_labels(dataset: Dataset) -> dict[str, str]:
     utskrivning = dataset.definitions.get("utskrivning")
     reason_item = utskrivning.item("exit_reason") if utskrivning else None
-    reason_labels = (
-        {str(c.value): c.label.get("sv") for c in reason_item.choices} if reason_item else {}
-    )
-    exits = dataset.answers
-    if not exits.empty:
-        exits = exits[
-            (exits["questionnaire_id"] == "utskrivning") & (exits["item_id"] == "exit_reason")
-        ]
-    rows = []
-    for insats in sorted(dataset.goals):
-        reasons = (
-            exits[exits["insats"] == insats]["value"]
-            if not exits.empty
-            else pd.Series(dtype=object)
-        )
-        for outcome in goals.evaluate(
-            insats, dataset.goals[insats], raw, reasons, k, labels, reason_labels
-        ):
-            rows.append(
-                (outcome.insats, outcome.goal, outcome.outcome, outcome.n, outcome.attained)
-            )
-    return pd.DataFrame(rows, columns=["Insats", "Mål", "Utfall", "Antal", "Uppnått"])
+    return {str(c.value): c.label.get("sv") for c in reason_item.choices} if reason_item else {}
+
+
+# --- writing ----------------------------------------------------------------------------------
 
 
 def _overview(
     writer: pd.ExcelWriter,
     dataset: Dataset,
-    k: int,
+    overview: Counts,
     formats: dict[str, Any],
     goal_rows: pd.DataFrame,
 ) -> None:
-    frame = dataset.participations
     sheet_name = "Översikt"
-    blocks = [
-        ("Deltagare i urvalet", frame),
-        ("Avslutade", frame[frame["exit_date"].notna()]),
-        ("Pågående", frame[frame["exit_date"].isna()]),
-    ]
+    shown = overview.shown()
     row = 2
-    for title, part in blocks:
-        counts = _count_matrix(part, sorted(frame["insats"].unique()))
-        shown = suppress_matrix(counts, k)
-        shown.index.name = "Insats"
-        shown.to_excel(writer, sheet_name=sheet_name, startrow=row + 1)
+    for title, status in (("Deltagare i urvalet", 2), ("Avslutade", 0), ("Pågående", 1)):
+        table = pd.DataFrame(
+            shown[status], index=overview.labels[1], columns=overview.labels[2], dtype=object
+        )
+        table.index.name = "Insats"
+        table.to_excel(writer, sheet_name=sheet_name, startrow=row + 1)
         sheet = writer.sheets[sheet_name]
         sheet.write(row, 0, title, formats["header"])
-        row += len(shown) + 4
+        row += len(table) + 4
     sheet = writer.sheets[sheet_name]
     sheet.write(row, 0, "Mål", formats["header"])
     if goal_rows.empty:
@@ -182,20 +371,12 @@ def _overview(
             sheet.write_string(row + i, 1, goal)
             if outcome is not None and not pd.isna(outcome):
                 sheet.write_number(row + i, 2, outcome, formats["percent"])
-            sheet.write(row + i, 3, n if n >= k or n == 0 else primary_label(k))
+            sheet.write(row + i, 3, n)
             sheet.write_string(row + i, 4, attained)
     sheet.write(0, 0, f"Översikt – {dataset.forbund.name}", formats["title"])
     sheet.set_column(0, 0, 28)
-    sheet.set_column(1, len(GENDERS), 14)
+    sheet.set_column(1, len(dataset.genders) + 1, 14)
     sheet.freeze_panes(1, 1)
-
-
-def _count_matrix(frame: pd.DataFrame, insatser: Sequence[str]) -> pd.DataFrame:
-    matrix = pd.crosstab(frame["insats"], frame["gender"]) if not frame.empty else pd.DataFrame()
-    matrix = matrix.reindex(index=list(insatser), columns=GENDERS[:-1], fill_value=0)
-    matrix[TOTAL] = matrix.sum(axis=1)
-    matrix.loc[TOTAL] = matrix.sum(axis=0)
-    return matrix.astype(int)
 
 
 def _comparison_sheet(
@@ -204,7 +385,6 @@ def _comparison_sheet(
     dataset: Dataset,
     comparison: pd.DataFrame,
     which: str,
-    k: int,
     formats: dict[str, Any],
 ) -> None:
     keys = [key for key, m in dataset.measures.items() if m.sheet == which]
@@ -212,7 +392,8 @@ def _comparison_sheet(
     order = {key: i for i, key in enumerate(keys)}
     table["_order"] = table["measure"].map(order)
     table["_insats_total"] = table["insats"] == TOTAL
-    table["_gender_order"] = table["gender"].map({g: i for i, g in enumerate(GENDERS)})
+    genders = [*dataset.genders, TOTAL]
+    table["_gender_order"] = table["gender"].map({g: i for i, g in enumerate(genders)})
     table = table.sort_values(["_order", "_insats_total", "insats", "_gender_order"])
     table = table.drop(columns=["_order", "_insats_total", "_gender_order"])
     table["measure"] = table["measure"].map(lambda key: dataset.measures[key].label)
@@ -286,7 +467,7 @@ def _blocks_sheet(
     writer: pd.ExcelWriter,
     sheet_name: str,
     title: str,
-    blocks: list[tuple[str, pd.DataFrame]],
+    blocks: list[sheets.Block],
     formats: dict[str, Any],
 ) -> None:
     """Tables one below the other, each with its title; shares as percent."""
@@ -294,7 +475,8 @@ def _blocks_sheet(
     writer.sheets[sheet_name] = sheet
     sheet.write(0, 0, title, formats["title"])
     row = 2
-    for block_title, table in blocks:
+    for block_title, show in blocks:
+        table = show()
         sheet.write(row, 0, block_title, formats["header"])
         row += 1
         if table.empty:
@@ -341,8 +523,36 @@ def _value_set_names(dataset: Dataset) -> str:
     return "3L: " + names[0] + "; 5L: " + names[1]
 
 
+def protection_text(k: int, keep: str, merged: bool) -> str:
+    """The protection rule in Swedish, for *Om rapporten* and the settings page."""
+    choice = (
+        "När en cell till måste döljas döljs hellre en summa än en könsuppdelad siffra."
+        if keep == "genders"
+        else "När en cell till måste döljas döljs hellre en delsiffra (t.ex. ett kön) än en summa."
+    )
+    return (
+        f"Antal från 1 till {k - 1} visas som ”{primary_label(k)}”. ”{SECONDARY}” betyder att "
+        "ett antal döljs för att en liten grupp annars skulle kunna räknas fram ur det som "
+        "visas; ett dolt ”x” är alltid minst {k}. Alla tal i arbetsboken skyddas tillsammans: "
+        "summor i rader och kolumner, samma antal på flera blad, deltagare = avslutade + "
+        "pågående, andelar och medelvärden bredvid sina antal. " + choice + " Bland möjliga "
+        "celler döljs de minsta, och inte fler än som behövs. Efter skyddet räknas för varje "
+        "dold cell ut vilka värden en läsare kan komma fram till med allt som visas "
+        "(linjärprogrammering): ett ”<" + str(k) + "” ska kunna vara vilket tal som helst från "
+        f"1 till {k - 1}, ett ”x” minst {k - 1} olika värden; annars döljs mer. Medelvärden, "
+        "andelar, konfidensintervall, p-värden och diagram för en grupp vars antal är dolt "
+        "lämnas tomma."
+        + (" ”Annat (hen)” och ”Vill inte uppge” redovisas som en kolumn." if merged else "")
+    ).replace("{k}", str(k))
+
+
 def _about(
-    writer: pd.ExcelWriter, dataset: Dataset, k: int, made_by: str, formats: dict[str, Any]
+    writer: pd.ExcelWriter,
+    dataset: Dataset,
+    k: int,
+    made_by: str,
+    formats: dict[str, Any],
+    internal: bool,
 ) -> None:
     f = dataset.filter
     period_by = "avslutsdatum" if f.period_by == "exit" else "startdatum"
@@ -360,10 +570,17 @@ def _about(
         ("Värdeset för EQ-5D", _value_set_names(dataset)),
         (
             "Skydd av små grupper",
-            f"Antal från 1 till {k - 1} visas som ”{primary_label(k)}”. Andelar, medelvärden "
-            f"och p-värden som bygger på färre än {k} deltagare lämnas tomma. ”{SECONDARY}” "
-            "betyder att ett värde döljs för att en annan liten grupp inte ska kunna räknas fram "
-            "ur en summa.",
+            protection_text(
+                k, dataset.forbund.protection_keeps, bool(dataset.forbund.merge_other_genders)
+            ),
+        ),
+        (
+            "Jämförelser mellan rapporter",
+            INTERNAL_NOTE
+            if internal
+            else "Publicerad rapport för ett helt kalenderår och alla förbundets insatser. "
+            "Perioder och urval är fasta, och en publicerad rapport ändras inte, så att två "
+            "rapporter inte kan jämföras för att få fram en liten grupp.",
         ),
         (
             "Par",

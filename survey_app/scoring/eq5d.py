@@ -19,10 +19,12 @@ Burström et al. 2020 (Swedish 5L TTO and VAS); Sun et al. 2022 (Swedish 5L), as
 the R package ``eq5d`` and RegistercentrumVGR/RCSTAT.
 """
 
+import functools
+import itertools
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["DEFAULT_VALUE_SET", "VALUE_SETS", "ValueSet", "index", "levels_of"]
+__all__ = ["DEFAULT_VALUE_SET", "VALUE_SETS", "ValueSet", "index", "levels_of", "value_range"]
 
 _DIMENSIONS = ("MO", "SC", "UA", "PD", "AD")
 
@@ -193,3 +195,11 @@ def index(state: str, value_set: str) -> float:
 def levels_of(value_set: str) -> int:
     """3 or 5: the number of levels per dimension the named value set scores."""
     return _value_set(value_set).levels
+
+
+@functools.cache
+def value_range(value_set: str) -> tuple[float, float]:
+    """The least and the greatest value the named value set gives any state."""
+    vs = _value_set(value_set)
+    scores = [_score(vs, levels) for levels in itertools.product(range(1, vs.levels + 1), repeat=5)]
+    return min(scores), max(scores)

@@ -1,0 +1,267 @@
+"""Small-group protection of one publication (survey_app/reports/protection.py), on plain data.
+
+Expected patterns are worked out by hand; ranges a reader can deduce are checked by brute force
+over every integer value the hidden cells could take (an independent method: no LP).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+
+import numpy as np
+import pytest
+
+from survey_app.reports.protection import Publication
+
+
+def _matrix(body: list[list[int]]) -> np.ndarray:
+    """Rows × columns with a total column and a total row added."""
+    values = np.asarray(body, dtype=int)
+    values = np.column_stack([values, values.sum(axis=1)])
+    return np.vstack([values, values.sum(axis=0)])
+
+
+def _shown(values: np.ndarray, k: int = 5, keep: str = "totals") -> np.ndarray:
+    pub = Publication(k, keep=keep)
+    ids = pub.table("t", values, (True,) * values.ndim, axes=("insats", "gender")[: values.ndim])
+    pub.protect()
+    return pub.shown(ids)
+
+
+def brute_force_ranges(shown: np.ndarray, k: int, limit: int) -> dict[tuple[int, ...], set[int]]:
+    """Every value each hidden cell of a matrix with totals can take, given what is shown:
+    "<k" = 1..k−1, "x" = k..limit, and every row and column adding up. Every combination of
+    the hidden inner cells is tried at once (numpy); totals follow from the inner cells."""
+    inner = shown[:-1, :-1]
+    hidden = [index for index, v in np.ndenumerate(inner) if isinstance(v, str)]
+    choices = [
+        np.arange(1, k) if inner[index] != "x" else np.arange(k, limit + 1) for index in hidden
+    ]
+    grids = np.meshgrid(*choices, indexing="ij") if choices else []
+    flat = [g.ravel() for g in grids]
+    count = flat[0].size if flat else 1
+    cells = np.empty((count, *inner.shape), dtype=int)
+    for index, value in np.ndenumerate(inner):
+        if not isinstance(value, str):
+            cells[(slice(None), *index)] = int(value)
+    for index, values in zip(hidden, flat, strict=True):
+        cells[(slice(None), *index)] = values
+    rows, columns = cells.sum(axis=2), cells.sum(axis=1)
+    grand = cells.sum(axis=(1, 2))
+    ok = np.ones(count, dtype=bool)
+    totals = [
+        *(((i, shown.shape[1] - 1), rows[:, i]) for i in range(inner.shape[0])),
+        *(((shown.shape[0] - 1, j), columns[:, j]) for j in range(inner.shape[1])),
+        ((shown.shape[0] - 1, shown.shape[1] - 1), grand),
+    ]
+    total_values = {}
+    for index, value in totals:
+        label = shown[index]
+        if label == "x":
+            ok &= value >= k
+        elif isinstance(label, str):
+            ok &= (value >= 1) & (value < k)
+        else:
+            ok &= value == int(label)
+        total_values[index] = value
+    possible: dict[tuple[int, ...], set[int]] = {}
+    for index, values in zip(hidden, flat, strict=True):
+        possible[index] = set(values[ok].tolist())
+    for index, value in total_values.items():
+        if isinstance(shown[index], str):
+            possible[index] = set(value[ok].tolist())
+    return possible
+
+
+def labels_only(shown: np.ndarray, k: int) -> np.ndarray:
+    """What a reader knows without the numbers: a visible count is 0 or at least k."""
+    return np.vectorize(lambda v: v if isinstance(v, str) or v == 0 else "x", otypes=[object])(
+        shown
+    )
+
+
+def assert_nothing_narrowed(shown: np.ndarray, k: int, limit: int) -> None:
+    """Each "<k" keeps 1..k−1 and each "x" k−1 values, except where the labels alone already
+    allow less (a "<5" total over two hidden parts): then the numbers may narrow no further."""
+    published = brute_force_ranges(shown, k, limit)
+    labels = brute_force_ranges(labels_only(shown, k), k, limit)
+    for index, values in published.items():
+        if shown[index] == "x":
+            assert len(values) >= min(k - 1, len(labels[index])), (index, values)
+        else:
+            assert values >= (set(range(1, k)) & labels[index]), (index, values, labels[index])
+
+
+def test_159_women_74_men_2_annat_keeps_the_total_by_default() -> None:
+    values = _matrix([[159, 74, 2, 0]])
+    assert list(_shown(values, 5)[0]) == [159, "x", "<5", 0, 235]
+    assert list(_shown(values, 3)[0]) == [159, "x", "<3", 0, 235]
+
+
+def test_159_women_74_men_2_annat_keeps_the_men_when_the_forbund_keeps_genders() -> None:
+    values = _matrix([[159, 74, 2, 0]])
+    assert list(_shown(values, 5, keep="genders")[0]) == [159, 74, "<5", 0, "x"]
+    assert list(_shown(values, 3, keep="genders")[0]) == [159, 74, "<3", 0, "x"]
+
+
+def test_a_hidden_x_is_at_least_k_so_a_total_can_narrow_a_small_cell() -> None:
+    """6 women and 2 men: hiding the 6 beside a total of 8 is not enough, since a hidden "x"
+    is at least 5 and would leave the men at most 3; the total goes too."""
+    shown = _shown(_matrix([[6, 2, 0, 0]]))
+    assert list(shown[0]) == ["x", "<5", 0, 0, "x"]
+    assert_nothing_narrowed(shown, 5, limit=30)
+
+
+def test_two_small_cells_in_a_row_that_add_up_to_little_are_not_enough() -> None:
+    """A: 3 and 4 (total 7). Hidden together beside a visible 7, the 3 could only be 3 or 4."""
+    shown = _shown(_matrix([[3, 4], [10, 12]]))
+    assert shown[0, 0] == "<5" and shown[0, 1] == "<5"
+    assert_nothing_narrowed(shown, 5, limit=40)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_matrices_leave_every_hidden_cell_its_whole_range(seed: int) -> None:
+    rng = random.Random(seed)
+    body = [[rng.choice([0, 0, 1, 2, 3, 5, 7]) for _ in range(3)] for _ in range(2)]
+    k = rng.choice([3, 4, 5])
+    values = _matrix(body)
+    shown = _shown(values, k)
+    small = (values >= 1) & (values < k)
+    assert all(shown[small] == f"<{k}")
+    assert_nothing_narrowed(shown, k, limit=int(values.max()) + k)
+
+
+def test_linked_tables_share_their_hidden_cells() -> None:
+    """Participants = ended + ongoing, cell by cell. Ended: A 6 women, 1 man; ongoing: A 0
+    women, 6 men. Protected one by one, 'participants' would show 6 women beside an ended 6
+    (and so 0 ongoing women, visible anyway) — fine — but the men 7 beside an ongoing 6 would
+    give the ended 1 back."""
+    pub = Publication(5)
+    ended = pub.table("ended", _matrix([[6, 1]]), (True, True), ("insats", "gender"))
+    ongoing = pub.table("ongoing", _matrix([[0, 6]]), (True, True), ("insats", "gender"))
+    everyone = pub.table("all", _matrix([[6, 7]]), (True, True), ("insats", "gender"))
+    pub.add(everyone, [ended, ongoing])
+    pub.protect()
+    assert pub.shown(ended)[0, 1] == "<5"
+    men = [pub.shown(t)[0, 1] for t in (everyone, ongoing)]
+    assert "x" in men, "7 − 6 would give the one man who ended"
+
+
+def test_the_same_count_on_two_sheets_is_hidden_in_both() -> None:
+    pub = Publication(5)
+    table = pub.table("t", _matrix([[12, 2]]), (True, True), ("insats", "gender"))
+    column = pub.table("c", np.asarray([12, 12]), (True,), ("insats",))
+    pub.same(column, table[:, 0])
+    pub.protect()
+    assert pub.shown(table)[0, 0] == "x"
+    assert list(pub.shown(column)) == ["x", "x"]
+
+
+def test_means_beside_visible_counts_cannot_pin_a_hidden_count() -> None:
+    """A×women 2 (hidden), A×men 6, B×women 6, B×men 6; scale 1..10. Everyone in A answers
+    10 and everyone in B answers 1. With the means of A, B, women and men all shown, a reader
+    gets: A's sum 80 = 10 × 8 means every A cell is at the top, B's 12 = 1 × 12 every B cell
+    at the bottom, and women's 26 = 10·a + 1·(8 − a) gives a = 2. So some of those means (and
+    their counts) must go."""
+    counts = _matrix([[2, 6], [6, 6]])
+    per_person = np.asarray([[10, 10], [1, 1]], dtype=float)
+    sums = np.zeros(counts.shape)
+    sums[:-1, :-1] = counts[:-1, :-1] * per_person
+    sums[:-1, -1] = sums[:-1, :-1].sum(axis=1)
+    sums[-1, :] = sums[:-1, :].sum(axis=0)
+    pub = Publication(5)
+    ids = pub.table("t", counts, (True, True), ("insats", "gender"))
+    pub.sums(ids, sums, (True, True), value_range=(1, 10))
+    pub.protect()
+    shown = pub.shown(ids)
+    assert shown[0, 0] == "<5"
+    # Independently: with every visible group's sum known, the hidden A×women count a must
+    # still be able to be 1 and 4. For each a, check by LP (scipy) over the hidden sums.
+    from scipy.optimize import linprog
+
+    visible = [(i, j) for (i, j), v in np.ndenumerate(shown) if not isinstance(v, str)]
+    for a in (1, 4):
+        feasible = _feasible_with_means(shown, counts, sums, visible, a, linprog)
+        assert feasible, f"A×women = {a} should remain possible"
+
+
+def _feasible_with_means(shown, counts, sums, visible, a, linprog) -> bool:  # type: ignore[no-untyped-def]
+    """Is there a table of counts (integers by brute force) and sums (LP) consistent with
+    everything shown, with A×women = a?"""
+    inner = shown[:-1, :-1]
+    ranges = []
+    for index, label in np.ndenumerate(inner):
+        if index == (0, 0):
+            ranges.append([a])
+        elif label == "x":
+            ranges.append(range(5, 21))
+        elif isinstance(label, str):
+            ranges.append(range(1, 5))
+        else:
+            ranges.append([int(label)])
+    for guess in itertools.product(*ranges):
+        grid = np.zeros(shown.shape, dtype=int)
+        grid[:-1, :-1] = np.asarray(guess).reshape(inner.shape)
+        grid[:-1, -1] = grid[:-1, :-1].sum(axis=1)
+        grid[-1, :] = grid[:-1, :].sum(axis=0)
+        if not all(_fits(shown[index], int(grid[index])) for index, _ in np.ndenumerate(grid)):
+            continue
+        # Sums: one unknown per cell; known where the count is shown; lines add up; bounds.
+        cells = [index for index, _ in np.ndenumerate(grid)]
+        position = {index: n for n, index in enumerate(cells)}
+        eq_rows, eq_rhs = [], []
+        for index in visible:
+            row = np.zeros(len(cells))
+            row[position[index]] = 1
+            eq_rows.append(row)
+            eq_rhs.append(sums[index])
+        for i in range(grid.shape[0]):
+            row = np.zeros(len(cells))
+            row[position[(i, grid.shape[1] - 1)]] = 1
+            for j in range(grid.shape[1] - 1):
+                row[position[(i, j)]] = -1
+            eq_rows.append(row)
+            eq_rhs.append(0)
+        for j in range(grid.shape[1]):
+            row = np.zeros(len(cells))
+            row[position[(grid.shape[0] - 1, j)]] = 1
+            for i in range(grid.shape[0] - 1):
+                row[position[(i, j)]] = -1
+            eq_rows.append(row)
+            eq_rhs.append(0)
+        bounds = [(1 * grid[index], 10 * grid[index]) for index in cells]
+        result = linprog(np.zeros(len(cells)), A_eq=eq_rows, b_eq=eq_rhs, bounds=bounds)
+        if result.status == 0:
+            return True
+    return False
+
+
+def _fits(label: object, value: int) -> bool:
+    if label == "x":
+        return value >= 5
+    if isinstance(label, str):
+        return 1 <= value <= 4
+    return value == label
+
+
+def test_nothing_is_hidden_when_every_count_is_zero_or_large() -> None:
+    shown = _shown(_matrix([[0, 12], [7, 0]]))
+    assert not any(isinstance(v, str) for v in shown.flat)
+
+
+def test_a_three_way_table_is_protected_along_every_axis() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(5):
+        values = np.zeros((3, 4, 3), dtype=int)
+        values[:-1, :-1, :-1] = rng.choice([0, 0, 1, 2, 6, 9], size=(2, 3, 2))
+        values[:, :, -1] = values[:, :, :-1].sum(axis=2)
+        values[:, -1, :] = values[:, :-1, :].sum(axis=1)
+        values[-1, :, :] = values[:-1, :, :].sum(axis=0)
+        pub = Publication(5)
+        ids = pub.table("cube", values, (True, True, True), ("insats", "category", "gender"))
+        pub.protect()
+        hidden = pub.hidden(ids)
+        for axis in range(3):
+            lines = np.moveaxis(hidden, axis, -1).reshape(-1, values.shape[axis])
+            assert (lines.sum(axis=1) != 1).all()
