@@ -192,7 +192,7 @@ def export(
         dataset = reports_dataset.load(
             report_filter, current_app.extensions["questionnaires"], progress=step
         )
-        workbook.write(dataset, out, made_by="flask export", progress=step)
+        workbook.write(dataset, out, made_by="flask export", progress=step, internal=True)
     audit.record(
         "export",
         forbund_id=forbund.id,

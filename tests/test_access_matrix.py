@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from survey_app.extensions import db
-from survey_app.models import FollowUpFlag, Invitation, RoleKind
+from survey_app.models import FollowUpFlag, Invitation, ReportRelease, RoleKind
 from survey_app.security import PUBLIC_ENDPOINTS
 from survey_app.survey.links import create_invitation
 from tests import factories
@@ -43,6 +43,9 @@ RULES: dict[str, set[str]] = {
     "staff.enter_answers": WORKS_WITH_A,
     "staff.handle_follow_up": WORKS_WITH_A,
     "reports.report": {"admin", "analyst"},
+    "reports.release": {"admin", "analyst"},  # a published yearly report
+    "reports.publish": {"admin"},
+    "reports.adhoc": {"admin"},  # internal reports with free periods: not for analysts
     "reports.participant_level": {"admin"},
     "admin.audit_log": {"admin"},
     "admin.insatser": {"admin"},
@@ -118,8 +121,11 @@ def world(app: Flask) -> dict[str, dict[str, object]]:
                 reason="ja i våldsenkäten",
             )
             db.session.add(flag)
+            release = ReportRelease(forbund_id=owner.id, year=2025, workbook=b"PK")
+            db.session.add(release)
             db.session.flush()
             values[key] = {
+                "release_id": release.id,
                 "insats_id": a.id,
                 "participation_id": participation.id,
                 "occasion_id": occasion.id,

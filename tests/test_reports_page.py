@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import re
+from datetime import date
 
 import openpyxl
 import pytest
@@ -11,7 +13,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from survey_app.extensions import db
-from survey_app.models import AuditEvent, Insats, RoleKind
+from survey_app.models import (
+    AuditEvent,
+    Insats,
+    Participation,
+    ParticipationStatus,
+    ReportRelease,
+    RoleKind,
+)
 from tests import factories
 from tests.conftest import login
 
@@ -37,37 +46,154 @@ def _client(app: Flask, email: str) -> FlaskClient:
     return client
 
 
-def test_analyst_downloads_the_workbook(app: Flask, ids: dict[str, int]) -> None:
+def _exit(participation_id: int, on: date) -> None:
+    participation = db.session.get(Participation, participation_id)
+    assert participation is not None
+    participation.exit_date = on
+    participation.status = ParticipationStatus.EXITED
+
+
+@pytest.fixture
+def ended_2025(app: Flask, ids: dict[str, int]) -> dict[str, int]:
+    """Hälsoskolan's six women all ended in 2025; one more ended on 1 January 2026."""
+    with app.app_context():
+        mine = db.session.get(Insats, ids["mine"])
+        assert mine is not None
+        for participation in mine.participations:
+            _exit(participation.id, date(2025, 12, 31))
+        late = factories.participation(mine, "HS-late")
+        _exit(late.id, date(2026, 1, 1))
+        factories.user(mine.forbund, RoleKind.ADMIN, email="chef@example.org")
+        db.session.commit()
+        return {**ids, "late": late.id}
+
+
+def _publish(app: Flask, year: int) -> FlaskClient:
+    admin = _client(app, "chef@example.org")
+    page = admin.get("/rapporter").get_data(as_text=True)
+    assert "Publicera årsrapporten" in page
+    response = admin.post("/rapporter/publicera", data={"year": str(year)})
+    assert response.status_code == 302
+    return admin
+
+
+def _release_id(app: Flask, year: int) -> int:
+    with app.app_context():
+        return db.session.scalars(
+            sa.select(ReportRelease.id).where(ReportRelease.year == year)
+        ).one()
+
+
+def test_an_admin_publishes_a_year_and_an_analyst_downloads_it(
+    app: Flask, ended_2025: dict[str, int]
+) -> None:
+    _publish(app, 2025)
     analyst = _client(app, "analys@example.org")
-    assert "Rapport till Excel" in analyst.get("/rapporter").get_data(as_text=True)
-    response = analyst.post("/rapporter", data={"period_by": "start"})
-    assert response.status_code == 200
-    assert response.headers["Content-Disposition"].startswith("attachment; filename=uppfoljning-")
+    page = analyst.get("/rapporter").get_data(as_text=True)
+    assert "Årsrapport 2025" in page
+    assert "Publicera årsrapporten" not in page and "/rapporter/intern" not in page
+    response = analyst.get(f"/rapporter/publicerade/{_release_id(app, 2025)}")
+    assert response.headers["Content-Disposition"] == "attachment; filename=arsrapport-2025.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     overview = list(book["Översikt"].iter_rows(min_row=5, max_row=6, values_only=True))
-    assert overview[0] == ("Hälsoskolan", 6, 0, 0, 0, 6)  # the factory's participants are women
-    assert overview[1][0] == "Totalt"
+    assert overview[0] == ("Hälsoskolan", 6, 0, 0, 0, 6)  # the six who ended in 2025
     about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=4, values_only=True)}
-    assert about["Skapad av"] == "analys@example.org"
+    assert "2025-01-01 – 2025-12-31" in about["Period"]
+    assert "Publicerad rapport" in about["Jämförelser mellan rapporter"]
+    assert "INTERNT" not in str(list(book["Översikt"].values))
     assert "Främmande" not in str(list(book["Översikt"].values))
+    with app.app_context():
+        actions = set(db.session.scalars(sa.select(AuditEvent.action)))
+        assert {"report_published", "report_downloaded"} <= actions
+
+
+def test_differencing_gets_an_analyst_nothing(app: Flask, ended_2025: dict[str, int]) -> None:
+    """The attacks of the issue, replayed as an analyst: periods one day apart, an insats
+    added, a gender filter. An analyst can only download whole published years: no period,
+    insats or gender can be chosen, and a published year never changes."""
+    _publish(app, 2025)
+    analyst = _client(app, "analys@example.org")
+    first = analyst.get(f"/rapporter/publicerade/{_release_id(app, 2025)}").data
+    # Periods one day apart, an insats chosen, a gender: none of it is offered or accepted.
+    adhoc = {"date_from": "2025-01-01", "date_to": "2025-12-30", "period_by": "exit"}
+    assert analyst.post("/rapporter/intern", data=adhoc).status_code == 404
+    chosen = {**adhoc, "insatser": [str(ended_2025["mine"])], "gender": "man"}
+    assert analyst.post("/rapporter/intern", data=chosen).status_code == 404
+    assert analyst.post("/rapporter", data=adhoc).status_code == 405
+    assert analyst.get("/rapporter/publicerade/2025?date_to=2025-12-30").status_code == 404
+    # The data changes after publishing (one more ended in 2025): the year stays as it was.
+    with app.app_context():
+        mine = db.session.get(Insats, ended_2025["mine"])
+        assert mine is not None
+        _exit(factories.participation(mine, "HS-more").id, date(2025, 6, 1))
+        db.session.commit()
+    again = analyst.get(f"/rapporter/publicerade/{_release_id(app, 2025)}").data
+    assert again == first
+    # A second version of 2025 cannot be published.
+    admin = _client(app, "chef@example.org")
+    admin.post("/rapporter/publicera", data={"year": "2025"})
+    with app.app_context():
+        assert db.session.query(ReportRelease).count() == 1
+    # The year after holds only its own: the one who ended on 1 January 2026 is in no 2025
+    # report (2026 has not ended, so it cannot be published yet).
+    page = admin.get("/rapporter").get_data(as_text=True)
+    assert 'value="2026"' not in page
+
+
+def test_the_analyst_start_page_shows_no_small_count(app: Flask, ids: dict[str, int]) -> None:
+    with app.app_context():
+        other = factories.insats(db.session.get(Insats, ids["mine"]).forbund, "Liten")
+        for n in range(3):
+            factories.participation(other, f"L-{n}")
+        db.session.commit()
+    analyst = _client(app, "analys@example.org")
+    page = analyst.get("/").get_data(as_text=True)
+    rows = {
+        cells[0]: cells[1:]
+        for cells in (
+            [c.strip() for c in re.findall(r"<td>(.*?)</td>", row)]
+            for row in re.findall(r"<tr>(.*?)</tr>", page, flags=re.S)
+        )
+        if cells
+    }
+    assert rows["Liten"] == ["&lt;5", "0"]
+    assert rows["Hälsoskolan"] == ["6", "0"]
+
+
+def test_an_admin_makes_an_internal_report_marked_as_such(app: Flask, ids: dict[str, int]) -> None:
+    with app.app_context():
+        mine = db.session.get(Insats, ids["mine"])
+        assert mine is not None
+        factories.user(mine.forbund, RoleKind.ADMIN, email="chef@example.org")
+        db.session.commit()
+    admin = _client(app, "chef@example.org")
+    response = admin.post("/rapporter/intern", data={"period_by": "start"})
+    assert response.headers["Content-Disposition"].startswith(
+        "attachment; filename=intern-uppfoljning-"
+    )
+    book = openpyxl.load_workbook(io.BytesIO(response.data))
+    for sheet in book.worksheets:
+        assert "INTERNT" in str(sheet["G1"].value)
     with app.app_context():
         event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")).one()
         assert event.details["period_by"] == "start" and event.details["via"] == "web"
 
 
 def test_another_forbunds_insats_cannot_be_chosen(app: Flask, ids: dict[str, int]) -> None:
-    analyst = _client(app, "analys@example.org")
-    response = analyst.post(
-        "/rapporter", data={"insatser": [str(ids["foreign"])], "period_by": "exit"}
+    with app.app_context():
+        mine = db.session.get(Insats, ids["mine"])
+        assert mine is not None
+        factories.user(mine.forbund, RoleKind.ADMIN, email="chef@example.org")
+        db.session.commit()
+    admin = _client(app, "chef@example.org")
+    response = admin.post(
+        "/rapporter/intern", data={"insatser": [str(ids["foreign"])], "period_by": "exit"}
     )
     assert response.status_code == 200
     assert "är inte ett giltigt val" in response.get_data(as_text=True)
-
-
-def test_dates_in_the_wrong_order_are_refused(app: Flask, ids: dict[str, int]) -> None:
-    analyst = _client(app, "analys@example.org")
-    response = analyst.post(
-        "/rapporter", data={"date_from": "2026-06-01", "date_to": "2026-01-01", "period_by": "exit"}
+    response = admin.post(
+        "/rapporter/intern",
+        data={"date_from": "2026-06-01", "date_to": "2026-01-01", "period_by": "exit"},
     )
     assert "Slutdatumet kan inte ligga före startdatumet." in response.get_data(as_text=True)
 
@@ -75,7 +201,7 @@ def test_dates_in_the_wrong_order_are_refused(app: Flask, ids: dict[str, int]) -
 def test_insats_staff_do_not_get_reports(app: Flask, ids: dict[str, int]) -> None:
     coach = _client(app, "coach@example.org")
     assert coach.get("/rapporter").status_code == 404
-    assert coach.post("/rapporter", data={"period_by": "exit"}).status_code == 404
+    assert coach.post("/rapporter/intern", data={"period_by": "exit"}).status_code == 404
     with app.app_context():
         assert db.session.query(Insats).count() == 2
 

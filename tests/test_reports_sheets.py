@@ -233,3 +233,29 @@ def test_satisfaction_distribution_and_means_per_insats_and_gender() -> None:
     assert means.loc["A", "Man"] == 4.0
     assert means.loc["A", TOTAL] == pytest.approx(4.55)  # (6·5 + 5·4) / 11 = 4.545…
     assert means.loc[TOTAL, "Annat (hen)"] is None  # nobody
+
+
+@pytest.mark.parametrize("k", [3, 5])
+@pytest.mark.parametrize(("keep", "men", "total"), [("totals", "x", 235), ("genders", 74, "x")])
+def test_159_women_74_men_2_annat_keep_what_the_forbund_chose(
+    k: int, keep: str, men: object, total: object
+) -> None:
+    """The real report's violence screening: 235 forms, 159 women, 74 men, 2 "hen" (of 285
+    participants: 40 women and 10 men not screened). The 2 must go, and one more cell of the
+    row: the men's column or the total, as the förbund chooses."""
+    people = [("Kvinna", 159, 40), ("Man", 74, 10), ("Annat (hen)", 2, 0)]
+    participations, answers = [], []
+    pid = 0
+    for gender, screened_count, unscreened in people:
+        for n in range(screened_count + unscreened):
+            participations.append((pid, "A", gender, date(2025, 1, 1), None, "active"))
+            if n < screened_count:
+                answers.append(
+                    (1000 + pid, pid, "A", gender, "start", "valdsenkat", "threats", "nej")
+                )
+            pid += 1
+    dataset = _dataset(participations, answers)
+    dataset.forbund.min_group_size = k
+    dataset.forbund.protection_keeps = keep
+    screened = _block(dataset, "Våld", "Genomförda våldsenkäter")
+    assert list(screened.loc["A"]) == [159, men, f"<{k}", 0, total]

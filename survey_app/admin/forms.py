@@ -12,6 +12,7 @@ from wtforms import (
     FormField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -201,6 +202,19 @@ class ForbundSettingsForm(SwedishForm):
             InputRequired("Ange en gruppstorlek."),
             NumberRange(min=3, max=100, message="Ange ett tal från 3 till 100."),
         ],
+    )
+    protection_keeps = RadioField(
+        "När ännu en siffra måste döljas för att skydda en liten grupp",
+        choices=[
+            SelectChoice("totals", "behåll summorna (dölj hellre ett kön)"),
+            SelectChoice("genders", "behåll könsuppdelningen (dölj hellre en summa)"),
+        ],
+        default="totals",
+    )
+    merge_other_genders = BooleanField(
+        "Redovisa ”Annat (hen)” och ”Vill inte uppge” som en kolumn",
+        description="Två glesa kolumner behöver ofta döljas var för sig; en sammanslagen "
+        "kolumn sällan.",
     )
     eq5d_value_set_3l = SelectField("Värdeset för EQ-5D-3L", choices=_value_set_choices(3))
     eq5d_value_set_5l = SelectField("Värdeset för EQ-5D-5L", choices=_value_set_choices(5))

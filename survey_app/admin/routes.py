@@ -44,6 +44,7 @@ from survey_app.extensions import db
 from survey_app.forms import ConfirmForm
 from survey_app.models import ROLE_LABELS, AuditEvent, Insats, RoleKind, StaffUser
 from survey_app.reports.dataset import exit_reason_labels, goal_measures
+from survey_app.reports.workbook import protection_text
 from survey_app.security import deny, require_role
 
 bp = Blueprint("admin", __name__)
@@ -234,7 +235,16 @@ def forbund_settings() -> WerkzeugResponse | str:
         last_day="2026-12-31",
         first_name="Anna",
     )
-    return render_template("admin/forbund.html", form=form, forbund=forbund, example=example)
+    protection = protection_text(
+        forbund.min_group_size, forbund.protection_keeps, forbund.merge_other_genders
+    )
+    return render_template(
+        "admin/forbund.html",
+        form=form,
+        forbund=forbund,
+        example=example,
+        protection_text=protection,
+    )
 
 
 @bp.route("/import", methods=["GET", "POST"])

@@ -122,6 +122,8 @@ def set_account_active(admin: StaffUser, user: StaffUser, active: bool) -> None:
 SETTINGS_FIELDS = (
     "link_expiry_days",
     "min_group_size",
+    "protection_keeps",
+    "merge_other_genders",
     "eq5d_value_set_3l",
     "eq5d_value_set_5l",
     "support_contacts",

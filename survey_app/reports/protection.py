@@ -162,16 +162,14 @@ class Publication:
             failing = self._audit(hidden, secondary)
             if not failing:
                 break
-            # One more hidden cell beside each failing one, unless this round already hid one
-            # there.
+            # One more hidden cell for each part of the system that fails: the cheapest beside
+            # any of its failing cells.
             before = hidden.copy()
-            for var in failing:
-                if self._near_new(var, hidden, before):
-                    continue
-                self._hide_near(var, hidden, secondary)
+            for group in failing:
+                self._hide_near(group, hidden, secondary)
             if (hidden == before).all():
                 self._hidden, self._secondary = hidden, secondary  # for a look afterwards
-                where = ", ".join(self.describe(v) for v in failing[:5])
+                where = ", ".join(self.describe(g[0]) for g in failing[:5])
                 raise ProtectionError(f"no cell left to hide beside a failing cell: {where}")
             rounds += 1
             if rounds > len(values) + 1:
@@ -215,8 +213,9 @@ class Publication:
                 bool(totals[a]) and index[a] == values.shape[a] - 1 for a in range(len(index))
             ]
             n_totals = sum(on_total)
-            if self.keep == KEEP_GENDERS and gender_axis is not None:
-                tier = (0 if on_total[gender_axis] else 1, n_totals)
+            if self.keep == KEEP_GENDERS:  # a gender's own count last
+                is_part = gender_axis is not None and not on_total[gender_axis]
+                tier = (1 if is_part else 0, n_totals)
             else:
                 tier = (n_totals, 0)
             self._values.append(float(value))
@@ -280,15 +279,15 @@ class Publication:
                 near.extend(self._counts(relation.ids))
         return near
 
-    def _near_new(self, var: int, hidden: np.ndarray, before: np.ndarray) -> bool:
-        return any(hidden[v] and not before[v] for v in self._near(var))
-
-    def _hide_near(self, var: int, hidden: np.ndarray, secondary: np.ndarray) -> None:
-        """Hide the cheapest visible count in a relation with `var` (or with its sum); if
-        there is none, in a relation with those cells, and so on outwards: along sums and
-        totals first, since an inequality (a part at most its whole) seldom pins a cell."""
-        for equalities_only in (True, False):
-            reached, frontier = {var}, [var]
+    def _hide_near(self, failing: list[int], hidden: np.ndarray, secondary: np.ndarray) -> None:
+        """Hide the cheapest visible count in a relation with a failing cell (or its sum); if
+        there is none, in a relation with those cells, and so on outwards. Keeping totals, along
+        sums and totals first, since an inequality (a part at most its whole) seldom pins a
+        cell; keeping genders, a total elsewhere (e.g. a column without genders that bounds
+        this one) is as near as a gender's count beside it."""
+        searches = (False,) if self.keep == KEEP_GENDERS else (True, False)
+        for equalities_only in searches:
+            reached, frontier = set(failing), list(failing)
             while frontier:
                 near = {v for cell in frontier for v in self._near(cell, equalities_only)} - reached
                 target = self._cheapest(
@@ -340,9 +339,9 @@ class Publication:
 
     def _audit(
         self, hidden: np.ndarray, secondary: np.ndarray, around: Sequence[int] | None = None
-    ) -> list[int]:
-        """Hidden counts whose deducible range is narrower than allowed (rule 3). With
-        `around`, only the parts of the system that these cells belong to."""
+    ) -> list[list[int]]:
+        """Hidden counts whose deducible range is narrower than allowed (rule 3), grouped by
+        the part of the system they are in. With `around`, only the parts these cells are in."""
         shut = self._is_hidden(hidden)
         values = np.asarray(self._values)
         count_of = np.asarray(self._count_of)
@@ -367,7 +366,7 @@ class Publication:
         if around is not None:
             roots = {find(int(v)) for v in around}
             components = {root: members for root, members in components.items() if root in roots}
-        failing: list[int] = []
+        failing: list[list[int]] = []
         by_root = {root: set(members) for root, members in components.items()}
         relations_by_root: dict[int, list[_Relation]] = {root: [] for root in components}
         for relation in self._relations:
@@ -380,8 +379,8 @@ class Publication:
             found = self._audit_component(
                 sorted(by_root[root]), relations_by_root[root], shut, hidden, secondary
             )
-            # One per part of the system: hiding one more cell often mends the others too.
-            failing.extend(found[:1])
+            if found:
+                failing.append(found)
         return failing
 
     def _audit_component(

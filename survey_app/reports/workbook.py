@@ -526,24 +526,28 @@ def _value_set_names(dataset: Dataset) -> str:
 def protection_text(k: int, keep: str, merged: bool) -> str:
     """The protection rule in Swedish, for *Om rapporten* and the settings page."""
     choice = (
-        "När en cell till måste döljas döljs hellre en summa än en könsuppdelad siffra."
+        "När en siffra till måste döljas döljs hellre en summa än en könsuppdelad siffra."
         if keep == "genders"
-        else "När en cell till måste döljas döljs hellre en delsiffra (t.ex. ett kön) än en summa."
+        else "När en siffra till måste döljas döljs hellre en delsiffra (t.ex. ett kön) än en "
+        "summa."
     )
-    return (
+    text = (
         f"Antal från 1 till {k - 1} visas som ”{primary_label(k)}”. ”{SECONDARY}” betyder att "
         "ett antal döljs för att en liten grupp annars skulle kunna räknas fram ur det som "
-        "visas; ett dolt ”x” är alltid minst {k}. Alla tal i arbetsboken skyddas tillsammans: "
-        "summor i rader och kolumner, samma antal på flera blad, deltagare = avslutade + "
-        "pågående, andelar och medelvärden bredvid sina antal. " + choice + " Bland möjliga "
-        "celler döljs de minsta, och inte fler än som behövs. Efter skyddet räknas för varje "
-        "dold cell ut vilka värden en läsare kan komma fram till med allt som visas "
-        "(linjärprogrammering): ett ”<" + str(k) + "” ska kunna vara vilket tal som helst från "
-        f"1 till {k - 1}, ett ”x” minst {k - 1} olika värden; annars döljs mer. Medelvärden, "
-        "andelar, konfidensintervall, p-värden och diagram för en grupp vars antal är dolt "
-        "lämnas tomma."
-        + (" ”Annat (hen)” och ”Vill inte uppge” redovisas som en kolumn." if merged else "")
-    ).replace("{k}", str(k))
+        f"visas; ett dolt ”{SECONDARY}” är alltid minst {k}. Alla tal i arbetsboken skyddas "
+        "tillsammans: summor i rader och kolumner, samma antal på flera blad, deltagare = "
+        "avslutade + pågående, andelar och medelvärden bredvid sina antal. "
+        f"{choice} Bland möjliga siffror döljs de minsta, och inte fler än som behövs. "
+        "Efter skyddet räknas för varje dold siffra ut vilka värden en läsare kan komma fram "
+        f"till med allt som visas (linjärprogrammering): ett ”{primary_label(k)}” ska kunna "
+        f"vara vilket tal som helst från 1 till {k - 1}, ett ”{SECONDARY}” ha minst {k - 1} "
+        "möjliga värden – utom där etiketterna själva redan säger mer (två dolda delar av en "
+        f"summa som visas som ”{primary_label(k)}”); annars döljs mer. Medelvärden, andelar, "
+        "konfidensintervall, p-värden och diagram för en grupp vars antal är dolt lämnas tomma."
+    )
+    if merged:
+        text += " ”Annat (hen)” och ”Vill inte uppge” redovisas som en kolumn."
+    return text
 
 
 def _about(

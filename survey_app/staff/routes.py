@@ -38,6 +38,7 @@ from survey_app.models import (
 )
 from survey_app.models._types import utcnow
 from survey_app.occasions import STATUS_LABELS
+from survey_app.reports.protection import primary_label
 from survey_app.security import deny
 from survey_app.staff import bulk
 from survey_app.staff.forms import (
@@ -78,10 +79,20 @@ def home() -> str:
     participant_level = set(
         db.session.scalars(access.participant_level_insatser(user).with_only_columns(Insats.id))
     )
+    # Who cannot see an insats' participants (an analyst) sees no small count of them either:
+    # no totals are shown beside these counts, so "<k" alone protects them.
+    k = user.forbund.min_group_size
+    shown: dict[int, dict[str, int | str]] = {
+        insats_id: {
+            key: primary_label(k) if insats_id not in participant_level and 0 < n < k else n
+            for key, n in insats_counts.items()
+        }
+        for insats_id, insats_counts in counts.items()
+    }
     return render_template(
         "staff/home.html",
         insatser=insatser,
-        counts=counts,
+        counts=shown,
         participant_level=participant_level,
     )
 
