@@ -129,7 +129,7 @@ def staff_forms(app: Flask) -> tuple[FlaskClient, list[tuple[str, list[str]]]]:
         f"/admin/insatser/{ids['insats']}",
         "/admin/personal/ny",
         "/admin/forbund",
-        "/rapporter",
+        "/rapporter/intern",
         f"/admin/deltagande/{ids['participation']}/radera",
         f"/deltagande/{ids['participation']}/avsluta",
     ]

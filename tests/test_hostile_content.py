@@ -85,7 +85,7 @@ def test_staff_pages_show_hostile_names_escaped(
         f"/insatser/{insats_id}",
         f"/deltagande/{hostile}",
         "/admin/insatser",
-        "/rapporter",
+        "/rapporter/intern",
     ):
         page = admin.get(path).get_data(as_text=True)
         assert SCRIPT not in page, path
@@ -97,7 +97,7 @@ def _cells(workbook: openpyxl.Workbook) -> list[openpyxl.cell.Cell]:
 
 
 def test_exports_hold_hostile_text_as_text_never_as_a_formula(admin: FlaskClient) -> None:
-    report = admin.post("/rapporter", data={"period_by": "start"})
+    report = admin.post("/rapporter/intern", data={"period_by": "start"})
     assert report.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(report.data))
     cells = _cells(book)
