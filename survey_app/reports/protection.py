@@ -144,10 +144,11 @@ class Publication:
         for cells in zip(np.ravel(total), *(np.ravel(p) for p in parts), strict=True):
             self._relate(list(cells), [1.0] + [-1.0] * len(parts), equality=True)
 
-    def within(self, parts: Sequence[np.ndarray], whole: np.ndarray) -> None:
-        """Cell by cell, the sum of `parts` is at most `whole` (a subset of it)."""
+    def within(self, parts: Sequence[np.ndarray], whole: np.ndarray, times: float = 1) -> None:
+        """Cell by cell, the sum of `parts` is at most `times` × `whole` (a subset of it, or
+        e.g. the "ja" answers of responses with at most seven questions each)."""
         for cells in zip(np.ravel(whole), *(np.ravel(p) for p in parts), strict=True):
-            self._relate(list(cells), [-1.0] + [1.0] * len(parts), equality=False)
+            self._relate(list(cells), [-float(times)] + [1.0] * len(parts), equality=False)
 
     # --- protecting ---------------------------------------------------------------------------
 

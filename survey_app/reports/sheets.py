@@ -92,9 +92,12 @@ def violence(dataset: Dataset, pub: Publication, participants: Counts) -> list[B
         dataset.genders,
         row_axis="question",
     )
-    # A "ja" to one question is a screening with at least one "ja" (all insatser, per gender).
+    # A "ja" to one question is a screening with at least one "ja" (all insatser, per gender);
+    # such a screening has from one to len(items) "ja".
     for row in range(len(items)):
         pub.within([per_item.ids[row]], yes.ids[-1])
+    pub.within([yes.ids[-1]], per_item.ids[-1])
+    pub.within([per_item.ids[-1]], yes.ids[-1], times=len(items))
     reach = _reach(dataset, pub, per_response, participants, screened)
     return [
         ("Genomförda våldsenkäter", screened.frame),
@@ -135,7 +138,8 @@ def _reach(
     long = by_insats("reach:long", people[people["long"]])
     twice = by_insats("reach:twice", people[people["long"] & (people["screenings"] >= 2)])
     pub.within([once.ids], everyone.ids)
-    pub.within([once.ids], screened.ids[:, -1])  # a person screened is at least one screening
+    # A person screened is at least one screening, one screened twice at least two.
+    pub.within([once.ids, twice.ids], screened.ids[:, -1])
     pub.within([long.ids], everyone.ids)
     pub.within([twice.ids], long.ids)
     pub.within([twice.ids], once.ids)
@@ -159,7 +163,8 @@ def _reach(
 # --- satisfaction ------------------------------------------------------------------------------
 
 
-def satisfaction(dataset: Dataset, pub: Publication) -> list[Block]:
+def satisfaction(dataset: Dataset, pub: Publication, participants: Counts) -> list[Block]:
+    """`participants`: the cohort by insats and gender; each answers at most once."""
     answers = _answers(dataset, "nojdhet")
     if answers.empty:
         return [("Inga nöjdhetsenkäter i urvalet", _empty)]
@@ -172,6 +177,7 @@ def satisfaction(dataset: Dataset, pub: Publication) -> list[Block]:
         if item.type == "scale":
             values = list(item.choice_values())
             counts = cube(pub, key, part, "value", values, insatser, dataset.genders)
+            pub.within([counts.ids[:, -1, :]], participants.ids)
             title = f"{item.text.get('sv')} (1–{values[-1]})"
             blocks.append((title, _frame(counts, ["Insats", "Svar"])))
             blocks.append((f"{title}, medel", _means(pub, counts, values)))
@@ -190,6 +196,7 @@ def satisfaction(dataset: Dataset, pub: Publication) -> list[Block]:
                 labelled=False,  # only its share is shown
             )
             pub.within([yes.ids], total.ids)
+            pub.within([total.ids], participants.ids)
             text = item.text.get("sv")
             blocks.append((f"{text} – antal som svarat ja eller nej", total.frame))
             blocks.append((f"{text} – andel ja", partial(shares, yes, total)))
@@ -244,6 +251,7 @@ def _means(pub: Publication, counts: Counts, values: list[object]) -> Callable[[
 def _category_block(
     dataset: Dataset,
     pub: Publication,
+    participants: Counts,
     questionnaire_id: str,
     item_id: str,
     title: str,
@@ -266,6 +274,7 @@ def _category_block(
         _insatser(dataset),
         dataset.genders,
     )
+    pub.within([counts.ids[:, -1, :]], participants.ids)  # one answer per participation
     blocks: list[Block] = [(title, _frame(counts, ["Insats", name]))]
     if percent:
         blocks.append(
@@ -274,7 +283,7 @@ def _category_block(
     return blocks, counts
 
 
-def register(dataset: Dataset, pub: Publication) -> list[Block]:
+def register(dataset: Dataset, pub: Publication, participants: Counts) -> list[Block]:
     blocks: list[Block] = []
     for questionnaire_id, item_id, title in (
         ("inskrivning", "income", "Försörjning vid start (antal)"),
@@ -282,10 +291,16 @@ def register(dataset: Dataset, pub: Publication) -> list[Block]:
         ("inskrivning", "occupation", "Sysselsättning vid start (antal)"),
         ("utskrivning", "occupation", "Sysselsättning vid avslut (antal)"),
     ):
-        blocks.extend(_category_block(dataset, pub, questionnaire_id, item_id, title)[0])
+        blocks.extend(
+            _category_block(dataset, pub, participants, questionnaire_id, item_id, title)[0]
+        )
     return blocks
 
 
-def exit_reasons(dataset: Dataset, pub: Publication) -> tuple[list[Block], Counts | None]:
+def exit_reasons(
+    dataset: Dataset, pub: Publication, participants: Counts
+) -> tuple[list[Block], Counts | None]:
     """The exit-reason blocks, and their counts (goals on exit reasons use them)."""
-    return _category_block(dataset, pub, "utskrivning", "exit_reason", "Avslutsorsak", percent=True)
+    return _category_block(
+        dataset, pub, participants, "utskrivning", "exit_reason", "Avslutsorsak", percent=True
+    )

@@ -75,13 +75,14 @@ def build(dataset: Dataset) -> Report:
     pub = Publication(forbund.min_group_size, keep=forbund.protection_keeps or "totals")
     overview = _register_overview(dataset, pub)
     raw = _raw_comparison(dataset)
-    comparisons = _register_comparisons(dataset, pub, raw, overview.slice(0, -1))
+    participants = overview.slice(0, -1)
+    comparisons = _register_comparisons(dataset, pub, raw, participants)
     blocks = {
-        "Våld": sheets.violence(dataset, pub, overview.slice(0, -1)),
-        "Nöjdhet": sheets.satisfaction(dataset, pub),
-        "Försörjning och sysselsättning": sheets.register(dataset, pub),
+        "Våld": sheets.violence(dataset, pub, participants),
+        "Nöjdhet": sheets.satisfaction(dataset, pub, participants),
+        "Försörjning och sysselsättning": sheets.register(dataset, pub, participants),
     }
-    blocks["Avslut"], reasons = sheets.exit_reasons(dataset, pub)
+    blocks["Avslut"], reasons = sheets.exit_reasons(dataset, pub, participants)
     goal_rows = _register_goals(dataset, pub, comparisons, reasons)
     pub.protect()
     return Report(dataset, overview, _comparison_table(raw, comparisons), blocks, goal_rows())
