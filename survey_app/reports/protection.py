@@ -46,6 +46,10 @@ KEEPS = (KEEP_TOTALS, KEEP_GENDERS)
 TOLERANCE = 1e-6
 # How many "x" cells are tried visible again (each try audits a part of the system again).
 RESTORE_TRIES = 20
+# Rounds of one-more-cell before a still failing part has everything around it hidden.
+ROUNDS_BEFORE_REGION = 3
+# Parts with more hidden counts than this are not tried for restoring (each try audits them).
+RESTORE_LARGEST = 120
 
 
 def primary_label(k: int) -> str:
@@ -168,7 +172,10 @@ class Publication:
             # any of its failing cells.
             before = hidden.copy()
             for group in failing:
-                self._hide_near(group, hidden, secondary)
+                if rounds >= ROUNDS_BEFORE_REGION:
+                    self._hide_region(group, hidden, secondary)
+                else:
+                    self._hide_near(group, hidden, secondary)
             if (hidden == before).all():
                 self._hidden, self._secondary = hidden, secondary  # for a look afterwards
                 where = ", ".join(self.describe(g[0]) for g in failing[:5])
@@ -281,6 +288,20 @@ class Publication:
                 near.extend(self._counts(relation.ids))
         return near
 
+    def _hide_region(self, failing: list[int], hidden: np.ndarray, secondary: np.ndarray) -> None:
+        """The bounded way out for a part that still fails after several rounds (many small
+        groups knit together): hide every non-zero count related to it, outwards, until no
+        number shown remains in a relation with a hidden cell. Then a reader has only the
+        labels, and the audit passes without a program."""
+        reached, frontier = set(failing), list(failing)
+        while frontier:
+            near = {v for cell in frontier for v in self._near(cell)} - reached
+            for v in near:
+                if not hidden[v] and self._values[v] > 0 and self._count_of[v] < 0:
+                    hidden[v] = secondary[v] = True
+            reached |= near
+            frontier = [v for v in near if hidden[v]]
+
     def _hide_near(self, failing: list[int], hidden: np.ndarray, secondary: np.ndarray) -> None:
         """Hide the cheapest visible count in a relation with a failing cell (or its sum); if
         there is none, in a relation with those cells, and so on outwards. Keeping totals, along
@@ -327,6 +348,8 @@ class Publication:
         """Rule 4, within bounds of effort: at most RESTORE_TRIES cells, most valuable first."""
         order = sorted(np.flatnonzero(secondary), key=lambda v: self._cost[v], reverse=True)
         order = order[:RESTORE_TRIES]
+        if int(hidden.sum()) > RESTORE_LARGEST:
+            order = [v for v in order if len(self._near(int(v))) < RESTORE_LARGEST][:5]
         count_of = np.asarray(self._count_of)
         for var in order:
             hidden[var] = secondary[var] = False
@@ -402,6 +425,8 @@ class Publication:
         label's whole range (1..k−1; at least k−1 values for "x"). Where the labels alone
         already narrow it (a "<5" total of two hidden parts leaves each at most 3), a cell
         passes if the published numbers narrow it no further than the labels do."""
+        if not any(not shut[v] and self._values[v] != 0 for r in relations for v in r.ids):
+            return []  # no number shown in reach: a reader has the labels only
         counts = [var for var in members if self._count_of[var] < 0]
         low, high = self._ranges(members, relations, counts, secondary)
         narrow = [v for v in counts if not self._wide_enough(v, low[v], high[v], secondary)]
