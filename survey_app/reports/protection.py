@@ -136,9 +136,6 @@ class Publication:
         for cells in zip(np.ravel(sums), *(np.ravel(ids) for _, ids in parts), strict=True):
             self._relate(list(cells), [1.0] + [-w for w, _ in parts], equality=True)
 
-    def ids(self, key: str) -> np.ndarray:
-        return self._tables[key]
-
     def same(self, a: np.ndarray, b: np.ndarray) -> None:
         """The counts `a` and `b` (same shape) are printed in two places: one count each."""
         for x, y in zip(np.ravel(a), np.ravel(b), strict=True):
@@ -205,9 +202,6 @@ class Publication:
             else:
                 out[index] = int(self._values[var])
         return out
-
-    def value(self, var: int) -> float:
-        return self._values[int(var)]
 
     # --- internals ----------------------------------------------------------------------------
 
@@ -615,12 +609,7 @@ class _Program:
     def minimise(self, objective: np.ndarray) -> np.ndarray | None:
         """A solution minimising the objective; None if it is unbounded."""
         if self.highs is None:
-            result = linprog(objective, bounds=self.bounds, method="highs", **self.problem)
-            if result.status == 3:
-                return None
-            if result.status != 0:
-                raise ProtectionError(f"audit could not be solved: {result.message}")
-            return np.asarray(result.x)
+            return self._linprog(objective)
         self.highs.changeColsCost(self.n, self.columns, np.asarray(objective, dtype=float))
         self.highs.run()
         status = self.highs.getModelStatus()
@@ -632,6 +621,9 @@ class _Program:
         ):
             return None
         # Anything else (HiGHS may give up on a badly scaled program): scipy's own path.
+        return self._linprog(objective)
+
+    def _linprog(self, objective: np.ndarray) -> np.ndarray | None:
         result = linprog(objective, bounds=self.bounds, method="highs", **self.problem)
         if result.status == 3:
             return None

@@ -36,7 +36,8 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame()
 
 
-def _insatser(dataset: Dataset) -> list[str]:
+def cohort_insatser(dataset: Dataset) -> list[str]:
+    """The insatser of the cohort, in the order every table lists them."""
     return sorted(dataset.participations["insats"].unique())
 
 
@@ -49,7 +50,7 @@ def _answers(dataset: Dataset, questionnaire_id: str, occasion: str | None = Non
 
 
 def _by_gender(pub: Publication, key: str, frame: pd.DataFrame, dataset: Dataset) -> Counts:
-    return matrix(pub, key, frame, "insats", _insatser(dataset), dataset.genders)
+    return matrix(pub, key, frame, "insats", cohort_insatser(dataset), dataset.genders)
 
 
 # --- violence screening ------------------------------------------------------------------------
@@ -127,7 +128,7 @@ def _reach(
     people["long"] = [
         (e - s).days > HALF_YEAR_DAYS for s, e in zip(people["start_date"], end, strict=True)
     ]
-    insatser = _insatser(dataset)
+    insatser = cohort_insatser(dataset)
 
     def by_insats(key: str, part: pd.DataFrame) -> Counts:
         return column(pub, key, part.groupby("insats").size().reindex(insatser, fill_value=0))
@@ -170,7 +171,7 @@ def satisfaction(dataset: Dataset, pub: Publication, participants: Counts) -> li
         return [("Inga nöjdhetsenkäter i urvalet", _empty)]
     definition = dataset.definitions["nojdhet"]
     blocks: list[Block] = []
-    insatser = _insatser(dataset)
+    insatser = cohort_insatser(dataset)
     for item in definition.items:
         part = answers[answers["item_id"] == item.id]
         key = f"nojdhet:{item.id}"
@@ -271,7 +272,7 @@ def _category_block(
         part,
         "category",
         list(labels.values()),
-        _insatser(dataset),
+        cohort_insatser(dataset),
         dataset.genders,
     )
     pub.within([counts.ids[:, -1, :]], participants.ids)  # one answer per participation

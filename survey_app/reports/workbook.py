@@ -156,15 +156,11 @@ def _raw_comparison(dataset: Dataset) -> pd.DataFrame:
 # --- registering ------------------------------------------------------------------------------
 
 
-def _insatser(dataset: Dataset) -> list[str]:
-    return sorted(dataset.participations["insats"].unique())
-
-
 def _register_overview(dataset: Dataset, pub: Publication) -> Counts:
     """Ended, ongoing and all participations by insats and gender: one table, since the third
     is the sum of the other two (status × insats × gender, totals along every axis)."""
     frame = dataset.participations
-    insatser = _insatser(dataset)
+    insatser = sheets.cohort_insatser(dataset)
     values = np.zeros((3, len(insatser) + 1, len(dataset.genders) + 1), dtype=int)
     row = {name: i for i, name in enumerate(insatser)}
     col = {name: i for i, name in enumerate(dataset.genders)}
@@ -192,7 +188,7 @@ class _Comparison:
 def _register_comparisons(
     dataset: Dataset, pub: Publication, raw: pd.DataFrame, participants: Counts
 ) -> dict[str, _Comparison]:
-    insatser = [*_insatser(dataset), TOTAL]
+    insatser = [*sheets.cohort_insatser(dataset), TOTAL]
     genders = [*dataset.genders, TOTAL]
     out: dict[str, _Comparison] = {}
     for key, measure in dataset.measures.items():
@@ -280,7 +276,7 @@ def _register_goals(
     labels = {key: m.label for key, m in dataset.measures.items()}
     labels["sjalvskattning:mean"] = "Självskattning: medelvärde av alla frågor"
     reason_labels = _reason_labels(dataset)
-    insatser = _insatser(dataset)
+    insatser = sheets.cohort_insatser(dataset)
     rows: list[tuple[str, str, float, Any, Any, Any]] = []
     for insats in sorted(dataset.goals):
         for number, goal in enumerate(dataset.goals[insats]):
