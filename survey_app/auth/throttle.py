@@ -81,6 +81,10 @@ def _seconds_until(absolute: float) -> int:
     return max(1, math.ceil(absolute - time.time()))
 
 
+def _seconds(seconds: int) -> str:
+    return "en sekund" if seconds == 1 else f"{seconds} sekunder"
+
+
 def _minutes(seconds: int) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return "en minut" if minutes == 1 else f"{minutes} minuter"
@@ -112,7 +116,7 @@ def before_attempt(email: str) -> Refusal | None:
         _give_back(by_address, "login-address", address)
         _give_back(by_pair, "login-pair", account, address)
         return Refusal(
-            f"För många försök på det här kontot just nu. Vänta {wait} sekunder och försök igen.",
+            f"För många försök på det här kontot just nu. Vänta {_seconds(wait)} och försök igen.",
             wait,
         )
     return None
