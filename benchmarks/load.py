@@ -249,7 +249,12 @@ def prepare(database_url: str, participants: int) -> list[tuple[str, int]]:
             ),
         )
         coach = create_staff_account(
-            forbund, "coach@example.org", "load test password 1", RoleKind.STAFF, [insats.id]
+            forbund,
+            "coach@example.org",
+            "load test password 1",
+            RoleKind.STAFF,
+            [insats.id],
+            must_change_password=False,
         )
         links = []
         for n in range(participants):

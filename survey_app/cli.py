@@ -256,7 +256,8 @@ def check_questionnaires(paths: tuple[Path, ...]) -> None:
 )
 @with_appcontext
 def create_admin(forbund_name: str, email: str, password_file: IO[str] | None) -> None:
-    """Create a förbund admin. The password never goes on the command line."""
+    """Create a förbund admin. The password never goes on the command line; it is temporary
+    (the admin chooses an own one at the first sign-in)."""
     if password_file is not None:
         password = password_file.readline().rstrip("\r\n")
     else:
@@ -277,7 +278,10 @@ def create_admin(forbund_name: str, email: str, password_file: IO[str] | None) -
         "admin_created_by_cli", forbund_id=forbund.id, object_type="staff_user", object_id=user.id
     )
     db.session.commit()
-    click.echo(f"Förbundsadministratör {user.email} skapad i {forbund.name}.")
+    click.echo(
+        f"Förbundsadministratör {user.email} skapad i {forbund.name}. Lösenordet är tillfälligt: "
+        "ett eget väljs vid första inloggningen."
+    )
 
 
 @click.command("demo-data")

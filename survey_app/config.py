@@ -30,10 +30,15 @@ class Settings:
     # Secure cookies need HTTPS; only local development over plain http turns this off.
     cookie_secure: bool = True
     ratelimit_storage_uri: str = "memory://"
-    # Attempts, successful or not. Per address generous enough for an office of tablets behind
-    # one address; per account strict enough to make guessing useless.
-    login_limit_per_address: str = "60 per 10 minutes"
-    login_limit_per_account: str = "10 per 15 minutes"
+    # Sign-in throttling (survey_app/auth/throttle.py): failed attempts only, forgiven by a
+    # successful sign-in. Per account and address strict; per address over all accounts
+    # generous enough for an office of tablets behind one address. After this many failures on
+    # one account from anywhere, attempts from browsers it never signed in on are spaced out by
+    # a doubling delay of at most the given seconds (a back-off, never a lock).
+    login_failures_per_account_and_address: str = "5 per 15 minutes"
+    login_failures_per_address: str = "30 per 10 minutes"
+    login_backoff_after: int = 10
+    login_backoff_max_seconds: int = 60
     # Personal links that do not work (unknown, expired, revoked, used), per address and per
     # first characters of the token. A working link never counts, so an office of tablets behind
     # one address is not locked out; a guesser is stopped long before a 192-bit token is found.

@@ -82,11 +82,15 @@ def load_demo_data(registry: Registry, today: date, seed: int = 2026) -> bool:
         for name in INSATSER
     ]
     admin, staff, analyst = DEMO_LOGINS
-    create_staff_account(forbund, admin.email, admin.password, RoleKind.ADMIN)
-    create_staff_account(
-        forbund, staff.email, staff.password, RoleKind.STAFF, [i.id for i in insatser[:2]]
-    )
-    create_staff_account(forbund, analyst.email, analyst.password, RoleKind.ANALYST)
+    # Published demo logins for trying the service: no forced change at the first sign-in.
+    for login, role, insats_ids in (
+        (admin, RoleKind.ADMIN, None),
+        (staff, RoleKind.STAFF, [i.id for i in insatser[:2]]),
+        (analyst, RoleKind.ANALYST, None),
+    ):
+        create_staff_account(
+            forbund, login.email, login.password, role, insats_ids, must_change_password=False
+        )
 
     number = 0
     for insats in insatser:

@@ -1,12 +1,13 @@
-"""Keep personal-link tokens out of access logs (the dev server's and gunicorn's)."""
+"""Keep personal-link and password-reset tokens out of access logs (the dev server's and
+gunicorn's)."""
 
 from __future__ import annotations
 
 import logging
 import re
 
-TOKEN_IN_PATH = re.compile(r"/l/[^\s?\"'/]+")
-REDACTED = "/l/[dold]"
+TOKEN_IN_PATH = re.compile(r"/(l|nytt-losenord)/[^\s?\"'/]+")
+REDACTED = r"/\1/[dold]"
 # The access logs, and the app's own logger (Flask logs "Exception on <path>" there).
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "survey_app")
 
@@ -14,7 +15,7 @@ ACCESS_LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "survey_app")
 class RedactLinkTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if "/l/" in message:
+        if "/l/" in message or "/nytt-losenord/" in message:
             record.msg = TOKEN_IN_PATH.sub(REDACTED, message)
             record.args = None
         return True

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from flask import Flask, abort, current_app, flash, redirect, request, session, 
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from survey_app.auth import sessions
 from survey_app.extensions import db, login_manager
 from survey_app.models import RoleKind, StaffUser
 
@@ -28,6 +28,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "static",
         "auth.login",
         "auth.second_step",
+        "auth.forgot_password",
+        "auth.reset_password",
         "auth.health",
         "survey.open_link",
         "survey.intro",
@@ -39,31 +41,30 @@ PUBLIC_ENDPOINTS = frozenset(
         "survey.quick_exit",
     }
 )
+# While a user must choose a new password (an admin or the command line set the current one),
+# only these are open to them.
+WHILE_CHANGING_PASSWORD = frozenset({"static", "auth.change_password", "auth.logout"})
 
 
 def init_app(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Logga in för att fortsätta."
     login_manager.login_message_category = "info"
-    login_manager.session_protection = "strong"
-    login_manager.user_loader(_load_user)
+    # Flask-Login's "strong" protection (a hash of address and browser) did nothing here: for a
+    # permanent session it only marks the login "not fresh", and nothing asks for freshness.
+    # Binding sessions to an address would also sign out staff whose phone changes network.
+    # Sessions are ended on the server instead (survey_app/auth/sessions.py).
+    login_manager.session_protection = None
+    login_manager.user_loader(sessions.load_user)
     app.before_request(_require_login)
     app.after_request(_no_store_for_staff_pages)
-
-
-def _load_user(session_id: str) -> StaffUser | None:
-    user_id, _, token = session_id.partition(".")
-    if not user_id.isdigit() or not token:
-        return None
-    user = db.session.get(StaffUser, int(user_id))
-    if user is None or not user.active:
-        return None
-    return user if hmac.compare_digest(user.session_token, token) else None
 
 
 def _require_login() -> WerkzeugResponse | None:
     public = request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None
     if current_user.is_authenticated and _staff_idle_too_long():
+        sessions.end_current()
+        db.session.commit()
         logout_user()
         session.clear()
         if not public:
@@ -73,6 +74,8 @@ def _require_login() -> WerkzeugResponse | None:
         return None
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.path))
+    if current_user.must_change_password and request.endpoint not in WHILE_CHANGING_PASSWORD:
+        return redirect(url_for("auth.change_password"))
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,13 +36,20 @@ def chromium_path() -> str:
     return path
 
 
+def free_port() -> int:
+    """A port to serve on, known before the app is built (for a PUBLIC_URL that names it)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @contextmanager
-def live_server(database: Path, **overrides: object) -> Iterator[tuple[Flask, str]]:
+def live_server(database: Path, port: int = 0, **overrides: object) -> Iterator[tuple[Flask, str]]:
     """The app on 127.0.0.1 with a fresh SQLite database, served from a thread."""
     app = create_app(make_settings(f"sqlite:///{database}", **{"csrf_enabled": True, **overrides}))
     with app.app_context():
         db.create_all()
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

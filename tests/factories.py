@@ -39,13 +39,16 @@ def user(
     role: RoleKind,
     insatser: list[Insats] | None = None,
     email: str | None = None,
+    must_change_password: bool = False,
 ) -> StaffUser:
+    """An account whose owner has chosen the password already (unless `must_change_password`)."""
     return create_staff_account(
         owner,
         email or f"user{next(_counter)}@example.org",
         PASSWORD,
         role,
         [i.id for i in insatser or []],
+        must_change_password=must_change_password,
     )
 
 

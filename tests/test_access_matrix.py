@@ -27,6 +27,7 @@ RULES: dict[str, set[str]] = {
     "staff.home": SIGNED_IN,
     "staff.print_questionnaire": SIGNED_IN,  # a blank paper form
     "auth.enrol": SIGNED_IN,
+    "auth.change_password": SIGNED_IN,
     "staff.insats": WORKS_WITH_A,
     "staff.todo": WORKS_WITH_A,
     "staff.create_occasion": WORKS_WITH_A,
@@ -54,6 +55,7 @@ RULES: dict[str, set[str]] = {
     "admin.new_staff_account": {"admin"},
     "admin.toggle_staff_account": {"admin"},
     "admin.reset_two_step": {"admin"},
+    "admin.reset_password": {"admin"},  # another account's temporary password
     "admin.forbund_settings": {"admin"},
     "admin.import_responses": {"admin"},
     "admin.participation_extract": {"admin"},

@@ -142,6 +142,8 @@ def test_admin_creates_a_staff_account_for_chosen_insatser(app: Flask, admin: Fl
         assert user.password_hash.startswith("$argon2id$")
         assert verify_password(user.password_hash, "a long enough password")
         assert [(r.kind, r.insats_id) for r in user.roles] == [(RoleKind.STAFF, insats_id)]
+        # The admin chose the password: its owner chooses an own one at the first sign-in.
+        assert user.must_change_password is True
 
 
 @pytest.mark.parametrize(
@@ -149,8 +151,11 @@ def test_admin_creates_a_staff_account_for_chosen_insatser(app: Flask, admin: Fl
     [
         ({"email": "not-an-address"}, "giltig e-postadress"),
         ({"email": ADMIN}, "Det finns redan ett konto"),
-        ({"password": "short"}, "minst 12 tecken"),
-        ({"password": "aaaaaaaaaaaaaa"}, "för enkelt"),
+        ({"password": "short"}, "minst 15 tecken"),
+        ({"password": "password1234"}, "minst 15 tecken"),
+        ({"password": "aaaaaaaaaaaaaaaaaa"}, "Upprepningar som"),
+        ({"password": "password12345678"}, "Det liknar ett vanligt lösenord."),
+        ({"password": "lösenord12345678"}, "för lätt att gissa"),
         ({"role": "staff", "insatser": []}, "Välj minst en insats"),
         ({"role": "superuser"}, "Inte ett giltigt val"),
     ],

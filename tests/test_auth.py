@@ -23,8 +23,8 @@ ADDRESS_LIMIT = 6
 def settings_overrides() -> dict[str, object]:
     """Small limits, so that the tests need few (slow, argon2) attempts."""
     return {
-        "login_limit_per_account": f"{ACCOUNT_LIMIT} per 15 minutes",
-        "login_limit_per_address": f"{ADDRESS_LIMIT} per 10 minutes",
+        "login_failures_per_account_and_address": f"{ACCOUNT_LIMIT} per 15 minutes",
+        "login_failures_per_address": f"{ADDRESS_LIMIT} per 10 minutes",
     }
 
 
@@ -116,13 +116,15 @@ def test_a_deactivated_account_loses_its_open_session(app: Flask, client: FlaskC
 
 
 @pytest.mark.usefixtures("staff_account")
-def test_logins_to_one_account_are_throttled(client: FlaskClient) -> None:
+def test_failures_on_one_account_from_one_address_are_throttled(client: FlaskClient) -> None:
     for _ in range(ACCOUNT_LIMIT):
         response = client.post("/login", data={"email": EMAIL, "password": "wrong-password"})
         assert response.status_code == 200
     blocked = client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
     assert blocked.status_code == 429
-    assert "För många försök" in blocked.get_data(as_text=True)
+    text = blocked.get_data(as_text=True)
+    assert "För många försök med fel lösenord. Vänta 15 minuter" in text
+    assert 'name="email"' in text, "the sign-in form is shown again, with the reason"
     assert client.get("/").status_code == 302
     # Another account from the same address is not locked by this account's attempts.
     other = client.post("/login", data={"email": "someone@example.org", "password": "x"})
@@ -130,14 +132,26 @@ def test_logins_to_one_account_are_throttled(client: FlaskClient) -> None:
 
 
 @pytest.mark.usefixtures("staff_account")
-def test_every_attempt_counts_even_a_successful_one(client: FlaskClient) -> None:
-    for _ in range(ACCOUNT_LIMIT):
+def test_successful_sign_ins_are_never_counted(client: FlaskClient) -> None:
+    # Each tablet hand-over signs the coordinator out: signing in again must always work.
+    for _ in range(ACCOUNT_LIMIT * 3):
         login(client, EMAIL, factories.PASSWORD)
         client.post("/logout")
-    assert (
-        client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD}).status_code
-        == 429
-    )
+    login(client, EMAIL, factories.PASSWORD)
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.usefixtures("staff_account")
+def test_a_successful_sign_in_forgives_earlier_failures(client: FlaskClient) -> None:
+    for _ in range(ACCOUNT_LIMIT - 1):
+        client.post("/login", data={"email": EMAIL, "password": "a typo"})
+    login(client, EMAIL, factories.PASSWORD)
+    client.post("/logout")
+    # Without the forgiveness the next failure would be the last one allowed, and then 429.
+    for _ in range(ACCOUNT_LIMIT - 1):
+        response = client.post("/login", data={"email": EMAIL, "password": "a typo"})
+        assert response.status_code == 200
+    login(client, EMAIL, factories.PASSWORD)
 
 
 @pytest.mark.usefixtures("staff_account")
@@ -146,14 +160,21 @@ def test_one_address_is_throttled_across_accounts(client: FlaskClient) -> None:
         client.post("/login", data={"email": f"guess{n}@example.org", "password": "wrong"})
     blocked = client.post("/login", data={"email": EMAIL, "password": factories.PASSWORD})
     assert blocked.status_code == 429
+    assert "härifrån" in blocked.get_data(as_text=True)
+    # Another address is not affected.
+    elsewhere = client.application.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    login(elsewhere, EMAIL, factories.PASSWORD)
 
 
 def test_the_default_limits_are_the_documented_ones() -> None:
     from survey_app.config import Settings
 
     defaults = Settings(secret_key=TEST_SECRET, database_url="sqlite://")
-    assert defaults.login_limit_per_account == "10 per 15 minutes"
-    assert defaults.login_limit_per_address == "60 per 10 minutes"
+    assert defaults.login_failures_per_account_and_address == "5 per 15 minutes"
+    assert defaults.login_failures_per_address == "30 per 10 minutes"
+    assert defaults.login_backoff_after == 10
+    assert defaults.login_backoff_max_seconds == 60
 
 
 @pytest.mark.usefixtures("staff_account")

@@ -52,6 +52,7 @@ def test_create_admin_reads_the_password_from_a_file(app: Flask, tmp_path: Path)
         assert user.is_admin
         assert user.forbund.name == "Skaraborg"
         assert verify_password(user.password_hash, "a very secret admin password")
+        assert user.must_change_password, "typed on a server: chosen anew at the first sign-in"
 
 
 def test_create_admin_reads_the_password_from_a_prompt(app: Flask) -> None:
@@ -62,6 +63,8 @@ def test_create_admin_reads_the_password_from_a_prompt(app: Flask) -> None:
     assert result.exit_code == 0, result.output
     client = app.test_client()
     login(client, "chef@example.org", "prompted password 123")
+    # The first sign-in leads to choosing an own password, before any other page.
+    assert client.get("/admin/insatser").headers["Location"] == "/konto/losenord"
 
 
 def test_create_admin_refuses_a_weak_password_and_saves_nothing(app: Flask) -> None:
@@ -78,7 +81,7 @@ def test_create_admin_refuses_a_weak_password_and_saves_nothing(app: Flask) -> N
         input="short\n",
     )
     assert result.exit_code != 0
-    assert "minst 12 tecken" in result.output
+    assert "minst 15 tecken" in result.output
     assert _counts(app)["Forbund"] == 0
 
 
@@ -118,7 +121,7 @@ def test_demo_data_is_loaded_once(app: Flask) -> None:
 
     client = app.test_client()
     login(client, DEMO_LOGINS[1].email, DEMO_LOGINS[1].password)
-    assert client.get("/").status_code == 200
+    assert client.get("/").status_code == 200  # published demo logins: no forced change
 
 
 def test_demo_data_refuses_a_production_database(postgres_url: str) -> None:

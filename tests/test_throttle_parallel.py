@@ -1,4 +1,5 @@
-"""A burst of parallel password guesses against one account gets no more tries than the limit."""
+"""A burst of parallel password guesses against one account gets no more tries than the limit:
+each attempt is counted before its password is checked (and given back only if it succeeds)."""
 
 from __future__ import annotations
 
@@ -31,8 +32,8 @@ def test_parallel_guesses_are_counted_before_the_password_check(tmp_path: Path) 
     with live_server(
         tmp_path / "throttle.sqlite3",
         csrf_enabled=False,
-        login_limit_per_account=f"{LIMIT} per 15 minutes",
-        login_limit_per_address="1000 per 10 minutes",
+        login_failures_per_account_and_address=f"{LIMIT} per 15 minutes",
+        login_failures_per_address="1000 per 10 minutes",
     ) as (app, url):
         with app.app_context():
             owner = factories.forbund()

@@ -24,7 +24,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from survey_app.auth.passwords import password_problem
+from survey_app.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from survey_app.forms import SwedishForm
 from survey_app.models import ROLE_LABELS
 from survey_app.scoring import eq5d
@@ -153,8 +153,9 @@ class StaffAccountForm(SwedishForm):
         filters=[lambda v: v.strip().lower() if isinstance(v, str) else v],
     )
     password = PasswordField(
-        "Tillfälligt lösenord (minst 12 tecken)",
+        f"Tillfälligt lösenord (minst {MIN_PASSWORD_LENGTH} tecken)",
         validators=[DataRequired("Ange ett lösenord.")],
+        description="Personen väljer ett eget lösenord vid första inloggningen.",
         render_kw={"autocomplete": "new-password"},
     )
     role = SelectField(
@@ -166,13 +167,23 @@ class StaffAccountForm(SwedishForm):
     submit = SubmitField("Skapa konto")
 
     def validate_password(self, field: PasswordField) -> None:
-        problem = password_problem(field.data or "")
+        problem = password_problem(field.data or "", [self.email.data or ""])
         if problem:
             raise ValidationError(problem)
 
     def validate_insatser(self, field: Any) -> None:
         if self.role.data == "staff" and not field.data:
             raise ValidationError("Välj minst en insats för rollen Personal.")
+
+
+class TemporaryPasswordForm(SwedishForm):
+    password = PasswordField(
+        f"Nytt tillfälligt lösenord (minst {MIN_PASSWORD_LENGTH} tecken)",
+        validators=[DataRequired("Ange ett lösenord.")],
+        description="Personen väljer ett eget lösenord vid nästa inloggning.",
+        render_kw={"autocomplete": "new-password"},
+    )
+    submit = SubmitField("Sätt tillfälligt lösenord")
 
 
 def _value_set_choices(levels: int) -> list[SelectChoice]:

@@ -29,6 +29,7 @@ from survey_app.admin.forms import (
     ImportForm,
     InsatsForm,
     StaffAccountForm,
+    TemporaryPasswordForm,
 )
 from survey_app.admin.services import (
     SETTINGS_FIELDS,
@@ -38,6 +39,8 @@ from survey_app.admin.services import (
     save_settings,
     set_account_active,
 )
+from survey_app.auth import services as auth_services
+from survey_app.auth import sessions
 from survey_app.clock import STOCKHOLM
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
@@ -186,6 +189,43 @@ def new_staff_account() -> WerkzeugResponse | str:
             flash(f"Kontot {user.email} är skapat.", "success")
             return redirect(url_for("admin.staff_accounts"))
     return render_template("admin/staff_form.html", form=form)
+
+
+def _other_account(user_id: int) -> StaffUser:
+    """Another account of the admin's own förbund; otherwise 404."""
+    user = db.session.scalar(
+        sa.select(StaffUser).where(
+            StaffUser.id == user_id, StaffUser.forbund_id == current_user.forbund_id
+        )
+    )
+    if user is None or user.id == current_user.id:
+        deny("staff_user", user_id)
+    assert user is not None  # noqa: S101
+    return user
+
+
+@bp.route("/personal/<int:user_id>/losenord", methods=["GET", "POST"])
+def reset_password(user_id: int) -> WerkzeugResponse | str:
+    """Give a user a temporary password (a forgotten one, no e-mail): the user must choose an
+    own password at the next sign-in, and every open session of the account ends."""
+    user = _other_account(user_id)
+    form = TemporaryPasswordForm()
+    if form.validate_on_submit():
+        try:
+            auth_services.reset_by_admin(current_user, user, form.password.data or "")
+        except DomainError as error:
+            db.session.rollback()
+            form.password.errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(
+                f"{user.email} har fått ett tillfälligt lösenord och väljer ett eget vid nästa "
+                "inloggning. Lämna det tillfälliga lösenordet personligen eller per telefon, "
+                "inte i samma e-post som adressen.",
+                "success",
+            )
+            return redirect(url_for("admin.staff_accounts"))
+    return render_template("admin/reset_password.html", form=form, user=user)
 
 
 @bp.route("/personal/<int:user_id>/<any(aktivera,inaktivera):action>", methods=["POST"])
@@ -368,18 +408,11 @@ def erase_participation(participation_id: int) -> WerkzeugResponse | str:
 @bp.route("/personal/<int:user_id>/tvastegs", methods=["POST"])
 def reset_two_step(user_id: int) -> WerkzeugResponse:
     """Another admin turns off a user's two-step sign-in (a lost phone); the user's sessions end."""
-    user = db.session.scalar(
-        sa.select(StaffUser).where(
-            StaffUser.id == user_id, StaffUser.forbund_id == current_user.forbund_id
-        )
-    )
-    if user is None or user.id == current_user.id:
-        deny("staff_user", user_id)
-    assert user is not None  # noqa: S101
+    user = _other_account(user_id)
     if ConfirmForm().validate_on_submit():
         user.totp_secret = None
         user.totp_last_step = None
-        user.rotate_session_token()
+        sessions.end_all(user)
         audit.record("totp_reset", object_type="staff_user", object_id=user.id)
         db.session.commit()
         flash(f"Tvåstegsinloggningen för {user.email} är återställd.", "success")

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from survey_app import audit
+from survey_app.auth import sessions
 from survey_app.auth.passwords import hash_password, password_problem
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
@@ -67,15 +68,25 @@ def create_staff_account(
     password: str,
     role: RoleKind,
     insats_ids: list[int] | None = None,
+    *,
+    must_change_password: bool = True,
 ) -> StaffUser:
-    """Create an account with one role. Staff roles may only name insatser of the same förbund."""
+    """Create an account with one role. Staff roles may only name insatser of the same förbund.
+
+    The password is someone else's choice (an admin's, the command line's), so by default its
+    owner must choose an own one at the first sign-in."""
     email = email.strip().lower()
-    problem = password_problem(password)
+    problem = password_problem(password, [email, forbund.name])
     if problem:
         raise DomainError(problem, field="password")
     if db.session.scalar(sa.select(StaffUser.id).where(StaffUser.email == email)) is not None:
         raise DomainError("Det finns redan ett konto med den e-postadressen.", field="email")
-    user = StaffUser(forbund_id=forbund.id, email=email, password_hash=hash_password(password))
+    user = StaffUser(
+        forbund_id=forbund.id,
+        email=email,
+        password_hash=hash_password(password),
+        must_change_password=must_change_password,
+    )
     db.session.add(user)
     if role == RoleKind.STAFF:
         wanted = set(insats_ids or [])
@@ -109,7 +120,7 @@ def set_account_active(admin: StaffUser, user: StaffUser, active: bool) -> None:
         raise DomainError("Du kan inte inaktivera ditt eget konto.")
     user.active = active
     if not active:
-        user.rotate_session_token()
+        sessions.end_all(user)
     db.session.flush()
     audit.record(
         "staff_account_activated" if active else "staff_account_deactivated",

@@ -1,9 +1,11 @@
-"""Staff sign-in and sign-out."""
+"""Staff sign-in and sign-out, own passwords, and "glömt lösenord"."""
 
 from __future__ import annotations
 
-import hashlib
+import logging
+import threading
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -20,50 +22,48 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey_app import audit
-from survey_app.auth import totp
-from survey_app.auth.forms import CodeForm, LoginForm
+from survey_app import audit, mail
+from survey_app.auth import services, sessions, throttle, totp
+from survey_app.auth.forms import (
+    ChangePasswordForm,
+    CodeForm,
+    ForgotPasswordForm,
+    LoginForm,
+    NewPasswordForm,
+)
 from survey_app.auth.passwords import hash_password, needs_rehash, verify_password
+from survey_app.config import Settings
+from survey_app.exceptions import DomainError
 from survey_app.extensions import db, limiter
 from survey_app.models import StaffUser
 from survey_app.models._types import utcnow
 from survey_app.security import STAFF_SEEN
 
 bp = Blueprint("auth", __name__)
+log = logging.getLogger(__name__)
 
 FAILED_LOGIN = "Fel e-postadress eller lösenord."
 
 
-def _per_address_limit() -> str:
-    return str(current_app.config["SETTINGS"].login_limit_per_address)
-
-
-def _per_account_limit() -> str:
-    return str(current_app.config["SETTINGS"].login_limit_per_account)
-
-
-def _account_key() -> str:
-    # Only the rate-limit key reads the raw field; hashed so no address lands in limiter storage.
-    email = request.form.get("email", "").strip().lower()
-    return "login-account:" + hashlib.sha256(email.encode()).hexdigest()
-
-
-# Every attempt counts, before the password is checked: counting only failures afterwards would
-# let a burst of parallel guesses through before the first failure is recorded.
+# Throttling counts failures only and forgives them at a successful sign-in; a stranger's
+# guesses stop the stranger, not the account's owner (survey_app/auth/throttle.py).
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_per_address_limit, methods=["POST"])
-@limiter.limit(_per_account_limit, key_func=_account_key, methods=["POST"])
-def login() -> WerkzeugResponse | str:
+def login() -> WerkzeugResponse | str | tuple[str, int]:
     if current_user.is_authenticated:
         return redirect(url_for("staff.home"))
     form = LoginForm()
     if form.validate_on_submit():
         email = (form.email.data or "").strip().lower()
+        refusal = throttle.before_attempt(email)
+        if refusal is not None:
+            form.password.errors.append(refusal.message)
+            return render_template("auth/login.html", form=form), 429
         user = db.session.scalar(sa.select(StaffUser).where(StaffUser.email == email))
         password_ok = verify_password(
             user.password_hash if user else None, form.password.data or ""
         )
         if user is None or not password_ok or not user.active:
+            throttle.failed(email)
             audit.record(
                 "login_failed",
                 forbund_id=user.forbund_id if user else None,
@@ -73,6 +73,7 @@ def login() -> WerkzeugResponse | str:
             db.session.commit()
             form.password.errors.append(FAILED_LOGIN)
             return render_template("auth/login.html", form=form)
+        throttle.succeeded(email)
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(form.password.data or "")
         next_url = _safe_next(request.args.get("next"))
@@ -87,19 +88,25 @@ def _complete_login(user: StaffUser, next_url: str | None) -> WerkzeugResponse:
     session.clear()
     session.permanent = True
     session[STAFF_SEEN] = time.time()  # see security._staff_idle_too_long
+    sessions.start(user)
     login_user(user)
     user.last_login_at = utcnow()
     audit.record("login", forbund_id=user.forbund_id, object_type="staff_user", object_id=user.id)
     db.session.commit()
-    return redirect(next_url or url_for("staff.home"))
+    if user.must_change_password:
+        response = redirect(url_for("auth.change_password"))
+    else:
+        response = redirect(next_url or url_for("staff.home"))
+    throttle.remember_device(response, user.email)
+    return response
 
 
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout() -> WerkzeugResponse:
     audit.record("logout", object_type="staff_user", object_id=current_user.id)
-    # A copy of the old session cookie stops working too.
-    current_user.rotate_session_token()
+    # Ended on the server: a copy of the session cookie stops working too.
+    sessions.end_current()
     db.session.commit()
     logout_user()
     session.clear()
@@ -235,3 +242,111 @@ def enrol() -> WerkzeugResponse | str:
         secret=secret,
         qr_svg=totp.qr_svg(secret, user.email),
     )
+
+
+# --- passwords ----------------------------------------------------------------------------------
+
+
+def _change_key() -> str:
+    # Runs before the login check (anonymous requests are sent to the login page after it).
+    return f"change-password:{getattr(current_user, 'id', None)}"
+
+
+@bp.route("/konto/losenord", methods=["GET", "POST"])
+@limiter.limit("10 per 15 minutes", key_func=_change_key, methods=["POST"])
+@login_required
+def change_password() -> WerkzeugResponse | str:
+    """Change the own password (the current one first). Also where a user whose password an
+    admin or the command line set is sent before anything else."""
+    user: StaffUser = current_user
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(
+                user, form.current_password.data or "", form.new_password.data or ""
+            )
+        except services.WrongCurrentPassword as error:
+            db.session.commit()  # the failed attempt stays in the audit log
+            form.current_password.errors.append(error.message)
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "new_password").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Ditt lösenord är bytt.", "success")
+            return redirect(url_for("staff.home"))
+    return render_template("auth/change_password.html", form=form, forced=user.must_change_password)
+
+
+def _reset_available(settings: Settings) -> bool:
+    # The link must name the service's own public address, never the request's Host header
+    # (a forged Host would otherwise send the token to someone else's server).
+    return mail.configured(settings) and bool(settings.public_url)
+
+
+def _public_link(endpoint: str, **values: Any) -> str:
+    settings: Settings = current_app.config["SETTINGS"]
+    return settings.public_url.rstrip("/") + url_for(endpoint, **values)
+
+
+def _send_in_background(settings: Settings, letter: mail.Letter) -> None:
+    """Send without making the answer wait for the SMTP server: an address with an account
+    must not answer slower than one without."""
+
+    def send() -> None:
+        try:
+            mail.send(settings, letter)
+        except Exception as error:  # a thread has no one else to tell
+            log.warning("password reset e-mail not sent: %s", error.__class__.__name__)
+
+    threading.Thread(target=send, name="password-reset-mail", daemon=True).start()
+
+
+@bp.route("/glomt-losenord", methods=["GET", "POST"])
+@limiter.limit("5 per 15 minutes", methods=["POST"])
+def forgot_password() -> str:
+    """The "glömt lösenord" page: the same answer whether or not the address has an account."""
+    settings: Settings = current_app.config["SETTINGS"]
+    form = ForgotPasswordForm()
+    available = _reset_available(settings)
+    if available and form.validate_on_submit():
+        email = (form.email.data or "").strip().lower()
+        found = (
+            services.request_reset(email, utcnow()) if throttle.reset_mail_allowed(email) else None
+        )
+        db.session.commit()
+        if found is not None:
+            user, token = found
+            link = _public_link("auth.reset_password", token=token)
+            _send_in_background(settings, services.reset_letter(user, link))
+        return render_template("auth/forgot_sent.html", minutes=services.RESET_MINUTES)
+    return render_template("auth/forgot.html", form=form, available=available)
+
+
+def _reset_failed(response: WerkzeugResponse) -> bool:
+    return response.status_code == 404
+
+
+@bp.route("/nytt-losenord/<token>", methods=["GET", "POST"])
+@limiter.limit("20 per 10 minutes", deduct_when=_reset_failed)
+def reset_password(token: str) -> WerkzeugResponse | tuple[str, int] | str:
+    """The link from the e-mail: choose a new password. Works once, for a short time."""
+    reset = services.usable_reset(token, utcnow())
+    if reset is None:
+        return render_template("auth/reset_invalid.html", minutes=services.RESET_MINUTES), 404
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = services.reset_with_token(reset, form.new_password.data or "", utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            form.new_password.errors.append(error.message)
+        else:
+            db.session.commit()
+            throttle.forgive(user.email)
+            if current_user.is_authenticated:
+                logout_user()
+            session.clear()
+            flash("Ditt lösenord är bytt. Logga in med det nya lösenordet.", "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form, email=reset.user.email)

@@ -22,7 +22,14 @@ from survey_app.models.responses import (
     ResponseMode,
     ResponseStatus,
 )
-from survey_app.models.staff import ROLE_LABELS, Role, RoleKind, StaffUser
+from survey_app.models.staff import (
+    ROLE_LABELS,
+    PasswordReset,
+    Role,
+    RoleKind,
+    StaffSession,
+    StaffUser,
+)
 
 __all__ = [
     "GENDER_LABELS",
@@ -40,6 +47,7 @@ __all__ = [
     "Participant",
     "Participation",
     "ParticipationStatus",
+    "PasswordReset",
     "QuestionnaireSnapshot",
     "Remittent",
     "ReportRelease",
@@ -48,5 +56,6 @@ __all__ = [
     "ResponseStatus",
     "Role",
     "RoleKind",
+    "StaffSession",
     "StaffUser",
 ]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -13,10 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from survey_app.extensions import db
 from survey_app.models._types import Timestamp, enum_column, utcnow
 from survey_app.models.organisation import Forbund, Insats
-
-
-def new_session_token() -> str:
-    return secrets.token_urlsafe(32)
 
 
 class RoleKind(enum.StrEnum):
@@ -40,8 +35,9 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     # Stored lower-case so that the unique constraint is case-insensitive on every database.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
-    # Part of the session's user id: changing it (logout, deactivation) ends every session.
-    session_token: Mapped[str] = mapped_column(sa.String(64), default=new_session_token)
+    # Set for a password someone else chose (an admin, the command line): the next sign-in
+    # leads to choosing an own password before anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(Timestamp)
@@ -60,10 +56,8 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
         return self.active
 
     def get_id(self) -> str:
-        return f"{self.id}.{self.session_token}"
-
-    def rotate_session_token(self) -> None:
-        self.session_token = new_session_token()
+        # Which session is meant is kept apart, in StaffSession (survey_app/auth/sessions.py).
+        return str(self.id)
 
     def has_role(self, kind: RoleKind) -> bool:
         return any(role.kind == kind for role in self.roles)
@@ -104,3 +98,38 @@ class Role(db.Model):  # type: ignore[name-defined]
             name="insats_only_for_staff",
         ),
     )
+
+
+class StaffSession(db.Model):  # type: ignore[name-defined]
+    """One signed-in session of a staff user. The session cookie holds a random token, this row
+    only its hash; deleting the row ends the session on the server, so a copy of the cookie
+    stops working too (sign-out, tablet hand-over, password change, deactivation)."""
+
+    __tablename__ = "staff_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+
+    user: Mapped[StaffUser] = relationship()
+
+
+class PasswordReset(db.Model):  # type: ignore[name-defined]
+    """A "glömt lösenord" link: the token went out by e-mail, only its hash is kept. It works
+    once, for a short time, and a newer request replaces it."""
+
+    __tablename__ = "password_reset"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="CASCADE"), index=True
+    )
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(Timestamp)
+    used_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    user: Mapped[StaffUser] = relationship()

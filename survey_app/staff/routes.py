@@ -20,6 +20,7 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey_app import access, audit, mail, sms
+from survey_app.auth import sessions
 from survey_app.clock import STOCKHOLM
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
@@ -392,6 +393,8 @@ def start_tablet(participation_id: int, occasion_id: int) -> WerkzeugResponse:
     if not ConfirmForm().validate_on_submit():
         return redirect(url_for("staff.participation", participation_id=found.id))
     audit.record("tablet_started", object_type="occasion", object_id=occasion.id)
+    # Ended on the server, not only in this cookie: a copy of the staff cookie stops working.
+    sessions.end_current()
     db.session.commit()
     logout_user()
     session.clear()
