@@ -46,10 +46,13 @@ KEEPS = (KEEP_TOTALS, KEEP_GENDERS)
 TOLERANCE = 1e-6
 # How many "x" cells are tried visible again (each try audits a part of the system again).
 RESTORE_TRIES = 20
-# Rounds of one-more-cell before a still failing part has everything around it hidden.
+# Rounds of one-more-cell before a still failing part has everything around it hidden; sooner
+# where more than STUCK_AT cells fail and a round left more than STUCK of those failing before.
 ROUNDS_BEFORE_REGION = 3
-# Parts with more hidden counts than this are not tried for restoring (each try audits them).
-RESTORE_LARGEST = 120
+STUCK = 0.9
+STUCK_AT = 100
+# Parts with more hidden cells than this are not tried for restoring (each try audits them).
+RESTORE_LARGEST = 600
 
 
 def primary_label(k: int) -> str:
@@ -83,6 +86,12 @@ class Publication:
     _tables: dict[str, np.ndarray] = field(default_factory=dict)
     _index: list[list[int]] | None = None  # relations per count
     _passed: set[tuple[tuple[int, ...], tuple[bool, ...]]] = field(default_factory=set)
+    # The least and greatest value of each hidden count seen in the audit's solutions while
+    # more is being hidden: hiding more never takes a solution away (a newly hidden cell keeps
+    # its own value in it), so the next round starts from them. Not used when trying a cell
+    # visible again, which can.
+    _seen: dict[int, tuple[float, float]] = field(default_factory=dict)
+    _restoring: bool = False
     _hidden: np.ndarray | None = None
     _secondary: np.ndarray | None = None
 
@@ -160,16 +169,21 @@ class Publication:
         hidden = counts & (values >= 1) & (values < self.k)
         secondary = np.zeros(len(values), dtype=bool)
         rounds = 0
+        failed_before = None
         while True:
             self._complete(hidden, secondary)
             failing = self._audit(hidden, secondary)
             if not failing:
                 break
             # One more hidden cell for each part of the system that fails: the cheapest beside
-            # any of its failing cells.
+            # any of its failing cells. Where the last round mended almost nothing (hundreds of
+            # cells failing, one more hidden each round), no more rounds: the region at once.
+            failed = sum(len(group) for group in failing)
+            stuck = failed_before is not None and failed > max(STUCK * failed_before, STUCK_AT)
+            failed_before = failed
             before = hidden.copy()
             for group in failing:
-                if rounds >= ROUNDS_BEFORE_REGION:
+                if rounds >= ROUNDS_BEFORE_REGION or stuck:
                     self._hide_region(group, hidden, secondary)
                 else:
                     self._hide_near(group, hidden, secondary)
@@ -339,12 +353,12 @@ class Publication:
         return f"cell {var}"
 
     def _restore(self, hidden: np.ndarray, secondary: np.ndarray) -> None:
-        """Rule 4, within bounds of effort: at most RESTORE_TRIES cells, most valuable first."""
+        """Rule 4, within bounds of effort: at most RESTORE_TRIES cells, most valuable first;
+        a cell in a part of more than RESTORE_LARGEST hidden cells stays hidden unaudited."""
         order = sorted(np.flatnonzero(secondary), key=lambda v: self._cost[v], reverse=True)
         order = order[:RESTORE_TRIES]
-        if int(hidden.sum()) > RESTORE_LARGEST:
-            order = [v for v in order if len(self._near(int(v))) < RESTORE_LARGEST][:5]
         count_of = np.asarray(self._count_of)
+        self._restoring = True
         for var in order:
             hidden[var] = secondary[var] = False
             lone = any(
@@ -353,14 +367,22 @@ class Publication:
                 and int(hidden[relation.ids].sum()) == 1
                 for relation in self._relations_of(int(var))
             )
-            if lone or self._audit(hidden, secondary, around=self._near(int(var))):
+            if lone or self._audit(
+                hidden, secondary, around=self._near(int(var)), largest=RESTORE_LARGEST
+            ):
                 hidden[var] = secondary[var] = True
 
     def _audit(
-        self, hidden: np.ndarray, secondary: np.ndarray, around: Sequence[int] | None = None
+        self,
+        hidden: np.ndarray,
+        secondary: np.ndarray,
+        around: Sequence[int] | None = None,
+        largest: int | None = None,
     ) -> list[list[int]]:
         """Hidden counts whose deducible range is narrower than allowed (rule 3), grouped by
-        the part of the system they are in. With `around`, only the parts these cells are in."""
+        the part of the system they are in. With `around`, only the parts these cells are in;
+        with `largest`, a part with more hidden cells than that fails unaudited (unless it
+        shows no number)."""
         shut = self._is_hidden(hidden)
         values = np.asarray(self._values)
         count_of = np.asarray(self._count_of)
@@ -400,7 +422,15 @@ class Publication:
             key = (tuple(members), tuple(bool(secondary[v]) for v in members))
             if key in self._passed:
                 continue
-            found = self._audit_component(members, relations_by_root[root], shut, hidden, secondary)
+            relations = relations_by_root[root]
+            if (
+                largest is not None
+                and len(members) > largest
+                and self._numbers_near(relations, shut)
+            ):
+                failing.append(members)  # too large to audit again for a try: it fails
+                continue
+            found = self._audit_component(members, relations, shut, hidden, secondary)
             if not found:
                 self._passed.add(key)
             if found:
@@ -419,10 +449,12 @@ class Publication:
         label's whole range (1..k−1; at least k−1 values for "x"). Where the labels alone
         already narrow it (a "<5" total of two hidden parts leaves each at most 3), a cell
         passes if the published numbers narrow it no further than the labels do."""
-        if not any(not shut[v] and self._values[v] != 0 for r in relations for v in r.ids):
+        if not self._numbers_near(relations, shut):
             return []  # no number shown in reach: a reader has the labels only
         counts = [var for var in members if self._count_of[var] < 0]
         low, high = self._ranges(members, relations, counts, secondary)
+        if not self._restoring:
+            self._seen.update((v, (low[v], high[v])) for v in counts)
         narrow = [v for v in counts if not self._wide_enough(v, low[v], high[v], secondary)]
         if not narrow:
             return []
@@ -439,6 +471,10 @@ class Publication:
             ):
                 failing.append(var)
         return failing
+
+    def _numbers_near(self, relations: list[_Relation], shut: np.ndarray) -> bool:
+        """Whether a number other than 0 is shown in any of these relations."""
+        return any(not shut[v] and self._values[v] != 0 for r in relations for v in r.ids)
 
     def _wide_enough(self, var: int, low: float, high: float, secondary: np.ndarray) -> bool:
         k = self.k
@@ -516,6 +552,9 @@ class Publication:
         at = np.asarray([position[var] for var in targets], dtype=int)
         lows = np.full(len(targets), np.inf)
         highs = np.full(len(targets), -np.inf)
+        if not label_only and not self._restoring:
+            for i, var in enumerate(targets):
+                lows[i], highs[i] = self._seen.get(var, (np.inf, -np.inf))
         low: dict[int, float] = {}
         high: dict[int, float] = {}
 
