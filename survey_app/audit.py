@@ -41,6 +41,7 @@ ACTION_LABELS = {
     "insats_created": "Insats skapad",
     "insats_updated": "Insats ändrad",
     "staff_account_created": "Konto skapat",
+    "staff_account_updated": "Konto ändrat (namn, roll eller insatser)",
     "staff_account_activated": "Konto aktiverat",
     "staff_account_deactivated": "Konto inaktiverat",
     "forbund_settings_changed": "Förbundets inställningar ändrade",

@@ -53,6 +53,7 @@ RULES: dict[str, set[str]] = {
     "admin.edit_insats": {"admin"},  # with insats A's id; "ny" is checked by admin.insatser
     "admin.staff_accounts": {"admin"},
     "admin.new_staff_account": {"admin"},
+    "admin.edit_staff_account": {"admin"},
     "admin.toggle_staff_account": {"admin"},
     "admin.reset_two_step": {"admin"},
     "admin.reset_password": {"admin"},  # another account's temporary password
