@@ -26,6 +26,7 @@ from survey_app.models import (
     Occasion,
     Participant,
     Participation,
+    RegistrationCorrection,
     Response,
 )
 
@@ -84,6 +85,11 @@ def erase(participation_ids: Sequence[int]) -> dict[str, int]:
         "länkar": _delete(sa.delete(Invitation).where(Invitation.occasion_id.in_(occasions))),
         "uppföljningar": _delete(
             sa.delete(FollowUpFlag).where(FollowUpFlag.participation_id.in_(ids))
+        ),
+        "rättelser": _delete(
+            sa.delete(RegistrationCorrection).where(
+                RegistrationCorrection.participation_id.in_(ids)
+            )
         ),
         "mättillfällen": _delete(sa.delete(Occasion).where(Occasion.participation_id.in_(ids))),
         "deltaganden": _delete(sa.delete(Participation).where(Participation.id.in_(ids))),
@@ -162,5 +168,16 @@ def extract(participation: Participation) -> dict[str, Any]:
                 "hanterad": flag.handled_on.isoformat() if flag.handled_on else None,
             }
             for flag in participation.flags
+        ],
+        "rättelser av registreringen": [
+            {
+                "rättad": correction.corrected_at.isoformat(),
+                "ändringar": {
+                    name: {"före": before, "efter": after}
+                    for name, (before, after) in correction.changes.items()
+                },
+                "orsak": correction.reason,
+            }
+            for correction in participation.corrections
         ],
     }

@@ -26,6 +26,7 @@ WORKS_WITH_A = {"admin", "staff_a"}  # participant-level work in insats A
 RULES: dict[str, set[str]] = {
     "staff.home": SIGNED_IN,
     "staff.print_questionnaire": SIGNED_IN,  # a blank paper form
+    "staff.search": SIGNED_IN,  # finds only what the user works with (tests/test_corrections.py)
     "auth.enrol": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     "staff.insats": WORKS_WITH_A,
@@ -36,6 +37,7 @@ RULES: dict[str, set[str]] = {
     "staff.register": WORKS_WITH_A,
     "staff.register_many": WORKS_WITH_A,
     "staff.participation": WORKS_WITH_A,
+    "staff.correct": WORKS_WITH_A,
     "staff.create_link": WORKS_WITH_A,
     "staff.revoke_link": WORKS_WITH_A,
     "staff.email_link": WORKS_WITH_A,
@@ -53,6 +55,7 @@ RULES: dict[str, set[str]] = {
     "admin.edit_insats": {"admin"},  # with insats A's id; "ny" is checked by admin.insatser
     "admin.staff_accounts": {"admin"},
     "admin.new_staff_account": {"admin"},
+    "admin.edit_staff_account": {"admin"},
     "admin.toggle_staff_account": {"admin"},
     "admin.reset_two_step": {"admin"},
     "admin.reset_password": {"admin"},  # another account's temporary password

@@ -134,6 +134,8 @@ def staff_forms(app: Flask) -> tuple[FlaskClient, list[tuple[str, list[str]]]]:
         f"/deltagande/{ids['participation']}/avsluta",
         f"/admin/personal/{ids['user']}/losenord",
         "/konto/losenord",
+        f"/admin/personal/{ids['user']}",
+        f"/deltagande/{ids['participation']}/ratta",
     ]
     forms = []
     for path in paths:
@@ -145,7 +147,7 @@ def staff_forms(app: Flask) -> tuple[FlaskClient, list[tuple[str, list[str]]]]:
 
 
 @FUZZ
-@given(choice=st.integers(min_value=0, max_value=9), data=st.data())
+@given(choice=st.integers(min_value=0, max_value=11), data=st.data())
 def test_staff_forms_take_any_input(
     app: Flask, staff_forms: tuple[FlaskClient, list[tuple[str, list[str]]]], choice: int, data: Any
 ) -> None:

@@ -26,7 +26,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from survey_app.forms import SwedishForm
-from survey_app.models import ROLE_LABELS
+from survey_app.models import ROLE_LABELS, RoleKind
 from survey_app.scoring import eq5d
 
 
@@ -142,7 +142,33 @@ class InsatsForm(SwedishForm):
             raise ValidationError("Slutdatumet kan inte ligga före startdatumet.")
 
 
-class StaffAccountForm(SwedishForm):
+# Least power first: a new account is a coordinator's unless the admin chooses more.
+_ROLE_ORDER = (RoleKind.STAFF, RoleKind.ANALYST, RoleKind.ADMIN)
+
+
+class StaffRoleForm(SwedishForm):
+    """Name, role and insatser of an account: the edit form, and the base of the new one."""
+
+    name = StringField(
+        "Namn",
+        validators=[Optional(), Length(max=200, message="Högst 200 tecken.")],
+        filters=[lambda v: v.strip() if isinstance(v, str) else v],
+    )
+    role = SelectField(
+        "Roll",
+        choices=[SelectChoice(kind.value, ROLE_LABELS[kind]) for kind in _ROLE_ORDER],
+        default=RoleKind.STAFF.value,
+        validators=[DataRequired("Välj en roll.")],
+    )
+    insatser = CheckboxList("Insatser (för rollen Personal)", choices=[], coerce=int)
+    submit = SubmitField("Spara ändringar")
+
+    def validate_insatser(self, field: Any) -> None:
+        if self.role.data == RoleKind.STAFF.value and not field.data:
+            raise ValidationError("Välj minst en insats för rollen Personal.")
+
+
+class StaffAccountForm(StaffRoleForm):
     email = EmailField(
         "E-postadress",
         validators=[
@@ -158,22 +184,12 @@ class StaffAccountForm(SwedishForm):
         description="Personen väljer ett eget lösenord vid första inloggningen.",
         render_kw={"autocomplete": "new-password"},
     )
-    role = SelectField(
-        "Roll",
-        choices=[SelectChoice(kind.value, label) for kind, label in ROLE_LABELS.items()],
-        validators=[DataRequired("Välj en roll.")],
-    )
-    insatser = CheckboxList("Insatser (för rollen Personal)", choices=[], coerce=int)
     submit = SubmitField("Skapa konto")
 
     def validate_password(self, field: PasswordField) -> None:
         problem = password_problem(field.data or "", [self.email.data or ""])
         if problem:
             raise ValidationError(problem)
-
-    def validate_insatser(self, field: Any) -> None:
-        if self.role.data == "staff" and not field.data:
-            raise ValidationError("Välj minst en insats för rollen Personal.")
 
 
 class TemporaryPasswordForm(SwedishForm):

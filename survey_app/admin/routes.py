@@ -29,15 +29,18 @@ from survey_app.admin.forms import (
     ImportForm,
     InsatsForm,
     StaffAccountForm,
+    StaffRoleForm,
     TemporaryPasswordForm,
 )
 from survey_app.admin.services import (
     SETTINGS_FIELDS,
     InsatsData,
     create_staff_account,
+    role_of,
     save_insats,
     save_settings,
     set_account_active,
+    update_staff_account,
 )
 from survey_app.auth import services as auth_services
 from survey_app.auth import sessions
@@ -161,17 +164,21 @@ def staff_accounts() -> str:
     )
 
 
-@bp.route("/personal/ny", methods=["GET", "POST"])
-def new_staff_account() -> WerkzeugResponse | str:
-    form = StaffAccountForm()
-    form.insatser.choices = [
-        SelectChoice(str(i.id), i.name)
+def _insats_choices() -> list[SelectChoice]:
+    return [
+        SelectChoice(i.id, i.name)
         for i in db.session.scalars(
             sa.select(Insats)
             .where(Insats.forbund_id == current_user.forbund_id)
             .order_by(Insats.name)
         )
     ]
+
+
+@bp.route("/personal/ny", methods=["GET", "POST"])
+def new_staff_account() -> WerkzeugResponse | str:
+    form = StaffAccountForm()
+    form.insatser.choices = _insats_choices()
     if form.validate_on_submit():
         try:
             user = create_staff_account(
@@ -180,6 +187,7 @@ def new_staff_account() -> WerkzeugResponse | str:
                 password=form.password.data or "",
                 role=RoleKind(form.role.data),
                 insats_ids=list(form.insatser.data or []),
+                name=form.name.data or "",
             )
         except DomainError as error:
             db.session.rollback()
@@ -189,6 +197,50 @@ def new_staff_account() -> WerkzeugResponse | str:
             flash(f"Kontot {user.email} är skapat.", "success")
             return redirect(url_for("admin.staff_accounts"))
     return render_template("admin/staff_form.html", form=form)
+
+
+def _own_account(user_id: int) -> StaffUser:
+    """An account of the admin's own förbund (the admin's own included); otherwise 404."""
+    user = db.session.scalar(
+        sa.select(StaffUser).where(
+            StaffUser.id == user_id, StaffUser.forbund_id == current_user.forbund_id
+        )
+    )
+    if user is None:
+        deny("staff_user", user_id)
+    assert user is not None  # noqa: S101  (deny() aborts)
+    return user
+
+
+@bp.route("/personal/<int:user_id>", methods=["GET", "POST"])
+def edit_staff_account(user_id: int) -> WerkzeugResponse | str:
+    """Name, role and insatser of an account; the change applies at the person's next click."""
+    user = _own_account(user_id)
+    form = StaffRoleForm()
+    form.insatser.choices = _insats_choices()
+    if not form.is_submitted():
+        form.name.data = user.name
+        form.role.data = role_of(user).value
+        form.insatser.data = sorted(user.staff_insats_ids)
+    if form.validate_on_submit():
+        try:
+            changed = update_staff_account(
+                user,
+                name=form.name.data or "",
+                role=RoleKind(form.role.data),
+                insats_ids=list(form.insatser.data or []),
+            )
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "role").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash(
+                f"Kontot {user.email} är ändrat." if changed else "Inget ändrades.",
+                "success",
+            )
+            return redirect(url_for("admin.staff_accounts"))
+    return render_template("admin/staff_edit.html", form=form, user=user, confirm=ConfirmForm())
 
 
 def _other_account(user_id: int) -> StaffUser:
@@ -231,14 +283,7 @@ def reset_password(user_id: int) -> WerkzeugResponse | str:
 @bp.route("/personal/<int:user_id>/<any(aktivera,inaktivera):action>", methods=["POST"])
 def toggle_staff_account(user_id: int, action: str) -> WerkzeugResponse:
     form = ConfirmForm()
-    user = db.session.scalar(
-        sa.select(StaffUser).where(
-            StaffUser.id == user_id, StaffUser.forbund_id == current_user.forbund_id
-        )
-    )
-    if user is None:
-        deny("staff_user", user_id)
-    assert user is not None  # noqa: S101
+    user = _own_account(user_id)
     if form.validate_on_submit():
         try:
             set_account_active(current_user, user, active=action == "aktivera")

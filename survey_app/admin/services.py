@@ -62,6 +62,89 @@ def save_insats(forbund: Forbund, data: InsatsData, insats: Insats | None = None
     return insats
 
 
+def _roles(forbund_id: int, role: RoleKind, insats_ids: list[int] | None) -> list[Role]:
+    """New role rows: one per insats for staff (insatser of the förbund only), else one."""
+    if role != RoleKind.STAFF:
+        return [Role(kind=role)]
+    wanted = set(insats_ids or [])
+    own = set(
+        db.session.scalars(
+            sa.select(Insats.id).where(Insats.forbund_id == forbund_id, Insats.id.in_(wanted))
+        )
+    )
+    if not wanted or own != wanted:
+        raise DomainError("Välj insatser i det egna förbundet.", field="insatser")
+    return [Role(kind=RoleKind.STAFF, insats_id=insats_id) for insats_id in sorted(own)]
+
+
+def role_of(user: StaffUser) -> RoleKind:
+    """The account's one role (accounts are made with one; the strongest wins otherwise)."""
+    for kind in (RoleKind.ADMIN, RoleKind.ANALYST, RoleKind.STAFF):
+        if user.has_role(kind):
+            return kind
+    return RoleKind.STAFF
+
+
+def _other_active_admins(user: StaffUser) -> int:
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count(sa.distinct(StaffUser.id)))
+            .join(Role, Role.user_id == StaffUser.id)
+            .where(
+                StaffUser.forbund_id == user.forbund_id,
+                StaffUser.id != user.id,
+                StaffUser.active.is_(True),
+                Role.kind == RoleKind.ADMIN,
+            )
+        )
+        or 0
+    )
+
+
+def update_staff_account(
+    user: StaffUser, *, name: str, role: RoleKind, insats_ids: list[int] | None = None
+) -> list[str]:
+    """Change an account's name, role and insatser; returns what changed (audited by name of
+    field, never the values that identify a person). A förbund always keeps an active admin."""
+    before_role = role_of(user)
+    before_insatser = sorted(user.staff_insats_ids)
+    demoted = before_role == RoleKind.ADMIN and role != RoleKind.ADMIN
+    if demoted and user.active and _other_active_admins(user) == 0:
+        raise DomainError(
+            "Förbundet måste ha minst en aktiv administratör. Ge någon annan rollen först.",
+            field="role",
+        )
+    new_roles = _roles(user.forbund_id, role, insats_ids)
+    after_insatser = sorted(r.insats_id for r in new_roles if r.insats_id)
+    changed = []
+    if user.name != name.strip():
+        changed.append("name")
+        user.name = name.strip()
+    if before_role != role:
+        changed.append("role")
+    if before_insatser != after_insatser:
+        changed.append("insatser")
+    if "role" in changed or "insatser" in changed:
+        # Replace the rows: the unique (user, kind, insats) must not meet the old ones.
+        user.roles = []
+        db.session.flush()
+        user.roles = new_roles
+    db.session.flush()
+    if changed:
+        audit.record(
+            "staff_account_updated",
+            forbund_id=user.forbund_id,
+            object_type="staff_user",
+            object_id=user.id,
+            fields=changed,
+            role_before=before_role.value,
+            role_after=role.value,
+            insats_ids_before=before_insatser,
+            insats_ids_after=after_insatser,
+        )
+    return changed
+
+
 def create_staff_account(
     forbund: Forbund,
     email: str,
@@ -69,6 +152,7 @@ def create_staff_account(
     role: RoleKind,
     insats_ids: list[int] | None = None,
     *,
+    name: str = "",
     must_change_password: bool = True,
 ) -> StaffUser:
     """Create an account with one role. Staff roles may only name insatser of the same förbund.
@@ -88,18 +172,8 @@ def create_staff_account(
         must_change_password=must_change_password,
     )
     db.session.add(user)
-    if role == RoleKind.STAFF:
-        wanted = set(insats_ids or [])
-        own = set(
-            db.session.scalars(
-                sa.select(Insats.id).where(Insats.forbund_id == forbund.id, Insats.id.in_(wanted))
-            )
-        )
-        if not wanted or own != wanted:
-            raise DomainError("Välj insatser i det egna förbundet.", field="insatser")
-        user.roles = [Role(kind=RoleKind.STAFF, insats_id=insats_id) for insats_id in sorted(own)]
-    else:
-        user.roles = [Role(kind=role)]
+    user.name = name.strip()
+    user.roles = _roles(forbund.id, role, insats_ids)
     try:
         db.session.flush()
     except IntegrityError as error:
@@ -118,6 +192,8 @@ def create_staff_account(
 def set_account_active(admin: StaffUser, user: StaffUser, active: bool) -> None:
     if user.id == admin.id and not active:
         raise DomainError("Du kan inte inaktivera ditt eget konto.")
+    if not active and user.is_admin and user.active and _other_active_admins(user) == 0:
+        raise DomainError("Förbundet måste ha minst en aktiv administratör.")
     user.active = active
     if not active:
         sessions.end_all(user)

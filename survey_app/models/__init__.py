@@ -12,6 +12,7 @@ from survey_app.models.participants import (
     Participant,
     Participation,
     ParticipationStatus,
+    RegistrationCorrection,
     Remittent,
 )
 from survey_app.models.responses import (
@@ -49,6 +50,7 @@ __all__ = [
     "ParticipationStatus",
     "PasswordReset",
     "QuestionnaireSnapshot",
+    "RegistrationCorrection",
     "Remittent",
     "ReportRelease",
     "Response",

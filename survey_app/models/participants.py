@@ -107,6 +107,9 @@ class Participation(db.Model):  # type: ignore[name-defined]
     flags: Mapped[list[FollowUpFlag]] = relationship(
         back_populates="participation", order_by="FollowUpFlag.raised_at"
     )
+    corrections: Mapped[list[RegistrationCorrection]] = relationship(
+        back_populates="participation", order_by="RegistrationCorrection.id"
+    )
 
     __table_args__ = (
         sa.CheckConstraint("exit_date IS NULL OR exit_date >= start_date", name="dates_in_order"),
@@ -168,3 +171,22 @@ class FollowUpFlag(db.Model):  # type: ignore[name-defined]
             "(handled_on IS NULL) = (handled_by_id IS NULL)", name="handled_by_whom"
         ),
     )
+
+
+class RegistrationCorrection(db.Model):  # type: ignore[name-defined]
+    """A correction of registration data (birth year, gender, remittent, start date) with the
+    reason staff gave; the participant page's history. Kept here rather than in the audit log
+    because it holds the values and free text, which must go when the participation is erased;
+    the audit event names only the fields."""
+
+    __tablename__ = "registration_correction"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    participation_id: Mapped[int] = mapped_column(sa.ForeignKey("participation.id"), index=True)
+    corrected_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    corrected_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id"))
+    # {field: [before, after]} with values as stored codes ("kvinna", "fk", "2026-02-02", 1979).
+    changes: Mapped[dict[str, list[object]]] = mapped_column(sa.JSON)
+    reason: Mapped[str] = mapped_column(sa.String(500))
+
+    participation: Mapped[Participation] = relationship(back_populates="corrections")

@@ -34,6 +34,8 @@ class StaffUser(UserMixin, db.Model):  # type: ignore[name-defined]
     forbund_id: Mapped[int] = mapped_column(sa.ForeignKey("forbund.id"), index=True)
     # Stored lower-case so that the unique constraint is case-insensitive on every database.
     email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    # What colleagues call the person, shown beside the address; empty until an admin sets it.
+    name: Mapped[str] = mapped_column(sa.String(200), default="")
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     # Set for a password someone else chose (an admin, the command line): the next sign-in
     # leads to choosing an own password before anything else.

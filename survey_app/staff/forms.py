@@ -14,6 +14,7 @@ from wtforms import (
     SelectField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
 from wtforms.validators import (
     DataRequired,
@@ -45,24 +46,10 @@ def _no_personnummer(_form: Any, field: Any) -> None:
         )
 
 
-class ParticipantForm(SwedishForm):
-    code = StringField(
-        "Deltagarkod",
-        description="En kod som inte avslöjar vem personen är, t.ex. SKA-0042. Inte personnummer.",
-        validators=[
-            DataRequired("Fyll i en deltagarkod."),
-            Regexp(
-                CODE_PATTERN,
-                message="Koden får bara innehålla bokstäver, siffror, - och _ (2–40 tecken).",
-            ),
-            _no_personnummer,
-        ],
-        # Codes are compared case-insensitively: stored upper-case.
-        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
-    )
-    existing_participant = BooleanField(
-        "Personen finns redan i förbundet och börjar nu i den här insatsen (samma kod)"
-    )
+class RegistrationFields(SwedishForm):
+    """What staff register about a participant besides the code: the registration form's and
+    the correction form's shared fields and rules."""
+
     gender = SelectField(
         "Kön",
         choices=[
@@ -91,7 +78,6 @@ class ParticipantForm(SwedishForm):
         default=today,
         validators=[InputRequired("Ange startdatum (åååå-mm-dd).")],
     )
-    submit = SubmitField("Registrera deltagare")
 
     def validate_birth_year(self, field: IntegerField) -> None:
         if field.data is not None and field.data > today().year:
@@ -100,6 +86,61 @@ class ParticipantForm(SwedishForm):
     def validate_start_date(self, field: DateField) -> None:
         if field.data is not None and field.data.year < 2000:
             raise ValidationError("Startdatumet verkar fel; kontrollera året.")
+
+
+class ParticipantForm(RegistrationFields):
+    code = StringField(
+        "Deltagarkod",
+        description="En kod som inte avslöjar vem personen är, t.ex. SKA-0042. Inte personnummer.",
+        validators=[
+            DataRequired("Fyll i en deltagarkod."),
+            Regexp(
+                CODE_PATTERN,
+                message="Koden får bara innehålla bokstäver, siffror, - och _ (2–40 tecken).",
+            ),
+            _no_personnummer,
+        ],
+        # Codes are compared case-insensitively: stored upper-case.
+        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+    )
+    existing_participant = BooleanField(
+        "Personen finns redan i förbundet och börjar nu i den här insatsen (samma kod)"
+    )
+    submit = SubmitField("Registrera deltagare")
+
+
+class CorrectionForm(RegistrationFields):
+    """A correction of what was registered; the reason is required and kept in the history."""
+
+    reason = TextAreaField(
+        "Varför rättas uppgifterna?",
+        description="T.ex. ”Fel födelseår vid registreringen, enligt deltagaren”. Visas i "
+        "deltagarens historik. Skriv inga namn eller personnummer.",
+        validators=[
+            DataRequired("Skriv varför uppgifterna rättas."),
+            Length(max=500, message="Högst 500 tecken."),
+        ],
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        render_kw={"rows": 3},
+    )
+    submit = SubmitField("Spara rättelsen")
+
+
+class SearchForm(SwedishForm):
+    """Search by participant code (a GET form: it changes nothing)."""
+
+    class Meta:
+        csrf = False
+
+    kod = StringField(
+        "Deltagarkod",
+        validators=[
+            DataRequired("Skriv en deltagarkod."),
+            Length(max=40, message="En deltagarkod har högst 40 tecken."),
+        ],
+        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+    )
+    submit = SubmitField("Sök")
 
 
 class HandleFlagForm(SwedishForm):

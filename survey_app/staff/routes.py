@@ -36,16 +36,26 @@ from survey_app.models import (
     ParticipationStatus,
     Remittent,
     ResponseMode,
+    StaffUser,
 )
 from survey_app.models._types import utcnow
 from survey_app.occasions import STATUS_LABELS
 from survey_app.reports.protection import primary_label
 from survey_app.security import deny
 from survey_app.staff import bulk
+from survey_app.staff.corrections import (
+    FIELD_LABELS,
+    Registration,
+    correct_registration,
+    current_registration,
+    find_by_code,
+)
 from survey_app.staff.forms import (
     BulkRegisterForm,
+    CorrectionForm,
     HandleFlagForm,
     ParticipantForm,
+    SearchForm,
     SendLinkForm,
     SendSmsForm,
     TodoFilterForm,
@@ -225,6 +235,90 @@ def participation(participation_id: int) -> str:
         remittent_labels=REMITTENT_LABELS,
         confirm=ConfirmForm(),
         handle_form=HandleFlagForm(),
+        history=_history(found),
+    )
+
+
+def _shown(field: str, value: object) -> str:
+    """A stored value of the history in words."""
+    if value is None:
+        return "–"
+    if field == "gender":
+        return GENDER_LABELS.get(Gender(str(value)), str(value))
+    if field == "remittent":
+        return REMITTENT_LABELS.get(Remittent(str(value)), str(value))
+    return str(value)
+
+
+def _history(found: Participation) -> list[dict[str, object]]:
+    """The participation's corrections, newest first, in words."""
+    ids = {c.corrected_by_id for c in found.corrections if c.corrected_by_id is not None}
+    people: dict[int | None, str] = {
+        user_id: email
+        for user_id, email in db.session.execute(
+            sa.select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids))
+        )
+    }
+    return [
+        {
+            "at": c.corrected_at.astimezone(STOCKHOLM),
+            "by": people.get(c.corrected_by_id, "–"),
+            "changes": [
+                (label, _shown(name, c.changes[name][0]), _shown(name, c.changes[name][1]))
+                for name, label in FIELD_LABELS.items()
+                if name in c.changes
+            ],
+            "reason": c.reason,
+        }
+        for c in reversed(found.corrections)
+    ]
+
+
+@bp.route("/deltagande/<int:participation_id>/ratta", methods=["GET", "POST"])
+def correct(participation_id: int) -> WerkzeugResponse | str:
+    """Correct the registration (gender, birth year, remittent, start date) with a reason."""
+    found = access.participation_for_work(current_user, participation_id)
+    form = CorrectionForm()
+    if not form.is_submitted():
+        now = current_registration(found)
+        form.gender.data = now.gender.value
+        form.birth_year.data = now.birth_year
+        form.remittent.data = now.remittent.value
+        form.start_date.data = now.start_date
+    if form.validate_on_submit():
+        wanted = Registration(
+            gender=Gender(form.gender.data),
+            birth_year=form.birth_year.data,
+            remittent=Remittent(form.remittent.data),
+            start_date=form.start_date.data,
+        )
+        try:
+            correct_registration(found, wanted, form.reason.data or "", current_user)
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field or "reason").errors.append(error.message)
+        else:
+            db.session.commit()
+            flash("Rättelsen är sparad och syns i historiken.", "success")
+            return redirect(url_for("staff.participation", participation_id=found.id))
+    others = len(found.participant.participations) - 1
+    return render_template(
+        "staff/correct.html", participation=found, form=form, other_participations=others
+    )
+
+
+@bp.route("/deltagare/sok")
+def search() -> str:
+    """Find participations by code in the insatser the user works with."""
+    form = SearchForm(request.args)
+    results: list[Participation] | None = None
+    if request.args and form.validate():
+        results = find_by_code(current_user, form.kod.data or "")
+    return render_template(
+        "staff/search.html",
+        form=form,
+        results=results,
+        gender_labels=GENDER_LABELS,
     )
 
 
