@@ -36,6 +36,7 @@ from survey_app.models import (
     ResponseStatus,
 )
 from survey_app.models._types import utcnow
+from survey_app.participant_codes import BadCode, check_code
 from survey_app.questionnaires import Item, ItemType, Questionnaire, Registry
 from survey_app.questionnaires.definition import DECLINE, NO, YES
 from survey_app.survey.services import keep_snapshot
@@ -131,6 +132,7 @@ def _parse(stream: IO[str], registry: Registry) -> tuple[list[_Row], list[RowErr
     years: dict[str, int | str | None] = {}
     occasions: dict[str, tuple[OccasionKind, int] | None] = {}
     days: dict[str, date | None] = {}
+    codes: dict[str, str | BadCode] = {}
     values: dict[tuple[str, str, str], tuple[Questionnaire | None, Any, RowError | None]] = {}
     for line, raw in enumerate(reader, start=2):
         if len(raw) != len(HEADER):
@@ -148,6 +150,11 @@ def _parse(stream: IO[str], registry: Registry) -> tuple[list[_Row], list[RowErr
         for column, cell in zip(HEADER, cells, strict=True):
             if not cell and column in REQUIRED:
                 row_errors.append(RowError(line, column, "saknas"))
+        if code and code not in codes:
+            codes[code] = _code(code)
+        checked_code = codes.get(code)
+        if isinstance(checked_code, BadCode):
+            row_errors.append(RowError(line, "participant", checked_code.message))
         if gender_text not in genders:
             genders[gender_text] = _gender(gender_text)
         gender = genders[gender_text]
@@ -177,7 +184,8 @@ def _parse(stream: IO[str], registry: Registry) -> tuple[list[_Row], list[RowErr
         questionnaire, value, problem = values[value_key]
         if problem is not None:
             row_errors.append(RowError(line, problem.column, problem.reason))
-        key = (forbund, insats, code, occasion_text, questionnaire_id, item_id)
+        person = checked_code if isinstance(checked_code, str) else code
+        key = (forbund, insats, person, occasion_text, questionnaire_id, item_id)
         if not row_errors and key in seen:
             row_errors.append(
                 RowError(line, "item", "samma fråga förekommer två gånger för samma mättillfälle")
@@ -187,12 +195,13 @@ def _parse(stream: IO[str], registry: Registry) -> tuple[list[_Row], list[RowErr
             errors.extend(row_errors)
             continue
         assert occasion and gender and day and questionnaire  # noqa: S101 (checked above)
+        assert isinstance(checked_code, str)  # noqa: S101 (checked above)
         rows.append(
             _Row(
                 line,
                 forbund,
                 insats,
-                code.upper(),
+                checked_code,
                 gender,
                 birth_year,
                 occasion,
@@ -208,6 +217,14 @@ def _parse(stream: IO[str], registry: Registry) -> tuple[list[_Row], list[RowErr
 REQUIRED = frozenset(
     ("forbund", "insats", "participant", "occasion", "date", "questionnaire", "item")
 )
+
+
+def _code(text: str) -> str | BadCode:
+    """The stored form of a participant code, or why it breaks the service's code rule."""
+    try:
+        return check_code(text)
+    except BadCode as error:
+        return error
 
 
 def _birth_year(text: str) -> int | str | None:
