@@ -42,6 +42,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=False,
     )
+    from survey_app import request_guard
+
+    # First: its hook refuses foreign hosts and oversized bodies before any other hook runs.
+    request_guard.init_app(app)
     if settings.trusted_proxies:
         # Behind a TLS-terminating proxy: the client's address (for rate limits) and https.
         n = settings.trusted_proxies

@@ -67,6 +67,12 @@ class Settings:
     sms_gateway: str = ""
     reminder_interval_days: int = 7
     public_url: str = ""
+    # The largest file a staff member or admin may upload (a CSV of participants or of answers);
+    # every other request is limited to 1 MB (request_guard.py).
+    max_upload_mb: int = 16
+    # Rows in one file imported on the admin's web page; `flask import-responses` has no limit
+    # (a historical file of a million answers is imported there, see docs/benchmarks.md).
+    import_max_rows: int = 100_000
     # "json": one structured line per request (survey_app/request_log.py); "" for none.
     log_format: str = ""
 
@@ -110,6 +116,8 @@ class Settings:
             ),
             quick_exit_url=env.get("QUICK_EXIT_URL", "").strip() or "https://www.google.se/",
             log_format=env.get("LOG_FORMAT", "").strip().lower(),
+            max_upload_mb=_int(env, "MAX_UPLOAD_MB", default=16, low=1, high=512),
+            import_max_rows=_int(env, "IMPORT_MAX_ROWS", default=100_000, low=100, high=10_000_000),
             smtp_host=env.get("SMTP_HOST", "").strip(),
             smtp_port=_int(env, "SMTP_PORT", default=25, low=1, high=65535),
             smtp_user=env.get("SMTP_USER", "").strip(),

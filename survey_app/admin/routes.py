@@ -45,6 +45,7 @@ from survey_app.forms import ConfirmForm
 from survey_app.models import ROLE_LABELS, AuditEvent, Insats, RoleKind, StaffUser
 from survey_app.reports.dataset import exit_reason_labels, goal_measures
 from survey_app.reports.workbook import protection_text
+from survey_app.request_guard import takes_upload
 from survey_app.security import deny, require_role
 
 bp = Blueprint("admin", __name__)
@@ -248,6 +249,7 @@ def forbund_settings() -> WerkzeugResponse | str:
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@takes_upload
 def import_responses() -> str:
     """Answers from paper forms or old spreadsheets, for the admin's own förbund; all or nothing."""
     form = ImportForm()
@@ -262,6 +264,7 @@ def import_responses() -> str:
                 create_missing=bool(form.create_missing.data),
                 actor_id=current_user.id,
                 only_forbund=current_user.forbund.name,
+                max_rows=current_app.config["SETTINGS"].import_max_rows,
             )
         except (imports.ImportRejected, UnicodeDecodeError) as problem:
             db.session.rollback()

@@ -9,12 +9,13 @@ code already in use, rejects the file with a report of every bad row and nothing
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
 from werkzeug.datastructures import MultiDict
 
+from survey_app.csv_rows import UnreadableRow, header_and_rows
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import Gender, Insats, Remittent
@@ -30,6 +31,7 @@ FIELD_NAMES = {
     "start_date": "startdatum",
 }
 MAX_ROWS = 5000
+MAX_ERRORS = 500
 
 
 @dataclass(frozen=True)
@@ -49,22 +51,51 @@ class Rejected(Exception):
 
 
 def register_all(insats: Insats, stream: IO[str]) -> int:
-    """Register every row (flush only; the caller commits); returns how many."""
-    reader = csv.reader(stream)
-    header = next(reader, None)
+    """Register every row (flush only; the caller commits); returns how many.
+
+    The file is read row by row and no further than MAX_ROWS rows or MAX_ERRORS errors."""
+    header, numbered_rows = header_and_rows(stream)
     if header is None or [h.strip().lower() for h in header] != HEADER:
         raise Rejected([RowError(1, "rubrikraden", "ska vara: " + ",".join(HEADER))])
     rows: list[tuple[int, NewParticipant]] = []
     errors: list[RowError] = []
-    for line, raw in enumerate(reader, start=2):
+    try:
+        _check_rows(numbered_rows, rows, errors)
+    except UnreadableRow as unreadable:
+        errors.append(RowError(unreadable.line, "hela raden", "raden går inte att läsa som CSV"))
+    for line, data in rows if not errors else []:
+        try:
+            with db.session.begin_nested():
+                register_participant(insats, data)
+        except DomainError as error:
+            errors.append(
+                RowError(line, FIELD_NAMES.get(error.field or "code", "kod"), error.message)
+            )
+    if errors:
+        raise Rejected(errors)
+    return len(rows)
+
+
+def _check_rows(
+    numbered_rows: Iterator[tuple[int, list[str]]],
+    rows: list[tuple[int, NewParticipant]],
+    errors: list[RowError],
+) -> None:
+    """Check each row as the registration form does: good rows to `rows`, reasons to `errors`."""
+    for line, raw in numbered_rows:
+        if line > MAX_ROWS + 1:
+            errors.append(RowError(line, "hela filen", f"högst {MAX_ROWS} rader per fil"))
+            break
+        if len(errors) >= MAX_ERRORS:
+            errors.append(
+                RowError(line, "hela filen", f"kontrollen avbröts efter {MAX_ERRORS} fel")
+            )
+            break
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) != len(HEADER):
             errors.append(RowError(line, "hela raden", f"{len(raw)} kolumner, ska vara 5"))
             continue
-        if line > MAX_ROWS + 1:
-            errors.append(RowError(line, "hela raden", f"högst {MAX_ROWS} rader per fil"))
-            break
         form = ParticipantForm(
             formdata=MultiDict(dict(zip(HEADER, (c.strip() for c in raw), strict=True))),
             meta={"csrf": False},
@@ -85,14 +116,3 @@ def register_all(insats: Insats, stream: IO[str]) -> int:
                 ),
             )
         )
-    for line, data in rows if not errors else []:
-        try:
-            with db.session.begin_nested():
-                register_participant(insats, data)
-        except DomainError as error:
-            errors.append(
-                RowError(line, FIELD_NAMES.get(error.field or "code", "kod"), error.message)
-            )
-    if errors:
-        raise Rejected(errors)
-    return len(rows)

@@ -39,6 +39,7 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.occasions import STATUS_LABELS
 from survey_app.reports.protection import primary_label
+from survey_app.request_guard import takes_upload
 from survey_app.security import deny
 from survey_app.staff import bulk
 from survey_app.staff.forms import (
@@ -477,31 +478,31 @@ def links_for_due(insats_id: int) -> str | WerkzeugResponse:
 
 
 @bp.route("/insatser/<int:insats_id>/deltagare/import", methods=["GET", "POST"])
+@takes_upload
 def register_many(insats_id: int) -> WerkzeugResponse | str:
     """Many participants at once from a CSV file: all or nothing, with a report of every bad row."""
     insats = access.insats_for_participant_work(current_user, insats_id)
     form = BulkRegisterForm()
     errors: list[bulk.RowError] = []
     if form.validate_on_submit():
-        raw = form.file.data.read()
+        # Read row by row from the uploaded file (a temporary file beyond 500 kB), never whole.
+        stream = io.TextIOWrapper(form.file.data.stream, encoding="utf-8-sig", newline="")
         try:
-            text = raw.decode("utf-8-sig")
+            count = bulk.register_all(insats, stream)
         except UnicodeDecodeError:
+            db.session.rollback()
             form.file.errors.append("Filen ska vara sparad som UTF-8.")
+        except bulk.Rejected as rejected:
+            db.session.rollback()
+            errors = rejected.errors
         else:
-            try:
-                count = bulk.register_all(insats, io.StringIO(text, newline=""))
-            except bulk.Rejected as rejected:
-                db.session.rollback()
-                errors = rejected.errors
-            else:
-                audit.record(
-                    "participants_registered_from_file",
-                    object_type="insats",
-                    object_id=insats.id,
-                    count=count,
-                )
-                db.session.commit()
-                flash(f"{count} deltagare är registrerade. Startmätningarna är skapade.", "success")
-                return redirect(url_for("staff.insats", insats_id=insats.id))
+            audit.record(
+                "participants_registered_from_file",
+                object_type="insats",
+                object_id=insats.id,
+                count=count,
+            )
+            db.session.commit()
+            flash(f"{count} deltagare är registrerade. Startmätningarna är skapade.", "success")
+            return redirect(url_for("staff.insats", insats_id=insats.id))
     return render_template("staff/register_many.html", insats=insats, form=form, errors=errors)
