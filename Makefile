@@ -24,13 +24,15 @@ instance/secret_key:
 	mkdir -p instance
 	umask 077 && $(BIN)/python -c "import secrets; print(secrets.token_urlsafe(48))" > $@
 
-# Local development over plain http: cookies cannot be marked Secure there.
+# Local development over plain http: cookies cannot be marked Secure there, and the links the
+# service writes point at this machine.
+LOCAL := COOKIE_SECURE=false PUBLIC_URL=http://127.0.0.1:5000
 run: $(VENV)/.installed-run instance/secret_key
-	COOKIE_SECURE=false $(BIN)/flask db upgrade
-	COOKIE_SECURE=false $(BIN)/flask demo-data
+	$(LOCAL) $(BIN)/flask db upgrade
+	$(LOCAL) $(BIN)/flask demo-data
 	@echo ""
 	@echo "Tjänsten körs på http://127.0.0.1:5000  (avsluta med Ctrl+C)"
-	COOKIE_SECURE=false $(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(LOCAL) $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: lint typecheck pytest
 

@@ -11,6 +11,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
@@ -82,12 +83,23 @@ def settings_overrides() -> dict[str, object]:
     return {}
 
 
+class PublicAddressClient(FlaskClient):
+    """A test client whose requests go to the app's PUBLIC_URL (http://localhost unless a test
+    sets another): the app refuses requests for any other host."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], str):
+            kwargs.setdefault("base_url", self.application.config["SETTINGS"].public_url)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url: str, settings_overrides: dict[str, object]) -> Iterator[Flask]:
     """The app with an empty schema. No app context stays pushed: a request made inside one
     would share its `g` (and so the logged-in user and CSRF token) with the test; tests open
     `with app.app_context():` around their own database work instead."""
     app = create_app(make_settings(database_url, **settings_overrides))
+    app.test_client_class = PublicAddressClient
     with app.app_context():
         db.create_all()
     yield app

@@ -47,6 +47,7 @@ from survey_app.reports.dataset import exit_reason_labels, goal_measures
 from survey_app.reports.workbook import protection_text
 from survey_app.request_guard import takes_upload
 from survey_app.security import deny, require_role
+from survey_app.urls import personal_link
 
 bp = Blueprint("admin", __name__)
 
@@ -232,7 +233,7 @@ def forbund_settings() -> WerkzeugResponse | str:
     example = mail.render(
         form.email_template.data or mail.DEFAULT_TEMPLATE,
         forbund=forbund.name,
-        link=url_for("survey.open_link", token="exempel", _external=True),  # noqa: S106
+        link=personal_link("exempel"),
         last_day="2026-12-31",
         first_name="Anna",
     )

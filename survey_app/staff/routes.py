@@ -68,6 +68,7 @@ from survey_app.staff.services import (
 from survey_app.survey import links
 from survey_app.survey import routes as survey_routes
 from survey_app.todo import apply_filters
+from survey_app.urls import personal_link
 
 bp = Blueprint("staff", __name__)
 
@@ -273,7 +274,7 @@ def _link_page(
     sent_to: str | None = None,
     sms_form: SendSmsForm | None = None,
 ) -> str:
-    url = url_for("survey.open_link", token=token, _external=True)
+    url = personal_link(token)
     expires = invitation.expires_at.astimezone(STOCKHOLM).date()
     return render_template(
         "staff/link_created.html",
@@ -314,7 +315,7 @@ def sms_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespons
     email_form = SendLinkForm(formdata=None, token=token)
     if not form.validate_on_submit():
         return _link_page(found, invitation, token, email_form, sms_form=form)
-    url = url_for("survey.open_link", token=token, _external=True)
+    url = personal_link(token)
     text = link_message(url, invitation.expires_at.astimezone(STOCKHOLM).date())
     try:
         gateway.send(sms.mobile_number(form.phone.data or "") or "", text)
@@ -349,7 +350,7 @@ def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespo
     subject, body = mail.render(
         forbund.email_template or mail.DEFAULT_TEMPLATE,
         forbund=forbund.name,
-        link=url_for("survey.open_link", token=token, _external=True),
+        link=personal_link(token),
         last_day=invitation.expires_at.astimezone(STOCKHOLM).date().isoformat(),
         first_name=form.first_name.data or "",
     )
@@ -471,7 +472,7 @@ def links_for_due(insats_id: int) -> str | WerkzeugResponse:
     db.session.commit()
     rows = []
     for link in created:
-        url = url_for("survey.open_link", token=link.token, _external=True)
+        url = personal_link(link.token)
         rows.append((link, url, link_message(url, link.expires)))
     expires = min((link.expires for link in created), default=None)
     return render_template("staff/bulk_links.html", insats=insats, rows=rows, expires=expires)

@@ -42,6 +42,7 @@ from survey_app.survey.services import (
     save_page,
     submit,
 )
+from survey_app.urls import LINK_PATH
 
 bp = Blueprint("survey", __name__)
 
@@ -140,7 +141,7 @@ def _link_failed(response: WerkzeugResponse) -> bool:
 TOKEN_PREFIX_LENGTH = 6
 
 
-@bp.route("/l/<token>")
+@bp.route(LINK_PATH + "<token>")
 @limiter.limit(_link_failures_per_address, deduct_when=_link_failed)
 @limiter.limit(_link_failures_per_prefix, key_func=_token_prefix, deduct_when=_link_failed)
 def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
