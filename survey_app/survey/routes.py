@@ -30,6 +30,7 @@ from survey_app.exceptions import DomainError
 from survey_app.extensions import db, limiter
 from survey_app.forms import ConfirmForm
 from survey_app.models import Invitation, Occasion, ResponseMode
+from survey_app.models._types import utcnow
 from survey_app.questionnaires import Registry
 from survey_app.survey import links
 from survey_app.survey.fields import field_name, page_form_class
@@ -215,7 +216,8 @@ def _occasion_for(state: State) -> Occasion | None:
         invitation = db.session.get(Invitation, state.invitation_id or -1)
         if invitation is None or invitation.occasion_id != occasion.id:
             return None
-        if invitation.revoked_at is not None:
+        # The session a link opened ends with the link: revoked, expired or erased.
+        if invitation.revoked_at is not None or invitation.expires_at <= utcnow():
             return None
     return occasion
 
