@@ -41,6 +41,9 @@ class Settings:
     # one address is not locked out; a guesser is stopped long before a 192-bit token is found.
     link_failures_per_address: str = "100 per 10 minutes"
     link_failures_per_prefix: str = "10 per 10 minutes"
+    # Refused participant codes outside the user's own insatser, per staff user
+    # (staff/code_lookups.py): enough for typing mistakes, too few to map another insats' codes.
+    code_lookup_failures: str = "20 per hour"
     # A staff session ends after this long without a request.
     staff_idle_minutes: int = 60
     # Reverse proxies in front of the service whose X-Forwarded-* headers are trusted.

@@ -18,9 +18,10 @@ from werkzeug.datastructures import MultiDict
 from survey_app.csv_rows import UnreadableRow, header_and_rows
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
-from survey_app.models import Gender, Insats, Remittent
+from survey_app.models import Gender, Insats, Remittent, StaffUser
+from survey_app.staff import code_lookups
 from survey_app.staff.forms import ParticipantForm
-from survey_app.staff.services import NewParticipant, register_participant
+from survey_app.staff.services import CodeUnavailable, NewParticipant, register_participant
 
 HEADER = ["code", "gender", "birth_year", "remittent", "start_date"]
 FIELD_NAMES = {
@@ -39,6 +40,8 @@ class RowError:
     line: int
     column: str
     reason: str
+    # The refused code, when the row's code cannot be used (code_lookups.py).
+    unavailable_code: str | None = None
 
     def __str__(self) -> str:
         return f"rad {self.line}, {self.column}: {self.reason}"
@@ -67,6 +70,8 @@ def register_all(insats: Insats, stream: IO[str]) -> int:
         try:
             with db.session.begin_nested():
                 register_participant(insats, data)
+        except CodeUnavailable as error:
+            errors.append(RowError(line, "kod", error.message, unavailable_code=error.code))
         except DomainError as error:
             errors.append(
                 RowError(line, FIELD_NAMES.get(error.field or "code", "kod"), error.message)
@@ -116,3 +121,31 @@ def _check_rows(
                 ),
             )
         )
+
+
+def screen_unavailable_codes(
+    user: StaffUser, forbund_id: int, errors: list[RowError]
+) -> list[RowError]:
+    """The report to show for a rejected file. Rows whose code cannot be used are charged to
+    the user's budget (code_lookups.py); when they are more than it allows, none of them is
+    named, so that one file cannot map another insats' codes."""
+    refused = [e for e in errors if e.unavailable_code is not None]
+    if not refused:
+        return errors
+    codes = {e.unavailable_code for e in refused if e.unavailable_code}
+    budget = code_lookups.remaining(user)
+    counted = codes - code_lookups.visible_codes(user, forbund_id, codes)
+    if len(counted) <= budget:
+        code_lookups.charge(user, forbund_id, codes, linking=False)
+        return errors
+    code_lookups.charge(user, forbund_id, sorted(counted)[:budget], linking=False)
+    others = [e for e in errors if e.unavailable_code is None]
+    return [
+        *others,
+        RowError(
+            refused[0].line,
+            "kod",
+            "flera rader har koder som inte kan användas, fler än vad som kan visas just nu. "
+            "Kontrollera koderna mot era egna register och försök igen senare.",
+        ),
+    ]

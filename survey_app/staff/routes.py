@@ -8,6 +8,7 @@ import segno
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -41,7 +42,7 @@ from survey_app.occasions import STATUS_LABELS
 from survey_app.reports.protection import primary_label
 from survey_app.request_guard import takes_upload
 from survey_app.security import deny
-from survey_app.staff import bulk
+from survey_app.staff import bulk, code_lookups
 from survey_app.staff.forms import (
     BulkRegisterForm,
     HandleFlagForm,
@@ -53,6 +54,7 @@ from survey_app.staff.forms import (
 )
 from survey_app.staff.services import (
     EXIT_FORM,
+    CodeUnavailable,
     NewParticipant,
     create_due_occasion,
     end_participation,
@@ -165,6 +167,8 @@ def create_occasion(participation_id: int, kind: str, number: int) -> WerkzeugRe
 def register(insats_id: int) -> WerkzeugResponse | str:
     insats = access.insats_for_participant_work(current_user, insats_id)
     form = ParticipantForm()
+    if form.is_submitted() and code_lookups.remaining(current_user) <= 0:
+        abort(429)  # whatever the code: while spent, the answer says nothing about it
     if form.validate_on_submit():
         data = NewParticipant(
             code=form.code.data or "",
@@ -176,6 +180,10 @@ def register(insats_id: int) -> WerkzeugResponse | str:
         )
         try:
             register_participant(insats, data)
+        except CodeUnavailable as error:
+            db.session.rollback()
+            code_lookups.charge(current_user, insats.forbund_id, [error.code], error.linking)
+            form.code.errors.append(error.message)
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "code").errors.append(error.message)
@@ -485,6 +493,8 @@ def register_many(insats_id: int) -> WerkzeugResponse | str:
     insats = access.insats_for_participant_work(current_user, insats_id)
     form = BulkRegisterForm()
     errors: list[bulk.RowError] = []
+    if form.is_submitted() and code_lookups.remaining(current_user) <= 0:
+        abort(429)  # as for one registration
     if form.validate_on_submit():
         # Read row by row from the uploaded file (a temporary file beyond 500 kB), never whole.
         stream = io.TextIOWrapper(form.file.data.stream, encoding="utf-8-sig", newline="")
@@ -495,7 +505,7 @@ def register_many(insats_id: int) -> WerkzeugResponse | str:
             form.file.errors.append("Filen ska vara sparad som UTF-8.")
         except bulk.Rejected as rejected:
             db.session.rollback()
-            errors = rejected.errors
+            errors = bulk.screen_unavailable_codes(current_user, insats.forbund_id, rejected.errors)
         else:
             audit.record(
                 "participants_registered_from_file",
