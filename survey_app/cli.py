@@ -91,6 +91,7 @@ def purge_expired(execute: bool) -> None:
             click.echo("  raderat: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
     if execute:
         db.session.commit()
+        retention.clear_write_ahead_log()
         click.echo(f"Klart: {total} deltaganden raderade.")
     else:
         db.session.rollback()

@@ -364,6 +364,7 @@ def erase_participation(participation_id: int) -> WerkzeugResponse | str:
                 **counts,
             )
             db.session.commit()
+            retention.clear_write_ahead_log()
             flash("Deltagandet och alla dess svar är raderade.", "success")
             return redirect(url_for("staff.insats", insats_id=insats_id))
     return render_template("admin/erase.html", participation=found, form=form)
