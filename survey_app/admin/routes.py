@@ -310,8 +310,10 @@ def audit_log() -> str:
             query = query.where(AuditEvent.action == form.action.data)
         if form.actor.data:
             query = query.where(AuditEvent.actor_id == int(form.actor.data))
-    page = max(request.args.get("sida", 1, type=int) or 1, 1)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
+    # A page beyond the last (a hand-edited URL, however large) shows the last.
+    page = min(max(request.args.get("sida", 1, type=int) or 1, 1), pages)
     events = db.session.scalars(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(AUDIT_PAGE_SIZE)
@@ -326,7 +328,7 @@ def audit_log() -> str:
         labels=audit.ACTION_LABELS,
         stockholm=STOCKHOLM,
         page=page,
-        pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1),
+        pages=pages,
         total=total,
         filters=filters,
     )
