@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,7 +19,8 @@ import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from survey_app import create_app
 from survey_app.config import Settings
@@ -27,6 +29,25 @@ from survey_app.extensions import db
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TEST_SECRET = "test-secret-key-not-for-production"
+
+
+# Every engine a test's app opened, to close its pooled connections after the test (below).
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _remember_engine(connection: Connection) -> None:
+    _engines.add(connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def _close_pooled_connections() -> Iterator[None]:
+    """From Python 3.13 a SQLite connection collected while open warns (an error here, at a
+    random later test). Not every test disposes the apps it makes, so all are disposed here;
+    an engine used again simply reconnects."""
+    yield
+    for engine in list(_engines):
+        engine.dispose()
 
 
 def unavailable(reason: str) -> None:
