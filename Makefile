@@ -1,4 +1,5 @@
 # Two commands: `make run` (local service with demo data) and `make test` (lint, types, tests).
+# The oldest supported Python (3.11) when installed, otherwise the system's python3 (3.12, 3.13).
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ export FLASK_APP := wsgi
 # Playwright drives Debian's /usr/bin/chromium; it must never fetch a browser of its own.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test provision lint typecheck pytest bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +35,14 @@ run: $(VENV)/.installed-run instance/secret_key
 	@echo "Tjänsten körs på http://127.0.0.1:5000  (avsluta med Ctrl+C)"
 	$(LOCAL) $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: lint typecheck pytest
+# Provisioning first (Chromium, LibreOffice, PostgreSQL, Redis; see scripts/provision), then the
+# checks in a fresh make, which looks for Python again in case provisioning installed it.
+test:
+	@PYTHON="$(PYTHON)" scripts/provision
+	@$(MAKE) --no-print-directory lint typecheck pytest
+
+provision:
+	@PYTHON="$(PYTHON)" scripts/provision
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
