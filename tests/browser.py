@@ -37,10 +37,11 @@ def chromium_path() -> str:
 
 
 @contextmanager
-def live_server(database: Path, **overrides: object) -> Iterator[tuple[Flask, str]]:
-    """The app on 127.0.0.1 with a fresh SQLite database, served from a thread. Its PUBLIC_URL
-    is the server's own address (the port is known once the server has its socket)."""
-    server = make_server("127.0.0.1", 0, _not_ready, threaded=True)
+def live_server(database: Path, port: int = 0, **overrides: object) -> Iterator[tuple[Flask, str]]:
+    """The app on 127.0.0.1 (on `port`, or any free one) with a fresh SQLite database, served
+    from a thread. Its PUBLIC_URL is the server's own address unless a test names another (the
+    port is known once the server has its socket)."""
+    server = make_server("127.0.0.1", port, _not_ready, threaded=True)
     url = f"http://127.0.0.1:{server.server_port}"
     settings = {"csrf_enabled": True, "public_url": url, **overrides}
     app = create_app(make_settings(f"sqlite:///{database}", **settings))
