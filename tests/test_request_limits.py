@@ -316,6 +316,8 @@ def server_database(tmp_path: Path) -> tuple[Path, int]:
         factories.user(owner, RoleKind.STAFF, [mine], email=STAFF)
         db.session.commit()
         insats = mine.id
+    with app.app_context():
+        # Outside the context above, whose session held a connection until it ended.
         db.engine.dispose()
     return database, insats
 
