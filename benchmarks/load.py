@@ -345,6 +345,7 @@ def run(
         "SECRET_KEY": "load-test-secret-key-0123456789abcdef",
         "DATABASE_URL": database_url,
         "COOKIE_SECURE": "false",
+        "PUBLIC_URL": f"http://127.0.0.1:{port}",
         "WEB_CONCURRENCY": str(workers),
         "BIND": f"127.0.0.1:{port}",
     }

@@ -9,7 +9,12 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from survey_app.config import Settings, default_instance_path, normalise_database_url
+from survey_app.config import (
+    LOOPBACK_HOSTS,
+    Settings,
+    default_instance_path,
+    normalise_database_url,
+)
 from survey_app.questionnaires import Registry
 
 
@@ -41,11 +46,20 @@ def create_app(settings: Settings | None = None) -> Flask:
         SESSION_REFRESH_EACH_REQUEST=True,
         RATELIMIT_STORAGE_URI=settings.ratelimit_storage_uri,
         RATELIMIT_HEADERS_ENABLED=False,
+        # Only PUBLIC_URL's host is served (request_guard.py); a local address also answers to
+        # its other loopback names.
+        TRUSTED_HOSTS=_trusted_hosts(settings),
     )
+    from survey_app import request_guard
+
+    # First: its hook refuses foreign hosts and oversized bodies before any other hook runs.
+    request_guard.init_app(app)
     if settings.trusted_proxies:
-        # Behind a TLS-terminating proxy: the client's address (for rate limits) and https.
+        # Behind a TLS-terminating proxy: the client's address (for rate limits) and https. Not
+        # X-Forwarded-Host: nothing needs the host from the request (links use PUBLIC_URL), and
+        # the proxy passes the Host header on, which TRUSTED_HOSTS checks.
         n = settings.trusted_proxies
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n)  # type: ignore[method-assign]
     _init_extensions(app)
     # Reading the definition files is the only start-up work; a broken file is logged and skipped.
     app.extensions["questionnaires"] = Registry(
@@ -68,6 +82,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     logging.getLogger("survey_app").setLevel(logging.INFO)
     log_redaction.install()
     return app
+
+
+def _trusted_hosts(settings: Settings) -> list[str]:
+    host = settings.public_host
+    if host in LOOPBACK_HOSTS:
+        return sorted(LOOPBACK_HOSTS)
+    return [host]
 
 
 def _engine_options(url: str) -> dict[str, object]:

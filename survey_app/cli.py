@@ -41,8 +41,8 @@ def init_app(app: Flask) -> None:
 def send_reminders(dry_run: bool) -> None:
     """Remind participants whose e-mailed link is not answered yet (for cron)."""
     settings = current_app.config["SETTINGS"]
-    if not dry_run and not (mail.configured(settings) and settings.public_url):
-        raise click.ClickException("Sätt SMTP_HOST, MAIL_FROM och PUBLIC_URL först.")
+    if not dry_run and not mail.configured(settings):
+        raise click.ClickException("Sätt SMTP_HOST och MAIL_FROM först.")
     report = reminders.run(settings, utcnow(), dry_run=dry_run)
     if dry_run:
         db.session.rollback()
@@ -91,6 +91,7 @@ def purge_expired(execute: bool) -> None:
             click.echo("  raderat: " + ", ".join(f"{n} {what}" for what, n in counts.items()))
     if execute:
         db.session.commit()
+        retention.clear_write_ahead_log()
         click.echo(f"Klart: {total} deltaganden raderade.")
     else:
         db.session.rollback()

@@ -7,9 +7,11 @@ a built-in secret. Tests build `Settings` directly instead of touching the envir
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -44,6 +46,9 @@ class Settings:
     # one address is not locked out; a guesser is stopped long before a 192-bit token is found.
     link_failures_per_address: str = "100 per 10 minutes"
     link_failures_per_prefix: str = "10 per 10 minutes"
+    # Refused participant codes outside the user's own insatser, per staff user
+    # (staff/code_lookups.py): enough for typing mistakes, too few to map another insats' codes.
+    code_lookup_failures: str = "20 per hour"
     # A staff session ends after this long without a request.
     staff_idle_minutes: int = 60
     # Reverse proxies in front of the service whose X-Forwarded-* headers are trusted.
@@ -66,12 +71,20 @@ class Settings:
     smtp_password: str = ""
     smtp_starttls: bool = False
     mail_from: str = ""
-    # Reminders (`flask send-reminders`): at most one per link per this many days; the links in
-    # them need the service's public address, e.g. https://enkat.forbund.se.
     # The name of a registered SMS gateway (survey_app/sms.py); none is built in.
     sms_gateway: str = ""
+    # Reminders (`flask send-reminders`): at most one per link per this many days.
     reminder_interval_days: int = 7
+    # The service's public address, e.g. https://enkat.forbund.se: every link the service writes
+    # starts with it, and requests naming another host are refused. Required, except in tests,
+    # where it is the test client's http://localhost unless a test says otherwise.
     public_url: str = ""
+    # The largest file a staff member or admin may upload (a CSV of participants or of answers);
+    # every other request is limited to 1 MB (request_guard.py).
+    max_upload_mb: int = 16
+    # Rows in one file imported on the admin's web page; `flask import-responses` has no limit
+    # (a historical file of a million answers is imported there, see docs/benchmarks.md).
+    import_max_rows: int = 100_000
     # "json": one structured line per request (survey_app/request_log.py); "" for none.
     log_format: str = ""
 
@@ -82,8 +95,16 @@ class Settings:
                 "SECRET_KEY eller lägg en slumpad nyckel i instance/secret_key."
             )
         check_database_url(self.database_url)
+        if not self.public_url and self.testing:
+            object.__setattr__(self, "public_url", TEST_PUBLIC_URL)
+        object.__setattr__(self, "public_url", check_public_url(self.public_url))
         if self.log_format not in ("", "json"):
             raise ConfigError("LOG_FORMAT kan bara vara json eller tomt.")
+
+    @property
+    def public_host(self) -> str:
+        """The host name of PUBLIC_URL (without the port)."""
+        return urlsplit(self.public_url).hostname or ""
 
     @classmethod
     def from_env(
@@ -115,6 +136,8 @@ class Settings:
             ),
             quick_exit_url=env.get("QUICK_EXIT_URL", "").strip() or "https://www.google.se/",
             log_format=env.get("LOG_FORMAT", "").strip().lower(),
+            max_upload_mb=_int(env, "MAX_UPLOAD_MB", default=16, low=1, high=512),
+            import_max_rows=_int(env, "IMPORT_MAX_ROWS", default=100_000, low=100, high=10_000_000),
             smtp_host=env.get("SMTP_HOST", "").strip(),
             smtp_port=_int(env, "SMTP_PORT", default=25, low=1, high=65535),
             smtp_user=env.get("SMTP_USER", "").strip(),
@@ -125,6 +148,42 @@ class Settings:
             public_url=env.get("PUBLIC_URL", "").strip(),
             sms_gateway=env.get("SMS_GATEWAY", "").strip(),
         )
+
+
+TEST_PUBLIC_URL = "http://localhost"
+LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def check_public_url(url: str) -> str:
+    """PUBLIC_URL without a trailing slash, or ConfigError saying what is wrong with it."""
+    example = "Exempel: PUBLIC_URL=https://enkat.forbund.se (lokalt: http://127.0.0.1:5000)."
+    if not url:
+        raise ConfigError(
+            "PUBLIC_URL saknas: tjänsten startar inte utan sin publika adress, som alla länkar "
+            f"den skriver börjar med. {example}"
+        )
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as error:
+        raise ConfigError(f"PUBLIC_URL går inte att tolka. {example}") from error
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"PUBLIC_URL ska börja med https:// och en värd. {example}")
+    if parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigError(f"PUBLIC_URL ska bara vara schema, värd och ev. port. {example}")
+    if not re.fullmatch(r"[a-z0-9.-]+|[0-9a-f:]+", parts.hostname):
+        raise ConfigError(f"PUBLIC_URL har en ogiltig värd. {example}")
+    if parts.path not in ("", "/"):
+        raise ConfigError(
+            "PUBLIC_URL kan inte ha en sökväg: tjänsten körs i roten av sin adress. " + example
+        )
+    if parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
+        raise ConfigError(
+            "PUBLIC_URL måste börja med https:// (bara en lokal adress som 127.0.0.1 får "
+            "använda http://)."
+        )
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    return f"{parts.scheme}://{host}" + (f":{port}" if port is not None else "")
 
 
 def default_instance_path() -> Path:

@@ -8,15 +8,21 @@ from flask import Flask, render_template, request
 from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, SecurityError
 
 from survey_app.extensions import db
+from survey_app.request_guard import body_limit
 
 log = logging.getLogger(__name__)
 
 MESSAGES = {
     400: ("Felaktig begäran", "Något i begäran var fel. Gå tillbaka och försök igen."),
     403: ("Åtkomst nekad", "Du har inte behörighet till den här sidan."),
+    413: (
+        "För stort för att ta emot",
+        "Det du skickade var större än tjänsten tar emot, så ingenting av det har sparats. "
+        "Är det en fil, dela upp den i mindre filer och skicka dem en i taget.",
+    ),
     404: ("Sidan finns inte", "Sidan finns inte, eller så har du inte behörighet att se den."),
     405: ("Felaktig begäran", "Sidan kan inte användas på det här sättet."),
     429: (
@@ -37,6 +43,8 @@ MESSAGES = {
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(SecurityError, _unknown_host)
+    app.register_error_handler(RequestEntityTooLarge, _too_large)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(RateLimitExceeded, _rate_limited)
     app.register_error_handler(HTTPException, _http_error)
@@ -58,6 +66,19 @@ def _csrf_error(_error: CSRFError) -> tuple[str, int]:
         "Formuläret kunde inte skickas eftersom sidan varit öppen för länge eller sessionen har "
         "bytts. Ladda om sidan och försök igen.",
     )
+
+
+def _unknown_host(_error: SecurityError) -> tuple[str, int]:
+    """A request for a host the service does not answer for (request_guard.py). No template:
+    the page would build links, and there is no trusted host to build them on."""
+    title, message = "Fel adress", "Tjänsten svarar inte på den här adressen."
+    return f"<!doctype html><title>{title}</title><h1>{title}</h1><p>{message}</p>", 400
+
+
+def _too_large(_error: RequestEntityTooLarge) -> tuple[str, int]:
+    _title, message = MESSAGES[413]
+    megabytes = max(body_limit() // (1024 * 1024), 1)
+    return _page(413, f"{message} Största storlek här: {megabytes} MB.")
 
 
 def _rate_limited(_error: RateLimitExceeded) -> tuple[str, int]:

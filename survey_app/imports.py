@@ -8,7 +8,6 @@ report lists every bad row (line, column, reason). Imported responses have mode 
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import defaultdict
@@ -19,6 +18,7 @@ from typing import IO, Any, NamedTuple
 import sqlalchemy as sa
 
 from survey_app import audit
+from survey_app.csv_rows import UnreadableRow, header_and_rows
 from survey_app.extensions import db
 from survey_app.models import (
     Answer,
@@ -36,6 +36,7 @@ from survey_app.models import (
     ResponseStatus,
 )
 from survey_app.models._types import utcnow
+from survey_app.participant_codes import BadCode, check_code
 from survey_app.questionnaires import Item, ItemType, Questionnaire, Registry
 from survey_app.questionnaires.definition import DECLINE, NO, YES
 from survey_app.survey.services import keep_snapshot
@@ -99,11 +100,14 @@ def import_csv(
     create_missing: bool,
     actor_id: int | None = None,
     only_forbund: str | None = None,
+    max_rows: int | None = None,
 ) -> ImportSummary:
     """Check every row, then store everything in the current transaction (flush only).
 
-    `only_forbund` (the web page) restricts the file to the signed-in admin's own förbund."""
-    rows, errors = _parse(stream, registry)
+    `only_forbund` (the web page) restricts the file to the signed-in admin's own förbund;
+    `max_rows` (the web page) refuses a longer file without reading beyond the limit. The file is
+    read row by row, and no further than MAX_ERRORS errors."""
+    rows, errors = _parse(stream, registry, max_rows)
     if only_forbund is not None:
         errors += [
             RowError(row.line, "forbund", f"du kan bara importera till {only_forbund}")
@@ -117,97 +121,149 @@ def import_csv(
     return _store(rows, actor_id)
 
 
-def _parse(stream: IO[str], registry: Registry) -> tuple[list[_Row], list[RowError]]:
-    reader = csv.reader(stream)
-    header = next(reader, None)
+def _parse(
+    stream: IO[str], registry: Registry, max_rows: int | None
+) -> tuple[list[_Row], list[RowError]]:
+    header, numbered_rows = header_and_rows(stream)
     if header is None or [h.strip().lower() for h in header] != HEADER:
         return [], [RowError(1, "(rubrik)", "första raden ska vara: " + ",".join(HEADER))]
     rows: list[_Row] = []
-    errors: list[RowError] = []
-    seen: set[tuple[str, ...]] = set()
-    # A file of a million rows repeats a few hundred distinct cells per column: each distinct
-    # text is checked once and the outcome reused.
-    genders: dict[str, Gender | None] = {}
-    years: dict[str, int | str | None] = {}
-    occasions: dict[str, tuple[OccasionKind, int] | None] = {}
-    days: dict[str, date | None] = {}
-    values: dict[tuple[str, str, str], tuple[Questionnaire | None, Any, RowError | None]] = {}
-    for line, raw in enumerate(reader, start=2):
+    checker = _RowChecker(registry)
+    errors = checker.errors
+    try:
+        for line, raw in numbered_rows:
+            if max_rows is not None and line > max_rows + 1:
+                errors.append(
+                    RowError(
+                        line,
+                        "(fil)",
+                        f"högst {max_rows} rader per fil här; dela upp filen, eller låt "
+                        "driften importera den med flask import-responses",
+                    )
+                )
+                break
+            if len(errors) >= MAX_ERRORS:
+                errors.append(RowError(line, "(fil)", f"kontrollen avbröts efter {MAX_ERRORS} fel"))
+                break
+            row = checker.check(line, raw)
+            if row is not None:
+                rows.append(row)
+    except UnreadableRow as unreadable:
+        errors.append(RowError(unreadable.line, "(hela raden)", "raden går inte att läsa som CSV"))
+    return rows, errors
+
+
+# Errors are reported up to this many; the check stops there (a file of wrong columns would
+# otherwise give ten errors a row).
+MAX_ERRORS = 1000
+
+
+@dataclass
+class _RowChecker:
+    """Checks one row at a time. A file of a million rows repeats a few hundred distinct cells
+    per column: each distinct text is checked once and the outcome reused."""
+
+    registry: Registry
+    errors: list[RowError] = field(default_factory=list)
+    seen: set[tuple[str, ...]] = field(default_factory=set)
+    genders: dict[str, Gender | None] = field(default_factory=dict)
+    years: dict[str, int | str | None] = field(default_factory=dict)
+    occasions: dict[str, tuple[OccasionKind, int] | None] = field(default_factory=dict)
+    days: dict[str, date | None] = field(default_factory=dict)
+    codes: dict[str, str | BadCode] = field(default_factory=dict)
+    values: dict[tuple[str, str, str], tuple[Questionnaire | None, Any, RowError | None]] = field(
+        default_factory=dict
+    )
+
+    def check(self, line: int, raw: list[str]) -> _Row | None:
+        """The row, or None (a blank row, or one with errors, which are added to `errors`)."""
         if len(raw) != len(HEADER):
             if any(cell.strip() for cell in raw):
-                errors.append(
+                self.errors.append(
                     RowError(line, "(hela raden)", f"{len(raw)} kolumner, ska vara {len(HEADER)}")
                 )
-            continue
+            return None
         cells = [c.strip() for c in raw]
         if not any(cells):
-            continue
+            return None
         forbund, insats, code, gender_text, year_text, occasion_text, day_text = cells[:7]
         questionnaire_id, item_id, value_text = cells[7:]
         row_errors: list[RowError] = []
         for column, cell in zip(HEADER, cells, strict=True):
             if not cell and column in REQUIRED:
                 row_errors.append(RowError(line, column, "saknas"))
-        if gender_text not in genders:
-            genders[gender_text] = _gender(gender_text)
-        gender = genders[gender_text]
+        if code and code not in self.codes:
+            self.codes[code] = _code(code)
+        checked_code = self.codes.get(code)
+        if isinstance(checked_code, BadCode):
+            row_errors.append(RowError(line, "participant", checked_code.message))
+        if gender_text not in self.genders:
+            self.genders[gender_text] = _gender(gender_text)
+        gender = self.genders[gender_text]
         if gender is None:
             row_errors.append(
                 RowError(line, "gender", "ska vara kvinna, man, annat eller ej_uppgivet")
             )
-        if year_text not in years:
-            years[year_text] = _birth_year(year_text)
-        birth_year = years[year_text]
+        if year_text not in self.years:
+            self.years[year_text] = _birth_year(year_text)
+        birth_year = self.years[year_text]
         if isinstance(birth_year, str):
             row_errors.append(RowError(line, "birth_year", birth_year))
             birth_year = None
-        if occasion_text not in occasions:
-            occasions[occasion_text] = _occasion(occasion_text)
-        occasion = occasions[occasion_text]
+        if occasion_text not in self.occasions:
+            self.occasions[occasion_text] = _occasion(occasion_text)
+        occasion = self.occasions[occasion_text]
         if occasion_text and occasion is None:
             row_errors.append(RowError(line, "occasion", "ska vara start, exit eller followup-N"))
-        if day_text not in days:
-            days[day_text] = _day(day_text)
-        day = days[day_text]
+        if day_text not in self.days:
+            self.days[day_text] = _day(day_text)
+        day = self.days[day_text]
         if day_text and day is None:
             row_errors.append(RowError(line, "date", "ska vara ett datum som 2026-03-01"))
         value_key = (questionnaire_id, item_id, value_text)
-        if value_key not in values:
-            values[value_key] = _value(registry, *value_key)
-        questionnaire, value, problem = values[value_key]
+        if value_key not in self.values:
+            self.values[value_key] = _value(self.registry, *value_key)
+        questionnaire, value, problem = self.values[value_key]
         if problem is not None:
             row_errors.append(RowError(line, problem.column, problem.reason))
-        key = (forbund, insats, code, occasion_text, questionnaire_id, item_id)
-        if not row_errors and key in seen:
+        person = checked_code if isinstance(checked_code, str) else code
+        key = (forbund, insats, person, occasion_text, questionnaire_id, item_id)
+        if not row_errors and key in self.seen:
             row_errors.append(
                 RowError(line, "item", "samma fråga förekommer två gånger för samma mättillfälle")
             )
-        seen.add(key)
+        self.seen.add(key)
         if row_errors:
-            errors.extend(row_errors)
-            continue
+            self.errors.extend(row_errors)
+            return None
         assert occasion and gender and day and questionnaire  # noqa: S101 (checked above)
-        rows.append(
-            _Row(
-                line,
-                forbund,
-                insats,
-                code.upper(),
-                gender,
-                birth_year,
-                occasion,
-                day,
-                questionnaire,
-                item_id,
-                value,
-            )
+        assert isinstance(checked_code, str)  # noqa: S101 (checked above)
+        return _Row(
+            line,
+            forbund,
+            insats,
+            checked_code,
+            gender,
+            birth_year,
+            occasion,
+            day,
+            questionnaire,
+            item_id,
+            value,
         )
-    return rows, errors
 
 
 REQUIRED = frozenset(
     ("forbund", "insats", "participant", "occasion", "date", "questionnaire", "item")
 )
+
+
+def _code(text: str) -> str | BadCode:
+    """The stored form of a participant code, or why it breaks the service's code rule."""
+    try:
+        return check_code(text)
+    except BadCode as error:
+        return error
 
 
 def _birth_year(text: str) -> int | str | None:

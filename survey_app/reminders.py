@@ -21,6 +21,7 @@ from survey_app.config import Settings
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, ResponseStatus
 from survey_app.survey import links
+from survey_app.urls import personal_link
 
 
 @dataclass
@@ -87,7 +88,7 @@ def _remind(settings: Settings, old: Invitation, now: datetime) -> bool:
             subject, body = mail.render(
                 forbund.email_template or mail.DEFAULT_TEMPLATE,
                 forbund=forbund.name,
-                link=f"{settings.public_url.rstrip('/')}/l/{token}",
+                link=personal_link(token, settings),
                 last_day=old.expires_at.astimezone(STOCKHOLM).date().isoformat(),
             )
             mail.send(settings, mail.Letter(address, f"Påminnelse: {subject}", body))

@@ -8,6 +8,7 @@ other participation remains. Audit events hold ids only and stay.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,8 @@ from survey_app.models import (
     RegistrationCorrection,
     Response,
 )
+
+log = logging.getLogger(__name__)
 
 
 def cutoff(retention_months: int, today: date) -> date:
@@ -106,6 +109,21 @@ def erase(participation_ids: Sequence[int]) -> dict[str, int]:
     )
     db.session.expire_all()
     return counts
+
+
+def clear_write_ahead_log() -> bool:
+    """Call after an erasure or purge is committed. On SQLite the write-ahead log still holds
+    the pages as they were before the deletion; a TRUNCATE checkpoint copies the new pages into
+    the database file and empties the log. False (and a warning) if a reader kept it from
+    finishing within the busy timeout: the next erasure or SQLite's own checkpoints finish it.
+    PostgreSQL: nothing to do here (see docs/data-protection.md)."""
+    if db.engine.dialect.name != "sqlite":
+        return True
+    with db.engine.connect() as connection:
+        busy, _log, _done = connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").one()
+    if busy:
+        log.warning("erased data: the SQLite write-ahead log could not be emptied yet")
+    return not busy
 
 
 def _delete(statement: Any) -> int:

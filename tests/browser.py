@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from playwright.sync_api import Browser, sync_playwright
@@ -45,20 +46,30 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(database: Path, port: int = 0, **overrides: object) -> Iterator[tuple[Flask, str]]:
-    """The app on 127.0.0.1 with a fresh SQLite database, served from a thread."""
-    app = create_app(make_settings(f"sqlite:///{database}", **{"csrf_enabled": True, **overrides}))
+    """The app on 127.0.0.1 (on `port`, or any free one) with a fresh SQLite database, served
+    from a thread. Its PUBLIC_URL is the server's own address unless a test names another (the
+    port is known once the server has its socket)."""
+    server = make_server("127.0.0.1", port, _not_ready, threaded=True)
+    url = f"http://127.0.0.1:{server.server_port}"
+    settings = {"csrf_enabled": True, "public_url": url, **overrides}
+    app = create_app(make_settings(f"sqlite:///{database}", **settings))
     with app.app_context():
         db.create_all()
-    server = make_server("127.0.0.1", port, app, threaded=True)
+    server.app = app
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
+        yield app, url
     finally:
         server.shutdown()
         thread.join(timeout=5)
         with app.app_context():
             db.engine.dispose()
+
+
+def _not_ready(_environ: object, start_response: Any) -> list[bytes]:
+    start_response("503 Service Unavailable", [("Content-Type", "text/plain")])
+    return [b"starting"]
 
 
 @contextmanager

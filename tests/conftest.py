@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import os
 import uuid
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy.engine import make_url
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
 
 from survey_app import create_app
 from survey_app.config import Settings
@@ -26,6 +29,25 @@ from survey_app.extensions import db
 DEFAULT_TEST_DATABASE_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 TEST_SECRET = "test-secret-key-not-for-production"
+
+
+# Every engine a test's app opened, to close its pooled connections after the test (below).
+_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+@event.listens_for(Engine, "engine_connect")
+def _remember_engine(connection: Connection) -> None:
+    _engines.add(connection.engine)
+
+
+@pytest.fixture(autouse=True)
+def _close_pooled_connections() -> Iterator[None]:
+    """From Python 3.13 a SQLite connection collected while open warns (an error here, at a
+    random later test). Not every test disposes the apps it makes, so all are disposed here;
+    an engine used again simply reconnects."""
+    yield
+    for engine in list(_engines):
+        engine.dispose()
 
 
 def unavailable(reason: str) -> None:
@@ -82,12 +104,23 @@ def settings_overrides() -> dict[str, object]:
     return {}
 
 
+class PublicAddressClient(FlaskClient):
+    """A test client whose requests go to the app's PUBLIC_URL (http://localhost unless a test
+    sets another): the app refuses requests for any other host."""
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        if args and isinstance(args[0], str):
+            kwargs.setdefault("base_url", self.application.config["SETTINGS"].public_url)
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(database_url: str, settings_overrides: dict[str, object]) -> Iterator[Flask]:
     """The app with an empty schema. No app context stays pushed: a request made inside one
     would share its `g` (and so the logged-in user and CSRF token) with the test; tests open
     `with app.app_context():` around their own database work instead."""
     app = create_app(make_settings(database_url, **settings_overrides))
+    app.test_client_class = PublicAddressClient
     with app.app_context():
         db.create_all()
     yield app

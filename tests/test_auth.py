@@ -170,7 +170,9 @@ def test_one_address_is_throttled_across_accounts(client: FlaskClient) -> None:
 def test_the_default_limits_are_the_documented_ones() -> None:
     from survey_app.config import Settings
 
-    defaults = Settings(secret_key=TEST_SECRET, database_url="sqlite://")
+    defaults = Settings(
+        secret_key=TEST_SECRET, database_url="sqlite://", public_url="https://enkat.example.org"
+    )
     assert defaults.login_failures_per_account_and_address == "5 per 15 minutes"
     assert defaults.login_failures_per_address == "30 per 10 minutes"
     assert defaults.login_backoff_after == 10

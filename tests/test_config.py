@@ -12,6 +12,7 @@ from survey_app.extensions import db
 from tests.conftest import TEST_SECRET, make_settings
 
 GOOD_SECRET = "x" * 40
+PUBLIC = {"PUBLIC_URL": "https://enkat.example.org"}
 
 
 def test_refuses_to_start_without_a_secret(tmp_path: Path) -> None:
@@ -35,7 +36,7 @@ def test_create_app_without_environment_refuses(
 
 def test_reads_the_generated_secret_from_the_instance_folder(tmp_path: Path) -> None:
     (tmp_path / "secret_key").write_text("a-generated-secret-of-enough-length\n")
-    settings = Settings.from_env({}, instance_path=tmp_path)
+    settings = Settings.from_env(PUBLIC, instance_path=tmp_path)
     assert settings.secret_key == "a-generated-secret-of-enough-length"
     assert settings.database_url == f"sqlite:///{tmp_path / 'survey.sqlite3'}"
 
@@ -54,10 +55,11 @@ def test_refuses_a_malformed_database_url(tmp_path: Path, url: str, message: str
 
 
 def test_cookie_flag_must_be_a_boolean(tmp_path: Path) -> None:
-    env = {"SECRET_KEY": GOOD_SECRET, "COOKIE_SECURE": "maybe"}
+    env = {"SECRET_KEY": GOOD_SECRET, "COOKIE_SECURE": "maybe", **PUBLIC}
     with pytest.raises(ConfigError, match="COOKIE_SECURE"):
         Settings.from_env(env, instance_path=tmp_path)
-    assert Settings.from_env({"SECRET_KEY": GOOD_SECRET}, instance_path=tmp_path).cookie_secure
+    good = {"SECRET_KEY": GOOD_SECRET, **PUBLIC}
+    assert Settings.from_env(good, instance_path=tmp_path).cookie_secure
 
 
 def test_plain_postgresql_urls_use_psycopg3(tmp_path: Path) -> None:

@@ -92,7 +92,7 @@ def test_any_bad_row_rejects_the_whole_file_with_every_reason(
     assert _count(app) == (1, 1, 1)  # nothing stored
     # The code in use is reported once the rest is right.
     page = _upload(coach, insats_id, HEADER + "GV-0001,kvinna,1980,fk,2026-03-02\n")
-    assert "rad 2, kod: Koden används redan" in page
+    assert "rad 2, kod: Koden kan inte användas." in page
     assert _count(app) == (1, 1, 1)
 
 

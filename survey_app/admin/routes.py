@@ -51,7 +51,9 @@ from survey_app.forms import ConfirmForm
 from survey_app.models import ROLE_LABELS, AuditEvent, Insats, RoleKind, StaffUser
 from survey_app.reports.dataset import exit_reason_labels, goal_measures
 from survey_app.reports.workbook import protection_text
+from survey_app.request_guard import takes_upload
 from survey_app.security import deny, require_role
+from survey_app.urls import personal_link
 
 bp = Blueprint("admin", __name__)
 
@@ -316,7 +318,7 @@ def forbund_settings() -> WerkzeugResponse | str:
     example = mail.render(
         form.email_template.data or mail.DEFAULT_TEMPLATE,
         forbund=forbund.name,
-        link=url_for("survey.open_link", token="exempel", _external=True),  # noqa: S106
+        link=personal_link("exempel"),
         last_day="2026-12-31",
         first_name="Anna",
     )
@@ -333,6 +335,7 @@ def forbund_settings() -> WerkzeugResponse | str:
 
 
 @bp.route("/import", methods=["GET", "POST"])
+@takes_upload
 def import_responses() -> str:
     """Answers from paper forms or old spreadsheets, for the admin's own förbund; all or nothing."""
     form = ImportForm()
@@ -347,6 +350,7 @@ def import_responses() -> str:
                 create_missing=bool(form.create_missing.data),
                 actor_id=current_user.id,
                 only_forbund=current_user.forbund.name,
+                max_rows=current_app.config["SETTINGS"].import_max_rows,
             )
         except (imports.ImportRejected, UnicodeDecodeError) as problem:
             db.session.rollback()
@@ -391,8 +395,10 @@ def audit_log() -> str:
             query = query.where(AuditEvent.action == form.action.data)
         if form.actor.data:
             query = query.where(AuditEvent.actor_id == int(form.actor.data))
-    page = max(request.args.get("sida", 1, type=int) or 1, 1)
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
+    # A page beyond the last (a hand-edited URL, however large) shows the last.
+    page = min(max(request.args.get("sida", 1, type=int) or 1, 1), pages)
     events = db.session.scalars(
         query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
         .limit(AUDIT_PAGE_SIZE)
@@ -407,7 +413,7 @@ def audit_log() -> str:
         labels=audit.ACTION_LABELS,
         stockholm=STOCKHOLM,
         page=page,
-        pages=max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1),
+        pages=pages,
         total=total,
         filters=filters,
     )
@@ -445,6 +451,7 @@ def erase_participation(participation_id: int) -> WerkzeugResponse | str:
                 **counts,
             )
             db.session.commit()
+            retention.clear_write_ahead_log()
             flash("Deltagandet och alla dess svar är raderade.", "success")
             return redirect(url_for("staff.insats", insats_id=insats_id))
     return render_template("admin/erase.html", participation=found, form=form)

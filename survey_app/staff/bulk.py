@@ -9,17 +9,19 @@ code already in use, rejects the file with a report of every bad row and nothing
 
 from __future__ import annotations
 
-import csv
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
 from werkzeug.datastructures import MultiDict
 
+from survey_app.csv_rows import UnreadableRow, header_and_rows
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
-from survey_app.models import Gender, Insats, Remittent
+from survey_app.models import Gender, Insats, Remittent, StaffUser
+from survey_app.staff import code_lookups
 from survey_app.staff.forms import ParticipantForm
-from survey_app.staff.services import NewParticipant, register_participant
+from survey_app.staff.services import CodeUnavailable, NewParticipant, register_participant
 
 HEADER = ["code", "gender", "birth_year", "remittent", "start_date"]
 FIELD_NAMES = {
@@ -30,6 +32,7 @@ FIELD_NAMES = {
     "start_date": "startdatum",
 }
 MAX_ROWS = 5000
+MAX_ERRORS = 500
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class RowError:
     line: int
     column: str
     reason: str
+    # The refused code, when the row's code cannot be used (code_lookups.py).
+    unavailable_code: str | None = None
 
     def __str__(self) -> str:
         return f"rad {self.line}, {self.column}: {self.reason}"
@@ -49,22 +54,53 @@ class Rejected(Exception):
 
 
 def register_all(insats: Insats, stream: IO[str]) -> int:
-    """Register every row (flush only; the caller commits); returns how many."""
-    reader = csv.reader(stream)
-    header = next(reader, None)
+    """Register every row (flush only; the caller commits); returns how many.
+
+    The file is read row by row and no further than MAX_ROWS rows or MAX_ERRORS errors."""
+    header, numbered_rows = header_and_rows(stream)
     if header is None or [h.strip().lower() for h in header] != HEADER:
         raise Rejected([RowError(1, "rubrikraden", "ska vara: " + ",".join(HEADER))])
     rows: list[tuple[int, NewParticipant]] = []
     errors: list[RowError] = []
-    for line, raw in enumerate(reader, start=2):
+    try:
+        _check_rows(numbered_rows, rows, errors)
+    except UnreadableRow as unreadable:
+        errors.append(RowError(unreadable.line, "hela raden", "raden går inte att läsa som CSV"))
+    for line, data in rows if not errors else []:
+        try:
+            with db.session.begin_nested():
+                register_participant(insats, data)
+        except CodeUnavailable as error:
+            errors.append(RowError(line, "kod", error.message, unavailable_code=error.code))
+        except DomainError as error:
+            errors.append(
+                RowError(line, FIELD_NAMES.get(error.field or "code", "kod"), error.message)
+            )
+    if errors:
+        raise Rejected(errors)
+    return len(rows)
+
+
+def _check_rows(
+    numbered_rows: Iterator[tuple[int, list[str]]],
+    rows: list[tuple[int, NewParticipant]],
+    errors: list[RowError],
+) -> None:
+    """Check each row as the registration form does: good rows to `rows`, reasons to `errors`."""
+    for line, raw in numbered_rows:
+        if line > MAX_ROWS + 1:
+            errors.append(RowError(line, "hela filen", f"högst {MAX_ROWS} rader per fil"))
+            break
+        if len(errors) >= MAX_ERRORS:
+            errors.append(
+                RowError(line, "hela filen", f"kontrollen avbröts efter {MAX_ERRORS} fel")
+            )
+            break
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) != len(HEADER):
             errors.append(RowError(line, "hela raden", f"{len(raw)} kolumner, ska vara 5"))
             continue
-        if line > MAX_ROWS + 1:
-            errors.append(RowError(line, "hela raden", f"högst {MAX_ROWS} rader per fil"))
-            break
         form = ParticipantForm(
             formdata=MultiDict(dict(zip(HEADER, (c.strip() for c in raw), strict=True))),
             meta={"csrf": False},
@@ -85,14 +121,31 @@ def register_all(insats: Insats, stream: IO[str]) -> int:
                 ),
             )
         )
-    for line, data in rows if not errors else []:
-        try:
-            with db.session.begin_nested():
-                register_participant(insats, data)
-        except DomainError as error:
-            errors.append(
-                RowError(line, FIELD_NAMES.get(error.field or "code", "kod"), error.message)
-            )
-    if errors:
-        raise Rejected(errors)
-    return len(rows)
+
+
+def screen_unavailable_codes(
+    user: StaffUser, forbund_id: int, errors: list[RowError]
+) -> list[RowError]:
+    """The report to show for a rejected file. Rows whose code cannot be used are charged to
+    the user's budget (code_lookups.py); when they are more than it allows, none of them is
+    named, so that one file cannot map another insats' codes."""
+    refused = [e for e in errors if e.unavailable_code is not None]
+    if not refused:
+        return errors
+    codes = {e.unavailable_code for e in refused if e.unavailable_code}
+    budget = code_lookups.remaining(user)
+    counted = codes - code_lookups.visible_codes(user, forbund_id, codes)
+    if len(counted) <= budget:
+        code_lookups.charge(user, forbund_id, codes, linking=False)
+        return errors
+    code_lookups.charge(user, forbund_id, sorted(counted)[:budget], linking=False)
+    others = [e for e in errors if e.unavailable_code is None]
+    return [
+        *others,
+        RowError(
+            refused[0].line,
+            "kod",
+            "flera rader har koder som inte kan användas, fler än vad som kan visas just nu. "
+            "Kontrollera koderna mot era egna register och försök igen senare.",
+        ),
+    ]

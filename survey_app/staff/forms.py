@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -23,27 +22,23 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    Regexp,
     ValidationError,
 )
 
 from survey_app.clock import today
 from survey_app.forms import SwedishForm
 from survey_app.models import GENDER_LABELS, REMITTENT_LABELS
+from survey_app.participant_codes import BadCode, check_code, normalise
 from survey_app.sms import mobile_number
 from survey_app.todo import FILTERS, KIND_FILTERS
 
-CODE_PATTERN = r"^[A-Za-z0-9ÅÄÖåäö][A-Za-z0-9ÅÄÖåäö_-]{1,39}$"
-# 10 or 12 digits, with or without a dash or plus: looks like a personnummer.
-PERSONNUMMER_LIKE = re.compile(r"^(\d{2})?\d{6}[-+]?\d{4}$")
 
-
-def _no_personnummer(_form: Any, field: Any) -> None:
-    if field.data and PERSONNUMMER_LIKE.match(field.data.strip()):
-        raise ValidationError(
-            "Koden ser ut som ett personnummer. Använd en kod som inte går att koppla till "
-            "personen."
-        )
+def _participant_code(_form: Any, field: Any) -> None:
+    """The service's one rule for participant codes (participant_codes.py)."""
+    try:
+        field.data = check_code(field.data or "")
+    except BadCode as error:
+        raise ValidationError(error.message) from error
 
 
 class RegistrationFields(SwedishForm):
@@ -92,16 +87,9 @@ class ParticipantForm(RegistrationFields):
     code = StringField(
         "Deltagarkod",
         description="En kod som inte avslöjar vem personen är, t.ex. SKA-0042. Inte personnummer.",
-        validators=[
-            DataRequired("Fyll i en deltagarkod."),
-            Regexp(
-                CODE_PATTERN,
-                message="Koden får bara innehålla bokstäver, siffror, - och _ (2–40 tecken).",
-            ),
-            _no_personnummer,
-        ],
+        validators=[DataRequired("Fyll i en deltagarkod."), _participant_code],
         # Codes are compared case-insensitively: stored upper-case.
-        filters=[lambda value: value.strip().upper() if isinstance(value, str) else value],
+        filters=[lambda value: normalise(value) if isinstance(value, str) else value],
     )
     existing_participant = BooleanField(
         "Personen finns redan i förbundet och börjar nu i den här insatsen (samma kod)"

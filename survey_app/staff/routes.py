@@ -8,6 +8,7 @@ import segno
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     redirect,
@@ -41,8 +42,9 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.occasions import STATUS_LABELS
 from survey_app.reports.protection import primary_label
+from survey_app.request_guard import takes_upload
 from survey_app.security import deny
-from survey_app.staff import bulk
+from survey_app.staff import bulk, code_lookups
 from survey_app.staff.corrections import (
     FIELD_LABELS,
     Registration,
@@ -63,6 +65,7 @@ from survey_app.staff.forms import (
 )
 from survey_app.staff.services import (
     EXIT_FORM,
+    CodeUnavailable,
     NewParticipant,
     create_due_occasion,
     end_participation,
@@ -78,6 +81,7 @@ from survey_app.staff.services import (
 from survey_app.survey import links
 from survey_app.survey import routes as survey_routes
 from survey_app.todo import apply_filters
+from survey_app.urls import personal_link
 
 bp = Blueprint("staff", __name__)
 
@@ -174,6 +178,8 @@ def create_occasion(participation_id: int, kind: str, number: int) -> WerkzeugRe
 def register(insats_id: int) -> WerkzeugResponse | str:
     insats = access.insats_for_participant_work(current_user, insats_id)
     form = ParticipantForm()
+    if form.is_submitted() and code_lookups.remaining(current_user) <= 0:
+        abort(429)  # whatever the code: while spent, the answer says nothing about it
     if form.validate_on_submit():
         data = NewParticipant(
             code=form.code.data or "",
@@ -185,6 +191,10 @@ def register(insats_id: int) -> WerkzeugResponse | str:
         )
         try:
             register_participant(insats, data)
+        except CodeUnavailable as error:
+            db.session.rollback()
+            code_lookups.charge(current_user, insats.forbund_id, [error.code], error.linking)
+            form.code.errors.append(error.message)
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "code").errors.append(error.message)
@@ -367,7 +377,7 @@ def _link_page(
     sent_to: str | None = None,
     sms_form: SendSmsForm | None = None,
 ) -> str:
-    url = url_for("survey.open_link", token=token, _external=True)
+    url = personal_link(token)
     expires = invitation.expires_at.astimezone(STOCKHOLM).date()
     return render_template(
         "staff/link_created.html",
@@ -408,7 +418,7 @@ def sms_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespons
     email_form = SendLinkForm(formdata=None, token=token)
     if not form.validate_on_submit():
         return _link_page(found, invitation, token, email_form, sms_form=form)
-    url = url_for("survey.open_link", token=token, _external=True)
+    url = personal_link(token)
     text = link_message(url, invitation.expires_at.astimezone(STOCKHOLM).date())
     try:
         gateway.send(sms.mobile_number(form.phone.data or "") or "", text)
@@ -443,7 +453,7 @@ def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespo
     subject, body = mail.render(
         forbund.email_template or mail.DEFAULT_TEMPLATE,
         forbund=forbund.name,
-        link=url_for("survey.open_link", token=token, _external=True),
+        link=personal_link(token),
         last_day=invitation.expires_at.astimezone(STOCKHOLM).date().isoformat(),
         first_name=form.first_name.data or "",
     )
@@ -567,38 +577,40 @@ def links_for_due(insats_id: int) -> str | WerkzeugResponse:
     db.session.commit()
     rows = []
     for link in created:
-        url = url_for("survey.open_link", token=link.token, _external=True)
+        url = personal_link(link.token)
         rows.append((link, url, link_message(url, link.expires)))
     expires = min((link.expires for link in created), default=None)
     return render_template("staff/bulk_links.html", insats=insats, rows=rows, expires=expires)
 
 
 @bp.route("/insatser/<int:insats_id>/deltagare/import", methods=["GET", "POST"])
+@takes_upload
 def register_many(insats_id: int) -> WerkzeugResponse | str:
     """Many participants at once from a CSV file: all or nothing, with a report of every bad row."""
     insats = access.insats_for_participant_work(current_user, insats_id)
     form = BulkRegisterForm()
     errors: list[bulk.RowError] = []
+    if form.is_submitted() and code_lookups.remaining(current_user) <= 0:
+        abort(429)  # as for one registration
     if form.validate_on_submit():
-        raw = form.file.data.read()
+        # Read row by row from the uploaded file (a temporary file beyond 500 kB), never whole.
+        stream = io.TextIOWrapper(form.file.data.stream, encoding="utf-8-sig", newline="")
         try:
-            text = raw.decode("utf-8-sig")
+            count = bulk.register_all(insats, stream)
         except UnicodeDecodeError:
+            db.session.rollback()
             form.file.errors.append("Filen ska vara sparad som UTF-8.")
+        except bulk.Rejected as rejected:
+            db.session.rollback()
+            errors = bulk.screen_unavailable_codes(current_user, insats.forbund_id, rejected.errors)
         else:
-            try:
-                count = bulk.register_all(insats, io.StringIO(text, newline=""))
-            except bulk.Rejected as rejected:
-                db.session.rollback()
-                errors = rejected.errors
-            else:
-                audit.record(
-                    "participants_registered_from_file",
-                    object_type="insats",
-                    object_id=insats.id,
-                    count=count,
-                )
-                db.session.commit()
-                flash(f"{count} deltagare är registrerade. Startmätningarna är skapade.", "success")
-                return redirect(url_for("staff.insats", insats_id=insats.id))
+            audit.record(
+                "participants_registered_from_file",
+                object_type="insats",
+                object_id=insats.id,
+                count=count,
+            )
+            db.session.commit()
+            flash(f"{count} deltagare är registrerade. Startmätningarna är skapade.", "success")
+            return redirect(url_for("staff.insats", insats_id=insats.id))
     return render_template("staff/register_many.html", insats=insats, form=form, errors=errors)

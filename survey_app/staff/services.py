@@ -36,6 +36,23 @@ from survey_app.survey.links import create_invitation
 from survey_app.survey.services import load_bundle, save_page, submit
 from survey_app.todo import OccasionFacts, ParticipationFacts, TodoItem, Urgency, todo_list
 
+CODE_UNAVAILABLE = (
+    "Koden kan inte användas. Är det en ny deltagare: välj en annan kod. Är det någon som redan "
+    "finns i förbundet och nu börjar i den här insatsen: kryssa i rutan och kontrollera att kod, "
+    "kön och födelseår stämmer."
+)
+
+
+class CodeUnavailable(DomainError):
+    """The code is taken (a new participant), or no participant has this code, gender and birth
+    year (linking one who exists). One answer for both, so that it does not tell which; see
+    staff/code_lookups.py for how often staff can get it."""
+
+    def __init__(self, code: str, linking: bool) -> None:
+        super().__init__(CODE_UNAVAILABLE, field="code")
+        self.code = code
+        self.linking = linking
+
 
 @dataclass(frozen=True)
 class NewParticipant:
@@ -59,11 +76,7 @@ def register_participant(insats: Insats, data: NewParticipant) -> Participation:
         )
     )
     if participant is not None and not data.existing_participant:
-        raise DomainError(
-            "Koden används redan i förbundet. Välj en annan kod, eller kryssa i rutan om det är "
-            "samma person som börjar i den här insatsen.",
-            field="code",
-        )
+        raise CodeUnavailable(data.code, linking=False)
     if data.existing_participant and (
         participant is None
         or participant.gender != data.gender
@@ -71,11 +84,7 @@ def register_participant(insats: Insats, data: NewParticipant) -> Participation:
     ):
         # The same answer whether the code is unknown or the person does not match, so that
         # staff of one insats cannot attach someone else's participant by guessing codes.
-        raise DomainError(
-            "Det finns ingen deltagare med den koden, det könet och det födelseåret i förbundet. "
-            "Kontrollera uppgifterna, eller ta bort krysset för att registrera en ny deltagare.",
-            field="existing_participant",
-        )
+        raise CodeUnavailable(data.code, linking=True)
     if participant is None:
         participant = Participant(
             forbund_id=insats.forbund_id,
@@ -112,7 +121,7 @@ def register_participant(insats: Insats, data: NewParticipant) -> Participation:
         db.session.flush()
     except IntegrityError as error:
         # A parallel registration took the code between the check above and this insert.
-        raise DomainError("Koden används redan i förbundet. Välj en annan kod.", "code") from error
+        raise CodeUnavailable(data.code, linking=False) from error
     audit.record(
         "participant_linked" if data.existing_participant else "participant_registered",
         forbund_id=insats.forbund_id,

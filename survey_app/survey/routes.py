@@ -30,6 +30,7 @@ from survey_app.exceptions import DomainError
 from survey_app.extensions import db, limiter
 from survey_app.forms import ConfirmForm
 from survey_app.models import Invitation, Occasion, ResponseMode
+from survey_app.models._types import utcnow
 from survey_app.questionnaires import Registry
 from survey_app.survey import links
 from survey_app.survey.fields import field_name, page_form_class
@@ -42,6 +43,7 @@ from survey_app.survey.services import (
     save_page,
     submit,
 )
+from survey_app.urls import LINK_PATH
 
 bp = Blueprint("survey", __name__)
 
@@ -140,7 +142,7 @@ def _link_failed(response: WerkzeugResponse) -> bool:
 TOKEN_PREFIX_LENGTH = 6
 
 
-@bp.route("/l/<token>")
+@bp.route(LINK_PATH + "<token>")
 @limiter.limit(_link_failures_per_address, deduct_when=_link_failed)
 @limiter.limit(_link_failures_per_prefix, key_func=_token_prefix, deduct_when=_link_failed)
 def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
@@ -214,7 +216,8 @@ def _occasion_for(state: State) -> Occasion | None:
         invitation = db.session.get(Invitation, state.invitation_id or -1)
         if invitation is None or invitation.occasion_id != occasion.id:
             return None
-        if invitation.revoked_at is not None:
+        # The session a link opened ends with the link: revoked, expired or erased.
+        if invitation.revoked_at is not None or invitation.expires_at <= utcnow():
             return None
     return occasion
 
