@@ -1,0 +1,57 @@
+"""The protected report's build: `python -m benchmarks.report_protection [--repeats N]`.
+
+Loads the demo förbund (`flask demo-data`: 30 participations in 3 insatser) into a fresh SQLite
+file, reads its report data once (not timed), then times `workbook.build` — registering every
+published count, protecting them and auditing the result — and prints the median. This is the
+step that issue 11's audit made slow; reading data and writing the file are timed by
+`benchmarks/export_scale.py`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from benchmarks.export_scale import app_on
+from survey_app.demo import load_demo_data
+from survey_app.extensions import db
+from survey_app.models import Forbund
+from survey_app.reports import dataset as reports_dataset
+from survey_app.reports import workbook
+from survey_app.reports.dataset import ReportFilter
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        app = app_on(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+        with app.app_context():
+            db.create_all()
+            registry = app.extensions["questionnaires"]
+            load_demo_data(registry, date(2026, 12, 1))
+            forbund_id = db.session.scalar(sa.select(Forbund.id))
+            assert forbund_id is not None  # the demo data was just loaded
+            data = reports_dataset.load(ReportFilter(forbund_id, period_by="start"), registry)
+            timings = []
+            for _ in range(args.repeats):
+                started = time.perf_counter()
+                workbook.build(data)
+                timings.append(time.perf_counter() - started)
+            db.engine.dispose()
+    runs = ", ".join(f"{t:.1f}" for t in timings)
+    print(
+        f"protected report build, demo förbund ({len(data.participations)} participations): "
+        f"median of {args.repeats} {statistics.median(timings):.1f} s (runs {runs})"
+    )
+
+
+if __name__ == "__main__":
+    main()
