@@ -65,19 +65,8 @@ def change_own_password(user: StaffUser, current: str, new: str) -> None:
     if verify_password(user.password_hash, new):
         raise DomainError("Välj ett annat lösenord än det du har nu.", field="new_password")
     forced = user.must_change_password
-    user.password_hash = hash_password(new)
-    user.must_change_password = False
-    sessions.end_all(user, keep_current=True)
     _forget_reset_links(user)
-    db.session.flush()
-    audit.record(
-        "password_changed",
-        forbund_id=user.forbund_id,
-        actor_id=user.id,
-        object_type="staff_user",
-        object_id=user.id,
-        forced=forced,
-    )
+    _set_password(user, new, user, "password_changed", keep_current=True, forced=forced)
 
 
 def reset_by_admin(admin: StaffUser, user: StaffUser, temporary: str) -> None:
@@ -86,17 +75,33 @@ def reset_by_admin(admin: StaffUser, user: StaffUser, temporary: str) -> None:
     if user.id == admin.id or user.forbund_id != admin.forbund_id:
         raise DomainError("Byt ditt eget lösenord under ”Byt lösenord”.", field="password")
     _check_new(user, temporary, "password")
-    user.password_hash = hash_password(temporary)
-    user.must_change_password = True
-    sessions.end_all(user)
     _forget_reset_links(user)
+    _set_password(user, temporary, admin, "password_reset_by_admin", must_change=True)
+
+
+def _set_password(
+    user: StaffUser,
+    new: str,
+    actor: StaffUser,
+    action: str,
+    *,
+    must_change: bool = False,
+    keep_current: bool = False,
+    **details: object,
+) -> None:
+    """Store a new password: the user's sessions end (all, or all but this request's), and
+    the change is audited as `action` by `actor`."""
+    user.password_hash = hash_password(new)
+    user.must_change_password = must_change
+    sessions.end_all(user, keep_current=keep_current)
     db.session.flush()
     audit.record(
-        "password_reset_by_admin",
+        action,
         forbund_id=user.forbund_id,
-        actor_id=admin.id,
+        actor_id=actor.id,
         object_type="staff_user",
         object_id=user.id,
+        **details,
     )
 
 
@@ -169,21 +174,11 @@ def reset_with_token(reset: PasswordReset, new: str, now: datetime) -> StaffUser
     the account ends (sign-in follows, with the second step if the account has one)."""
     user = reset.user
     _check_new(user, new, "new_password")
-    user.password_hash = hash_password(new)
-    user.must_change_password = False
     reset.used_at = now
     db.session.execute(
         sa.delete(PasswordReset).where(
             PasswordReset.user_id == user.id, PasswordReset.id != reset.id
         )
     )
-    sessions.end_all(user)
-    db.session.flush()
-    audit.record(
-        "password_reset",
-        forbund_id=user.forbund_id,
-        actor_id=user.id,
-        object_type="staff_user",
-        object_id=user.id,
-    )
+    _set_password(user, new, user, "password_reset")
     return user
