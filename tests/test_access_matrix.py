@@ -34,6 +34,7 @@ RULES: dict[str, set[str]] = {
     "staff.create_occasion": WORKS_WITH_A,
     "staff.links_for_due": WORKS_WITH_A,
     "staff.end": WORKS_WITH_A,
+    "staff.undo_end_of": WORKS_WITH_A,
     "staff.register": WORKS_WITH_A,
     "staff.register_many": WORKS_WITH_A,
     "staff.participation": WORKS_WITH_A,

@@ -190,7 +190,9 @@ class EndParticipationForm(SwedishForm):
     `end_participation_form`)."""
 
     exit_date = DateField("Slutdatum", validators=[InputRequired("Ange slutdatum.")])
-    submit = SubmitField("Avsluta deltagandet")
+    # "ja" once staff have seen the confirmation page (the values come back as hidden fields).
+    bekraftat = HiddenField()
+    submit = SubmitField("Fortsätt")
 
 
 def end_participation_form(items: Any) -> EndParticipationForm:

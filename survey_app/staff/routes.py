@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
+from typing import Any
 
 import segno
 import sqlalchemy as sa
@@ -29,6 +31,7 @@ from survey_app.forms import ConfirmForm
 from survey_app.models import (
     GENDER_LABELS,
     REMITTENT_LABELS,
+    AuditEvent,
     Gender,
     Insats,
     Invitation,
@@ -64,6 +67,7 @@ from survey_app.staff.forms import (
     end_participation_form,
 )
 from survey_app.staff.services import (
+    END_UNDO_DAYS,
     EXIT_FORM,
     CodeUnavailable,
     NewParticipant,
@@ -77,6 +81,8 @@ from survey_app.staff.services import (
     participant_rows,
     register_participant,
     todo_items,
+    undo_deadline,
+    undo_end,
 )
 from survey_app.survey import links
 from survey_app.survey import routes as survey_routes
@@ -246,7 +252,16 @@ def participation(participation_id: int) -> str:
         confirm=ConfirmForm(),
         handle_form=HandleFlagForm(),
         history=_history(found),
+        undo_until=_undo_until(found),
     )
+
+
+def _undo_until(found: Participation) -> datetime | None:
+    """Until when (Swedish time) the end can still be undone, or None."""
+    deadline = undo_deadline(found)
+    if deadline is None or utcnow() > deadline:
+        return None
+    return deadline.astimezone(STOCKHOLM)
 
 
 def _shown(field: str, value: object) -> str:
@@ -261,17 +276,27 @@ def _shown(field: str, value: object) -> str:
 
 
 def _history(found: Participation) -> list[dict[str, object]]:
-    """The participation's corrections, newest first, in words."""
-    ids = {c.corrected_by_id for c in found.corrections if c.corrected_by_id is not None}
+    """The participation's corrections, ends and undone ends, newest first, in words."""
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.object_type == "participation",
+            AuditEvent.object_id == found.id,
+            AuditEvent.action.in_(("participation_ended", "participation_end_undone")),
+            # Ids of erased participations can come back on SQLite: only this one's events.
+            AuditEvent.at >= found.created_at,
+        )
+    ).all()
+    ids = {c.corrected_by_id for c in found.corrections} | {e.actor_id for e in events}
     people: dict[int | None, str] = {
         user_id: email
         for user_id, email in db.session.execute(
-            sa.select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids))
+            sa.select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids - {None}))
         )
     }
-    return [
+    entries: list[dict[str, object]] = [
         {
             "at": c.corrected_at.astimezone(STOCKHOLM),
+            "kind": "correction",
             "by": people.get(c.corrected_by_id, "–"),
             "changes": [
                 (label, _shown(name, c.changes[name][0]), _shown(name, c.changes[name][1]))
@@ -280,8 +305,19 @@ def _history(found: Participation) -> list[dict[str, object]]:
             ],
             "reason": c.reason,
         }
-        for c in reversed(found.corrections)
+        for c in found.corrections
     ]
+    for event in events:
+        exit_date = (event.details or {}).get("exit_date") or "–"
+        entries.append(
+            {
+                "at": event.at.astimezone(STOCKHOLM),
+                "kind": "ended" if event.action == "participation_ended" else "undone",
+                "by": people.get(event.actor_id, "–"),
+                "exit_date": exit_date,
+            }
+        )
+    return sorted(entries, key=lambda e: e["at"], reverse=True)  # type: ignore[arg-type,return-value]
 
 
 @bp.route("/deltagande/<int:participation_id>/ratta", methods=["GET", "POST"])
@@ -532,13 +568,18 @@ def print_questionnaire(questionnaire_id: str) -> str:
 
 @bp.route("/deltagande/<int:participation_id>/avsluta", methods=["GET", "POST"])
 def end(participation_id: int) -> WerkzeugResponse | str:
-    """Exit in one step: date and exit form, then straight to the EXIT questionnaires."""
+    """Exit in one step: date and exit form, a confirmation page, then straight to the EXIT
+    questionnaires. The end can be undone within END_UNDO_DAYS (`undo_end`)."""
     found = access.participation_for_work(current_user, participation_id)
     registry = current_app.extensions["questionnaires"]
     exit_form = registry.get(EXIT_FORM)
     wanted = found.insats.questionnaires_for("exit")
     items = exit_form.pages[0].items if exit_form and EXIT_FORM in wanted else []
     form = end_participation_form(items)
+    item_fields = [getattr(form, f"item_{item.id}") for item in items]
+    if found.exit_date is not None and request.method == "GET":
+        flash("Deltagandet är redan avslutat.", "error")
+        return redirect(url_for("staff.participation", participation_id=found.id))
     if form.validate_on_submit():
         answers: dict[str, object] = {}
         for item in items:
@@ -546,24 +587,77 @@ def end(participation_id: int) -> WerkzeugResponse | str:
             by_text = {str(c.value): c.value for c in item.choices}
             if picked in by_text:
                 answers[item.id] = by_text[picked]
-        try:
-            end_participation(found, form.exit_date.data, answers, registry)
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "exit_date").errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(
-                "Deltagandet är avslutat. Låt deltagaren svara på avslutsenkäten nu: starta den "
-                "på surfplattan eller skapa en personlig länk.",
-                "success",
+        confirmed = form.bekraftat.data == "ja" and "andra" not in request.form
+        if "andra" not in request.form and not confirmed:
+            return render_template(
+                "staff/end_confirm.html",
+                participation=found,
+                form=form,
+                item_fields=item_fields,
+                summary=[(f.label.text, _chosen_label(f)) for f in item_fields],
+                undo_days=END_UNDO_DAYS,
             )
-            return redirect(url_for("staff.participation", participation_id=found.id))
+        if confirmed:
+            try:
+                end_participation(found, form.exit_date.data, answers, registry, current_user)
+            except DomainError as error:
+                db.session.rollback()
+                getattr(form, error.field or "exit_date").errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(
+                    "Deltagandet är avslutat. Låt deltagaren svara på avslutsenkäten nu: starta "
+                    "den på surfplattan eller skapa en personlig länk. Blev det fel kan du ångra "
+                    f"avslutet här inom {END_UNDO_DAYS} dagar.",
+                    "success",
+                )
+                return redirect(url_for("staff.participation", participation_id=found.id))
     return render_template(
         "staff/end.html",
         participation=found,
         form=form,
-        item_fields=[getattr(form, f"item_{item.id}") for item in items],
+        item_fields=item_fields,
+        undo_days=END_UNDO_DAYS,
+    )
+
+
+def _chosen_label(field: Any) -> str:
+    """The label of a select field's chosen option, for the confirmation page."""
+    return next((c.label for c in field.choices if c.value == field.data and c.value), "–")
+
+
+@bp.route("/deltagande/<int:participation_id>/angra-avslut", methods=["GET", "POST"])
+def undo_end_of(participation_id: int) -> WerkzeugResponse | str:
+    """Undo an end made by mistake, after a confirmation page."""
+    found = access.participation_for_work(current_user, participation_id)
+    registry = current_app.extensions["questionnaires"]
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            undo_end(found, registry, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(
+                "Avslutet är ångrat. Deltagandet pågår igen; slutdatum, utskrivning och "
+                "avslutstillfället är borttagna.",
+                "success",
+            )
+        return redirect(url_for("staff.participation", participation_id=found.id))
+    deadline = undo_deadline(found)
+    if deadline is None or utcnow() > deadline:
+        flash(
+            f"Avslutet kan bara ångras inom {END_UNDO_DAYS} dagar efter att det gjordes.",
+            "error",
+        )
+        return redirect(url_for("staff.participation", participation_id=found.id))
+    return render_template(
+        "staff/undo_end.html",
+        participation=found,
+        confirm=form,
+        deadline=deadline.astimezone(STOCKHOLM),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -380,12 +380,17 @@ def handle_flag(flag: FollowUpFlag, by: StaffUser, on: date) -> None:
 
 EXIT_FORM = "utskrivning"
 
+# An end made by mistake (the wrong participant, the wrong date) can be undone this many days
+# after it was made, as long as the participant has not begun the EXIT questionnaires.
+END_UNDO_DAYS = 14
+
 
 def end_participation(
     participation: Participation,
     exit_date: date,
     register_answers: dict[str, object],
     registry: Registry,
+    by: StaffUser | None = None,
 ) -> Occasion:
     """End the participation in one step: the exit date, the staff's exit form (utskrivning:
     exit reason, income, occupation) submitted, and the EXIT occasion ready for the
@@ -398,6 +403,8 @@ def end_participation(
         raise DomainError("Slutdatum kan inte vara senare än i dag.", field="exit_date")
     participation.exit_date = exit_date
     participation.status = ParticipationStatus.EXITED
+    participation.ended_at = utcnow()
+    participation.ended_by_id = by.id if by is not None else None
     occasion = next((o for o in participation.occasions if o.kind == OccasionKind.EXIT), None)
     if occasion is None:
         occasion = Occasion(participation=participation, kind=OccasionKind.EXIT, due_date=exit_date)
@@ -425,6 +432,74 @@ def end_participation(
         exit_date=exit_date.isoformat(),
     )
     return occasion
+
+
+def undo_deadline(participation: Participation) -> datetime | None:
+    """Until when the end of this participation can be undone (None: it cannot be)."""
+    if participation.exit_date is None or participation.ended_at is None:
+        return None
+    return participation.ended_at + timedelta(days=END_UNDO_DAYS)
+
+
+def _participant_began_exit(occasion: Occasion, registry: Registry) -> bool:
+    """Whether anything of the participant's own is stored at the EXIT occasion: an answer
+    (begun or sent, on a link, the tablet or entered from paper) or a follow-up flag."""
+    for response in occasion.responses:
+        definition = registry.get(response.questionnaire_id)
+        if definition is None or definition.respondent != "staff":
+            return True
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count(FollowUpFlag.id)).where(FollowUpFlag.occasion_id == occasion.id)
+        )
+    )
+
+
+def undo_end(
+    participation: Participation,
+    registry: Registry,
+    by: StaffUser | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Make an ended participation active again, as if the end had not been made: the exit
+    date goes, and so does the EXIT occasion with the staff's exit form and its personal
+    links. Refused after END_UNDO_DAYS, and once the participant has begun the EXIT
+    questionnaires (their answers are never deleted this way)."""
+    now = now or utcnow()
+    deadline = undo_deadline(participation)
+    if deadline is None or now > deadline:
+        raise DomainError(
+            f"Avslutet kan bara ångras inom {END_UNDO_DAYS} dagar efter att det gjordes. "
+            "Kontakta förbundets administratör om uppgifterna är fel."
+        )
+    exit_occasions = [o for o in participation.occasions if o.kind == OccasionKind.EXIT]
+    if any(_participant_began_exit(o, registry) for o in exit_occasions):
+        raise DomainError(
+            "Deltagaren har redan börjat svara på avslutsenkäten, så avslutet kan inte ångras. "
+            "Kontakta förbundets administratör om uppgifterna är fel."
+        )
+    exit_date = participation.exit_date
+    for occasion in exit_occasions:
+        for response in list(occasion.responses):
+            db.session.delete(response)  # the staff's exit form; answers go with it
+        for invitation in list(occasion.invitations):
+            db.session.delete(invitation)  # a link to the EXIT occasion stops working
+        db.session.flush()
+        participation.occasions.remove(occasion)
+        db.session.delete(occasion)
+    participation.exit_date = None
+    participation.status = ParticipationStatus.ACTIVE
+    participation.ended_at = None
+    participation.ended_by_id = None
+    db.session.flush()
+    audit.record(
+        "participation_end_undone",
+        forbund_id=participation.insats.forbund_id,
+        actor_id=by.id if by is not None else None,
+        object_type="participation",
+        object_id=participation.id,
+        exit_date=exit_date.isoformat() if exit_date else None,
+    )
 
 
 @dataclass(frozen=True)
