@@ -66,10 +66,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         Path(settings.questionnaire_dir), Path(settings.licensed_texts_dir)
     )
     _register_blueprints(app)
-    from survey_app import cli, errors, headers, log_redaction, request_log, security
+    from survey_app import cli, errors, headers, log_redaction, request_log, security, wording
     from survey_app.survey.texts import ui
 
     app.jinja_env.globals["ui"] = ui
+    app.jinja_env.filters["plural"] = wording.plural
+    app.jinja_env.filters["local_date"] = wording.local_date
+    app.jinja_env.filters["local_time"] = wording.local_time
     app.jinja_env.globals["missing_licensed_texts"] = app.extensions[
         "questionnaires"
     ].missing_licensed_texts

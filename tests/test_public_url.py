@@ -158,7 +158,7 @@ def test_bulk_links_and_the_email_preview_use_the_public_address(app: Flask, set
         db.session.commit()
         insats_id = participation.insats_id
     staff = staff_client(app)
-    page = staff.post(f"/insatser/{insats_id}/att-gora/lankar", headers=FORGED).get_data(
+    page = staff.post("/att-gora/lankar", data={"insats": str(insats_id)}, headers=FORGED).get_data(
         as_text=True
     )
     assert "A-2" in page

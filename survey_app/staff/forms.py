@@ -148,6 +148,8 @@ class TodoFilterForm(SwedishForm):
     class Meta:
         csrf = False
 
+    # The insatser the user works with, set by the page; "" is all of them.
+    insats = SelectField("Insats", choices=[], default="")
     visa = SelectField(
         "Visa",
         choices=[SelectChoice(key, label) for key, (label, _) in FILTERS.items()],
@@ -159,6 +161,14 @@ class TodoFilterForm(SwedishForm):
         default="",
     )
     submit = SubmitField("Filtrera")
+
+
+class DueLinksForm(SwedishForm):
+    """ "Skapa länkar till alla som ska svara nu": for one insats, or ("") every insats the
+    user works with."""
+
+    insats = HiddenField()
+    submit = SubmitField("Skapa länkar till alla som ska svara nu")
 
 
 class SendLinkForm(SwedishForm):

@@ -21,6 +21,7 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
 
 from survey_app import access, audit, mail, sms
 from survey_app.auth import sessions
@@ -58,6 +59,7 @@ from survey_app.staff.corrections import (
 from survey_app.staff.forms import (
     BulkRegisterForm,
     CorrectionForm,
+    DueLinksForm,
     HandleFlagForm,
     ParticipantForm,
     SearchForm,
@@ -80,7 +82,7 @@ from survey_app.staff.services import (
     occasion_overview,
     participant_rows,
     register_participant,
-    todo_items,
+    todo_rows,
     undo_deadline,
     undo_end,
 )
@@ -131,22 +133,59 @@ def insats(insats_id: int) -> str:
 
 
 @bp.route("/insatser/<int:insats_id>/att-gora")
-def todo(insats_id: int) -> str:
+def todo(insats_id: int) -> WerkzeugResponse:
+    """The insats' part of the one "Att göra" list (an older address, kept for bookmarks)."""
     insats = access.insats_for_participant_work(current_user, insats_id)
+    return redirect(
+        url_for(
+            "staff.todo_all",
+            insats=insats.id,
+            visa=request.args.get("visa"),
+            tillfalle=request.args.get("tillfalle"),
+        )
+    )
+
+
+def _work_insatser() -> list[Insats]:
+    """The insatser whose participants the user works with, by name; 404 for none (an
+    analyst, who never sees a single participant)."""
+    insatser = list(
+        db.session.scalars(access.participant_level_insatser(current_user).order_by(Insats.name))
+    )
+    if not insatser:
+        deny("insats", None)
+    return insatser
+
+
+@bp.route("/att-gora")
+def todo_all() -> str:
+    """One "Att göra" for every insats the user works with, filterable by insats."""
+    insatser = _work_insatser()
     form = TodoFilterForm(request.args)
+    form.insats.choices = [SelectChoice("", "Alla mina insatser")] + [
+        SelectChoice(str(i.id), i.name) for i in insatser
+    ]
     if not form.validate():
-        # An unknown filter value (a hand-edited URL) falls back to the defaults.
+        # An unknown filter value (a hand-edited URL, an insats one no longer has) falls back
+        # to the defaults.
         form = TodoFilterForm(formdata=None)
-    items = todo_items(insats)
-    shown = apply_filters(items, form.visa.data, form.tillfalle.data)
+        form.insats.choices = [SelectChoice("", "Alla mina insatser")] + [
+            SelectChoice(str(i.id), i.name) for i in insatser
+        ]
+    chosen = [i for i in insatser if str(i.id) == form.insats.data] or insatser
+    rows = todo_rows(chosen)
+    wanted = set(apply_filters([r.item for r in rows], form.visa.data, form.tillfalle.data))
+    shown = [row for row in rows if row.item in wanted]
     return render_template(
         "staff/todo.html",
-        insats=insats,
         form=form,
-        items=shown,
-        total=len(items),
+        rows=shown,
+        total=len(rows),
+        one_insats=chosen[0] if len(chosen) == 1 else None,
+        several=len(insatser) > 1,
+        links_form=DueLinksForm(formdata=None, insats=form.insats.data or ""),
         confirm=ConfirmForm(),
-        links=_newest_links([i.occasion_id for i in shown if i.occasion_id is not None]),
+        links=_newest_links([r.item.occasion_id for r in shown if r.item.occasion_id is not None]),
     )
 
 
@@ -661,20 +700,35 @@ def undo_end_of(participation_id: int) -> WerkzeugResponse | str:
     )
 
 
-@bp.route("/insatser/<int:insats_id>/att-gora/lankar", methods=["POST"])
-def links_for_due(insats_id: int) -> str | WerkzeugResponse:
-    """One action: a personal link for everyone due to answer now (shown once, to send)."""
-    insats = access.insats_for_participant_work(current_user, insats_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("staff.todo", insats_id=insats.id))
-    created = links_for_all_due(insats, current_user, current_app.extensions["questionnaires"])
+@bp.route("/att-gora/lankar", methods=["POST"])
+def links_for_due() -> str | WerkzeugResponse:
+    """One action: a personal link for everyone due to answer now, in one insats or all the
+    user works with (shown once, to send). Due follow-ups not created yet are created."""
+    insatser = _work_insatser()
+    form = DueLinksForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("staff.todo_all"))
+    if form.insats.data:
+        try:
+            chosen = [access.insats_for_participant_work(current_user, int(form.insats.data))]
+        except ValueError:
+            deny("insats", None)
+    else:
+        chosen = insatser
+    created = links_for_all_due(chosen, current_user, current_app.extensions["questionnaires"])
     db.session.commit()
     rows = []
     for link in created:
         url = personal_link(link.token)
         rows.append((link, url, link_message(url, link.expires)))
     expires = min((link.expires for link in created), default=None)
-    return render_template("staff/bulk_links.html", insats=insats, rows=rows, expires=expires)
+    return render_template(
+        "staff/bulk_links.html",
+        one_insats=chosen[0] if len(chosen) == 1 else None,
+        back=url_for("staff.todo_all", insats=form.insats.data or None),
+        rows=rows,
+        expires=expires,
+    )
 
 
 @bp.route("/insatser/<int:insats_id>/deltagare/import", methods=["GET", "POST"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -34,7 +35,14 @@ from survey_app.occasions import OccasionStatus, occasion_status
 from survey_app.questionnaires import Registry
 from survey_app.survey.links import create_invitation
 from survey_app.survey.services import load_bundle, save_page, submit
-from survey_app.todo import OccasionFacts, ParticipationFacts, TodoItem, Urgency, todo_list
+from survey_app.todo import (
+    OccasionFacts,
+    ParticipationFacts,
+    TodoItem,
+    Urgency,
+    sort_key,
+    todo_list,
+)
 
 CODE_UNAVAILABLE = (
     "Koden kan inte användas. Är det en ny deltagare: välj en annan kod. Är det någon som redan "
@@ -257,11 +265,15 @@ def create_due_occasion(
     )
     if item is None or item.due_date is None:
         raise DomainError("Tillfället finns redan eller är inte aktuellt ännu.")
+    return _add_occasion(participation, kind, number, item.due_date)
+
+
+def _add_occasion(participation: Participation, kind: str, number: int, due: date) -> Occasion:
     occasion = Occasion(
         participation=participation,
         kind=OccasionKind(kind),
         number=number,
-        due_date=item.due_date,
+        due_date=due,
     )
     db.session.add(occasion)
     db.session.flush()
@@ -273,6 +285,26 @@ def create_due_occasion(
         participation_id=participation.id,
     )
     return occasion
+
+
+@dataclass(frozen=True)
+class TodoRow:
+    """An item of the one "Att göra" list, with the insats it belongs to."""
+
+    insats_id: int
+    insats_name: str
+    item: TodoItem
+
+
+def todo_rows(insatser: Sequence[Insats], on: date | None = None) -> list[TodoRow]:
+    """The "Att göra" list of several insatser as one, most urgent first (then by insats)."""
+    on = on or today()
+    rows = [
+        TodoRow(insats.id, insats.name, item)
+        for insats in insatser
+        for item in todo_items(insats, on)
+    ]
+    return sorted(rows, key=lambda row: (sort_key(row.item), row.insats_name))
 
 
 @dataclass(frozen=True)
@@ -508,34 +540,56 @@ class NewLink:
     occasion: str
     token: str
     expires: date
+    insats: str = ""
 
 
-def links_for_all_due(insats: Insats, by: StaffUser, registry: Registry) -> list[NewLink]:
-    """A personal link for every occasion of the insats that is due or overdue, has questions
-    left for the participant and no working link yet. The tokens are returned once, to show."""
-    due = {
-        item.occasion_id
-        for item in todo_items(insats)
-        if item.occasion_id is not None and item.urgency in (Urgency.OVERDUE, Urgency.DUE)
-    }
+def _asks_participant(insats: Insats, kind: str, registry: Registry) -> bool:
+    """Whether the insats asks the participant anything at this kind of occasion."""
+    for questionnaire_id in insats.questionnaires_for(kind):
+        definition = registry.get(questionnaire_id)
+        if definition is None or definition.respondent != "staff":
+            return True
+    return False
+
+
+def links_for_all_due(
+    insatser: Sequence[Insats], by: StaffUser, registry: Registry
+) -> list[NewLink]:
+    """A personal link for every occasion of the insatser that is due or overdue, has questions
+    left for the participant and no working link yet. A follow-up or EXIT that is due but not
+    created yet is created first (audited as from the list's own button). The tokens are
+    returned once, to show."""
     created = []
-    for occasion in db.session.scalars(
-        sa.select(Occasion).where(Occasion.id.in_(due)).order_by(Occasion.due_date, Occasion.id)
-    ):
-        participation = occasion.participation
-        overview = next(
-            o for o in occasion_overview(participation, registry) if o.occasion.id == occasion.id
-        )
-        if not overview.participant_part_open or overview.active_invitation is not None:
-            continue
-        token = create_invitation(occasion, by)
-        expires = max(occasion.invitations, key=lambda i: i.id).expires_at
-        created.append(
-            NewLink(
-                participation.participant.code,
-                overview.label,
-                token,
-                expires.astimezone(STOCKHOLM).date(),
+    for insats in sorted(insatser, key=lambda i: i.name):
+        for item in todo_items(insats):
+            if item.urgency not in (Urgency.OVERDUE, Urgency.DUE) or item.kind == "flag":
+                continue
+            if item.occasion_id is not None:
+                occasion = db.session.get(Occasion, item.occasion_id)
+            elif item.due_date is not None and _asks_participant(insats, item.kind, registry):
+                participation = db.session.get(Participation, item.participation_id)
+                assert participation is not None  # noqa: S101  (listed a moment ago)
+                occasion = _add_occasion(participation, item.kind, item.number, item.due_date)
+            else:
+                continue
+            assert occasion is not None  # noqa: S101
+            participation = occasion.participation
+            overview = next(
+                o
+                for o in occasion_overview(participation, registry)
+                if o.occasion.id == occasion.id
             )
-        )
+            if not overview.participant_part_open or overview.active_invitation is not None:
+                continue
+            token = create_invitation(occasion, by)
+            expires = max(occasion.invitations, key=lambda i: i.id).expires_at
+            created.append(
+                NewLink(
+                    participation.participant.code,
+                    overview.label,
+                    token,
+                    expires.astimezone(STOCKHOLM).date(),
+                    insats.name,
+                )
+            )
     return created
