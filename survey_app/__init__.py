@@ -73,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.filters["plural"] = wording.plural
     app.jinja_env.filters["local_date"] = wording.local_date
     app.jinja_env.filters["local_time"] = wording.local_time
+    app.jinja_env.filters["link_last_day"] = wording.link_last_day
     app.jinja_env.globals["missing_licensed_texts"] = app.extensions[
         "questionnaires"
     ].missing_licensed_texts

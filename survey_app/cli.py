@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey_app import audit, imports, mail, reminders, retention
+from survey_app import audit, imports, mail, reminders, retention, sms
 from survey_app.admin.services import create_staff_account
 from survey_app.clock import today
 from survey_app.exceptions import DomainError
@@ -23,6 +23,7 @@ from survey_app.questionnaires import DefinitionError, parse_definition
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter
+from survey_app.wording import plural
 
 
 def init_app(app: Flask) -> None:
@@ -39,22 +40,24 @@ def init_app(app: Flask) -> None:
 @click.option("--dry-run", is_flag=True, help="Only print what would be sent.")
 @with_appcontext
 def send_reminders(dry_run: bool) -> None:
-    """Remind participants whose e-mailed link is not answered yet (for cron)."""
+    """Remind participants whose link, sent by e-mail or SMS, is not answered yet (for cron)."""
     settings = current_app.config["SETTINGS"]
-    if not dry_run and not mail.configured(settings):
-        raise click.ClickException("Sätt SMTP_HOST och MAIL_FROM först.")
+    if not dry_run and not mail.configured(settings) and sms.gateway(settings) is None:
+        raise click.ClickException("Sätt SMTP_HOST och MAIL_FROM (eller SMS_GATEWAY) först.")
     report = reminders.run(settings, utcnow(), dry_run=dry_run)
+    reminders_due = plural(len(report.due), "påminnelse", "påminnelser")
+    cleared = plural(report.cleared, "länk", "länkar")
     if dry_run:
         db.session.rollback()
         click.echo(
-            f"Provkörning: {len(report.due)} påminnelser skulle skickas; kontaktuppgifter till "
-            f"{report.cleared} länkar som inte längre väntar skulle raderas."
+            f"Provkörning: {reminders_due} skulle skickas; kontaktuppgifter till {cleared} som "
+            "inte längre väntar skulle raderas."
         )
         return
     db.session.commit()
     click.echo(
-        f"{report.sent} påminnelser skickade, {report.failed} kunde inte skickas (försöks igen "
-        f"nästa gång); kontaktuppgifter till {report.cleared} länkar raderade."
+        f"Skickade {plural(report.sent, 'påminnelse', 'påminnelser')}; {report.failed} kunde "
+        f"inte skickas (försöks igen nästa gång); raderade kontaktuppgifter till {cleared}."
     )
 
 
@@ -240,7 +243,10 @@ def check_questionnaires(paths: tuple[Path, ...]) -> None:
             continue
         seen[definition.id] = path
         pages = len(definition.pages)
-        click.echo(f"OK   {path.name}: {definition.id} version {definition.version}, {pages} sidor")
+        click.echo(
+            f"OK   {path.name}: {definition.id} version {definition.version}, "
+            + plural(pages, "sida", "sidor")
+        )
     if failed:
         raise click.ClickException(f"{failed} av {len(files)} filer har fel.")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from survey_app.clock import STOCKHOLM
+from survey_app.clock import STOCKHOLM, last_day
 
 
 def plural(count: int, one: str, many: str) -> str:
@@ -24,3 +24,8 @@ def local_time(moment: datetime | None) -> str:
     if moment is None:
         return ""
     return moment.astimezone(STOCKHOLM).strftime("%Y-%m-%d %H:%M")
+
+
+def link_last_day(expires_at: datetime) -> str:
+    """The "gäller till och med" day of a personal link (clock.last_day), as 2026-03-30."""
+    return last_day(expires_at).isoformat()

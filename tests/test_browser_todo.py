@@ -18,7 +18,7 @@ from survey_app.extensions import db
 from survey_app.models import ParticipationStatus, RoleKind
 from tests import factories
 from tests.browser import chromium, live_server
-from tests.smtp_server import SETTINGS, Inbox, smtp_server
+from tests.smtp_server import SETTINGS, Inbox, html_of, smtp_server, text_of
 
 pytestmark = pytest.mark.browser
 
@@ -98,10 +98,21 @@ def test_overdue_exit_first_then_created_linked_and_sent(
     expect(page.locator(".qr svg")).to_be_visible()
 
     # Sent by e-mail: the list then says "skickat" for the EXIT.
+    # The page previews the e-mail exactly as it goes; sent, the SMTP server on 127.0.0.1
+    # receives the same text with Date and Message-ID, and an HTML part with the link.
+    preview = page.locator("details.preview pre").text_content() or ""
     page.get_by_label("Deltagarens e-postadress").fill("anna@example.org")
+    page.get_by_label("Förnamn i hälsningen (frivilligt)").fill("Anna")
     page.get_by_role("button", name="Skicka länken med e-post").click()
     expect(page.get_by_text("Skickat till anna@example.org")).to_be_visible()
     assert [to for to, _ in inbox.messages] == [["anna@example.org"]]
+    message = inbox.messages[0][1]
+    assert message["Date"] and message["Message-ID"].endswith("@forbund.example>")
+    body = text_of(message)
+    assert body.startswith("Hej Anna!\n") and "  " not in body
+    assert body.strip() == preview.replace("Hej!", "Hej Anna!", 1).strip()
+    link = page.locator("#link-url").input_value()
+    assert f'<a href="{link}">' in html_of(message)
     page.goto(url + "/")
     page.get_by_role("link", name="Gröna vägen").click()
     page.get_by_role("link", name="Att göra i Gröna vägen").click()

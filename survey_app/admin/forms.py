@@ -254,8 +254,9 @@ class ForbundSettingsForm(SwedishForm):
     )
     retention_months = IntegerField(
         "Spara uppgifter om deltagare i (månader efter avslut)",
-        description="Därefter raderas svar och deltagaruppgifter med flask purge-expired. "
-        "Rapporter som redan tagits ut påverkas inte.",
+        description="Därefter raderas deltagarens svar och uppgifter vid tjänstens gallring, "
+        "som körs regelbundet av den som sköter tjänstens drift. Rapporter som redan tagits ut "
+        "påverkas inte.",
         validators=[
             InputRequired("Ange antal månader."),
             NumberRange(min=6, max=240, message="Ange 6–240 månader."),
@@ -263,10 +264,12 @@ class ForbundSettingsForm(SwedishForm):
     )
     email_template = TextAreaField(
         "E-post med personlig länk",
-        description="Tomt ger standardtexten. {lank} blir länken, {fornamn} förnamnet om "
-        "personalen skriver det, {sista_dag} sista giltighetsdagen och {forbund} förbundets namn.",
+        description="{lank} blir länken, {fornamn} förnamnet om personalen skriver det (annars "
+        "försvinner det), {sista_dag} sista dagen länken gäller och {forbund} förbundets namn. "
+        "Töm rutan för att gå tillbaka till standardtexten.",
         validators=[Length(max=4000, message="Högst 4000 tecken.")],
-        render_kw={"rows": 10},
+        filters=[lambda v: v.replace("\r\n", "\n") if isinstance(v, str) else v],
+        render_kw={"rows": 14},
     )
     require_totp_for_admins = BooleanField(
         "Kräv tvåstegsinloggning för administratörer",

@@ -44,11 +44,12 @@ from survey_app.admin.services import (
 )
 from survey_app.auth import services as auth_services
 from survey_app.auth import sessions
-from survey_app.clock import STOCKHOLM
+from survey_app.clock import STOCKHOLM, last_day
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.forms import ConfirmForm
 from survey_app.models import ROLE_LABELS, AuditEvent, Insats, RoleKind, StaffUser
+from survey_app.models._types import utcnow
 from survey_app.reports.dataset import exit_reason_labels, goal_measures
 from survey_app.reports.workbook import protection_text
 from survey_app.request_guard import takes_upload
@@ -305,9 +306,16 @@ def toggle_staff_account(user_id: int, action: str) -> WerkzeugResponse:
 def forbund_settings() -> WerkzeugResponse | str:
     forbund = current_user.forbund
     form = ForbundSettingsForm(obj=forbund)
+    if not form.is_submitted() and not forbund.email_template:
+        form.email_template.data = mail.DEFAULT_TEMPLATE  # the box never starts empty
     if form.validate_on_submit():
+        values = {key: getattr(form, key).data for key in SETTINGS_FIELDS}
+        template = str(values["email_template"] or "").strip()
+        # The default text as it stands is kept as "the default", so that it follows the
+        # service's own wording; an emptied box means the default too.
+        values["email_template"] = "" if template == mail.DEFAULT_TEMPLATE.strip() else template
         try:
-            save_settings(forbund, {key: getattr(form, key).data for key in SETTINGS_FIELDS})
+            save_settings(forbund, values)
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "eq5d_value_set_3l").errors.append(error.message)
@@ -315,11 +323,14 @@ def forbund_settings() -> WerkzeugResponse | str:
             db.session.commit()
             flash("Inställningarna är sparade.", "success")
             return redirect(url_for("admin.forbund_settings"))
+    # Exactly what a link made today is sent with: the förbund's text (or the default), the
+    # subject, and the last day of a link made now with the förbund's number of days.
+    days = form.link_expiry_days.data if not form.link_expiry_days.errors else None
     example = mail.render(
-        form.email_template.data or mail.DEFAULT_TEMPLATE,
+        form.email_template.data or "",
         forbund=forbund.name,
         link=personal_link("exempel"),
-        last_day="2026-12-31",
+        last_day=last_day(utcnow() + timedelta(days=days or forbund.link_expiry_days)),
         first_name="Anna",
     )
     protection = protection_text(

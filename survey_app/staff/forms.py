@@ -243,6 +243,10 @@ class SendSmsForm(SwedishForm):
         "Deltagarens mobilnummer",
         validators=[DataRequired("Skriv ett mobilnummer."), Length(max=20)],
     )
+    remind = BooleanField(
+        "Skicka påminnelser med sms om länken inte används",
+        description="Numret sparas då tills länken är besvarad, återkallad eller har gått ut.",
+    )
     submit = SubmitField("Skicka länken med sms")
 
     def validate_phone(self, field: StringField) -> None:

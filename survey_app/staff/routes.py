@@ -25,7 +25,7 @@ from wtforms import SelectChoice
 
 from survey_app import access, audit, mail, sms
 from survey_app.auth import sessions
-from survey_app.clock import STOCKHOLM
+from survey_app.clock import STOCKHOLM, last_day
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.forms import ConfirmForm
@@ -453,7 +453,7 @@ def _link_page(
     sms_form: SendSmsForm | None = None,
 ) -> str:
     url = personal_link(token)
-    expires = invitation.expires_at.astimezone(STOCKHOLM).date()
+    until = last_day(invitation.expires_at)
     return render_template(
         "staff/link_created.html",
         participation=found,
@@ -461,13 +461,28 @@ def _link_page(
         occasion_label=occasion_label(invitation.occasion),
         url=url,
         qr_svg=segno.make(url, error="m").svg_inline(scale=5, title="QR-kod till länken"),
-        message=link_message(url, expires),
-        expires=expires,
+        message=link_message(url, until),
+        expires=until,
         form=form,
         mail_configured=mail.configured(current_app.config["SETTINGS"]),
+        email_preview=_link_letter(found, url, invitation, form.first_name.data or ""),
         sent_to=sent_to,
         sms_form=sms_form or SendSmsForm(formdata=None, token=token),
         sms_configured=sms.gateway(current_app.config["SETTINGS"]) is not None,
+    )
+
+
+def _link_letter(
+    found: Participation, url: str, invitation: Invitation, first_name: str
+) -> tuple[str, str]:
+    """(subject, body) of the e-mail with this link, exactly as it is sent."""
+    forbund = found.insats.forbund
+    return mail.render(
+        forbund.email_template,
+        forbund=forbund.name,
+        link=url,
+        last_day=last_day(invitation.expires_at),
+        first_name=first_name,
     )
 
 
@@ -494,9 +509,9 @@ def sms_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespons
     if not form.validate_on_submit():
         return _link_page(found, invitation, token, email_form, sms_form=form)
     url = personal_link(token)
-    text = link_message(url, invitation.expires_at.astimezone(STOCKHOLM).date())
+    number = sms.mobile_number(form.phone.data or "") or ""
     try:
-        gateway.send(sms.mobile_number(form.phone.data or "") or "", text)
+        gateway.send(number, link_message(url, last_day(invitation.expires_at)))
     except sms.SmsError as error:
         invitation.send_error = str(error)[:200]
         audit.record("link_sms_failed", object_type="invitation", object_id=invitation.id)
@@ -505,9 +520,17 @@ def sms_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespons
         return _link_page(found, invitation, token, email_form, sms_form=form)
     invitation.sent_at = utcnow()
     invitation.send_error = None
+    # Kept only when reminders are wanted, and only while the link is pending (reminders.py).
+    if form.remind.data:
+        invitation.phone = number
     audit.record("link_sms_sent", object_type="invitation", object_id=invitation.id)
     db.session.commit()
-    flash(f"Skickat med sms till {form.phone.data}. Numret sparas inte.", "success")
+    kept = (
+        "Numret sparas för påminnelser tills länken är besvarad eller har gått ut."
+        if form.remind.data
+        else "Numret sparas inte."
+    )
+    flash(f"Skickat med sms till {form.phone.data}. {kept}", "success")
     return _link_page(found, invitation, token, email_form, sms_form=form)
 
 
@@ -524,13 +547,8 @@ def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespo
         return redirect(url_for("staff.participation", participation_id=found.id))
     if not form.validate_on_submit():
         return _link_page(found, invitation, token, form)
-    forbund = found.insats.forbund
-    subject, body = mail.render(
-        forbund.email_template or mail.DEFAULT_TEMPLATE,
-        forbund=forbund.name,
-        link=personal_link(token),
-        last_day=invitation.expires_at.astimezone(STOCKHOLM).date().isoformat(),
-        first_name=form.first_name.data or "",
+    subject, body = _link_letter(
+        found, personal_link(token), invitation, form.first_name.data or ""
     )
     address = (form.email.data or "").strip()
     try:
@@ -544,7 +562,10 @@ def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespo
     invitation.sent_at = utcnow()
     invitation.send_error = None
     # Kept only when reminders are wanted, and only while the link is pending (reminders.py).
-    invitation.email = address if form.remind.data else None
+    if form.remind.data:
+        invitation.email = address
+    elif invitation.email is not None:
+        invitation.email = None
     audit.record("link_emailed", object_type="invitation", object_id=invitation.id)
     db.session.commit()
     return _link_page(found, invitation, token, form, sent_to=address)

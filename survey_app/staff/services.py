@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from survey_app import audit
-from survey_app.clock import STOCKHOLM, today
+from survey_app.clock import last_day, today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import (
@@ -33,6 +33,7 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.occasions import OccasionStatus, occasion_status
 from survey_app.questionnaires import Registry
+from survey_app.sms import link_text
 from survey_app.survey.links import create_invitation
 from survey_app.survey.services import load_bundle, save_page, submit
 from survey_app.todo import (
@@ -386,13 +387,9 @@ def occasion_overview(
     return overview
 
 
-def link_message(url: str, expires: date) -> str:
+def link_message(url: str, until: date) -> str:
     """A ready text for an SMS or e-mail. It names no person and no insats."""
-    return (
-        "Hej! Här är din personliga länk till frågorna om hur du har det: "
-        f"{url} Länken gäller till och med {expires.isoformat()}. "
-        "Hör av dig till oss om du behöver hjälp."
-    )
+    return link_text(url, until)
 
 
 def handle_flag(flag: FollowUpFlag, by: StaffUser, on: date) -> None:
@@ -588,7 +585,7 @@ def links_for_all_due(
                     participation.participant.code,
                     overview.label,
                     token,
-                    expires.astimezone(STOCKHOLM).date(),
+                    last_day(expires),
                     insats.name,
                 )
             )
