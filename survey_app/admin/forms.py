@@ -21,6 +21,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -35,6 +36,45 @@ class CheckboxList(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class BundleField(SelectMultipleField):
+    """Which questionnaires an occasion asks, in the order the admin chooses: per questionnaire a
+    check box (the field's own values) and a place number (`<name>-plats-<id>`, 1 first), in
+    one table, usable without JavaScript. `data` is the chosen ids in that order; the checked
+    ones without a number come last, in the order they came."""
+
+    widget = None  # rendered by the `bundle_field` macro
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        # The choices are set after the form is made, so the place numbers are read when the
+        # form is validated.
+        self._formdata = formdata
+        super().process(formdata, data, extra_filters)
+
+    def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
+        places: dict[str, int] = {}
+        for choice in self.choices or []:
+            raw = str((self._formdata or {}).get(f"{self.name}-plats-{choice.value}") or "")
+            if not raw.strip():
+                continue
+            if not raw.strip().isdigit() or not 1 <= int(raw) <= 99:
+                raise ValidationError(
+                    f"Ordningen för {choice.label} ska vara ett heltal från 1 till 99."
+                )
+            places[str(choice.value)] = int(raw)
+        posted = list(dict.fromkeys(self.data or []))  # a value sent twice counts once
+        self.data = sorted(posted, key=lambda v: (places.get(str(v), 1000), posted.index(v)))
+
+    def rows(self) -> list[tuple[SelectChoice, bool, int | None]]:
+        """(choice, chosen, place) per questionnaire: the chosen in their order, then the rest
+        in the order of the choices (by name)."""
+        chosen = [str(v) for v in self.data or []]
+        by_value = {str(c.value): c for c in self.choices or []}
+        rows = [(by_value[v], True, n) for n, v in enumerate(chosen, start=1) if v in by_value]
+        rows += [(c, False, None) for c in self.choices or [] if str(c.value) not in chosen]
+        return rows
 
 
 _PERCENT = NumberRange(min=1, max=100, message="Ange en andel från 1 till 100 procent.")
@@ -79,9 +119,9 @@ class InsatsForm(SwedishForm):
             NumberRange(min=1, max=60, message="Ange ett antal månader mellan 1 och 60."),
         ],
     )
-    start_questionnaires = CheckboxList("Frågeformulär vid start", choices=[])
-    followup_questionnaires = CheckboxList("Frågeformulär vid uppföljning", choices=[])
-    exit_questionnaires = CheckboxList("Frågeformulär vid avslut", choices=[])
+    start_questionnaires = BundleField("Frågeformulär vid start", choices=[])
+    followup_questionnaires = BundleField("Frågeformulär vid uppföljning", choices=[])
+    exit_questionnaires = BundleField("Frågeformulär vid avslut", choices=[])
     improved_goals = FieldList(FormField(ImprovedGoalForm))
     exit_goals = FieldList(FormField(ExitGoalForm))
     submit = SubmitField("Spara insats")

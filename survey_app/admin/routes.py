@@ -72,10 +72,12 @@ def _only_admins() -> None:
 
 
 def _questionnaire_choices() -> list[SelectChoice]:
+    """Every questionnaire by the name staff know it by (not the participant's title), by
+    name; the staff's own forms marked."""
     registry = current_app.extensions["questionnaires"]
     return [
-        SelectChoice(q.id, q.title.get("sv") + (" (personal)" if q.respondent == "staff" else ""))
-        for q in registry.by_id.values()
+        SelectChoice(q.id, q.name + (" (fylls i av personal)" if q.respondent == "staff" else ""))
+        for q in sorted(registry.by_id.values(), key=lambda q: q.name.casefold())
     ]
 
 

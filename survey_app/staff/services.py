@@ -357,7 +357,7 @@ def occasion_overview(
             questionnaires.append(
                 QuestionnaireStatus(
                     id=questionnaire_id,
-                    title=definition.title.get("sv") if definition else questionnaire_id,
+                    title=definition.name if definition else questionnaire_id,
                     respondent=definition.respondent if definition else "participant",
                     state=state,
                 )
