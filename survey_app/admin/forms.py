@@ -64,7 +64,8 @@ class BundleField(SelectMultipleField):
                     f"Ordningen för {choice.label} ska vara ett heltal från 1 till 99."
                 )
             places[str(choice.value)] = int(raw)
-        posted = list(dict.fromkeys(self.data or []))  # a value sent twice counts once
+        current: list[Any] = getattr(self, "data", None) or []
+        posted: list[Any] = list(dict.fromkeys(current))  # a value sent twice counts once
         self.data = sorted(posted, key=lambda v: (places.get(str(v), 1000), posted.index(v)))
 
     def rows(self) -> list[tuple[SelectChoice, bool, int | None]]:
@@ -72,7 +73,9 @@ class BundleField(SelectMultipleField):
         in the order of the choices (by name)."""
         chosen = [str(v) for v in self.data or []]
         by_value = {str(c.value): c for c in self.choices or []}
-        rows = [(by_value[v], True, n) for n, v in enumerate(chosen, start=1) if v in by_value]
+        rows: list[tuple[SelectChoice, bool, int | None]] = [
+            (by_value[v], True, n) for n, v in enumerate(chosen, start=1) if v in by_value
+        ]
         rows += [(c, False, None) for c in self.choices or [] if str(c.value) not in chosen]
         return rows
 
