@@ -74,8 +74,9 @@ def purge_expired(execute: bool) -> None:
     for forbund in db.session.scalars(sa.select(Forbund).order_by(Forbund.name)):
         found = retention.expired(forbund, today())
         total += len(found.participation_ids)
+        ended = plural(len(found.participation_ids), "deltagande", "deltaganden")
         click.echo(
-            f"{forbund.name}: {len(found.participation_ids)} deltaganden avslutade före "
+            f"{forbund.name}: {ended} som avslutades före "
             f"{found.cutoff.isoformat()} ({forbund.retention_months} månader)"
         )
         for name, n in sorted(found.per_insats.items()):
@@ -95,7 +96,7 @@ def purge_expired(execute: bool) -> None:
     if execute:
         db.session.commit()
         retention.clear_write_ahead_log()
-        click.echo(f"Klart: {total} deltaganden raderade.")
+        click.echo(f"Klart: raderade {plural(total, 'deltagande', 'deltaganden')}.")
     else:
         db.session.rollback()
         click.echo(f"Provkörning: ingenting raderat. Kör med --execute för att radera {total}.")
@@ -127,7 +128,8 @@ def import_responses(csv_file: IO[str], create_missing: bool) -> None:
     db.session.commit()
     created = ", ".join(f"{n} {what}" for what, n in summary.created.items()) or "inget nytt"
     click.echo(
-        f"Importerade {summary.rows} rader i {summary.responses} svar (mode import). "
+        f"Importerade {plural(summary.rows, 'rad', 'rader')} i {summary.responses} svar "
+        "(mode import). "
         f"Skapade: {created}."
     )
 
@@ -209,7 +211,8 @@ def export(
         via="cli",
     )
     db.session.commit()
-    click.echo(f"Rapporten är sparad i {out} ({len(dataset.participations)} deltaganden).")
+    count = plural(len(dataset.participations), "deltagande", "deltaganden")
+    click.echo(f"Rapporten är sparad i {out} ({count}).")
 
 
 @click.group("questionnaires")

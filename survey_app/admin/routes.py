@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
 from survey_app import access, audit, imports, mail, retention
+from survey_app.admin import audit_view
 from survey_app.admin.forms import (
     AuditFilterForm,
     EraseForm,
@@ -384,11 +385,14 @@ AUDIT_PAGE_SIZE = 50
 def audit_log() -> str:
     """The förbund's own audit log, newest first, filtered by period, event and user."""
     forbund_id = current_user.forbund_id
-    users = db.session.execute(
-        sa.select(StaffUser.id, StaffUser.email)
-        .where(StaffUser.forbund_id == forbund_id)
-        .order_by(StaffUser.email)
-    ).all()
+    users = [
+        (user_id, f"{name} ({email})" if name else email)
+        for user_id, name, email in db.session.execute(
+            sa.select(StaffUser.id, StaffUser.name, StaffUser.email)
+            .where(StaffUser.forbund_id == forbund_id)
+            .order_by(StaffUser.email)
+        )
+    ]
     form = AuditFilterForm(request.args)
     form.action.choices = [SelectChoice("", "Alla händelser")] + [
         SelectChoice(action, label) for action, label in audit.ACTION_LABELS.items()
@@ -421,8 +425,8 @@ def audit_log() -> str:
     return render_template(
         "admin/audit_log.html",
         form=form,
-        events=events,
-        emails={user_id: email for user_id, email in users},
+        events=audit_view.in_words(events, forbund_id),
+        emails=dict(users),
         labels=audit.ACTION_LABELS,
         stockholm=STOCKHOLM,
         page=page,

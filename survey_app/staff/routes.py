@@ -780,6 +780,11 @@ def register_many(insats_id: int) -> WerkzeugResponse | str:
                 count=count,
             )
             db.session.commit()
-            flash(f"{count} deltagare är registrerade. Startmätningarna är skapade.", "success")
+            flash(
+                "1 deltagare är registrerad. Startmätningen är skapad."
+                if count == 1
+                else f"{count} deltagare är registrerade. Startmätningarna är skapade.",
+                "success",
+            )
             return redirect(url_for("staff.insats", insats_id=insats.id))
     return render_template("staff/register_many.html", insats=insats, form=form, errors=errors)
