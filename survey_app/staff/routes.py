@@ -659,7 +659,7 @@ def end(participation_id: int) -> WerkzeugResponse | str:
             )
         if confirmed:
             try:
-                end_participation(found, form.exit_date.data, answers, registry, current_user)
+                end_participation(found, form.exit_date.data, answers, registry)
             except DomainError as error:
                 db.session.rollback()
                 getattr(form, error.field or "exit_date").errors.append(error.message)

@@ -419,7 +419,6 @@ def end_participation(
     exit_date: date,
     register_answers: dict[str, object],
     registry: Registry,
-    by: StaffUser | None = None,
 ) -> Occasion:
     """End the participation in one step: the exit date, the staff's exit form (utskrivning:
     exit reason, income, occupation) submitted, and the EXIT occasion ready for the
@@ -433,7 +432,6 @@ def end_participation(
     participation.exit_date = exit_date
     participation.status = ParticipationStatus.EXITED
     participation.ended_at = utcnow()
-    participation.ended_by_id = by.id if by is not None else None
     occasion = next((o for o in participation.occasions if o.kind == OccasionKind.EXIT), None)
     if occasion is None:
         occasion = Occasion(participation=participation, kind=OccasionKind.EXIT, due_date=exit_date)
@@ -519,7 +517,6 @@ def undo_end(
     participation.exit_date = None
     participation.status = ParticipationStatus.ACTIVE
     participation.ended_at = None
-    participation.ended_by_id = None
     db.session.flush()
     audit.record(
         "participation_end_undone",
