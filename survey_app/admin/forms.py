@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -56,10 +57,10 @@ class BundleField(SelectMultipleField):
         super().pre_validate(form)
         places: dict[str, int] = {}
         for choice in self.choices or []:
-            raw = str((self._formdata or {}).get(f"{self.name}-plats-{choice.value}") or "")
-            if not raw.strip():
+            raw = str((self._formdata or {}).get(f"{self.name}-plats-{choice.value}") or "").strip()
+            if not raw:
                 continue
-            if not raw.strip().isdigit() or not 1 <= int(raw) <= 99:
+            if not re.fullmatch(r"[0-9]{1,2}", raw) or int(raw) == 0:
                 raise ValidationError(
                     f"Ordningen för {choice.label} ska vara ett heltal från 1 till 99."
                 )
