@@ -161,17 +161,15 @@ def _work_insatser() -> list[Insats]:
 def todo_all() -> str:
     """One "Att göra" for every insats the user works with, filterable by insats."""
     insatser = _work_insatser()
+    choices = [SelectChoice("", "Alla mina insatser")]
+    choices += [SelectChoice(str(i.id), i.name) for i in insatser]
     form = TodoFilterForm(request.args)
-    form.insats.choices = [SelectChoice("", "Alla mina insatser")] + [
-        SelectChoice(str(i.id), i.name) for i in insatser
-    ]
+    form.insats.choices = choices
     if not form.validate():
         # An unknown filter value (a hand-edited URL, an insats one no longer has) falls back
         # to the defaults.
         form = TodoFilterForm(formdata=None)
-        form.insats.choices = [SelectChoice("", "Alla mina insatser")] + [
-            SelectChoice(str(i.id), i.name) for i in insatser
-        ]
+        form.insats.choices = choices
     chosen = [i for i in insatser if str(i.id) == form.insats.data] or insatser
     rows = todo_rows(chosen)
     wanted = set(apply_filters([r.item for r in rows], form.visa.data, form.tillfalle.data))
