@@ -96,7 +96,9 @@ def test_an_admin_publishes_a_year_and_an_analyst_downloads_it(
     assert response.headers["Content-Disposition"] == "attachment; filename=arsrapport-2025.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     overview = list(book["Översikt"].iter_rows(min_row=5, max_row=6, values_only=True))
-    assert overview[0] == ("Hälsoskolan", 6, 0, 0, 0, 6)  # the six who ended in 2025
+    # The six who ended in 2025: per insats over all genders, per gender over all insatser.
+    assert overview[0] == ("Hälsoskolan", None, None, None, None, 6)
+    assert overview[1] == ("Totalt", 6, 0, 0, 0, 6)
     about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=4, values_only=True)}
     assert "2025-01-01 – 2025-12-31" in about["Period"]
     assert "Publicerad rapport" in about["Jämförelser mellan rapporter"]
