@@ -48,10 +48,11 @@ TOLERANCE = 1e-6
 # How many "x" cells are tried visible again (each try audits a part of the system again).
 RESTORE_TRIES = 20
 # Rounds of one-more-cell before a still failing part has everything around it hidden; sooner
-# where more than STUCK_AT cells fail and a round left more than STUCK of those failing before.
-ROUNDS_BEFORE_REGION = 3
-STUCK = 0.9
-STUCK_AT = 100
+# where this many rounds in a row mended nothing, and at once in a part of more hidden cells than
+# REGION_ABOVE (each round there costs seconds of programs: tiny groups in many insatser).
+ROUNDS_BEFORE_REGION = 8
+STALLS_BEFORE_REGION = 2
+REGION_ABOVE = 2500
 # Parts with more hidden cells than this are not tried for restoring (each try audits them).
 RESTORE_LARGEST = 600
 # Rounds of batched witness programs before each target still lacking a witness gets its own.
@@ -79,6 +80,10 @@ class _Relation:
     ids: np.ndarray  # variable ids
     coefs: np.ndarray  # Σ coef·x = 0 (equality) or ≤ 0 (inequality)
     equality: bool
+    # An equality, or an inequality that holds with equality for the true counts (pairs +
+    # START without EXIT = participants when everyone answered at START): one hidden cell in
+    # it is pinned at one end of its range, as in an equality.
+    tight: bool = True
 
 
 @dataclass
@@ -107,6 +112,8 @@ class Publication:
     # visible again, which can.
     _seen: dict[int, tuple[float, float]] = field(default_factory=dict)
     _restoring: bool = False
+    _failing_sizes: list[int] = field(default_factory=list)  # hidden cells of each failing part
+    _fine: set[tuple[int, bytes]] = field(default_factory=set)  # relations _complete passed
     _hidden: np.ndarray | None = None
     _secondary: np.ndarray | None = None
 
@@ -187,25 +194,34 @@ class Publication:
         counts = np.asarray(self._count_of) < 0
         hidden = counts & (values >= 1) & (values < self.k)
         secondary = np.zeros(len(values), dtype=bool)
-        rounds = 0
-        failed_before = None
+        rounds = stalls = 0
+        failed_before: int | None = None
         while True:
             self._complete(hidden, secondary)
             failing = self._audit(hidden, secondary)
             if not failing:
                 break
-            # One more hidden cell for each part of the system that fails: the cheapest beside
-            # any of its failing cells. Where the last round mended almost nothing (hundreds of
-            # cells failing, one more hidden each round), no more rounds: the region at once.
+            # One more hidden cell beside each failing cell (the cheapest with the room it
+            # needs), unless one was hidden beside it this round already. Where rounds stop
+            # mending (no fewer failing cells twice running) or after ROUNDS_BEFORE_REGION, the
+            # region at once.
             failed = sum(len(group) for group in failing)
-            stuck = failed_before is not None and failed > max(STUCK * failed_before, STUCK_AT)
+            stalls = stalls + 1 if failed_before is not None and failed >= failed_before else 0
             failed_before = failed
             before = hidden.copy()
-            for group in failing:
-                if rounds >= ROUNDS_BEFORE_REGION or stuck:
+            for group, size in zip(failing, self._failing_sizes, strict=True):
+                if (
+                    rounds >= ROUNDS_BEFORE_REGION
+                    or stalls >= STALLS_BEFORE_REGION
+                    or size > REGION_ABOVE
+                ):
                     self._hide_region(group, hidden, secondary)
-                else:
-                    self._hide_near(group, hidden, secondary)
+                    continue
+                for cell in group:
+                    if not any(
+                        (hidden[r.ids] & ~before[r.ids]).any() for r in self._relations_of(cell)
+                    ):
+                        self._hide_near([cell], hidden, secondary)
             if (hidden == before).all():
                 self._hidden, self._secondary = hidden, secondary  # for a look afterwards
                 where = ", ".join(self.describe(g[0]) for g in failing[:5])
@@ -320,7 +336,10 @@ class Publication:
                 ids_, coefs_ = ids_[~gone], coefs_[~gone]
             if len(ids_) == 1 and coefs_[0] < 0:
                 return  # −x ≤ 0: a count is ≥ 0 anyway
-        self._relations.append(_Relation(ids_, coefs_, equality))
+        slack = float(np.dot(coefs_, [self._values[v] for v in ids_]))
+        self._relations.append(
+            _Relation(ids_, coefs_, equality, tight=equality or abs(slack) < TOLERANCE)
+        )
 
     def _is_hidden(self, hidden: np.ndarray) -> np.ndarray:
         """Hidden counts, and the sums of hidden counts (their means are blank)."""
@@ -331,23 +350,123 @@ class Publication:
         return out
 
     def _complete(self, hidden: np.ndarray, secondary: np.ndarray) -> None:
-        """Rule 2: no equality relation may have exactly one hidden count."""
+        """Rule 2, and what one relation alone shows before any program runs: in every
+        equality (and tight inequality) of counts with coefficients ±1, each hidden cell must be
+        able to move over its whole range ("<k": 1..k−1; "x": k−1 values) with the other
+        hidden cells of that relation taking up the change within their own labels. Where one
+        cannot, the cheapest visible count of the relation that covers the shortfall is hidden
+        too (no relation then has exactly one hidden count). The audit still checks all
+        relations together; this only spares it rounds."""
         count_of = np.asarray(self._count_of)
+        usable = [
+            (n, r)
+            for n, r in enumerate(self._relations)
+            if r.tight and not (count_of[r.ids] >= 0).any()
+        ]
         changed = True
         while changed:
             changed = False
-            for relation in self._relations:
-                if not relation.equality or (count_of[relation.ids] >= 0).any():
-                    continue
+            for n, relation in usable:
                 shut = hidden[relation.ids]
-                if int(shut.sum()) != 1:
+                if not shut.any():
                     continue
-                lone = int(relation.ids[shut][0])
-                target = self._cheapest(relation.ids[~shut], self._room_needed(lone, secondary))
+                key = (n, np.packbits(np.concatenate([shut, secondary[relation.ids]])).tobytes())
+                if key in self._fine:
+                    continue
+                if (np.abs(relation.coefs) == 1).all():
+                    need = self._shortfall(relation, hidden, secondary)
+                elif int(shut.sum()) == 1:  # other weights: at least no lone hidden cell
+                    need = (0.0, 0.0)
+                else:
+                    need = None
+                if need is None:
+                    self._fine.add(key)
+                    continue
+                sign, amount = need
+                target = self._cheapest_cover(relation, hidden, sign, amount)
                 if target is None:
-                    continue  # the other cells are all 0: the hidden one is 0 too, or a sum of 0
+                    continue  # nothing visible to hide (zeros only): the labels must do
                 hidden[target] = secondary[target] = True
                 changed = True
+
+    def _label_range(self, var: int, secondary: np.ndarray) -> tuple[float, float]:
+        if secondary[var]:
+            return float(self.k), np.inf
+        if not self._labelled[var]:
+            return 1.0, np.inf
+        return 1.0, float(self.k - 1)
+
+    def _shortfall(
+        self, relation: _Relation, hidden: np.ndarray, secondary: np.ndarray
+    ) -> tuple[float, float] | None:
+        """The first hidden cell of `relation` that cannot move far enough within it: which
+        way the relation's other cells must give (the sign of the coefficient whose cells must
+        go down: +1 those with the cell's own sign, as the cell goes up) and by how much more
+        than the hidden ones can. None if every hidden cell can."""
+        ids, coefs = relation.ids, relation.coefs
+        shut = hidden[ids]
+        values = np.asarray([self._values[v] for v in ids])
+        ranges = [
+            self._label_range(int(v), secondary) if h else (0.0, 0.0)
+            for v, h in zip(ids, shut, strict=True)
+        ]
+        down = np.asarray(
+            [v - lo if h else 0.0 for v, (lo, _), h in zip(values, ranges, shut, strict=True)]
+        )
+        up = np.asarray(
+            [hi - v if h else 0.0 for v, (_, hi), h in zip(values, ranges, shut, strict=True)]
+        )
+        for i in np.flatnonzero(shut):
+            var = int(ids[i])
+            if secondary[var]:
+                need_up, need_down = float(self.k - 2), 0.0
+            else:
+                need_up, need_down = self.k - 1 - values[i], values[i] - 1
+            same = (np.sign(coefs) == np.sign(coefs[i])) & shut
+            same[i] = False
+            other = (np.sign(coefs) != np.sign(coefs[i])) & shut
+            # The cell up: others with its sign down, the rest up (an inequality gives way
+            # freely when the cell's move lowers its left-hand side).
+            free_up = not relation.equality and coefs[i] < 0
+            free_down = not relation.equality and coefs[i] > 0
+            can_up = np.inf if free_up else float(down[same].sum() + up[other].sum())
+            can_down = np.inf if free_down else float(up[same].sum() + down[other].sum())
+            can_down = min(can_down, values[i] - ranges[i][0])
+            if secondary[var]:
+                if can_up + can_down < need_up - TOLERANCE:
+                    # More room either way; down for the others of its sign is what a total
+                    # or a large part gives.
+                    return float(np.sign(coefs[i])), need_up - can_up - can_down
+            elif can_up < need_up - TOLERANCE:
+                return float(np.sign(coefs[i])), need_up - can_up
+            elif can_down < need_down - TOLERANCE:
+                return -float(np.sign(coefs[i])), need_down - can_down
+        return None
+
+    def _cheapest_cover(
+        self, relation: _Relation, hidden: np.ndarray, sign: float, amount: float
+    ) -> int | None:
+        """The cheapest visible count of the relation that gives `amount` of room once hidden
+        (as "x", at least k): one with coefficient `sign` can go down by value − k, one with
+        the other sign up without end. Those that cover it all first (one hidden cell then
+        does what two would), and among them the förbund's choice (a part or a total), then
+        the smallest."""
+        candidates = [
+            (int(v), c)
+            for v, c in zip(relation.ids, relation.coefs, strict=True)
+            if not hidden[v] and self._values[v] > 0 and self._count_of[v] < 0
+        ]
+        if not candidates:
+            return None
+
+        def covers(item: tuple[int, float]) -> bool:
+            var, coef = item
+            return np.sign(coef) != sign or self._values[var] - self.k >= amount - TOLERANCE
+
+        return min(
+            candidates,
+            key=lambda item: (not covers(item), self._cost[item[0]]),
+        )[0]
 
     def _room_needed(self, var: int, secondary: np.ndarray) -> float:
         """How large a partner in a relation must be for this hidden cell to move over its
@@ -373,9 +492,11 @@ class Publication:
         )
 
     def _near(self, var: int, equalities_only: bool = False) -> list[int]:
+        """The counts in a relation with this one (`equalities_only`: in an equality or a tight
+        inequality)."""
         near: list[int] = []
         for relation in self._relations_of(var):
-            if relation.equality or not equalities_only:
+            if relation.tight or not equalities_only:
                 near.extend(self._counts(relation.ids))
         return near
 
@@ -399,13 +520,30 @@ class Publication:
         sums and totals first, since an inequality (a part at most its whole) seldom pins a
         cell; keeping genders, a total elsewhere (e.g. a column without genders that bounds
         this one) is as near as a gender's count beside it."""
+        # First the relations of the failing cells with the fewest hidden cells, which are
+        # what pins them (two "x" in a line with a visible total); the cheapest visible count of
+        # the first that has one.
+        count_of = np.asarray(self._count_of)
+        room = max(self._room_needed(cell, secondary) for cell in failing)
+        relations = [
+            r
+            for cell in failing
+            for r in self._relations_of(cell)
+            if r.tight and not (count_of[r.ids] >= 0).any()
+        ]
+        for relation in sorted(relations, key=lambda r: int(hidden[r.ids].sum())):
+            target = self._cheapest(relation.ids[~hidden[relation.ids]], room)
+            if target is not None:
+                hidden[target] = secondary[target] = True
+                return
         searches = (False,) if self.keep == KEEP_GENDERS else (True, False)
         for equalities_only in searches:
             reached, frontier = set(failing), list(failing)
             while frontier:
                 near = {v for cell in frontier for v in self._near(cell, equalities_only)} - reached
                 target = self._cheapest(
-                    np.asarray(sorted(v for v in near if not hidden[v]), dtype=int)
+                    np.asarray(sorted(v for v in near if not hidden[v]), dtype=int),
+                    max(self._room_needed(cell, secondary) for cell in failing),
                 )
                 if target is not None:
                     hidden[target] = secondary[target] = True
@@ -491,6 +629,7 @@ class Publication:
             roots = {find(int(v)) for v in around}
             components = {root: members for root, members in components.items() if root in roots}
         failing: list[list[int]] = []
+        self._failing_sizes = []
         by_root = {root: set(members) for root, members in components.items()}
         relations_by_root: dict[int, list[_Relation]] = {root: [] for root in components}
         for relation in self._relations:
@@ -512,12 +651,14 @@ class Publication:
                 and self._numbers_near(relations, shut)
             ):
                 failing.append(members)  # too large to audit again for a try: it fails
+                self._failing_sizes.append(len(members))
                 continue
             found = self._audit_component(members, relations, shut, hidden, secondary)
             if not found:
                 self._passed.add(key)
             if found:
                 failing.append(found)
+                self._failing_sizes.append(len(members))
         return failing
 
     def _audit_component(
@@ -535,12 +676,15 @@ class Publication:
         if not self._numbers_near(relations, shut):
             return []  # no number shown in reach: a reader has the labels only
         counts = [var for var in members if self._count_of[var] < 0]
-        low, high = self._ranges(members, relations, counts, secondary)
+        # A part too large for programs of single cells (it will have its region hidden if
+        # anything fails): witnesses from the batches only; a cell without one fails.
+        exact = self._restoring or len(members) <= REGION_ABOVE
+        low, high = self._ranges(members, relations, counts, secondary, exact=exact)
         if not self._restoring:
             self._seen.update((v, (low[v], high[v])) for v in counts)
         narrow = [v for v in counts if not self._wide_enough(v, low[v], high[v], secondary)]
-        if not narrow:
-            return []
+        if not narrow or not exact:
+            return narrow
         labels_low, labels_high = self._label_ranges(relations, narrow, secondary)
         failing = []
         for var in narrow:
@@ -589,6 +733,7 @@ class Publication:
         targets: list[int],
         secondary: np.ndarray,
         label_only: bool = False,
+        exact: bool = True,
     ) -> tuple[dict[int, float], dict[int, float]]:
         """Least and greatest value of each target over the LP of `relations`, the `unknowns`
         being variables and every other cell its published value. Every solution is a witness:
@@ -639,7 +784,9 @@ class Publication:
         top = np.where(is_x, values + (k - 2), k - 1.0)
         bottom = np.where(is_x, values - (k - 2), 1.0)
         batched = not label_only and len(targets) > 1
-        program = _Program(n, bounds, rows, (at, top, bottom) if batched else None)
+        # The capped copies only for the batches: the programs of single targets stay small.
+        program = _Program(n, bounds, rows)
+        capped = _Program(n, bounds, rows, (at, top, bottom)) if batched else None
         lows = np.full(len(targets), np.inf)
         highs = np.full(len(targets), -np.inf)
         if not label_only and not self._restoring:
@@ -648,7 +795,9 @@ class Publication:
 
         def solve(objective: np.ndarray | None, caps: np.ndarray | None = None) -> bool:
             """Solve; False if unbounded."""
-            x = program.minimise(objective, caps)
+            x = (capped if caps is not None and capped is not None else program).minimise(
+                objective, caps
+            )
             if x is None:
                 return False
             np.minimum(lows, x[at], out=lows)
@@ -664,7 +813,7 @@ class Publication:
 
         if batched:
             self._batches(solve, wide, lows, highs, top, bottom)
-        for i, var in enumerate(targets):
+        for i, var in enumerate(targets if exact else ()):
             for sense in (1.0, -1.0):
                 if not label_only:
                     if wide()[i]:
