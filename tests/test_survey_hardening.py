@@ -157,20 +157,6 @@ def test_hiding_an_item_hides_what_depended_on_it() -> None:
     assert missing_required(questionnaire, {"a": "ja", "b": "ja"}) == ["c"]
 
 
-def test_the_tablet_page_itself_goes_to_the_locked_screen_when_idle(
-    app: Flask, setup: Setup
-) -> None:
-    tablet = staff_client(app)
-    tablet.post(f"/deltagande/{setup.participation_id}/tillfalle/{setup.occasion_id}/surfplatta")
-    page = tablet.get("/svar/sida/1").get_data(as_text=True)
-    assert '<meta http-equiv="refresh" content="600;url=/svar/lamna">' in page
-    assert tablet.get("/svar/lamna").headers["Location"] == "/surfplatta"
-    # A participant's own phone has no such refresh.
-    phone = app.test_client()
-    phone.get(create_link(staff_client(app), setup))
-    assert 'http-equiv="refresh"' not in phone.get("/svar/sida/1").get_data(as_text=True)
-
-
 def test_error_log_lines_hide_link_tokens() -> None:
     record = logging.LogRecord(
         "survey_app",

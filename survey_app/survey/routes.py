@@ -33,7 +33,7 @@ from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.models._types import utcnow
 from survey_app.questionnaires import Registry
 from survey_app.survey import links
-from survey_app.survey.fields import field_name, page_form_class
+from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class
 from survey_app.survey.flow import effective_answers, next_step
 from survey_app.survey.services import (
     Bundle,
@@ -49,7 +49,9 @@ bp = Blueprint("survey", __name__)
 
 STATE = "survey"
 DONE = "survey_done"
+# Why the tablet is locked: it idled, the participant left quickly, or the answers were sent.
 LOCKED = "kiosk_locked"
+IDLE, EXITED, SENT = "idle", "exit", "sent"
 LANGUAGES = {"sv": "Svenska", "en": "English"}
 
 
@@ -185,11 +187,11 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
         if session.get(DONE):
             return redirect(url_for("survey.thanks"))
         return link_not_working()
-    if state.mode == ResponseMode.KIOSK:
-        idle = current_app.config["SETTINGS"].kiosk_idle_minutes * 60
-        if time.time() - state.seen > idle:
-            lock_tablet()
-            return redirect(url_for("survey.locked"))
+    expired = state.mode == ResponseMode.KIOSK and time.time() - state.seen > _idle_seconds()
+    # A page posted after the idle time still carries what was entered: kept as a draft.
+    if expired and not (request.method == "POST" and request.endpoint in KEEPS_ENTRIES):
+        lock_tablet(IDLE)
+        return redirect(url_for("survey.locked"))
     occasion = _occasion_for(state)
     if occasion is None:
         session.pop(STATE, None)
@@ -197,10 +199,18 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
     state.seen = time.time()
     state.save()
     g.state = state
+    g.expired = expired
     g.bundle = load_bundle(occasion, state.respondent, registry())
     if not g.bundle.questionnaires:
         return link_not_working()
     return None
+
+
+KEEPS_ENTRIES = frozenset({"survey.page", "survey.lock"})
+
+
+def _idle_seconds() -> int:
+    return int(current_app.config["SETTINGS"].kiosk_idle_seconds)
 
 
 def _occasion_for(state: State) -> Occasion | None:
@@ -222,18 +232,22 @@ def _occasion_for(state: State) -> Occasion | None:
     return occasion
 
 
-def lock_tablet() -> None:
+def lock_tablet(reason: str) -> None:
     session.clear()
-    session[LOCKED] = True
+    session[LOCKED] = reason
 
 
 @bp.context_processor
-def _kiosk_idle_refresh() -> dict[str, object]:
-    """On a tablet, the page itself goes to the locked screen after the idle time."""
+def _tablet_timer() -> dict[str, object]:
+    """On a tablet, the page's script (static/tablet.js) warns before the idle lock and offers
+    "Jag är kvar"; at the idle time it posts the page's entries to `lock`. Without JavaScript
+    the server locks at the next request (no meta refresh: it would discard the entries)."""
     state = g.get("state")
-    if state is not None and state.mode == ResponseMode.KIOSK:
-        return {"idle_refresh_seconds": current_app.config["SETTINGS"].kiosk_idle_minutes * 60}
-    return {}
+    if state is None or state.mode != ResponseMode.KIOSK:
+        return {}
+    idle = _idle_seconds()
+    warning = min(current_app.config["SETTINGS"].kiosk_warning_seconds, idle // 2)
+    return {"tablet_timer": {"idle": idle, "warning": warning}}
 
 
 @bp.route("/svar")
@@ -257,7 +271,8 @@ def intro() -> str | WerkzeugResponse:
         bundle=bundle,
         lang=state.language,
         languages=languages,
-        resume=position > 1,
+        # A draft kept by the tablet's idle lock counts as begun, though no page is saved.
+        resume=position > 1 or any(r.answers for r in bundle.responses.values()),
         next_number=min(position, len(bundle.steps)),
         total=len(bundle.steps),
         all_saved=position > len(bundle.steps),
@@ -277,6 +292,8 @@ def page(number: int) -> str | WerkzeugResponse:
     if number > reachable:
         flash("Fyll i sidorna i tur och ordning. Du är nu på den första sidan som inte är klar.")
         return redirect(url_for("survey.page", number=reachable))
+    if request.method == "POST" and g.expired:
+        return lock(number)
     step = steps[number - 1]
     answers = effective_answers(step.questionnaire, bundle.answers(step.questionnaire.id))
     form_class = page_form_class(step.page, answers, state.language)
@@ -353,6 +370,59 @@ def _save_with_retry(
             g.bundle = load_bundle(occasion, state.respondent, registry())
 
 
+@bp.route("/svar/las", methods=["POST"])
+@bp.route("/svar/sida/<int:number>/las", methods=["POST"])
+def lock(number: int | None = None) -> WerkzeugResponse:
+    """Lock the tablet at the idle time, keeping what the page held as a draft of that page:
+    staff resuming the occasion on the tablet find the entries in place."""
+    if g.state.mode != ResponseMode.KIOSK:
+        return redirect(url_for("survey.intro"))
+    if number is not None:
+        _keep_draft(number)
+    lock_tablet(IDLE)
+    return redirect(url_for("survey.locked"))
+
+
+def _keep_draft(number: int) -> None:
+    state: State = g.state
+    bundle: Bundle = g.bundle
+    steps = bundle.steps
+    reachable = min(next_step(steps, bundle.pages_saved()), len(steps))
+    if bundle.submitted or not 1 <= number <= reachable:
+        return
+    step = steps[number - 1]
+    answers = effective_answers(step.questionnaire, bundle.answers(step.questionnaire.id))
+    form = page_form_class(step.page, answers, state.language)()
+    if not form.validate() and form.form_errors:
+        return  # answers to questions not on the page: nothing is kept
+    entries = {
+        item_id: value
+        for item_id, value in form.answers().items()
+        if value is not None and not form[FIELD_PREFIX + item_id].errors
+    }
+    if not entries:
+        return
+    try:
+        save_page(
+            bundle,
+            step.questionnaire,
+            step.page,
+            entries,
+            mode=state.mode,
+            language=state.language,
+            draft=True,
+        )
+        db.session.commit()
+    except (IntegrityError, OperationalError):
+        db.session.rollback()  # a parallel save of the page won; the lock still comes
+
+
+@bp.route("/svar/kvar", methods=["POST"])
+def keep_alive() -> tuple[str, int]:
+    """ "Jag är kvar": the request itself restarts the idle time (see `_load_state`)."""
+    return "", 204
+
+
 @bp.route("/svar/stod/<int:after>")
 def support(after: int) -> str:
     """Where to get help, shown after a "yes" in a screening; then the participant goes on."""
@@ -376,7 +446,7 @@ def quick_exit() -> WerkzeugResponse:
     state = State.load()
     if state is not None and state.mode == ResponseMode.KIOSK:
         # On the office's tablet the neutral page is the locked screen.
-        lock_tablet()
+        lock_tablet(EXITED)
         return redirect(url_for("survey.locked"))
     session.pop(STATE, None)
     return redirect(current_app.config["SETTINGS"].quick_exit_url)
@@ -426,7 +496,7 @@ def _finish(state: State) -> WerkzeugResponse:
         flash("Svaren är sparade och inskickade.", "success")
         return redirect(url_for("staff.participation", participation_id=state.participation_id))
     if state.mode == ResponseMode.KIOSK:
-        lock_tablet()
+        lock_tablet(SENT)
     else:
         session.pop(STATE, None)
     session[DONE] = state.language
@@ -441,4 +511,5 @@ def thanks() -> str:
 
 @bp.route("/surfplatta")
 def locked() -> str:
-    return render_template("survey/locked.html")
+    """The tablet's neutral page. It thanks only for answers that were sent."""
+    return render_template("survey/locked.html", reason=session.get(LOCKED))

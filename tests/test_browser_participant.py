@@ -1,0 +1,97 @@
+"""In a real browser, the participant's pages of issue 15: the tablet's warning before its idle
+lock, the quick exit that leaves nothing readable behind, and the error summary."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Browser, Page, expect
+
+from survey_app.extensions import db
+from survey_app.models import RoleKind
+from tests import factories
+from tests.browser import chromium, live_server
+
+pytestmark = pytest.mark.browser
+
+COACH = "coach@example.org"
+GENERAL = "Hur mår du i allmänhet?"
+NEUTRAL = "/healthz"  # the "neutral site" of the quick exit: tests never leave this machine
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
+        yield launched
+
+
+def _serve(tmp_path: Path, start: list[str], **settings: object) -> Iterator[tuple[str, int]]:
+    with live_server(tmp_path / "participant.sqlite3", quick_exit_url=NEUTRAL, **settings) as (
+        app,
+        url,
+    ):
+        yield url, _participation(app, start)
+
+
+def _participation(app: Flask, start: list[str]) -> int:
+    with app.app_context():
+        owner = factories.forbund("Skaraborg")
+        insats = factories.insats(owner, "Gröna vägen", start=start)
+        factories.user(owner, RoleKind.STAFF, [insats], email=COACH)
+        participation = factories.participation(insats, "GV-0001")
+        db.session.commit()
+        return participation.id
+
+
+def _sign_in(page: Page, url: str) -> None:
+    page.goto(url + "/login")
+    page.get_by_label("E-postadress").fill(COACH)
+    page.get_by_label("Lösenord").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Logga in").click()
+    expect(page.get_by_role("heading", name="Insatser")).to_be_visible()
+
+
+def _start_tablet(page: Page, url: str, participation_id: int) -> None:
+    _sign_in(page, url)
+    page.goto(f"{url}/deltagande/{participation_id}")
+    page.get_by_role("button", name="Starta på surfplatta").click()
+
+
+def _radio(page: Page, question: str, value: str) -> object:
+    return page.get_by_role("group", name=question).get_by_role("radio", name=value, exact=True)
+
+
+def test_the_tablet_warns_before_it_locks_and_keeps_the_entries(
+    browser: Browser, tmp_path: Path
+) -> None:
+    # 6 seconds idle, the warning 3 seconds before: the real defaults are 10 minutes and 1.
+    for url, participation_id in _serve(
+        tmp_path, ["sjalvskattning"], kiosk_idle_seconds=6, kiosk_warning_seconds=3
+    ):
+        tablet = browser.new_context(locale="sv-SE").new_page()
+        _start_tablet(tablet, url, participation_id)
+        tablet.get_by_role("link", name="Börja").click()
+        general = _radio(tablet, GENERAL, "7")
+        general.check()  # type: ignore[attr-defined]
+
+        warning = tablet.get_by_role("dialog", name="Är du kvar?")
+        expect(warning).to_be_visible(timeout=8000)
+        expect(tablet.get_by_role("button", name="Jag är kvar")).to_be_focused()
+        tablet.get_by_role("button", name="Jag är kvar").click()
+        expect(warning).to_be_hidden()
+        expect(general).to_be_checked()  # type: ignore[arg-type]
+        assert tablet.url == f"{url}/svar/sida/1"
+
+        # Nobody answers the next warning: the tablet locks, without a word of thanks.
+        expect(tablet.get_by_role("heading", name="Surfplattan är låst")).to_be_visible(
+            timeout=12000
+        )
+        assert "Tack" not in tablet.locator("body").inner_text()
+
+        # Staff resume the occasion: the entry is still there.
+        _start_tablet(tablet, url, participation_id)
+        tablet.get_by_role("link", name="Fortsätt där du slutade").click()
+        expect(_radio(tablet, GENERAL, "7")).to_be_checked()  # type: ignore[arg-type]
