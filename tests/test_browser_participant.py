@@ -95,3 +95,41 @@ def test_the_tablet_warns_before_it_locks_and_keeps_the_entries(
         _start_tablet(tablet, url, participation_id)
         tablet.get_by_role("link", name="Fortsätt där du slutade").click()
         expect(_radio(tablet, GENERAL, "7")).to_be_checked()  # type: ignore[arg-type]
+
+
+def _link(page: Page, url: str, participation_id: int) -> str:
+    _sign_in(page, url)
+    page.goto(f"{url}/deltagande/{participation_id}")
+    page.get_by_role("button", name="Skapa personlig länk").click()
+    return page.get_by_label("Länk").input_value()
+
+
+def test_shift_three_times_leaves_and_the_link_then_shows_no_earlier_answers(
+    browser: Browser, tmp_path: Path
+) -> None:
+    for url, participation_id in _serve(tmp_path, ["valdsenkat", "sjalvskattning"]):
+        link = _link(browser.new_context(locale="sv-SE").new_page(), url, participation_id)
+        phone = browser.new_context(locale="sv-SE").new_page()
+        phone.goto(link)
+        # The intro names the violence questions: the exit is there already.
+        expect(phone.get_by_role("link", name="Lämna sidan snabbt")).to_be_visible()
+        phone.get_by_role("link", name="Börja").click()
+        for question in ("kränkt dig", "hotat dig", "slagit, sparkat", "sex eller sexuella"):
+            phone.get_by_role("group").filter(has_text=question).get_by_role(
+                "radio", name="Nej", exact=True
+            ).check()
+        phone.get_by_role("button", name="Nästa").click()
+        expect(phone.get_by_text("Sida 2 av 5")).to_be_visible()
+        for _ in range(3):
+            phone.keyboard.press("Shift")
+        expect(phone).to_have_url(url + NEUTRAL)
+
+        # Whoever opens the link next finds nothing answered.
+        other = browser.new_context(locale="sv-SE").new_page()
+        other.goto(link)
+        expect(other.get_by_role("link", name="Fortsätt där du slutade")).to_have_count(0)
+        other.get_by_role("link", name="Börja").click()
+        expect(other.get_by_text("Sida 2 av 5")).to_be_visible()
+        other.get_by_role("link", name="Tillbaka").click()
+        expect(other.get_by_text("Sida 1 av 5")).to_be_visible()
+        assert other.locator("input:checked").count() == 0

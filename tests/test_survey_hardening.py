@@ -43,24 +43,35 @@ def _use_bundle(app: Flask, setup: Setup, start: list[str]) -> None:
         db.session.commit()
 
 
-def test_reopening_the_link_after_quick_exit_shows_no_violence_answers(
+def test_reopening_the_link_after_quick_exit_shows_no_earlier_answers(
     app: Flask, setup: Setup
 ) -> None:
-    _use_bundle(app, setup, ["valdsenkat"])
+    _use_bundle(app, setup, ["sjalvskattning", "valdsenkat"])
     path = create_link(staff_client(app), setup)
     phone = app.test_client()
     phone.get(path)
-    phone.post("/svar/sida/1", data=VIOLENCE_PAGE_ONE)
-    # In the same session, Back shows what was just answered.
+    for number, data in enumerate([*PAGES[:3], VIOLENCE_PAGE_ONE], start=1):
+        phone.post(f"/svar/sida/{number}", data=data)
+    # In the same session, Back shows what was just answered, except the violence answers.
     assert "checked" in phone.get("/svar/sida/1").get_data(as_text=True)
+    assert "checked" not in phone.get("/svar/sida/4").get_data(as_text=True)
+    assert "Lämna sidan snabbt" in phone.get("/svar").get_data(as_text=True)
     phone.get("/svar/lamna")
-    # Someone else picks up the phone and opens the SMS link again.
+    # Someone else picks up the phone and opens the SMS link again: nothing was answered, as
+    # far as the pages tell, and "Börja" leads to the first page not yet answered.
     other = app.test_client()
-    other.get(path)
-    page = other.get("/svar/sida/1").get_data(as_text=True)
-    assert "checked" not in page
-    assert other.get("/svar").status_code == 200  # the answers are kept: it resumes at page 2
-    assert 'href="/svar/sida/2"' in other.get("/svar").get_data(as_text=True)
+    intro = other.get(path).get_data(as_text=True)
+    assert "Fortsätt där du slutade" not in intro and "Börja" in intro
+    assert 'href="/svar/sida/5"' in intro
+    for number in range(1, 5):
+        assert "checked" not in other.get(f"/svar/sida/{number}").get_data(as_text=True)
+    # The participant goes on: what they answer from now on is theirs to see again.
+    other.post("/svar/sida/1", data=PAGES[0])
+    assert "checked" in other.get("/svar/sida/1").get_data(as_text=True)
+    assert "checked" not in other.get("/svar/sida/2").get_data(as_text=True)
+    with app.app_context():
+        kept = db.session.scalars(sa.select(Answer.item_id)).all()
+    assert len(kept) == 14  # nothing saved was lost
 
 
 def test_staff_entering_paper_answers_do_not_see_the_participants_answers(

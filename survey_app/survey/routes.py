@@ -64,8 +64,8 @@ class State:
     language: str
     seen: float
     participation_id: int
-    # Questionnaires saved in this browser session: only their earlier answers are shown again
-    # where answers are sensitive (see `_prefill`).
+    # Pages saved in this browser session ("<questionnaire id>:<page>"): after a quick exit,
+    # only these pages show their earlier answers again (see `_prefill`).
     answered: list[str] = field(default_factory=list)
 
     def save(self) -> None:
@@ -261,6 +261,9 @@ def intro() -> str | WerkzeugResponse:
     if bundle.submitted:
         return redirect(url_for("survey.thanks"))
     position = next_step(bundle.steps, bundle.pages_saved())
+    # After a quick exit the intro does not tell that anything was answered; "Börja" leads to
+    # the first page not yet answered.
+    begun = position > 1 or any(r.answers for r in bundle.responses.values())
     languages = {
         code: name
         for code, name in LANGUAGES.items()
@@ -272,7 +275,7 @@ def intro() -> str | WerkzeugResponse:
         lang=state.language,
         languages=languages,
         # A draft kept by the tablet's idle lock counts as begun, though no page is saved.
-        resume=position > 1 or any(r.answers for r in bundle.responses.values()),
+        resume=begun and (bundle.occasion.quick_exit_at is None or bool(state.answered)),
         next_number=min(position, len(bundle.steps)),
         total=len(bundle.steps),
         all_saved=position > len(bundle.steps),
@@ -308,8 +311,8 @@ def page(number: int) -> str | WerkzeugResponse:
             db.session.rollback()
             form.form_errors.append(error.message)
         else:
-            if step.questionnaire.id not in state.answered:
-                state.answered.append(step.questionnaire.id)
+            if _page_key(step) not in state.answered:
+                state.answered.append(_page_key(step))
                 state.save()
             if support:
                 return redirect(url_for("survey.support", after=number))
@@ -328,19 +331,26 @@ def page(number: int) -> str | WerkzeugResponse:
     )
 
 
+def _page_key(step: Any) -> str:
+    return f"{step.questionnaire.id}:{step.page.number}"
+
+
 def _prefill(state: State, bundle: Bundle, step: Any, answers: dict[str, Any]) -> dict[str, Any]:
     """Earlier answers to show on the page. Sensitive answers (a questionnaire with a quick exit)
-    and a participant's answers seen by staff are shown only to the browser session that gave
-    them: reopening the link after "Lämna sidan snabbt" must not reveal them."""
+    are never shown again, not even on Back. Others are shown to the browser session that gave
+    them, and to a participant's later sessions unless someone has left with "Lämna sidan
+    snabbt" (whoever picks up the phone and reopens the link must find nothing); staff never
+    see a participant's answers."""
     questionnaire = step.questionnaire
+    if questionnaire.safety.quick_exit:
+        return {}
     response = bundle.responses.get(questionnaire.id)
-    given_elsewhere = questionnaire.id not in state.answered
-    staff_sees_participant = (
-        state.mode == ResponseMode.STAFF
-        and response is not None
-        and response.mode != ResponseMode.STAFF
+    given_here = _page_key(step) in state.answered
+    participant_answers = response is not None and response.mode != ResponseMode.STAFF
+    hidden = bundle.occasion.quick_exit_at is not None or (
+        state.mode == ResponseMode.STAFF and participant_answers
     )
-    if given_elsewhere and (questionnaire.safety.quick_exit or staff_sees_participant):
+    if hidden and not given_here:
         return {}
     return {field_name(i): answers.get(i.id) for i in step.page.items}
 
@@ -444,12 +454,23 @@ def quick_exit() -> WerkzeugResponse:
     """ "Lämna sidan snabbt": forget the questionnaire in this browser and go to a neutral site.
     Answers already saved stay saved; on a tablet the tablet locks."""
     state = State.load()
+    if state is not None and state.mode != ResponseMode.STAFF:
+        _remember_quick_exit(state)
     if state is not None and state.mode == ResponseMode.KIOSK:
         # On the office's tablet the neutral page is the locked screen.
         lock_tablet(EXITED)
         return redirect(url_for("survey.locked"))
     session.pop(STATE, None)
     return redirect(current_app.config["SETTINGS"].quick_exit_url)
+
+
+def _remember_quick_exit(state: State) -> None:
+    """From now on the answers given so far are not shown again, to anyone who opens the link
+    or the tablet (they stay saved, and the participant goes on at the first unanswered page)."""
+    occasion = db.session.get(Occasion, state.occasion_id)
+    if occasion is not None and occasion.participation_id == state.participation_id:
+        occasion.quick_exit_at = utcnow()
+        db.session.commit()
 
 
 @bp.route("/svar/skicka", methods=["GET", "POST"])

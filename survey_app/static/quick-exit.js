@@ -1,0 +1,51 @@
+// "Lämna sidan snabbt" as GOV.UK's "Exit this page": the button hides the page at once before
+// leaving, and pressing Shift three times (within 5 seconds) does the same from anywhere on the
+// page. The page is replaced in the history, so Back does not return to it. Without
+// JavaScript the button is an ordinary link to the same exit.
+(function () {
+  "use strict";
+  var bar = document.querySelector("[data-quick-exit]");
+  if (!bar) {
+    return;
+  }
+  var button = bar.querySelector("a");
+  var status = bar.querySelector("[data-quick-exit-status]");
+  var presses = 0;
+  var reset = null;
+  var say = {
+    sv: ["Skift, tryck 2 gånger till för att lämna sidan.", "Skift, tryck 1 gång till för att lämna sidan."],
+    en: ["Shift, press 2 more times to leave the page.", "Shift, press 1 more time to leave the page."]
+  };
+  var words = say[document.documentElement.lang] || null;
+
+  function leave(event) {
+    if (event) {
+      event.preventDefault();
+    }
+    document.body.classList.add("leaving");
+    window.location.replace(button.href);
+  }
+
+  button.addEventListener("click", leave);
+  document.addEventListener("keyup", function (event) {
+    if (event.key !== "Shift") {
+      presses = 0;
+      return;
+    }
+    presses += 1;
+    clearTimeout(reset);
+    if (presses >= 3) {
+      leave();
+      return;
+    }
+    if (words && status) {
+      status.textContent = words[presses - 1];
+    }
+    reset = setTimeout(function () {
+      presses = 0;
+      if (status) {
+        status.textContent = "";
+      }
+    }, 5000);
+  });
+})();
