@@ -67,9 +67,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     _register_blueprints(app)
     from survey_app import cli, errors, headers, log_redaction, request_log, security
-    from survey_app.survey.texts import ui
+    from survey_app.survey.texts import phone_links, ui
 
     app.jinja_env.globals["ui"] = ui
+    app.jinja_env.filters["phone_links"] = phone_links
     app.jinja_env.globals["missing_licensed_texts"] = app.extensions[
         "questionnaires"
     ].missing_licensed_texts

@@ -3,6 +3,7 @@ lock, the quick exit that leaves nothing readable behind, and the error summary.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -133,3 +134,32 @@ def test_shift_three_times_leaves_and_the_link_then_shows_no_earlier_answers(
         other.get_by_role("link", name="Tillbaka").click()
         expect(other.get_by_text("Sida 1 av 5")).to_be_visible()
         assert other.locator("input:checked").count() == 0
+
+
+def test_the_error_summary_takes_focus_and_links_to_each_question(
+    browser: Browser, tmp_path: Path
+) -> None:
+    for url, participation_id in _serve(tmp_path, ["sjalvskattning"]):
+        link = _link(browser.new_context(locale="sv-SE").new_page(), url, participation_id)
+        phone = browser.new_context(
+            locale="sv-SE", viewport={"width": 320, "height": 640}
+        ).new_page()
+        phone.goto(link)
+        phone.get_by_role("link", name="Börja").click()
+        _radio(phone, GENERAL, "5").check()  # type: ignore[attr-defined]
+        phone.get_by_role("button", name="Nästa").click()
+
+        summary = phone.get_by_role("alert")
+        expect(summary).to_be_focused()
+        expect(phone).to_have_title(re.compile(r"^Fel: "))
+        expect(summary.get_by_role("link")).to_have_count(2)
+        expect(phone.locator("p.error").first).to_contain_text("Välj en siffra från 1 till 10.")
+        # The recall period is with every question, and the first page has its heading.
+        expect(phone.get_by_text("Tänk på den senaste veckan.")).to_have_count(3)
+        expect(phone.get_by_role("heading", level=1)).to_have_count(1)
+        summary.get_by_role("link", name=re.compile("^Hur mår du psykiskt")).click()
+        expect(
+            phone.get_by_role("group", name=re.compile("^Hur mår du psykiskt"))
+            .get_by_role("radio")
+            .first
+        ).to_be_focused()

@@ -72,6 +72,7 @@ class Item:
     type: ItemType
     text: Text
     help: Text | None = None
+    error: Text | None = None
     required: bool = True
     direction: str | None = None
     show_if: Condition | None = None
@@ -128,6 +129,8 @@ class Questionnaire:
     safety: Safety = field(default_factory=Safety)
     licensed_texts: bool = False
     licensed_texts_installed: frozenset[str] = frozenset()
+    recall: Text | None = None
+    one_question_per_page: bool = False
 
     # Cached: reports look items up once per stored answer. (A frozen dataclass still has a
     # __dict__, which is where cached_property keeps the value.)
@@ -205,7 +208,7 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
     from survey_app import scoring  # late: scorers import this module's types
 
     seen: dict[str, Item] = {}
-    pages = []
+    pages: list[Page] = []
     for p, page_data in enumerate(data["pages"]):
         items: list[Item] = []
         for i, item_data in enumerate(page_data["items"]):
@@ -216,15 +219,19 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
             items.append(item)
         for item in items:
             seen[item.id] = item
-        pages.append(
-            Page(p + 1, Text(page_data["title"]) if "title" in page_data else None, tuple(items))
-        )
+        title = Text(page_data["title"]) if "title" in page_data else None
+        if data.get("one_question_per_page"):
+            pages.extend(Page(len(pages) + 1, title, (item,)) for item in items)
+        else:
+            pages.append(Page(len(pages) + 1, title, tuple(items)))
     questionnaire = Questionnaire(
         id=data["id"],
         version=str(data["version"]),
         respondent=data.get("respondent", "participant"),
         title=Text(data["title"]),
         intro=Text(data["intro"]) if "intro" in data else None,
+        recall=Text(data["recall"]) if "recall" in data else None,
+        one_question_per_page=data.get("one_question_per_page", False),
         pages=tuple(pages),
         scoring=data.get("scoring"),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -304,6 +311,7 @@ def _item(data: dict[str, Any], path: list[Any], earlier: Mapping[str, Item], pr
         type=kind,
         text=Text(data["text"]),
         help=Text(data["help"]) if "help" in data else None,
+        error=Text(data["error"]) if "error" in data else None,
         required=data.get("required", True),
         direction=data.get("direction"),
         show_if=condition,

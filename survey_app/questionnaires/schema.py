@@ -51,6 +51,9 @@ _ITEM = {
         "type": {"enum": list(ITEM_TYPES)},
         "text": _TEXT,
         "help": _TEXT,
+        # What the participant is told to do when the answer is missing ("Välj hur du mår i
+        # dag"); without it, a message for the item's type.
+        "error": _TEXT,
         "required": {"type": "boolean"},
         "direction": {"enum": ["higher", "lower"]},
         "show_if": _CONDITION,
@@ -96,6 +99,12 @@ SCHEMA: dict[str, Any] = {
         "respondent": {"enum": ["participant", "staff"]},
         "title": _TEXT,
         "intro": _TEXT,
+        # The time the questions are about ("Tänk på den senaste veckan."), shown with every
+        # question.
+        "recall": _TEXT,
+        # Each question on a page of its own, the question as the page's heading (kinder on a
+        # phone; how electronic EQ-5D is commonly shown).
+        "one_question_per_page": {"type": "boolean"},
         "pages": {"type": "array", "minItems": 1, "items": _PAGE},
         # The item wording is licensed (EQ-5D): texts are installed per deployment.
         "licensed_texts": {"type": "boolean"},

@@ -23,6 +23,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from survey_app.forms import SwedishForm
 from survey_app.questionnaires import Item, ItemType, Page
 from survey_app.questionnaires.definition import DECLINE, NO, YES
+from survey_app.survey.texts import ui
 
 FIELD_PREFIX = "item_"
 YES_NO_LABELS = {YES: "Ja", NO: "Nej", DECLINE: "Vill inte svara"}
@@ -45,7 +46,7 @@ def _required(item: Item, message: str) -> list[Any]:
 def build_field(item: Item, language: str) -> Field:
     label = item.text.get(language)
     description = item.help.get(language) if item.help else ""
-    choose = "Välj ett svar." if language == "sv" else "Choose an answer."
+    choose = missing_message(item, language)
     common: dict[str, Any] = {"label": label, "description": description}
     kind = item.type
     if kind in (ItemType.SINGLE_CHOICE, ItemType.SCALE, ItemType.YES_NO):
@@ -69,7 +70,7 @@ def build_field(item: Item, language: str) -> Field:
         return CheckboxesField(
             choices=[SelectChoice(str(c.value), c.label.get(language)) for c in item.choices],
             coerce=int if numeric else str,
-            validators=_required(item, "Välj minst ett svar."),
+            validators=_required(item, choose),
             **common,
         )
     if kind in (ItemType.VAS, ItemType.NUMBER):
@@ -78,7 +79,7 @@ def build_field(item: Item, language: str) -> Field:
         field_class = IntegerField if item.integer or kind == ItemType.VAS else FloatField
         return field_class(
             validators=[
-                *_required(item, message),
+                *_required(item, choose),
                 NumberRange(min=low, max=high, message=message),
             ],
             render_kw={
@@ -90,18 +91,32 @@ def build_field(item: Item, language: str) -> Field:
         )
     if kind == ItemType.DATE:
         return DateField(
-            validators=[*_required(item, "Ange ett datum (åååå-mm-dd)."), _not_absurd_date],
+            validators=[*_required(item, choose), _not_absurd_date],
             **common,
         )
     limit = item.max_length or 2000
     return TextAreaField(
         validators=[
-            *_required(item, "Skriv ett svar."),
+            *_required(item, choose),
             Length(max=limit, message=f"Texten får vara högst {limit} tecken."),
         ],
         render_kw={"maxlength": limit, "rows": 5},
         **common,
     )
+
+
+def missing_message(item: Item, language: str) -> str:
+    """What to do when a required answer is missing: the item's own words, else the type's."""
+    if item.error is not None:
+        return item.error.get(language)
+    kind = item.type
+    if kind == ItemType.SCALE:
+        return ui("missing_scale", language, low=_fmt(item.min or 0), high=_fmt(item.max or 0))
+    if kind == ItemType.YES_NO:
+        return ui("missing_yes_no_decline" if item.allow_decline else "missing_yes_no", language)
+    if kind in (ItemType.VAS, ItemType.NUMBER):
+        return _range_message(item.min, item.max)
+    return ui(f"missing_{kind.value}", language)
 
 
 def _range_message(low: float | None, high: float | None) -> str:
