@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 
 from survey_app import create_app
 from survey_app.questionnaires import Condition, Page, Questionnaire, parse_definition
@@ -554,8 +554,12 @@ def test_condition_on_a_number_and_a_missing_answer() -> None:
 def test_labels_in_english_fall_back_to_swedish(
     form_app: Flask, questionnaire: Questionnaire
 ) -> None:
+    # The pages' own words (yes/no, messages) follow the request's language, as the survey
+    # blueprint sets it from the participant's choice.
     with form_app.test_request_context():
+        g.language = "en"
         english = page_form_class(page(questionnaire, 2), {}, "en")()
+    with form_app.test_request_context():
         swedish = page_form_class(page(questionnaire, 2), {}, "sv")()
     assert english["item_mood"].label.text == "Mood"
     assert english["item_fruit"].label.text == "Frukt"

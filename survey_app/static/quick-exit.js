@@ -12,11 +12,8 @@
   var status = bar.querySelector("[data-quick-exit-status]");
   var presses = 0;
   var reset = null;
-  var say = {
-    sv: ["Skift, tryck 2 gånger till för att lämna sidan.", "Skift, tryck 1 gång till för att lämna sidan."],
-    en: ["Shift, press 2 more times to leave the page.", "Shift, press 1 more time to leave the page."]
-  };
-  var words = say[document.documentElement.lang] || null;
+  // The words come from the page, in its language.
+  var words = [bar.getAttribute("data-press-two"), bar.getAttribute("data-press-one")];
 
   function leave(event) {
     if (event) {
@@ -38,7 +35,7 @@
       leave();
       return;
     }
-    if (words && status) {
+    if (status && words[presses - 1]) {
       status.textContent = words[presses - 1];
     }
     reset = setTimeout(function () {

@@ -21,13 +21,11 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.forms import SwedishForm
+from survey_app.i18n import gettext
 from survey_app.questionnaires import Item, ItemType, Page
 from survey_app.questionnaires.definition import DECLINE, NO, YES
-from survey_app.survey.texts import ui
 
 FIELD_PREFIX = "item_"
-YES_NO_LABELS = {YES: "Ja", NO: "Nej", DECLINE: "Vill inte svara"}
-YES_NO_LABELS_EN = {YES: "Yes", NO: "No", DECLINE: "I prefer not to answer"}
 
 
 class CheckboxesField(SelectMultipleField):
@@ -52,7 +50,7 @@ def build_field(item: Item, language: str) -> Field:
     if kind in (ItemType.SINGLE_CHOICE, ItemType.SCALE, ItemType.YES_NO):
         values = item.choice_values()
         if kind == ItemType.YES_NO:
-            names = YES_NO_LABELS if language == "sv" else YES_NO_LABELS_EN
+            names = {YES: gettext("Ja"), NO: gettext("Nej"), DECLINE: gettext("Vill inte svara")}
             labels = [names[v] for v in values]
         elif kind == ItemType.SCALE:
             labels = [str(v) for v in values]
@@ -98,7 +96,9 @@ def build_field(item: Item, language: str) -> Field:
     return TextAreaField(
         validators=[
             *_required(item, choose),
-            Length(max=limit, message=f"Texten får vara högst {limit} tecken."),
+            Length(
+                max=limit, message=gettext("Texten får vara högst %(limit)s tecken.", limit=limit)
+            ),
         ],
         render_kw={"maxlength": limit, "rows": 5},
         **common,
@@ -111,22 +111,31 @@ def missing_message(item: Item, language: str) -> str:
         return item.error.get(language)
     kind = item.type
     if kind == ItemType.SCALE:
-        return ui("missing_scale", language, low=_fmt(item.min or 0), high=_fmt(item.max or 0))
+        low, high = _fmt(item.min or 0), _fmt(item.max or 0)
+        return gettext("Välj en siffra från %(low)s till %(high)s.", low=low, high=high)
+    if kind == ItemType.YES_NO and item.allow_decline:
+        return gettext("Välj ja, nej eller vill inte svara.")
     if kind == ItemType.YES_NO:
-        return ui("missing_yes_no_decline" if item.allow_decline else "missing_yes_no", language)
+        return gettext("Välj ja eller nej.")
     if kind in (ItemType.VAS, ItemType.NUMBER):
         return _range_message(item.min, item.max)
-    return ui(f"missing_{kind.value}", language)
+    if kind == ItemType.SINGLE_CHOICE:
+        return gettext("Välj det svar som stämmer bäst.")
+    if kind == ItemType.MULTIPLE_CHOICE:
+        return gettext("Välj ett eller flera svar.")
+    if kind == ItemType.DATE:
+        return gettext("Skriv ett datum, till exempel 2026-03-01.")
+    return gettext("Skriv ditt svar.")
 
 
 def _range_message(low: float | None, high: float | None) -> str:
     if low is not None and high is not None:
-        return f"Skriv ett tal från {_fmt(low)} till {_fmt(high)}."
+        return gettext("Skriv ett tal från %(low)s till %(high)s.", low=_fmt(low), high=_fmt(high))
     if low is not None:
-        return f"Skriv ett tal som är minst {_fmt(low)}."
+        return gettext("Skriv ett tal som är minst %(low)s.", low=_fmt(low))
     if high is not None:
-        return f"Skriv ett tal som är högst {_fmt(high)}."
-    return "Skriv ett tal."
+        return gettext("Skriv ett tal som är högst %(high)s.", high=_fmt(high))
+    return gettext("Skriv ett tal.")
 
 
 def _fmt(value: float) -> str:
@@ -135,7 +144,7 @@ def _fmt(value: float) -> str:
 
 def _not_absurd_date(_form: Any, field: Field) -> None:
     if isinstance(field.data, date) and not 1900 <= field.data.year <= 2100:
-        raise ValidationError("Datumet verkar fel; kontrollera året.")
+        raise ValidationError(gettext("Datumet verkar fel; kontrollera året."))
 
 
 class PageForm(SwedishForm):
@@ -159,8 +168,10 @@ class PageForm(SwedishForm):
         }
         if unknown:
             self.form_errors.append(
-                "Svaret innehöll en fråga som inte finns på den här sidan. Ingenting har sparats; "
-                "fyll i sidan igen."
+                gettext(
+                    "Svaret innehöll en fråga som inte finns på den här sidan. Ingenting har "
+                    "sparats; fyll i sidan igen."
+                )
             )
             return False
         return valid

@@ -29,6 +29,7 @@ from survey_app import access, audit
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db, limiter
 from survey_app.forms import ConfirmForm
+from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, gettext
 from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.models._types import utcnow
 from survey_app.questionnaires import Registry
@@ -52,7 +53,9 @@ DONE = "survey_done"
 # Why the tablet is locked: it idled, the participant left quickly, or the answers were sent.
 LOCKED = "kiosk_locked"
 IDLE, EXITED, SENT = "idle", "exit", "sent"
-LANGUAGES = {"sv": "Svenska", "en": "English"}
+# The language chosen in this browser, kept for the pages shown once the state is gone (thanks,
+# the locked tablet).
+LANGUAGE = "survey_language"
 
 
 @dataclass
@@ -111,7 +114,7 @@ def begin(
         mode=mode,
         respondent=respondent,
         invitation_id=invitation.id if invitation else None,
-        language="sv",
+        language=DEFAULT_LANGUAGE,
         seen=time.time(),
         participation_id=occasion.participation_id,
     ).save()
@@ -163,12 +166,60 @@ def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
     # The next click ("Börja") is on our own site, so the new session comes along.
     g.state = State.load()
     g.bundle = bundle
+    _choose_language()
     return intro()
 
 
 def link_not_working() -> tuple[str, int]:
     """One calm page for unknown, expired, revoked and used links alike."""
     return render_template("survey/link_not_working.html"), 404
+
+
+@bp.before_request
+def _language_before_state() -> None:
+    """The language of pages without a state (thanks, locked, a link that does not work):
+    `?sprak=` or what this browser chose before. `_load_state` refines it."""
+    wanted = request.args.get("sprak")
+    chosen = wanted if wanted in LANGUAGES else session.get(LANGUAGE)
+    g.language = chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _choose_language() -> None:
+    """Apply `?sprak=` to the state when the bundle offers that language."""
+    state: State = g.state
+    wanted = request.args.get("sprak")
+    if wanted in offered_languages(g.bundle) and wanted != state.language:
+        state.language = wanted
+        state.save()
+    g.language = state.language
+
+
+def offered_languages(bundle: Bundle) -> list[str]:
+    """The languages every questionnaire still to answer has texts in."""
+    return [
+        code for code in LANGUAGES if all(code in q.languages for q in bundle.open_questionnaires)
+    ]
+
+
+@bp.context_processor
+def _language_links() -> dict[str, object]:
+    """The page's language and links to the same page in the others (lang and hreflang on
+    each), on every participant page."""
+    language = LANGUAGES[g.get("language", DEFAULT_LANGUAGE)]
+    bundle = g.get("bundle")
+    codes = offered_languages(bundle) if bundle is not None else list(LANGUAGES)
+    endpoint = request.endpoint or "survey.intro"
+    if endpoint == "survey.open_link":
+        endpoint = "survey.intro"  # the token stays out of the page's links
+    args = dict(request.view_args or {}) if endpoint == request.endpoint else {}
+    links: list[tuple[Language, str | None]] = [
+        (
+            LANGUAGES[code],
+            None if code == language.code else url_for(endpoint, **args, sprak=code),
+        )
+        for code in codes
+    ]
+    return {"language": language, "lang": language.code, "language_links": links}
 
 
 @bp.before_request
@@ -203,6 +254,7 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
     g.bundle = load_bundle(occasion, state.respondent, registry())
     if not g.bundle.questionnaires:
         return link_not_working()
+    _choose_language()
     return None
 
 
@@ -233,8 +285,10 @@ def _occasion_for(state: State) -> Occasion | None:
 
 
 def lock_tablet(reason: str) -> None:
+    language = g.get("language", DEFAULT_LANGUAGE)
     session.clear()
     session[LOCKED] = reason
+    session[LANGUAGE] = language
 
 
 @bp.context_processor
@@ -254,26 +308,15 @@ def _tablet_timer() -> dict[str, object]:
 def intro() -> str | WerkzeugResponse:
     state: State = g.state
     bundle: Bundle = g.bundle
-    wanted = request.args.get("sprak")
-    if wanted in LANGUAGES:
-        state.language = wanted
-        state.save()
     if bundle.submitted:
         return redirect(url_for("survey.thanks"))
     position = next_step(bundle.steps, bundle.pages_saved())
     # After a quick exit the intro does not tell that anything was answered; "Börja" leads to
     # the first page not yet answered.
     begun = position > 1 or any(r.answers for r in bundle.responses.values())
-    languages = {
-        code: name
-        for code, name in LANGUAGES.items()
-        if all(code in q.languages for q in bundle.open_questionnaires)
-    }
     return render_template(
         "survey/intro.html",
         bundle=bundle,
-        lang=state.language,
-        languages=languages,
         # A draft kept by the tablet's idle lock counts as begun, though no page is saved.
         resume=begun and (bundle.occasion.quick_exit_at is None or bool(state.answered)),
         next_number=min(position, len(bundle.steps)),
@@ -293,7 +336,11 @@ def page(number: int) -> str | WerkzeugResponse:
     if not 1 <= number <= len(steps):
         return redirect(url_for("survey.intro"))
     if number > reachable:
-        flash("Fyll i sidorna i tur och ordning. Du är nu på den första sidan som inte är klar.")
+        flash(
+            gettext(
+                "Fyll i sidorna i tur och ordning. Du är nu på den första sidan som inte är klar."
+            )
+        )
         return redirect(url_for("survey.page", number=reachable))
     if request.method == "POST" and g.expired:
         return lock(number)
@@ -324,7 +371,6 @@ def page(number: int) -> str | WerkzeugResponse:
         form=form,
         step=step,
         total=len(steps),
-        lang=state.language,
         items=[i for i in step.page.items if field_name(i) in form],
         field_name=field_name,
         kiosk=state.mode == ResponseMode.KIOSK,
@@ -443,7 +489,6 @@ def support(after: int) -> str:
     )
     return render_template(
         "survey/support.html",
-        lang=g.state.language,
         contacts=bundle.occasion.participation.insats.forbund.support_contacts,
         following=following,
     )
@@ -506,9 +551,7 @@ def confirm() -> str | WerkzeugResponse:
                 )
             db.session.commit()
             return _finish(state)
-    return render_template(
-        "survey/confirm.html", bundle=bundle, lang=state.language, total=len(steps), error=error
-    )
+    return render_template("survey/confirm.html", bundle=bundle, total=len(steps), error=error)
 
 
 def _finish(state: State) -> WerkzeugResponse:
@@ -520,14 +563,14 @@ def _finish(state: State) -> WerkzeugResponse:
         lock_tablet(SENT)
     else:
         session.pop(STATE, None)
-    session[DONE] = state.language
+    session[DONE] = True
+    session[LANGUAGE] = state.language
     return redirect(url_for("survey.thanks"))
 
 
 @bp.route("/svar/tack")
 def thanks() -> str:
-    language = session.get(DONE) if session.get(DONE) in LANGUAGES else "sv"
-    return render_template("survey/thanks.html", lang=language, kiosk=bool(session.get(LOCKED)))
+    return render_template("survey/thanks.html", kiosk=bool(session.get(LOCKED)))
 
 
 @bp.route("/surfplatta")
