@@ -131,6 +131,8 @@ class Questionnaire:
     licensed_texts_installed: frozenset[str] = frozenset()
     recall: Text | None = None
     one_question_per_page: bool = False
+    # Per translated language: whether a native speaker has reviewed it.
+    reviewed: Mapping[str, bool] = field(default_factory=dict)
 
     # Cached: reports look items up once per stored answer. (A frozen dataclass still has a
     # __dict__, which is where cached_property keeps the value.)
@@ -145,9 +147,38 @@ class Questionnaire:
     def item(self, item_id: str) -> Item | None:
         return self._items_by_id.get(item_id)
 
-    @property
+    @cached_property
     def languages(self) -> tuple[str, ...]:
-        return tuple(self.title.translations)
+        """The languages the questionnaire is complete in (asked on every participant page)."""
+        codes = {code for text in self.texts() for code in text[1].translations}
+        complete = [code for code in codes if not self.missing_translations(code)]
+        return tuple(sorted(complete, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+
+    def texts(self) -> list[tuple[str, Text]]:
+        """Every text a respondent reads, with where it is in the file."""
+        found: list[tuple[str, Text]] = [("title", self.title)]
+        found += [(name, text) for name in ("intro", "recall") if (text := getattr(self, name))]
+        for page in self.pages:
+            if page.title is not None:
+                found.append((f"sida {page.number}.title", page.title))
+            for item in page.items:
+                found.append((f"{item.id}.text", item.text))
+                found += [
+                    (f"{item.id}.{k}", t) for k in ("help", "error") if (t := getattr(item, k))
+                ]
+                found += [(f"{item.id}.choices[{c.value}]", c.label) for c in item.choices]
+                if item.end_labels:
+                    labels = {code: " / ".join(pair) for code, pair in item.end_labels.items()}
+                    found.append((f"{item.id}.labels", Text(labels)))
+        return found
+
+    def missing_translations(self, language: str) -> list[str]:
+        """Where the file has no text in the language (Swedish is the fallback there)."""
+        return list(
+            dict.fromkeys(
+                where for where, text in self.texts() if language not in text.translations
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -232,6 +263,7 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
         intro=Text(data["intro"]) if "intro" in data else None,
         recall=Text(data["recall"]) if "recall" in data else None,
         one_question_per_page=data.get("one_question_per_page", False),
+        reviewed={code: bool(t["reviewed"]) for code, t in data.get("translations", {}).items()},
         pages=tuple(pages),
         scoring=data.get("scoring"),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),

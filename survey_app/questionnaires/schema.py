@@ -16,11 +16,14 @@ ITEM_TYPES = (
 )
 
 _ID = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$"}
+# A language: a BCP 47 language subtag, optionally with a private-use variant ("sv-x-lattlast",
+# easy Swedish).
+LANGUAGE_CODE = "^[a-z]{2,3}(-x-[a-z0-9]{1,8})?$"
 _TEXT = {
     "type": "object",
     "required": ["sv"],
     "properties": {"sv": {"type": "string", "minLength": 1}},
-    "patternProperties": {"^[a-z]{2}$": {"type": "string", "minLength": 1}},
+    "patternProperties": {LANGUAGE_CODE: {"type": "string", "minLength": 1}},
     "additionalProperties": False,
 }
 _CHOICE = {
@@ -65,7 +68,7 @@ _ITEM = {
             "type": "object",
             "required": ["sv"],
             "patternProperties": {
-                "^[a-z]{2}$": {
+                LANGUAGE_CODE: {
                     "type": "array",
                     "minItems": 2,
                     "maxItems": 2,
@@ -105,6 +108,19 @@ SCHEMA: dict[str, Any] = {
         # Each question on a page of its own, the question as the page's heading (kinder on a
         # phone; how electronic EQ-5D is commonly shown).
         "one_question_per_page": {"type": "boolean"},
+        # Per language: whether a native speaker has reviewed the file's texts in it.
+        "translations": {
+            "type": "object",
+            "patternProperties": {
+                LANGUAGE_CODE: {
+                    "type": "object",
+                    "required": ["reviewed"],
+                    "properties": {"reviewed": {"type": "boolean"}, "note": {"type": "string"}},
+                    "additionalProperties": False,
+                }
+            },
+            "additionalProperties": False,
+        },
         "pages": {"type": "array", "minItems": 1, "items": _PAGE},
         # The item wording is licensed (EQ-5D): texts are installed per deployment.
         "licensed_texts": {"type": "boolean"},
