@@ -60,3 +60,28 @@ def test_every_page_links_to_the_others_with_lang_and_hreflang(app: Flask, setup
     assert '<html lang="en" dir="ltr">' in page and "Page 1 of 9" in page
     assert 'href="/svar/sida/1?sprak=sv" lang="sv" hreflang="sv"' in page
     assert "9 pages" in phone.get("/svar").get_data(as_text=True)  # the choice is kept
+
+
+def test_every_shipped_participant_questionnaire_is_complete_in_every_language(
+    app: Flask,
+) -> None:
+    registry = app.extensions["questionnaires"]
+    for questionnaire in registry.participant_questionnaires():
+        for code in LANGUAGES:
+            assert questionnaire.missing_translations(code) == [], (questionnaire.id, code)
+            if code != "sv":
+                assert questionnaire.reviewed.get(code) is False  # nobody has reviewed them yet
+
+
+def test_an_arabic_page_is_right_to_left_with_phone_numbers_left_to_right(
+    app: Flask, setup: Setup
+) -> None:
+    phone = app.test_client()
+    phone.get(create_link(staff_client(app), setup))
+    intro = phone.get("/svar?sprak=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in intro and "أهلًا بك" in intro
+    assert 'hreflang="sv-x-lattlast"' in intro and 'hreflang="ti"' in intro
+    page = phone.get("/svar/sida/1").get_data(as_text=True)
+    assert "كيف صحتك بشكل عام؟" in page and "فكّر في الأسبوع الماضي." in page
+    easy = phone.get("/svar/sida/1?sprak=sv-x-lattlast").get_data(as_text=True)
+    assert '<html lang="sv-x-lattlast" dir="ltr">' in easy and "Hur mår du för det mesta?" in easy
