@@ -163,3 +163,30 @@ def test_the_error_summary_takes_focus_and_links_to_each_question(
             .get_by_role("radio")
             .first
         ).to_be_focused()
+
+
+# A voice for Swedish only, and what is "spoken" kept for the test (headless Chromium has none).
+FAKE_SPEECH = """
+window.spoken = [];
+speechSynthesis.getVoices = () => [{lang: 'sv-SE', name: 'Test'}];
+speechSynthesis.speak = (utterance) => window.spoken.push([utterance.lang, utterance.text]);
+"""
+
+
+def test_lyssna_reads_a_question_aloud_where_the_browser_has_a_voice(
+    browser: Browser, tmp_path: Path
+) -> None:
+    for url, participation_id in _serve(tmp_path, ["sjalvskattning"]):
+        link = _link(browser.new_context(locale="sv-SE").new_page(), url, participation_id)
+        context = browser.new_context(locale="sv-SE")
+        context.add_init_script(FAKE_SPEECH)
+        phone = context.new_page()
+        phone.goto(link)
+        phone.get_by_role("link", name="Börja").click()
+        phone.get_by_role("button", name=re.compile(r"^Lyssna\W+" + re.escape(GENERAL))).click()
+        spoken = phone.evaluate("window.spoken")
+        assert spoken[0][0] == "sv-SE"
+        assert spoken[0][1].split("\n")[:3] == [GENERAL, "Tänk på den senaste veckan.", "1"]
+        # No Tigrinya voice here: the buttons stay hidden.
+        phone.goto(f"{url}/svar/sida/1?sprak=ti")
+        expect(phone.locator("button.listen").first).to_be_hidden()
