@@ -209,7 +209,7 @@ def test_insats_staff_do_not_get_reports(app: Flask, ids: dict[str, int]) -> Non
 
 
 def _admin_with_answers(app: Flask) -> FlaskClient:
-    from tests.survey_helpers import answer_all, create_link, make_setup, staff_client
+    from tests.survey_helpers import PAGES, answer_all, create_link, make_setup, staff_client
 
     setup = make_setup(app)
     with app.app_context():
@@ -226,7 +226,7 @@ def _admin_with_answers(app: Flask) -> FlaskClient:
     phone.get(create_link(staff_client(app), setup))
     answer_all(phone)
     phone.post(
-        "/svar/sida/6",
+        f"/svar/sida/{len(PAGES) + 1}",
         data={
             "item_psychological": "ja",
             "item_threats": "nej",
@@ -235,7 +235,7 @@ def _admin_with_answers(app: Flask) -> FlaskClient:
         },
     )
     phone.post(
-        "/svar/sida/7",
+        f"/svar/sida/{len(PAGES) + 2}",
         data={"item_control": "nej", "item_afraid": "nej", "item_children_exposed": "nej"},
     )
     assert phone.post("/svar/skicka").headers["Location"] == "/svar/tack"

@@ -117,8 +117,11 @@ def save_page(
     *,
     mode: ResponseMode,
     language: str,
+    draft: bool = False,
 ) -> Response:
-    """Store the answers of one page (visible items only) and record the page as saved."""
+    """Store the answers of one page (visible items only) and record the page as saved. A draft
+    (what a page held when the tablet locked) stores the answers given, keeps the others, and
+    leaves the page unsaved: the respondent resumes on it with the entries in place."""
     response = _response_for(bundle, questionnaire, mode, language)
     # Two taps on "Nästa" must not both insert the page's answers: hold the response row (on
     # PostgreSQL; SQLite lets one writer in at a time) and read its answers afresh.
@@ -131,13 +134,14 @@ def save_page(
         value = answers.get(item.id)
         existing = stored.get(item.id)
         if item.id not in answers or value is None:
-            if existing is not None:
+            if existing is not None and not draft:
                 response.answers.remove(existing)
         elif existing is not None:
             existing.value = value
         else:
             response.answers.append(Answer(item_id=item.id, value=value))
-    response.pages_saved = max(response.pages_saved, page.number)
+    if not draft:
+        response.pages_saved = max(response.pages_saved, page.number)
     response.language = language
     response.updated_at = utcnow()
     db.session.flush()
