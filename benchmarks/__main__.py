@@ -13,8 +13,15 @@ def _load(*args: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.argv = ["benchmarks.report_protection"]
-    report_protection.main()
+    # The protected build: the demo förbund, a förbund-year (300 participations in 8
+    # insatser) and a large one (1,000 in 20).
+    for size in (
+        [],
+        ["--participations", "300", "--insatser", "8"],
+        ["--participations", "1000", "--insatser", "20"],
+    ):
+        sys.argv = ["benchmarks.report_protection", *size]
+        report_protection.main()
     staff_pages.main()
     survey_pages.main()
     for db in ("postgresql", "sqlite"):

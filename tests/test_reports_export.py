@@ -191,7 +191,7 @@ def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
 
     about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=4, values_only=True)}
     assert "efter startdatum" in about["Period"]
-    assert "sjalvskattning version 1" in about["Frågeformulär"]
+    assert "sjalvskattning version 2" in about["Frågeformulär"]
     with app.app_context():
         assert db.session.query(AuditEvent).filter_by(action="export").count() == 1
 

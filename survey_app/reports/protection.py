@@ -50,9 +50,9 @@ RESTORE_TRIES = 20
 # Rounds of one-more-cell before a still failing part has everything around it hidden; sooner
 # where this many rounds in a row mended nothing, and at once in a part of more hidden cells than
 # REGION_ABOVE (each round there costs seconds of programs: tiny groups in many insatser).
-ROUNDS_BEFORE_REGION = 8
-STALLS_BEFORE_REGION = 2
-REGION_ABOVE = 2500
+ROUNDS_BEFORE_REGION = 10
+STALLS_BEFORE_REGION = 3
+REGION_ABOVE = 2000
 # Parts with more hidden cells than this are not tried for restoring (each try audits them).
 RESTORE_LARGEST = 600
 # Rounds of batched witness programs before each target still lacking a witness gets its own.
@@ -113,6 +113,8 @@ class Publication:
     _seen: dict[int, tuple[float, float]] = field(default_factory=dict)
     _restoring: bool = False
     _failing_sizes: list[int] = field(default_factory=list)  # hidden cells of each failing part
+    _sum_parts: dict[int, list[int]] = field(default_factory=dict)  # see weighted()
+    _shut: np.ndarray | None = None  # hidden counts and sums, once protected
     _fine: set[tuple[int, bytes]] = field(default_factory=set)  # relations _complete passed
     _hidden: np.ndarray | None = None
     _secondary: np.ndarray | None = None
@@ -167,8 +169,12 @@ class Publication:
         return sum_ids
 
     def weighted(self, sums: np.ndarray, parts: Sequence[tuple[float, np.ndarray]]) -> None:
-        """Cell by cell, `sums` = Σ weight × count (a mean over a distribution of answers)."""
+        """Cell by cell, `sums` = Σ weight × count (a mean over a distribution of answers).
+        Such a mean is shown only where every count of its distribution is: beside a hidden
+        one, mean and count together pin it (two equations over a few small cells)."""
         for cells in zip(np.ravel(sums), *(np.ravel(ids) for _, ids in parts), strict=True):
+            if cells[0] != UNPUBLISHED:
+                self._sum_parts[int(cells[0])] = [int(c) for c in cells[1:] if c != UNPUBLISHED]
             self._relate(list(cells), [1.0] + [-w for w, _ in parts], equality=True)
 
     def same(self, a: np.ndarray, b: np.ndarray) -> None:
@@ -232,12 +238,13 @@ class Publication:
         if self.restore:
             self._restore(hidden, secondary)
         self._hidden, self._secondary = hidden, secondary
+        self._shut = self._is_hidden(hidden)
 
     def hidden(self, ids: np.ndarray) -> np.ndarray:
-        """Which of these cells are hidden ("<k" or "x")."""
-        assert self._hidden is not None, "protect() first"  # noqa: S101
+        """Which of these cells are hidden ("<k" or "x"; a sum: its mean is blank)."""
+        assert self._shut is not None, "protect() first"  # noqa: S101
         ids = np.asarray(ids, dtype=int)
-        return np.where(ids == UNPUBLISHED, True, self._hidden[ids])
+        return np.where(ids == UNPUBLISHED, True, self._shut[ids])
 
     def shown(self, ids: np.ndarray) -> np.ndarray:
         """These cells as published: ints, "<k" or "x"."""
@@ -342,11 +349,15 @@ class Publication:
         )
 
     def _is_hidden(self, hidden: np.ndarray) -> np.ndarray:
-        """Hidden counts, and the sums of hidden counts (their means are blank)."""
+        """Hidden counts, and the sums of hidden counts or over a distribution with a hidden
+        count (their means are blank)."""
         count_of = np.asarray(self._count_of)
         out = hidden.copy()
         sums = count_of >= 0
         out[sums] = hidden[count_of[sums]]
+        for var, parts in self._sum_parts.items():
+            if hidden[parts].any():
+                out[var] = True
         return out
 
     def _complete(self, hidden: np.ndarray, secondary: np.ndarray) -> None:
@@ -531,6 +542,15 @@ class Publication:
             for r in self._relations_of(cell)
             if r.tight and not (count_of[r.ids] >= 0).any()
         ]
+        # A cell alone among visible counts in several relations (participants beside pairs +
+        # START without EXIT of every measure) is pinned by each: one more in each at once.
+        alone = [r for r in relations if int(hidden[r.ids].sum()) == 1]
+        if len(alone) > 1:
+            targets = {self._cheapest(r.ids[~hidden[r.ids]], room) for r in alone} - {None}
+            for target in targets:
+                hidden[target] = secondary[target] = True
+            if targets:
+                return
         for relation in sorted(relations, key=lambda r: int(hidden[r.ids].sum())):
             target = self._cheapest(relation.ids[~hidden[relation.ids]], room)
             if target is not None:
