@@ -9,20 +9,29 @@ protected as one system (linked-table protection):
 1. Primary: a count from 1 to k−1 is hidden, shown as "<k".
 2. Complementary: a relation (a line with its total, two places showing the same count, …) with
    exactly one hidden cell would give that cell back, so another cell of the relation is hidden
-   too, shown as "x": the one that costs the reader least (parts before totals, or the other
-   way round as the förbund chooses; then the smallest count).
-3. Audit: for every hidden count, two linear programs find the smallest and largest value a
-   reader can deduce from everything published together, with the bounds the labels give
-   ("<k" is 1..k−1; "x" is at least k, since every visible non-zero count is). A "<k" must keep
-   the whole range 1..k−1 open, an "x" at least k−1 values (as many as a "<k" it protects).
-   Where the audit fails, more is hidden and the audit runs again.
+   too, shown as "x"; more generally, within each relation on its own every hidden cell must
+   be able to move over its whole range (`_complete`). Which: one that gives all the room
+   needed, then parts before totals (or the other way round as the förbund chooses), then the
+   smallest count.
+3. Audit: for every hidden count, linear programs find the smallest and largest value a reader
+   can deduce from everything published together, with the bounds the labels give ("<k" is
+   1..k−1; "x" is at least k, since every visible non-zero count is); batches of capped
+   objectives give witnesses for many cells at once first. A "<k" must keep the whole range
+   1..k−1 open, an "x" at least k−1 values (as many as a "<k" it protects). Where the audit
+   fails, more is hidden beside the failing cells and the audit runs again; a part that does
+   not settle has everything around its failing cells hidden.
 4. Least loss: each "x" is then tried visible again, largest first, and stays visible if the
    audit still passes.
 
 Means: a group's mean times its count is the sum of its values; sums add up along the same
 lines as the counts, and each lies between count × the scale's least and greatest value. Those
 sums are unknowns of the audit too ("mean bounds"), so a mean beside a visible count can never
-narrow a hidden one. A statistic of a group whose count is hidden is never shown.
+narrow a hidden one. A statistic of a group whose count is hidden is never shown, nor a mean
+over a distribution with a hidden count (`weighted`).
+
+Tables by insats and gender may publish their margins only (`cross=False`): their insats ×
+gender cells are then no variables at all (UNPUBLISHED), and a relation through them keeps what
+it tells of the published cells (`_relate`).
 """
 
 from __future__ import annotations
@@ -207,10 +216,10 @@ class Publication:
             failing = self._audit(hidden, secondary)
             if not failing:
                 break
-            # One more hidden cell beside each failing cell (the cheapest with the room it
-            # needs), unless one was hidden beside it this round already. Where rounds stop
-            # mending (no fewer failing cells twice running) or after ROUNDS_BEFORE_REGION, the
-            # region at once.
+            # One more hidden cell beside each failing cell (see _hide_near), unless one was
+            # hidden beside it this round already. The region at once where rounds stop
+            # mending (STALLS_BEFORE_REGION rounds without fewer failing cells), after
+            # ROUNDS_BEFORE_REGION, or in a part too large for more rounds (REGION_ABOVE).
             failed = sum(len(group) for group in failing)
             stalls = stalls + 1 if failed_before is not None and failed >= failed_before else 0
             failed_before = failed
