@@ -12,6 +12,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -49,3 +50,31 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def begin_write() -> None:
+    """Start the current transaction as a writer: on SQLite, take the database's single write
+    lock now (BEGIN IMMEDIATE), so that a write waits for it (busy_timeout) at its first statement
+    instead of failing half-way when a read-only transaction cannot be upgraded.
+
+    pysqlite (in its default, legacy transaction control) opens no transaction for reads, only
+    before the first INSERT/UPDATE/DELETE; a request that reads first and then calls this holds
+    the lock only for its writes and the commit. Not the SQLAlchemy documentation's full pysqlite
+    recipe (driver autocommit plus an explicit BEGIN for every transaction): that would put every
+    read in a transaction too, and each read-then-write elsewhere in the service would then risk
+    SQLITE_BUSY on the upgrade. Does nothing on PostgreSQL, whose row locks are taken by the
+    writes themselves."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def insert_for_dialect(model: Any) -> Any:
+    """INSERT with ON CONFLICT (`on_conflict_do_nothing`, `on_conflict_do_update`, `excluded`),
+    which SQLite and PostgreSQL both have, each in SQLAlchemy's dialect of its own."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
