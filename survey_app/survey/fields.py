@@ -34,6 +34,19 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class IsoDateField(DateField):
+    """A date field that also takes the stored answer, an ISO date text, as its data (an
+    earlier answer shown again)."""
+
+    def process_data(self, value: Any) -> None:
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                value = None
+        super().process_data(value)
+
+
 def field_name(item: Item) -> str:
     return FIELD_PREFIX + item.id
 
@@ -89,7 +102,7 @@ def build_field(item: Item, language: str) -> Field:
             **common,
         )
     if kind == ItemType.DATE:
-        return DateField(
+        return IsoDateField(
             validators=[*_required(item, "Ange ett datum (åååå-mm-dd)."), _not_absurd_date],
             **common,
         )
