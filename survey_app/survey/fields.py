@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from flask import current_app
+from markupsafe import Markup
 from wtforms import (
     DateField,
     Field,
@@ -174,6 +176,40 @@ class PageForm(SwedishForm):
                 data = None
             out[item_id] = data
         return out
+
+
+# Rendered choice questions by (item, language, field type, answer shown, messages). The
+# `item` macro of survey/_items.html stays the one source of the HTML: a question is rendered by
+# it the first time and served from here afterwards. Radio buttons and checkboxes are where the
+# time goes (WTForms builds each option's attributes one by one), and their states are few: no
+# answer, or one of the item's own choices. An answer outside the choices (a tampered form) is
+# rendered but not kept, so what a request sends cannot grow the cache.
+_ITEM_MARKUP: dict[tuple[Any, ...], tuple[Item, Markup]] = {}
+_ITEM_MARKUP_LIMIT = 20_000
+CHOICE_FIELDS = ("RadioField", "CheckboxesField")
+
+
+def render_item(field: Field, item: Item, language: str) -> Markup:
+    """The HTML of one question on a page: the `item` macro's (Markup: the template escapes),
+    cached for choice questions."""
+    template = current_app.jinja_env.get_template("survey/_items.html")
+    macro = template.module.item  # type: ignore[attr-defined]
+    data = field.data
+    shown = tuple(data) if isinstance(data, list) else (data,)
+    if field.type not in CHOICE_FIELDS or not set(shown) <= {None, *item.choice_values()}:
+        rendered: Markup = macro(field, item, language)
+        return rendered
+    # id(): items are frozen but hold dicts, so not hashable; the item itself is kept in the
+    # value, so its id cannot be reused by another item while the entry exists.
+    key = (id(item), language, field.type, shown, tuple(field.errors))
+    cached = _ITEM_MARKUP.get(key)
+    if cached is not None and cached[0] is item:
+        return cached[1]
+    markup: Markup = macro(field, item, language)
+    if len(_ITEM_MARKUP) >= _ITEM_MARKUP_LIMIT:
+        _ITEM_MARKUP.clear()
+    _ITEM_MARKUP[key] = (item, markup)
+    return markup
 
 
 def page_form_class(page: Page, answers: Mapping[str, Any], language: str) -> type[PageForm]:

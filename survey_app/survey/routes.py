@@ -32,7 +32,7 @@ from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.models._types import utcnow
 from survey_app.questionnaires import Registry
 from survey_app.survey import links
-from survey_app.survey.fields import field_name, page_form_class
+from survey_app.survey.fields import field_name, page_form_class, render_item
 from survey_app.survey.flow import effective_answers, next_step
 from survey_app.survey.services import (
     Bundle,
@@ -316,6 +316,7 @@ def page(number: int) -> str | WerkzeugResponse:
         lang=state.language,
         items=[i for i in step.page.items if field_name(i) in form],
         field_name=field_name,
+        render_item=render_item,
         kiosk=state.mode == ResponseMode.KIOSK,
     )
 
