@@ -12,7 +12,6 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData, event
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -70,11 +69,3 @@ def begin_write() -> None:
     driver = connection.connection.driver_connection
     if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def insert_for_dialect(model: Any) -> Any:
-    """INSERT with ON CONFLICT (`on_conflict_do_nothing`, `on_conflict_do_update`, `excluded`),
-    which SQLite and PostgreSQL both have, each in SQLAlchemy's dialect of its own."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)

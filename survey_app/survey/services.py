@@ -6,6 +6,7 @@ one response per occasion and questionnaire (a unique constraint), so a race end
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,10 +17,9 @@ from sqlalchemy.orm import joinedload
 
 from survey_app import audit, scoring
 from survey_app.exceptions import DomainError
-from survey_app.extensions import begin_write, db, insert_for_dialect
+from survey_app.extensions import begin_write, db
 from survey_app.models import (
     Answer,
-    FollowUpFlag,
     Invitation,
     Occasion,
     Participation,
@@ -28,7 +28,7 @@ from survey_app.models import (
     ResponseMode,
     ResponseStatus,
 )
-from survey_app.models._types import utcnow
+from survey_app.models._types import Timestamp, utcnow
 from survey_app.questionnaires import (
     DefinitionError,
     Page,
@@ -142,6 +142,43 @@ def definition_by_hash(content_hash: str, registry: Registry) -> Questionnaire |
     return questionnaire
 
 
+# The writes of a page save, in the INSERT … ON CONFLICT that SQLite and PostgreSQL share. Text,
+# not SQLAlchemy's dialect inserts: those are compiled anew for every execution (they are not
+# in SQLAlchemy's statement cache), which cost more than the database work of a page.
+SAVE_RESPONSE = sa.text(
+    "INSERT INTO response (occasion_id, questionnaire_id, questionnaire_version, content_hash,"
+    " status, mode, language, pages_saved, started_at, updated_at)"
+    " VALUES (:occasion_id, :questionnaire_id, :version, :content_hash, :in_progress, :mode,"
+    " :language, :page, :now, :now)"
+    " ON CONFLICT (occasion_id, questionnaire_id) DO UPDATE SET"
+    " pages_saved = CASE WHEN response.pages_saved > excluded.pages_saved"
+    " THEN response.pages_saved ELSE excluded.pages_saved END,"
+    " language = excluded.language, updated_at = excluded.updated_at"
+    " WHERE response.status <> :submitted"
+    " RETURNING id"
+).bindparams(sa.bindparam("now", type_=Timestamp))
+KEEP_SNAPSHOT = sa.text(
+    "INSERT INTO questionnaire_snapshot (content_hash, questionnaire_id, version, source,"
+    " created_at) VALUES (:content_hash, :questionnaire_id, :version, :source, :now)"
+    " ON CONFLICT (content_hash) DO NOTHING"
+).bindparams(sa.bindparam("now", type_=Timestamp))
+RAISE_FLAG = sa.text(
+    "INSERT INTO follow_up_flag (participation_id, occasion_id, questionnaire_id, reason,"
+    " raised_at) VALUES (:participation_id, :occasion_id, :questionnaire_id, :reason, :now)"
+    " ON CONFLICT (occasion_id, questionnaire_id) DO NOTHING RETURNING id"
+).bindparams(sa.bindparam("now", type_=Timestamp))
+
+
+@functools.cache
+def _save_answers(count: int) -> sa.TextClause:
+    """INSERT … ON CONFLICT DO UPDATE of `count` answers of one response."""
+    rows = ", ".join(f"(:response_id, :item_{n}, :value_{n})" for n in range(count))
+    return sa.text(
+        f"INSERT INTO answer (response_id, item_id, value) VALUES {rows}"  # noqa: S608 (no input)
+        " ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value"
+    ).bindparams(*(sa.bindparam(f"value_{n}", type_=sa.JSON) for n in range(count)))
+
+
 def save_page(
     bundle: Bundle,
     questionnaire: Questionnaire,
@@ -161,53 +198,32 @@ def save_page(
     value is prepared first, so that SQLite's write lock (`begin_write`) is held only for these
     statements and the commit."""
     stored = bundle.responses.get(questionnaire.id)
-    given = [
-        {"item_id": item.id, "value": answers[item.id]}
-        for item in page.items
-        if answers.get(item.id) is not None
-    ]
+    given = [(item.id, answers[item.id]) for item in page.items if answers.get(item.id) is not None]
     cleared = [item.id for item in page.items if answers.get(item.id) is None]
-    now = utcnow()
-    new_response = {
+    response = {
         "occasion_id": bundle.occasion.id,
         "questionnaire_id": questionnaire.id,
-        "questionnaire_version": questionnaire.version,
+        "version": questionnaire.version,
         "content_hash": questionnaire.content_hash,
-        "status": ResponseStatus.IN_PROGRESS,
-        "mode": mode,
+        "in_progress": ResponseStatus.IN_PROGRESS.value,
+        "submitted": ResponseStatus.SUBMITTED.value,
+        "mode": mode.value,
         "language": language,
-        "pages_saved": page.number,
-        "started_at": now,
-        "updated_at": now,
+        "page": page.number,
+        "now": utcnow(),
     }
-    upsert = insert_for_dialect(Response).values(new_response)
-    upsert = upsert.on_conflict_do_update(
-        index_elements=[Response.occasion_id, Response.questionnaire_id],
-        set_={
-            "pages_saved": sa.case(
-                (Response.pages_saved > page.number, Response.pages_saved), else_=page.number
-            ),
-            "language": language,
-            "updated_at": now,
-        },
-        where=Response.status != ResponseStatus.SUBMITTED,
-    ).returning(Response.id)
+    values: dict[str, Any] = {}
+    for n, (item_id, value) in enumerate(given):
+        values[f"item_{n}"] = item_id
+        values[f"value_{n}"] = value
     begin_write()
     if stored is None:
         keep_snapshot(questionnaire)
-    response_id = db.session.scalar(upsert)
+    response_id = db.session.scalar(SAVE_RESPONSE, response)
     if response_id is None:
         raise DomainError("Svaren är redan inskickade och kan inte ändras.")
     if given:
-        insert = insert_for_dialect(Answer).values(
-            [{"response_id": response_id, **answer} for answer in given]
-        )
-        db.session.execute(
-            insert.on_conflict_do_update(
-                index_elements=[Answer.response_id, Answer.item_id],
-                set_={"value": insert.excluded.value},
-            )
-        )
+        db.session.execute(_save_answers(len(given)), {"response_id": response_id, **values})
     if cleared:
         db.session.execute(
             sa.delete(Answer).where(Answer.response_id == response_id, Answer.item_id.in_(cleared)),
@@ -221,15 +237,14 @@ def keep_snapshot(questionnaire: Questionnaire) -> None:
     """Store the definition a response is begun on, once per content hash (a parallel request
     storing it too is no conflict)."""
     db.session.execute(
-        insert_for_dialect(QuestionnaireSnapshot)
-        .values(
-            content_hash=questionnaire.content_hash,
-            questionnaire_id=questionnaire.id,
-            version=questionnaire.version,
-            source=questionnaire.source,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=[QuestionnaireSnapshot.content_hash])
+        KEEP_SNAPSHOT,
+        {
+            "content_hash": questionnaire.content_hash,
+            "questionnaire_id": questionnaire.id,
+            "version": questionnaire.version,
+            "source": questionnaire.source,
+            "now": utcnow(),
+        },
     )
 
 
@@ -309,18 +324,14 @@ def raise_flag(bundle: Bundle, questionnaire: Questionnaire) -> None:
     occasion and questionnaire."""
     occasion = bundle.occasion
     flag_id = db.session.scalar(
-        insert_for_dialect(FollowUpFlag)
-        .values(
-            participation_id=occasion.participation_id,
-            occasion_id=occasion.id,
-            questionnaire_id=questionnaire.id,
-            reason=questionnaire.safety.flag or "Uppföljning behövs",
-            raised_at=utcnow(),
-        )
-        .on_conflict_do_nothing(
-            index_elements=[FollowUpFlag.occasion_id, FollowUpFlag.questionnaire_id]
-        )
-        .returning(FollowUpFlag.id)
+        RAISE_FLAG,
+        {
+            "participation_id": occasion.participation_id,
+            "occasion_id": occasion.id,
+            "questionnaire_id": questionnaire.id,
+            "reason": questionnaire.safety.flag or "Uppföljning behövs",
+            "now": utcnow(),
+        },
     )
     if flag_id is None:
         return  # raised before, or by a parallel request
