@@ -20,6 +20,7 @@ from flask.testing import FlaskClient
 from survey_app.extensions import db
 from survey_app.models import RoleKind
 from survey_app.questionnaires import Item, ItemType, Registry
+from survey_app.survey import fields
 from tests import factories
 from tests.survey_helpers import COACH
 
@@ -153,3 +154,23 @@ def test_every_staff_form_page_renders_as_before(app: Flask) -> None:
     pages = sum(len(registry.by_id[q].pages) for q in STAFF)
     client = _enter(app, STAFF, "personal", "sv")
     _walk(client, registry, "staff-sv", pages)
+
+
+def test_an_answer_outside_the_choices_is_rendered_but_not_kept(app: Flask) -> None:
+    registry: Registry = app.extensions["questionnaires"]
+    page = registry.by_id["sjalvskattning"].pages[0]
+    item = page.items[0]
+    name = f"item_{item.id}"
+    with app.test_request_context(method="POST", data={name: "99"}):
+        form = fields.page_form_class(page, {}, "sv")()
+        form.validate()
+        kept = dict(fields._ITEM_MARKUP)
+        html = fields.render_item(form[name], item, "sv")
+        assert kept == fields._ITEM_MARKUP  # what a request sends cannot grow the cache
+        assert 'value="99"' not in html and "checked" not in html
+    with app.test_request_context(method="POST", data={name: "7"}):
+        form = fields.page_form_class(page, {}, "sv")()
+        first = fields.render_item(form[name], item, "sv")
+        again = fields.render_item(form[name], item, "sv")
+        assert again is first  # a choice the item has is kept and served again
+        assert f'checked id="{name}-6"' in first
