@@ -189,27 +189,40 @@ _ITEM_MARKUP_LIMIT = 20_000
 CHOICE_FIELDS = ("RadioField", "CheckboxesField")
 
 
-def render_item(field: Field, item: Item, language: str) -> Markup:
+def render_item(field: Field, item: Item, language: str, **options: Any) -> Markup:
     """The HTML of one question on a page: the `item` macro's (Markup: the template escapes),
+    called with the same arguments (`options`: the macro's keyword arguments, part of the key),
     cached for choice questions."""
     template = current_app.jinja_env.get_template("survey/_items.html")
     macro = template.module.item  # type: ignore[attr-defined]
     data = field.data
     shown = tuple(data) if isinstance(data, list) else (data,)
-    if field.type not in CHOICE_FIELDS or not set(shown) <= {None, *item.choice_values()}:
-        rendered: Markup = macro(field, item, language)
-        return rendered
     # id(): items are frozen but hold dicts, so not hashable; the item itself is kept in the
     # value, so its id cannot be reused by another item while the entry exists.
-    key = (id(item), language, field.type, shown, tuple(field.errors))
+    key = (id(item), language, field.type, shown, tuple(field.errors), *sorted(options.items()))
+    if (
+        field.type not in CHOICE_FIELDS
+        or not set(shown) <= {None, *item.choice_values()}
+        or not _hashable(key)
+    ):
+        rendered: Markup = macro(field, item, language, **options)
+        return rendered
     cached = _ITEM_MARKUP.get(key)
     if cached is not None and cached[0] is item:
         return cached[1]
-    markup: Markup = macro(field, item, language)
+    markup: Markup = macro(field, item, language, **options)
     if len(_ITEM_MARKUP) >= _ITEM_MARKUP_LIMIT:
         _ITEM_MARKUP.clear()
     _ITEM_MARKUP[key] = (item, markup)
     return markup
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def page_form_class(page: Page, answers: Mapping[str, Any], language: str) -> type[PageForm]:
