@@ -187,8 +187,11 @@ def save_page(
     *,
     mode: ResponseMode,
     language: str,
+    draft: bool = False,
 ) -> None:
-    """Store the answers of one page (visible items only) and record the page as saved.
+    """Store the answers of one page (visible items only) and record the page as saved. A draft
+    (what a page held when the tablet locked) stores the answers given, keeps the others, and
+    leaves the page unsaved: the respondent resumes on it with the entries in place.
 
     Nothing is read here: the page was read before (`load_occasion`), and the writes settle a
     parallel save of the same page (a double tap, a second tab) in the database itself. The
@@ -199,7 +202,7 @@ def save_page(
     statements and the commit."""
     stored = bundle.responses.get(questionnaire.id)
     given = [(item.id, answers[item.id]) for item in page.items if answers.get(item.id) is not None]
-    cleared = [item.id for item in page.items if answers.get(item.id) is None]
+    cleared = [] if draft else [item.id for item in page.items if answers.get(item.id) is None]
     response = {
         "occasion_id": bundle.occasion.id,
         "questionnaire_id": questionnaire.id,
@@ -209,7 +212,7 @@ def save_page(
         "submitted": ResponseStatus.SUBMITTED.value,
         "mode": mode.value,
         "language": language,
-        "page": page.number,
+        "page": 0 if draft else page.number,  # pages_saved only grows (see SAVE_RESPONSE)
         "now": utcnow(),
     }
     values: dict[str, Any] = {}
