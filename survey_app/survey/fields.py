@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
+from flask import current_app
+from markupsafe import Markup
 from wtforms import (
     DateField,
     Field,
@@ -31,6 +33,19 @@ FIELD_PREFIX = "item_"
 class CheckboxesField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class IsoDateField(DateField):
+    """A date field that also takes the stored answer, an ISO date text, as its data (an
+    earlier answer shown again)."""
+
+    def process_data(self, value: Any) -> None:
+        if isinstance(value, str):
+            try:
+                value = date.fromisoformat(value)
+            except ValueError:
+                value = None
+        super().process_data(value)
 
 
 def field_name(item: Item) -> str:
@@ -88,7 +103,7 @@ def build_field(item: Item, language: str) -> Field:
             **common,
         )
     if kind == ItemType.DATE:
-        return DateField(
+        return IsoDateField(
             validators=[*_required(item, choose), _not_absurd_date],
             **common,
         )
@@ -187,6 +202,62 @@ class PageForm(SwedishForm):
                 data = None
             out[item_id] = data
         return out
+
+
+# Rendered choice questions by (item, language, field type, answer shown, messages). The
+# `item` macro of survey/_items.html stays the one source of the HTML: a question is rendered by
+# it the first time and served from here afterwards. Radio buttons and checkboxes are where the
+# time goes (WTForms builds each option's attributes one by one), and their states are few: no
+# answer, or one of the item's own choices. An answer outside the choices (a tampered form) is
+# rendered but not kept, so what a request sends cannot grow the cache.
+_ITEM_MARKUP: dict[tuple[Any, ...], tuple[Item, tuple[Any, ...], Markup]] = {}
+_ITEM_MARKUP_LIMIT = 20_000
+CHOICE_FIELDS = ("RadioField", "CheckboxesField")
+
+
+def render_item(field: Field, item: Item, language: str, **options: Any) -> Markup:
+    """The HTML of one question on a page: the `item` macro's (Markup: the template escapes),
+    called with the same arguments and cached for choice questions. `options` are the macro's
+    keyword arguments; an option that is not hashable (a questionnaire's recall text) is keyed by
+    identity and kept alive with the entry, as the item is."""
+    template = current_app.jinja_env.get_template("survey/_items.html")
+    macro = template.module.item  # type: ignore[attr-defined]
+    data = field.data
+    shown = tuple(data) if isinstance(data, list) else (data,)
+    if field.type not in CHOICE_FIELDS or not set(shown) <= {None, *item.choice_values()}:
+        rendered: Markup = macro(field, item, language, **options)
+        return rendered
+    held = tuple(options.values())
+    # id(): items are frozen but hold dicts, so not hashable; the item itself is kept in the
+    # value, so its id cannot be reused by another item while the entry exists.
+    key = (
+        id(item),
+        language,
+        field.type,
+        shown,
+        tuple(field.errors),
+        *((name, value if _hashable(value) else id(value)) for name, value in options.items()),
+    )
+    cached = _ITEM_MARKUP.get(key)
+    if (
+        cached is not None
+        and cached[0] is item
+        and all(a is b for a, b in zip(cached[1], held, strict=True))
+    ):
+        return cached[2]
+    markup: Markup = macro(field, item, language, **options)
+    if len(_ITEM_MARKUP) >= _ITEM_MARKUP_LIMIT:
+        _ITEM_MARKUP.clear()
+    _ITEM_MARKUP[key] = (item, held, markup)
+    return markup
+
+
+def _hashable(value: Any) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
 
 
 def page_form_class(page: Page, answers: Mapping[str, Any], language: str) -> type[PageForm]:

@@ -34,11 +34,12 @@ from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.models._types import utcnow
 from survey_app.questionnaires import Registry
 from survey_app.survey import links
-from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class
+from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class, render_item
 from survey_app.survey.flow import effective_answers, next_step
 from survey_app.survey.services import (
     Bundle,
     load_bundle,
+    load_occasion,
     raise_flag,
     safety_triggered,
     save_page,
@@ -154,7 +155,10 @@ def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
     invitation = links.usable_invitation(token)
     if invitation is None:
         return link_not_working()
-    occasion = invitation.occasion
+    loaded = load_occasion(invitation.occasion_id)
+    if loaded is None:
+        return link_not_working()
+    occasion, _ = loaded
     bundle = load_bundle(occasion, "participant", registry())
     if bundle.submitted or not bundle.questionnaires:
         return link_not_working()
@@ -243,10 +247,11 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
     if expired and not (request.method == "POST" and request.endpoint in KEEPS_ENTRIES):
         lock_tablet(IDLE)
         return redirect(url_for("survey.locked"))
-    occasion = _occasion_for(state)
-    if occasion is None:
+    loaded = _occasion_for(state)
+    if loaded is None:
         session.pop(STATE, None)
         return link_not_working()
+    occasion, g.invitation = loaded
     state.seen = time.time()
     state.save()
     g.state = state
@@ -265,23 +270,28 @@ def _idle_seconds() -> int:
     return int(current_app.config["SETTINGS"].kiosk_idle_seconds)
 
 
-def _occasion_for(state: State) -> Occasion | None:
+def _occasion_for(state: State) -> tuple[Occasion, Invitation | None] | None:
+    """The occasion the session answers, and the invitation when a link opened it."""
     if state.mode == ResponseMode.STAFF:
         if not current_user.is_authenticated:
             return None
-        participation = access.participation_for_work(current_user, state.participation_id)
-        return next((o for o in participation.occasions if o.id == state.occasion_id), None)
-    occasion = db.session.get(Occasion, state.occasion_id)
-    if occasion is None or occasion.participation_id != state.participation_id:
+        access.participation_for_work(current_user, state.participation_id)
+    link = state.mode == ResponseMode.LINK
+    loaded = load_occasion(
+        state.occasion_id,
+        participation_id=state.participation_id,
+        invitation_id=(state.invitation_id or -1) if link else None,
+    )
+    if loaded is None:
         return None
-    if state.mode == ResponseMode.LINK:
-        invitation = db.session.get(Invitation, state.invitation_id or -1)
-        if invitation is None or invitation.occasion_id != occasion.id:
-            return None
+    occasion, invitation = loaded
+    if link:
         # The session a link opened ends with the link: revoked, expired or erased.
-        if invitation.revoked_at is not None or invitation.expires_at <= utcnow():
+        if invitation is None or invitation.revoked_at is not None:
             return None
-    return occasion
+        if invitation.expires_at <= utcnow():
+            return None
+    return occasion, invitation
 
 
 def lock_tablet(reason: str) -> None:
@@ -353,7 +363,7 @@ def page(number: int) -> str | WerkzeugResponse:
     if form.validate_on_submit():
         support = safety_triggered(step.questionnaire, form.answers())
         try:
-            _save_with_retry(state, step, form.answers(), raise_follow_up_flag=support)
+            _save(state, step, form.answers(), raise_follow_up_flag=support)
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
@@ -373,6 +383,7 @@ def page(number: int) -> str | WerkzeugResponse:
         total=len(steps),
         items=[i for i in step.page.items if field_name(i) in form],
         field_name=field_name,
+        render_item=render_item,
         kiosk=state.mode == ResponseMode.KIOSK,
     )
 
@@ -401,29 +412,16 @@ def _prefill(state: State, bundle: Bundle, step: Any, answers: dict[str, Any]) -
     return {field_name(i): answers.get(i.id) for i in step.page.items}
 
 
-def _save_with_retry(
-    state: State, step: Any, answers: dict[str, Any], *, raise_follow_up_flag: bool
-) -> None:
-    """Save the page (and raise the follow-up flag) in one transaction; a clash with a parallel
-    save of the same page (a double tap) is retried once on fresh data."""
-    for attempt in (1, 2):
-        bundle: Bundle = g.bundle
-        questionnaire = next(q for q in bundle.questionnaires if q.id == step.questionnaire.id)
-        try:
-            save_page(
-                bundle, questionnaire, step.page, answers, mode=state.mode, language=state.language
-            )
-            if raise_follow_up_flag:
-                raise_flag(bundle, questionnaire)
-            db.session.commit()
-            return
-        except (IntegrityError, OperationalError):
-            db.session.rollback()
-            if attempt == 2:
-                raise
-            occasion = db.session.get(Occasion, state.occasion_id)
-            assert occasion is not None  # noqa: S101  (it was there a moment ago)
-            g.bundle = load_bundle(occasion, state.respondent, registry())
+def _save(state: State, step: Any, answers: dict[str, Any], *, raise_follow_up_flag: bool) -> None:
+    """Save the page (and raise the follow-up flag) in one short transaction. A parallel save of
+    the same page (a double tap, a second tab) is settled by the database (see `save_page`)."""
+    bundle: Bundle = g.bundle
+    save_page(
+        bundle, step.questionnaire, step.page, answers, mode=state.mode, language=state.language
+    )
+    if raise_follow_up_flag:
+        raise_flag(bundle, step.questionnaire)
+    db.session.commit()
 
 
 @bp.route("/svar/las", methods=["POST"])
@@ -529,11 +527,8 @@ def confirm() -> str | WerkzeugResponse:
         return redirect(url_for("survey.intro"))
     error = None
     if ConfirmForm().validate_on_submit():
-        invitation = (
-            db.session.get(Invitation, state.invitation_id) if state.invitation_id else None
-        )
         try:
-            submitted = submit(bundle, invitation, state.mode)
+            submitted = submit(bundle, g.invitation, state.mode)
         except DomainError as problem:
             db.session.rollback()
             error = problem.message
