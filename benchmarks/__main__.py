@@ -1,10 +1,10 @@
-"""Run every benchmark: `make bench` (about 15 minutes). Figures go into docs/benchmarks.md by
+"""Run every benchmark: `make bench` (about 20 minutes). Figures go into docs/benchmarks.md by
 hand, with the date. The export and import at national scale take longer still and are run on
 their own (commands in docs/benchmarks.md)."""
 
 import sys
 
-from benchmarks import load, report_protection, staff_pages, survey_pages
+from benchmarks import load, page_save, report_protection, staff_pages, survey_pages
 
 
 def _load(*args: str) -> None:
@@ -13,12 +13,24 @@ def _load(*args: str) -> None:
 
 
 if __name__ == "__main__":
-    sys.argv = ["benchmarks.report_protection"]
-    report_protection.main()
+    # The protected build: the demo förbund, a förbund-year (300 participations in 8
+    # insatser) and a large one (1,000 in 20).
+    for size in (
+        [],
+        ["--participations", "300", "--insatser", "8"],
+        ["--participations", "1000", "--insatser", "20"],
+    ):
+        sys.argv = ["benchmarks.report_protection", *size]
+        report_protection.main()
     staff_pages.main()
     survey_pages.main()
     for db in ("postgresql", "sqlite"):
+        # The page save against the bare insert endpoint at saturation, interleaved (issue 17).
+        sys.argv = ["benchmarks.page_save", "--db", db]
+        page_save.main()
+    for db in ("postgresql", "sqlite"):
         _load("--db", db, "--participants", "100", "--seconds", "60", "--think", "5")
+        _load("--db", db, "--participants", "100", "--seconds", "60", "--think", "1")
     _load("--db", "postgresql", "--participants", "100", "--seconds", "60", "--think", "0")
     # Faults: a worker killed and PostgreSQL restarted in the middle of submissions. This
     # restarts the machine's PostgreSQL cluster: run `make bench` on a quiet machine.

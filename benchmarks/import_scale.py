@@ -2,7 +2,10 @@
 
 Writes a realistic long CSV of about N answer rows (participants with START and EXIT bundles, as
 from paper forms; not timed), then times `import_csv` with `--create-missing` into a fresh
-database, commit included, and prints the time and the process's peak memory.
+database, commit included, and prints the time and the process's peak memory. Then the bare bulk
+load of the same rows for comparison (issue 17): the file read with the csv module and every row
+stored as it is in a table of ten text columns, by COPY on PostgreSQL and by the driver's
+executemany on SQLite, commit included, and the ratio.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from __future__ import annotations
 import argparse
 import csv
 import random
+import sqlite3
 import tempfile
 import time
 from datetime import date, timedelta
@@ -61,6 +65,30 @@ def write_csv(path: Path, registry: Registry, rows: int, seed: int = 1) -> int:
     return written
 
 
+def bare_load(path: Path) -> float:
+    """Seconds to store the file's rows as they are, with the database's own bulk load."""
+    connection = db.session.connection()
+    driver = connection.connection.driver_connection
+    columns = ", ".join(f"{name} TEXT" for name in HEADER)
+    started = time.perf_counter()
+    with path.open(encoding="utf-8", newline="") as stream:
+        rows = csv.reader(stream)
+        next(rows)
+        if isinstance(driver, sqlite3.Connection):
+            driver.execute(f"CREATE TABLE bare_import ({columns})")
+            marks = ", ".join("?" for _ in HEADER)
+            driver.executemany(f"INSERT INTO bare_import VALUES ({marks})", rows)  # noqa: S608
+        else:
+            assert driver is not None
+            with driver.cursor() as cursor:
+                cursor.execute(f"CREATE TABLE bare_import ({columns})")
+                with cursor.copy("COPY bare_import FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+        driver.commit()
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
@@ -86,6 +114,14 @@ def main() -> None:
                     f"{summary.responses} responses, {answers} answers stored; import "
                     f"{elapsed:.1f} s; peak memory {peak_mb:.0f} MB"
                 )
+                db.session.remove()
+                bare = bare_load(path)
+                print(
+                    f"  bare bulk load of the same rows: {bare:.1f} s; import / bare: "
+                    f"{elapsed / bare:.1f}"
+                )
+                db.session.execute(db.text("DROP TABLE bare_import"))
+                db.session.commit()
                 db.session.remove()
                 db.drop_all()
         finally:

@@ -1,7 +1,9 @@
-"""The protected report's build: `python -m benchmarks.report_protection [--repeats N]`.
+"""The protected report's build:
+`python -m benchmarks.report_protection [--participations N --insatser I] [--repeats R]`.
 
-Loads the demo förbund (`flask demo-data`: 30 participations in 3 insatser) into a fresh SQLite
-file, reads its report data once (not timed), then times `workbook.build` — registering every
+Loads the demo förbund (`flask demo-data`: 30 participations in 3 insatser), or with
+`--participations` a synthetic förbund (benchmarks/synthetic.py), into a fresh SQLite file,
+reads its report data once (not timed), then times `workbook.build` — registering every
 published count, protecting them and auditing the result — and prints the median. This is the
 step that issue 11's audit made slow; reading data and writing the file are timed by
 `benchmarks/export_scale.py`.
@@ -19,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from benchmarks.export_scale import app_on
+from benchmarks.synthetic import generate
 from survey_app.demo import load_demo_data
 from survey_app.extensions import db
 from survey_app.models import Forbund
@@ -30,14 +33,20 @@ from survey_app.reports.dataset import ReportFilter
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--participations", type=int, default=0, help="synthetic; 0: the demo")
+    parser.add_argument("--insatser", type=int, default=8)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app = app_on(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
         with app.app_context():
             db.create_all()
             registry = app.extensions["questionnaires"]
-            load_demo_data(registry, date(2026, 12, 1))
-            forbund_id = db.session.scalar(sa.select(Forbund.id))
+            if args.participations:
+                forbund_id = generate(registry, args.participations, args.insatser)
+                db.session.commit()
+            else:
+                load_demo_data(registry, date(2026, 12, 1))
+                forbund_id = db.session.scalar(sa.select(Forbund.id))
             assert forbund_id is not None  # the demo data was just loaded
             data = reports_dataset.load(ReportFilter(forbund_id, period_by="start"), registry)
             timings = []
@@ -48,7 +57,9 @@ def main() -> None:
             db.engine.dispose()
     runs = ", ".join(f"{t:.1f}" for t in timings)
     print(
-        f"protected report build, demo förbund ({len(data.participations)} participations): "
+        f"protected report build, {'synthetic' if args.participations else 'demo'} förbund "
+        f"({len(data.participations)} participations, "
+        f"{data.participations['insats'].nunique()} insatser): "
         f"median of {args.repeats} {statistics.median(timings):.1f} s (runs {runs})"
     )
 

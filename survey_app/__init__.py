@@ -66,10 +66,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         Path(settings.questionnaire_dir), Path(settings.licensed_texts_dir)
     )
     _register_blueprints(app)
-    from survey_app import cli, errors, headers, log_redaction, request_log, security, wording
-    from survey_app.survey.texts import ui
+    from survey_app import cli, errors, headers, i18n, log_redaction, request_log, security, wording
+    from survey_app.survey.texts import phone_links
 
-    app.jinja_env.globals["ui"] = ui
+    app.jinja_env.filters["phone_links"] = phone_links
     app.jinja_env.filters["plural"] = wording.plural
     app.jinja_env.filters["local_date"] = wording.local_date
     app.jinja_env.filters["local_time"] = wording.local_time
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.jinja_env.globals["missing_licensed_texts"] = app.extensions[
         "questionnaires"
     ].missing_licensed_texts
+    i18n.init_app(app)
     security.init_app(app)
     headers.init_app(app)
     if settings.log_format == "json":

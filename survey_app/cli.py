@@ -17,9 +17,10 @@ from survey_app.admin.services import create_staff_account
 from survey_app.clock import today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
+from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from survey_app.models import Forbund, Insats, RoleKind
 from survey_app.models._types import utcnow
-from survey_app.questionnaires import DefinitionError, parse_definition
+from survey_app.questionnaires import DefinitionError, Questionnaire, parse_definition
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter
@@ -250,8 +251,27 @@ def check_questionnaires(paths: tuple[Path, ...]) -> None:
             f"OK   {path.name}: {definition.id} version {definition.version}, "
             + plural(pages, "sida", "sidor")
         )
+        if definition.respondent == "participant":
+            _report_translations(definition)
     if failed:
         raise click.ClickException(f"{failed} av {len(files)} filer har fel.")
+
+
+def _report_translations(definition: Questionnaire) -> None:
+    """Per language of the participant pages: complete, or which texts are missing (those show
+    in Swedish), and whether a native speaker has reviewed it."""
+    for code in LANGUAGES:
+        if code == DEFAULT_LANGUAGE:
+            continue
+        missing = definition.missing_translations(code)
+        review = (
+            "granskad" if definition.reviewed.get(code) else "inte granskad av modersmålstalare"
+        )
+        if not missing:
+            click.echo(f"     {code}: komplett, {review}")
+        else:
+            shown = ", ".join(missing[:5]) + (" …" if len(missing) > 5 else "")
+            click.echo(f"SAKNAS {code}: {len(missing)} texter ({shown})")
 
 
 @click.command("create-admin")

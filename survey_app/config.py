@@ -53,8 +53,12 @@ class Settings:
     staff_idle_minutes: int = 60
     # Reverse proxies in front of the service whose X-Forwarded-* headers are trusted.
     trusted_proxies: int = 0
-    # A tablet left alone this long locks and shows nothing of the answers.
-    kiosk_idle_minutes: int = 10
+    # A tablet left alone this long locks and shows nothing of the answers (KIOSK_IDLE_MINUTES;
+    # seconds here, so that a browser test can use a short idle time).
+    kiosk_idle_seconds: int = 600
+    # A tablet running JavaScript warns this long before it locks and offers "Jag är kvar"
+    # (WCAG 2.2.1); at most half the idle time.
+    kiosk_warning_seconds: int = 60
     questionnaire_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "questionnaires"
     )
@@ -128,7 +132,8 @@ class Settings:
             database_url=database_url,
             cookie_secure=_flag(env, "COOKIE_SECURE", default=True),
             ratelimit_storage_uri=env.get("RATELIMIT_STORAGE_URI", "memory://"),
-            kiosk_idle_minutes=_int(env, "KIOSK_IDLE_MINUTES", default=10, low=1, high=240),
+            kiosk_idle_seconds=60 * _int(env, "KIOSK_IDLE_MINUTES", default=10, low=1, high=240),
+            kiosk_warning_seconds=_int(env, "KIOSK_WARNING_SECONDS", default=60, low=10, high=600),
             staff_idle_minutes=_int(env, "STAFF_IDLE_MINUTES", default=60, low=5, high=720),
             trusted_proxies=_int(env, "TRUSTED_PROXIES", default=0, low=0, high=5),
             licensed_texts_dir=Path(

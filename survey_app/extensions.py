@@ -49,3 +49,23 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
+
+
+def begin_write() -> None:
+    """Start the current transaction as a writer: on SQLite, take the database's single write
+    lock now (BEGIN IMMEDIATE), so that a write waits for it (busy_timeout) at its first statement
+    instead of failing half-way when a read-only transaction cannot be upgraded.
+
+    pysqlite (in its default, legacy transaction control) opens no transaction for reads, only
+    before the first INSERT/UPDATE/DELETE; a request that reads first and then calls this holds
+    the lock only for its writes and the commit. Not the SQLAlchemy documentation's full pysqlite
+    recipe (driver autocommit plus an explicit BEGIN for every transaction): that would put every
+    read in a transaction too, and each read-then-write elsewhere in the service would then risk
+    SQLITE_BUSY on the upgrade. Does nothing on PostgreSQL, whose row locks are taken by the
+    writes themselves."""
+    connection = db.session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if isinstance(driver, sqlite3.Connection) and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

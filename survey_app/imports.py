@@ -21,7 +21,6 @@ from survey_app import audit
 from survey_app.csv_rows import UnreadableRow, header_and_rows
 from survey_app.extensions import db
 from survey_app.models import (
-    Answer,
     Forbund,
     Gender,
     Insats,
@@ -158,14 +157,29 @@ def _parse(
 MAX_ERRORS = 1000
 
 
+class _Head(NamedTuple):
+    """The first seven cells of a row (who, where, when), checked once per distinct text: a
+    response's rows repeat them."""
+
+    missing: list[tuple[str, str]]  # (column, reason) of required cells left empty
+    problems: list[tuple[str, str]]
+    code: str | BadCode | None
+    gender: Gender | None
+    birth_year: int | None
+    occasion: tuple[OccasionKind, int] | None
+    day: date | None
+
+
 @dataclass
 class _RowChecker:
     """Checks one row at a time. A file of a million rows repeats a few hundred distinct cells
-    per column: each distinct text is checked once and the outcome reused."""
+    per column and the same seven first cells for every answer of a response: each distinct
+    text is checked once and the outcome reused."""
 
     registry: Registry
     errors: list[RowError] = field(default_factory=list)
     seen: set[tuple[str, ...]] = field(default_factory=set)
+    heads: dict[tuple[str, ...], _Head] = field(default_factory=dict)
     genders: dict[str, Gender | None] = field(default_factory=dict)
     years: dict[str, int | str | None] = field(default_factory=dict)
     occasions: dict[str, tuple[OccasionKind, int] | None] = field(default_factory=dict)
@@ -186,47 +200,26 @@ class _RowChecker:
         cells = [c.strip() for c in raw]
         if not any(cells):
             return None
-        forbund, insats, code, gender_text, year_text, occasion_text, day_text = cells[:7]
+        head_cells = tuple(cells[:7])
+        head = self.heads.get(head_cells)
+        if head is None:
+            head = self.heads[head_cells] = self._head(head_cells)
         questionnaire_id, item_id, value_text = cells[7:]
-        row_errors: list[RowError] = []
-        for column, cell in zip(HEADER, cells, strict=True):
-            if not cell and column in REQUIRED:
-                row_errors.append(RowError(line, column, "saknas"))
-        if code and code not in self.codes:
-            self.codes[code] = _code(code)
-        checked_code = self.codes.get(code)
-        if isinstance(checked_code, BadCode):
-            row_errors.append(RowError(line, "participant", checked_code.message))
-        if gender_text not in self.genders:
-            self.genders[gender_text] = _gender(gender_text)
-        gender = self.genders[gender_text]
-        if gender is None:
-            row_errors.append(
-                RowError(line, "gender", "ska vara kvinna, man, annat eller ej_uppgivet")
-            )
-        if year_text not in self.years:
-            self.years[year_text] = _birth_year(year_text)
-        birth_year = self.years[year_text]
-        if isinstance(birth_year, str):
-            row_errors.append(RowError(line, "birth_year", birth_year))
-            birth_year = None
-        if occasion_text not in self.occasions:
-            self.occasions[occasion_text] = _occasion(occasion_text)
-        occasion = self.occasions[occasion_text]
-        if occasion_text and occasion is None:
-            row_errors.append(RowError(line, "occasion", "ska vara start, exit eller followup-N"))
-        if day_text not in self.days:
-            self.days[day_text] = _day(day_text)
-        day = self.days[day_text]
-        if day_text and day is None:
-            row_errors.append(RowError(line, "date", "ska vara ett datum som 2026-03-01"))
+        row_errors = [RowError(line, column, reason) for column, reason in head.missing]
+        if not questionnaire_id:
+            row_errors.append(RowError(line, "questionnaire", "saknas"))
+        if not item_id:
+            row_errors.append(RowError(line, "item", "saknas"))
+        row_errors += [RowError(line, column, reason) for column, reason in head.problems]
         value_key = (questionnaire_id, item_id, value_text)
         if value_key not in self.values:
             self.values[value_key] = _value(self.registry, *value_key)
         questionnaire, value, problem = self.values[value_key]
         if problem is not None:
             row_errors.append(RowError(line, problem.column, problem.reason))
-        person = checked_code if isinstance(checked_code, str) else code
+        code = head.code
+        person = code if isinstance(code, str) else head_cells[2]
+        forbund, insats, occasion_text = head_cells[0], head_cells[1], head_cells[5]
         key = (forbund, insats, person, occasion_text, questionnaire_id, item_id)
         if not row_errors and key in self.seen:
             row_errors.append(
@@ -236,21 +229,58 @@ class _RowChecker:
         if row_errors:
             self.errors.extend(row_errors)
             return None
+        occasion, gender, day = head.occasion, head.gender, head.day
         assert occasion and gender and day and questionnaire  # noqa: S101 (checked above)
-        assert isinstance(checked_code, str)  # noqa: S101 (checked above)
+        assert isinstance(code, str)  # noqa: S101 (checked above)
         return _Row(
             line,
             forbund,
             insats,
-            checked_code,
+            code,
             gender,
-            birth_year,
+            head.birth_year,
             occasion,
             day,
             questionnaire,
             item_id,
             value,
         )
+
+    def _head(self, cells: tuple[str, ...]) -> _Head:
+        code_text, gender_text, year_text, occasion_text, day_text = cells[2:7]
+        missing = [
+            (column, "saknas")
+            for column, cell in zip(HEADER[:7], cells, strict=True)
+            if not cell and column in REQUIRED
+        ]
+        problems: list[tuple[str, str]] = []
+        if code_text and code_text not in self.codes:
+            self.codes[code_text] = _code(code_text)
+        code = self.codes.get(code_text)
+        if isinstance(code, BadCode):
+            problems.append(("participant", code.message))
+        if gender_text not in self.genders:
+            self.genders[gender_text] = _gender(gender_text)
+        gender = self.genders[gender_text]
+        if gender is None:
+            problems.append(("gender", "ska vara kvinna, man, annat eller ej_uppgivet"))
+        if year_text not in self.years:
+            self.years[year_text] = _birth_year(year_text)
+        birth_year = self.years[year_text]
+        if isinstance(birth_year, str):
+            problems.append(("birth_year", birth_year))
+            birth_year = None
+        if occasion_text not in self.occasions:
+            self.occasions[occasion_text] = _occasion(occasion_text)
+        occasion = self.occasions[occasion_text]
+        if occasion_text and occasion is None:
+            problems.append(("occasion", "ska vara start, exit eller followup-N"))
+        if day_text not in self.days:
+            self.days[day_text] = _day(day_text)
+        day = self.days[day_text]
+        if day_text and day is None:
+            problems.append(("date", "ska vara ett datum som 2026-03-01"))
+        return _Head(missing, problems, code, gender, birth_year, occasion, day)
 
 
 REQUIRED = frozenset(
@@ -429,11 +459,25 @@ def _insert(model: Any, values: list[dict[str, Any]]) -> None:
 
 
 def _insert_answers(values: list[tuple[int, str, Any]]) -> None:
-    """(response id, item id, value) rows. PostgreSQL takes them by COPY, inside the same
-    transaction: row-by-row INSERTs of a million answers take minutes there."""
+    """(response id, item id, value) rows, handed to the driver as they are: by COPY on
+    PostgreSQL, by the driver's executemany on SQLite, inside the same transaction and without
+    SQLAlchemy's per-row parameter processing. The JSON text of each distinct value is made once
+    (answers repeat a handful of values)."""
+    texts: dict[tuple[type, Any], str] = {}
+
+    def as_json(value: Any) -> str:
+        key = (type(value), tuple(value) if isinstance(value, list) else value)
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = json.dumps(value)
+        return text
+
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
-        _insert(Answer, [{"response_id": r, "item_id": i, "value": v} for r, i, v in values])
+        statement = "INSERT INTO answer (response_id, item_id, value) VALUES (?, ?, ?)"
+        for i in range(0, len(values), INSERT_CHUNK * 10):
+            chunk = values[i : i + INSERT_CHUNK * 10]
+            connection.exec_driver_sql(statement, [(r, item, as_json(v)) for r, item, v in chunk])
         return
     driver = connection.connection.driver_connection
     assert driver is not None  # noqa: S101
@@ -442,7 +486,7 @@ def _insert_answers(values: list[tuple[int, str, Any]]) -> None:
         cursor.copy("COPY answer (response_id, item_id, value) FROM STDIN") as copy,
     ):
         for response_id, item_id, value in values:
-            copy.write_row((response_id, item_id, json.dumps(value)))
+            copy.write_row((response_id, item_id, as_json(value)))
 
 
 def _store(rows: list[_Row], actor_id: int | None) -> ImportSummary:

@@ -39,6 +39,8 @@ PUBLIC_ENDPOINTS = frozenset(
         "survey.locked",
         "survey.support",
         "survey.quick_exit",
+        "survey.lock",
+        "survey.keep_alive",
     }
 )
 # While a user must choose a new password (an admin or the command line set the current one),

@@ -965,15 +965,19 @@ class Model:
             genders = list(dict.fromkeys([*overview.axes[1], *genders]))
         insatser = [i for i in insatser if i != TOTAL] + [TOTAL]
         genders = [g for g in genders if g != TOTAL] + [TOTAL]
+        # A sheet with no insats × gender row at all does not publish them: such a group is
+        # unknown (its pairs, outcomes and sums unknowns too), not empty.
+        cross = any(i != TOTAL and g != TOTAL for _, i, g in comparison.rows)
         for measure in comparison.measures:
             grids: dict[str, dict[tuple[str, ...], Lin]] = defaultdict(dict)
             for insats in insatser:
                 for gender in genders:
                     row = comparison.rows.get((measure, insats, gender))
+                    unpublished = not cross and TOTAL not in (insats, gender)
                     # A group missing from the table has no one with the measure at all.
                     unknowns = (
                         self._comparison_row(comparison, measure, insats, gender, row)
-                        if row is not None
+                        if row is not None or unpublished
                         else dict.fromkeys(("n", "w", "I", "U", "W", "S0", "S1"), Lin())
                     )
                     for name, expr in unknowns.items():
@@ -994,14 +998,25 @@ class Model:
                 )
 
     def _comparison_row(
-        self, comparison: Comparison, measure: str, insats: str, gender: str, row: dict[str, Cell]
+        self,
+        comparison: Comparison,
+        measure: str,
+        insats: str,
+        gender: str,
+        row: dict[str, Cell] | None,
     ) -> dict[str, Lin]:
         """One group's row: its counts, and the unprinted improved / unchanged / worsened
-        pairs and sums of START and EXIT values behind its shares and means."""
+        pairs and sums of START and EXIT values behind its shares and means. `row` None: a
+        group the sheet does not publish, every count of it unknown."""
         sheet = comparison.sheet
         where = f"{sheet} {measure} [{insats} / {gender}]"
-        n = self.count(sheet, row.get(PAIRS))
-        w = self.count(sheet, row.get(WITHOUT_EXIT))
+        if row is None:
+            row = {}
+            n = self.var(f"{where} pairs (not published)", 0.0, math.inf, True)
+            w = self.var(f"{where} without exit (not published)", 0.0, math.inf, True)
+        else:
+            n = self.count(sheet, row.get(PAIRS))
+            w = self.count(sheet, row.get(WITHOUT_EXIT))
         self.pairs[(sheet, measure, insats, gender)] = n
         splits = [self.var(f"{where} {s}", 0, math.inf, True) for s in "IUW"]
         self.improved[(sheet, measure, insats, gender)] = splits[0]

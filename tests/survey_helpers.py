@@ -16,7 +16,8 @@ from tests.conftest import login
 COACH = "coach@example.org"
 OTHER_COACH = "other@example.org"
 
-# Valid answers for every page of the START bundle (självskattning: 3 pages, EQ-5D-3L: 2 pages).
+# Valid answers for every page of the START bundle (självskattning: 3 pages, EQ-5D-3L: one
+# question per page, 6 pages).
 PAGES = [
     {"item_general_health": "5", "item_mental_health": "6", "item_physical_health": "7"},
     {
@@ -26,7 +27,11 @@ PAGES = [
         "item_motivation": "9",
     },
     {"item_hope": "8", "item_social_context": "3", "item_work_closeness": "2"},
-    {"item_MO": "1", "item_SC": "1", "item_UA": "2", "item_PD": "2", "item_AD": "3"},
+    {"item_MO": "1"},
+    {"item_SC": "1"},
+    {"item_UA": "2"},
+    {"item_PD": "2"},
+    {"item_AD": "3"},
     {"item_VAS": "65"},
 ]
 

@@ -119,8 +119,8 @@ def test_participant_answers_through_a_personal_link(
 
     # Next without answers: messages next to the questions, nothing stored.
     phone.get_by_role("button", name="Nästa").click()
-    expect(phone.get_by_role("alert")).to_contain_text("Några svar saknas")
-    expect(phone.get_by_text("Välj ett svar.")).to_have_count(3)
+    expect(phone.get_by_role("alert")).to_contain_text("Det finns ett problem")
+    expect(phone.locator("p.error")).to_have_count(3)
 
     _answer(phone, PAGE_ONE)
     phone.get_by_role("button", name="Nästa").click()

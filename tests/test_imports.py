@@ -69,7 +69,7 @@ def test_import_then_export_finds_the_imported_figures(app: Flask, tmp_path: Pat
     women = next(
         dict(zip(header, r, strict=False))
         for r in rows[1:]
-        if r[:3] == ("EQ-5D index", "Hälsoskolan", "Kvinna")
+        if r[:3] == ("EQ-5D index", "Totalt", "Kvinna")  # genders over all insatser
     )
     # Sweden 3L: 22222 → 0.6843, 11111 → 0.9694 (see the export test).
     assert women["Antal par (start och avslut)"] == 6

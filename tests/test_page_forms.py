@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g
 
 from survey_app import create_app
 from survey_app.questionnaires import Condition, Page, Questionnaire, parse_definition
@@ -247,29 +247,31 @@ def test_number_without_decimals_is_a_float_when_integer_is_false(
 
 # --- invalid answers -------------------------------------------------------------------------
 
-CHOOSE = "Välj ett svar."
+CHOOSE = "Välj det svar som stämmer bäst."
+DATE = "Skriv ett datum, till exempel 2026-03-01."
 NOT_A_CHOICE = "Inte ett giltigt val"  # WTForms' Swedish catalogue
 VAS_RANGE = "Skriv ett tal från 0 till 100."
 COUNT_RANGE = "Skriv ett tal från 0 till 10."
 WEIGHT_RANGE = "Skriv ett tal från 0,5 till 300."
 
 
+# Each message says what to do, for the item's type (or in the item's own words).
 @pytest.mark.parametrize(
     ("key", "expected"),
     [
         ("item_mood", CHOOSE),
         ("item_fruit", CHOOSE),
-        ("item_days", "Välj minst ett svar."),
-        ("item_colour", "Välj minst ett svar."),
-        ("item_energy", CHOOSE),
-        ("item_recommend", CHOOSE),
-        ("item_discriminated", CHOOSE),
+        ("item_days", "Välj ett eller flera svar."),
+        ("item_colour", "Välj ett eller flera svar."),
+        ("item_energy", "Välj en siffra från 1 till 5."),
+        ("item_recommend", "Välj ja eller nej."),
+        ("item_discriminated", "Välj ja, nej eller vill inte svara."),
         ("item_health", VAS_RANGE),
         ("item_count", COUNT_RANGE),
         ("item_weight", WEIGHT_RANGE),
-        ("item_start", "Ange ett datum (åååå-mm-dd)."),
-        ("item_notes", "Skriv ett svar."),
-        ("item_essay", "Skriv ett svar."),
+        ("item_start", DATE),
+        ("item_notes", "Skriv ditt svar."),
+        ("item_essay", "Skriv ditt svar."),
     ],
 )
 def test_missing_required_answer(
@@ -288,8 +290,8 @@ def test_missing_required_answer(
         ("item_health", VAS_RANGE),
         ("item_count", COUNT_RANGE),
         ("item_weight", WEIGHT_RANGE),
-        ("item_start", "Ange ett datum (åååå-mm-dd)."),
-        ("item_notes", "Skriv ett svar."),
+        ("item_start", DATE),
+        ("item_notes", "Skriv ditt svar."),
     ],
 )
 def test_empty_text_input_counts_as_missing(
@@ -552,8 +554,12 @@ def test_condition_on_a_number_and_a_missing_answer() -> None:
 def test_labels_in_english_fall_back_to_swedish(
     form_app: Flask, questionnaire: Questionnaire
 ) -> None:
+    # The pages' own words (yes/no, messages) follow the request's language, as the survey
+    # blueprint sets it from the participant's choice.
     with form_app.test_request_context():
+        g.language = "en"
         english = page_form_class(page(questionnaire, 2), {}, "en")()
+    with form_app.test_request_context():
         swedish = page_form_class(page(questionnaire, 2), {}, "sv")()
     assert english["item_mood"].label.text == "Mood"
     assert english["item_fruit"].label.text == "Frukt"

@@ -107,9 +107,10 @@ def test_159_women_74_men_2_annat_keeps_the_men_when_the_forbund_keeps_genders()
 
 def test_a_hidden_x_is_at_least_k_so_a_total_can_narrow_a_small_cell() -> None:
     """6 women and 2 men: hiding the 6 beside a total of 8 is not enough, since a hidden "x"
-    is at least 5 and would leave the men at most 3; the total goes too."""
+    is at least 5 and would leave the men at most 3. Hiding the total is: men = total − 6,
+    and a total from 7 to 10 leaves the men anything from 1 to 4 (and the total 4 values)."""
     shown = _shown(_matrix([[6, 2, 0, 0]]))
-    assert list(shown[0]) == ["x", "<5", 0, 0, "x"]
+    assert list(shown[0]) == [6, "<5", 0, 0, "x"]
     assert_nothing_narrowed(shown, 5, limit=30)
 
 

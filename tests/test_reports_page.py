@@ -96,7 +96,9 @@ def test_an_admin_publishes_a_year_and_an_analyst_downloads_it(
     assert response.headers["Content-Disposition"] == "attachment; filename=arsrapport-2025.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(response.data))
     overview = list(book["Översikt"].iter_rows(min_row=5, max_row=6, values_only=True))
-    assert overview[0] == ("Hälsoskolan", 6, 0, 0, 0, 6)  # the six who ended in 2025
+    # The six who ended in 2025: per insats over all genders, per gender over all insatser.
+    assert overview[0] == ("Hälsoskolan", None, None, None, None, 6)
+    assert overview[1] == ("Totalt", 6, 0, 0, 0, 6)
     about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=4, values_only=True)}
     assert "2025-01-01 – 2025-12-31" in about["Period"]
     assert "Publicerad rapport" in about["Jämförelser mellan rapporter"]
@@ -207,7 +209,7 @@ def test_insats_staff_do_not_get_reports(app: Flask, ids: dict[str, int]) -> Non
 
 
 def _admin_with_answers(app: Flask) -> FlaskClient:
-    from tests.survey_helpers import answer_all, create_link, make_setup, staff_client
+    from tests.survey_helpers import PAGES, answer_all, create_link, make_setup, staff_client
 
     setup = make_setup(app)
     with app.app_context():
@@ -224,7 +226,7 @@ def _admin_with_answers(app: Flask) -> FlaskClient:
     phone.get(create_link(staff_client(app), setup))
     answer_all(phone)
     phone.post(
-        "/svar/sida/6",
+        f"/svar/sida/{len(PAGES) + 1}",
         data={
             "item_psychological": "ja",
             "item_threats": "nej",
@@ -233,7 +235,7 @@ def _admin_with_answers(app: Flask) -> FlaskClient:
         },
     )
     phone.post(
-        "/svar/sida/7",
+        f"/svar/sida/{len(PAGES) + 2}",
         data={"item_control": "nej", "item_afraid": "nej", "item_children_exposed": "nej"},
     )
     assert phone.post("/svar/skicka").headers["Location"] == "/svar/tack"

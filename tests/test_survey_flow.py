@@ -58,10 +58,10 @@ def test_whole_bundle_through_a_personal_link(app: Flask, setup: Setup) -> None:
     assert opened.status_code == 200  # the intro itself: see open_link on SameSite
     assert "Hur har du det just nu?" in opened.get_data(as_text=True)
     intro = participant.get("/svar").get_data(as_text=True)
-    assert "Hur har du det just nu?" in intro and "5 sidor" in intro
+    assert "Hur har du det just nu?" in intro and "9 sidor" in intro
 
     first = participant.get("/svar/sida/1")
-    assert "Sida 1 av 5" in first.get_data(as_text=True)
+    assert "Sida 1 av 9" in first.get_data(as_text=True)
     answer_all(participant)
     assert participant.get("/svar/skicka").status_code == 200
     sent = participant.post("/svar/skicka")
@@ -174,7 +174,14 @@ def test_missing_and_tampered_answers_get_messages_and_nothing_is_stored(
     participant.get(create_link(staff_client(app), setup))
     missing = participant.post("/svar/sida/1", data={"item_general_health": "5"})
     assert missing.status_code == 200
-    assert missing.get_data(as_text=True).count("Välj ett svar.") == 2
+    text = missing.get_data(as_text=True)
+    # A summary linking to each field with a problem, "Fel:" in the title, and messages next to
+    # the questions that say what to do.
+    assert "<title>Fel: " in text and 'class="error-summary" role="alert"' in text
+    assert 'href="#item_mental_health-0">Hur mår du psykiskt? – Välj en siffra' in text
+    assert 'href="#item_physical_health-0"' in text and 'href="#item_general_health-0"' not in text
+    assert text.count('<p class="error"') == 2
+    assert text.count("Välj en siffra från 1 till 10.") == 4  # by the fields and in the summary
     tampered = participant.post("/svar/sida/1", data={**PAGES[0], "item_mental_health": "11"})
     assert "Inte ett giltigt val" in tampered.get_data(as_text=True)
     foreign = participant.post("/svar/sida/1", data={**PAGES[0], "item_VAS": "50"})
@@ -360,9 +367,9 @@ def test_a_changed_file_does_not_change_an_answer_in_progress(app: Flask, setup:
     # A new version of the file arrives while the participant is half-way.
     from survey_app.questionnaires import parse_definition
 
-    changed_source = original.source.replace('version: "1"', 'version: "2"').replace(
-        "Hur mår du psykiskt?", "Hur mår du psykiskt nu?"
-    )
+    changed_source = original.source.replace(
+        f'version: "{original.version}"', 'version: "99"'
+    ).replace("Hur mår du psykiskt?", "Hur mår du psykiskt nu?")
     registry.by_id["sjalvskattning"] = parse_definition(changed_source, "sjalvskattning.yaml")
     registry.by_hash.pop(original.content_hash)  # as after a restart with the new file
     page = participant.get("/svar/sida/1").get_data(as_text=True)
@@ -375,7 +382,7 @@ def test_a_changed_file_does_not_change_an_answer_in_progress(app: Flask, setup:
         )
         assert response is not None
         assert (response.questionnaire_version, response.content_hash) == (
-            "1",
+            original.version,
             original.content_hash,
         )
         snapshot = db.session.scalar(

@@ -68,9 +68,11 @@ def test_a_yes_shows_support_and_raises_a_flag(app: Flask, participant: FlaskCli
         "020-555 666",
         "116 006",
         "112",
-        "Kvinnojouren Skövde 0500-123 45",
     ):
         assert line in support
+    # Every support number can be tapped to call, the förbund's own contacts too.
+    assert 'href="tel:020505050"' in support and 'href="tel:112"' in support
+    assert 'Kvinnojouren Skövde <a href="tel:050012345" dir="ltr">0500-123 45</a>' in support
     assert 'href="/svar/sida/2"' in support
     assert _flags(app) == [("Uppföljning av våldsfrågor behövs", None)]
     # Saving the page again does not raise a second flag.

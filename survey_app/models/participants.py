@@ -136,6 +136,8 @@ class Occasion(db.Model):  # type: ignore[name-defined]
     number: Mapped[int] = mapped_column(default=0)
     due_date: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    # The last "Lämna sidan snabbt": answers given before it are never shown again.
+    quick_exit_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     participation: Mapped[Participation] = relationship(back_populates="occasions")
     responses: Mapped[list[Response]] = relationship(back_populates="occasion")

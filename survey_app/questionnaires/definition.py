@@ -72,6 +72,7 @@ class Item:
     type: ItemType
     text: Text
     help: Text | None = None
+    error: Text | None = None
     required: bool = True
     direction: str | None = None
     show_if: Condition | None = None
@@ -128,6 +129,10 @@ class Questionnaire:
     safety: Safety = field(default_factory=Safety)
     licensed_texts: bool = False
     licensed_texts_installed: frozenset[str] = frozenset()
+    recall: Text | None = None
+    one_question_per_page: bool = False
+    # Per translated language: whether a native speaker has reviewed it.
+    reviewed: Mapping[str, bool] = field(default_factory=dict)
     # What staff call it (the file's `name`, or else the Swedish title).
     name: str = ""
 
@@ -144,9 +149,38 @@ class Questionnaire:
     def item(self, item_id: str) -> Item | None:
         return self._items_by_id.get(item_id)
 
-    @property
+    @cached_property
     def languages(self) -> tuple[str, ...]:
-        return tuple(self.title.translations)
+        """The languages the questionnaire is complete in (asked on every participant page)."""
+        codes = {code for text in self.texts() for code in text[1].translations}
+        complete = [code for code in codes if not self.missing_translations(code)]
+        return tuple(sorted(complete, key=lambda code: (code != DEFAULT_LANGUAGE, code)))
+
+    def texts(self) -> list[tuple[str, Text]]:
+        """Every text a respondent reads, with where it is in the file."""
+        found: list[tuple[str, Text]] = [("title", self.title)]
+        found += [(name, text) for name in ("intro", "recall") if (text := getattr(self, name))]
+        for page in self.pages:
+            if page.title is not None:
+                found.append((f"sida {page.number}.title", page.title))
+            for item in page.items:
+                found.append((f"{item.id}.text", item.text))
+                found += [
+                    (f"{item.id}.{k}", t) for k in ("help", "error") if (t := getattr(item, k))
+                ]
+                found += [(f"{item.id}.choices[{c.value}]", c.label) for c in item.choices]
+                if item.end_labels:
+                    labels = {code: " / ".join(pair) for code, pair in item.end_labels.items()}
+                    found.append((f"{item.id}.labels", Text(labels)))
+        return found
+
+    def missing_translations(self, language: str) -> list[str]:
+        """Where the file has no text in the language (Swedish is the fallback there)."""
+        return list(
+            dict.fromkeys(
+                where for where, text in self.texts() if language not in text.translations
+            )
+        )
 
 
 @dataclass(frozen=True)
@@ -207,7 +241,7 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
     from survey_app import scoring  # late: scorers import this module's types
 
     seen: dict[str, Item] = {}
-    pages = []
+    pages: list[Page] = []
     for p, page_data in enumerate(data["pages"]):
         items: list[Item] = []
         for i, item_data in enumerate(page_data["items"]):
@@ -218,15 +252,20 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
             items.append(item)
         for item in items:
             seen[item.id] = item
-        pages.append(
-            Page(p + 1, Text(page_data["title"]) if "title" in page_data else None, tuple(items))
-        )
+        title = Text(page_data["title"]) if "title" in page_data else None
+        if data.get("one_question_per_page"):
+            pages.extend(Page(len(pages) + 1, title, (item,)) for item in items)
+        else:
+            pages.append(Page(len(pages) + 1, title, tuple(items)))
     questionnaire = Questionnaire(
         id=data["id"],
         version=str(data["version"]),
         respondent=data.get("respondent", "participant"),
         title=Text(data["title"]),
         intro=Text(data["intro"]) if "intro" in data else None,
+        recall=Text(data["recall"]) if "recall" in data else None,
+        one_question_per_page=data.get("one_question_per_page", False),
+        reviewed={code: bool(t["reviewed"]) for code, t in data.get("translations", {}).items()},
         pages=tuple(pages),
         scoring=data.get("scoring"),
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
@@ -307,6 +346,7 @@ def _item(data: dict[str, Any], path: list[Any], earlier: Mapping[str, Item], pr
         type=kind,
         text=Text(data["text"]),
         help=Text(data["help"]) if "help" in data else None,
+        error=Text(data["error"]) if "error" in data else None,
         required=data.get("required", True),
         direction=data.get("direction"),
         show_if=condition,

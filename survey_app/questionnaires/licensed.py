@@ -17,6 +17,7 @@ the file and the gap; the neutral texts stay in use.
 from __future__ import annotations
 
 import dataclasses
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from survey_app.questionnaires.definition import (
     Questionnaire,
     Text,
 )
+from survey_app.questionnaires.schema import LANGUAGE_CODE
 
 
 def install(
@@ -68,7 +70,7 @@ def _read(
         return problem("filen ska ha questionnaire, language och items")
     if data.get("questionnaire") != questionnaire.id:
         return problem(f"filen gäller {data.get('questionnaire')!r}, inte {questionnaire.id!r}")
-    if data.get("language") != language or len(language) != 2:
+    if data.get("language") != language or not re.fullmatch(LANGUAGE_CODE, language):
         return problem(f"språket i filen ({data.get('language')!r}) stämmer inte med filnamnet")
     items: dict[str, Any] = data["items"]
     gaps = []

@@ -16,11 +16,14 @@ ITEM_TYPES = (
 )
 
 _ID = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$"}
+# A language: a BCP 47 language subtag, optionally with a private-use variant ("sv-x-lattlast",
+# easy Swedish).
+LANGUAGE_CODE = "^[a-z]{2,3}(-x-[a-z0-9]{1,8})?$"
 _TEXT = {
     "type": "object",
     "required": ["sv"],
     "properties": {"sv": {"type": "string", "minLength": 1}},
-    "patternProperties": {"^[a-z]{2}$": {"type": "string", "minLength": 1}},
+    "patternProperties": {LANGUAGE_CODE: {"type": "string", "minLength": 1}},
     "additionalProperties": False,
 }
 _CHOICE = {
@@ -51,6 +54,9 @@ _ITEM = {
         "type": {"enum": list(ITEM_TYPES)},
         "text": _TEXT,
         "help": _TEXT,
+        # What the participant is told to do when the answer is missing ("Välj hur du mår i
+        # dag"); without it, a message for the item's type.
+        "error": _TEXT,
         "required": {"type": "boolean"},
         "direction": {"enum": ["higher", "lower"]},
         "show_if": _CONDITION,
@@ -62,7 +68,7 @@ _ITEM = {
             "type": "object",
             "required": ["sv"],
             "patternProperties": {
-                "^[a-z]{2}$": {
+                LANGUAGE_CODE: {
                     "type": "array",
                     "minItems": 2,
                     "maxItems": 2,
@@ -99,6 +105,25 @@ SCHEMA: dict[str, Any] = {
         "respondent": {"enum": ["participant", "staff"]},
         "title": _TEXT,
         "intro": _TEXT,
+        # The time the questions are about ("Tänk på den senaste veckan."), shown with every
+        # question.
+        "recall": _TEXT,
+        # Each question on a page of its own, the question as the page's heading (kinder on a
+        # phone; how electronic EQ-5D is commonly shown).
+        "one_question_per_page": {"type": "boolean"},
+        # Per language: whether a native speaker has reviewed the file's texts in it.
+        "translations": {
+            "type": "object",
+            "patternProperties": {
+                LANGUAGE_CODE: {
+                    "type": "object",
+                    "required": ["reviewed"],
+                    "properties": {"reviewed": {"type": "boolean"}, "note": {"type": "string"}},
+                    "additionalProperties": False,
+                }
+            },
+            "additionalProperties": False,
+        },
         "pages": {"type": "array", "minItems": 1, "items": _PAGE},
         # The item wording is licensed (EQ-5D): texts are installed per deployment.
         "licensed_texts": {"type": "boolean"},

@@ -123,15 +123,17 @@ def compare(
     measurements: pd.DataFrame,
     directions: Mapping[str, str],
     by: Sequence[str] = ("insats", "gender"),
+    cross: bool = True,
 ) -> pd.DataFrame:
     """Paired comparison of every measure for every group of `by` and its totals.
 
     Totals are labelled "Totalt": for two group columns (insats, gender) the result has each
-    insats × gender, each insats in total, each gender over all insatser, and the grand total.
+    insats × gender, each insats in total, each gender over all insatser, and the grand total;
+    `cross=False` leaves out the groups with more than one column fixed (insats × gender).
     """
     pairs = pair_start_exit(measurements)
     rows = []
-    for keys, frame in _groupings(pairs, list(by)):
+    for keys, frame in _groupings(pairs, list(by), cross):
         for measure, part in frame.groupby("measure", sort=False):
             direction = directions.get(str(measure), "higher")
             result = pair_stats(part["start"].to_numpy(), part["exit"].to_numpy(), direction)
@@ -139,11 +141,16 @@ def compare(
     return pd.DataFrame(rows, columns=[*by, "measure", *COLUMNS])
 
 
-def _groupings(frame: pd.DataFrame, by: list[str]) -> list[tuple[dict[str, object], pd.DataFrame]]:
-    """Every combination of each group column being a value or "Totalt"."""
+def _groupings(
+    frame: pd.DataFrame, by: list[str], cross: bool = True
+) -> list[tuple[dict[str, object], pd.DataFrame]]:
+    """Every combination of each group column being a value or "Totalt" (without `cross`, at
+    most one column a value)."""
     out: list[tuple[dict[str, object], pd.DataFrame]] = []
     for mask in range(2 ** len(by)):
         fixed = [col for i, col in enumerate(by) if not mask & (1 << i)]
+        if not cross and len(fixed) > 1:
+            continue
         if fixed:
             for values, part in frame.groupby(fixed, sort=True):
                 values = values if isinstance(values, tuple) else (values,)

@@ -217,14 +217,15 @@ def _submitted(
     if occasion_kinds:
         conditions.append(Occasion.kind.in_(occasion_kinds))
 
-    def cohort(query: sa.Select[Any]) -> sa.Select[Any]:
-        return (
+    def cohort(query: sa.Select[Any], *, participant: bool = True) -> sa.Select[Any]:
+        joined = (
             query.join(Occasion, Response.occasion_id == Occasion.id)
             .join(Participation, Occasion.participation_id == Participation.id)
             .join(Insats, Participation.insats_id == Insats.id)
-            .join(Participant, Participation.participant_id == Participant.id)
-            .where(*conditions)
         )
+        if participant:  # for the gender; the cohort's conditions do not need it
+            joined = joined.join(Participant, Participation.participant_id == Participant.id)
+        return joined.where(*conditions)
 
     connection = db.session.connection()
     response_rows = [
@@ -259,7 +260,8 @@ def _submitted(
             cohort(
                 sa.select(Answer.response_id, Answer.item_id, sa.cast(Answer.value, sa.Text)).join(
                     Response, Answer.response_id == Response.id
-                )
+                ),
+                participant=False,
             ),
         )
     ]

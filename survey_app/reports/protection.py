@@ -9,28 +9,38 @@ protected as one system (linked-table protection):
 1. Primary: a count from 1 to k−1 is hidden, shown as "<k".
 2. Complementary: a relation (a line with its total, two places showing the same count, …) with
    exactly one hidden cell would give that cell back, so another cell of the relation is hidden
-   too, shown as "x": the one that costs the reader least (parts before totals, or the other
-   way round as the förbund chooses; then the smallest count).
-3. Audit: for every hidden count, two linear programs find the smallest and largest value a
-   reader can deduce from everything published together, with the bounds the labels give
-   ("<k" is 1..k−1; "x" is at least k, since every visible non-zero count is). A "<k" must keep
-   the whole range 1..k−1 open, an "x" at least k−1 values (as many as a "<k" it protects).
-   Where the audit fails, more is hidden and the audit runs again.
+   too, shown as "x"; more generally, within each relation on its own every hidden cell must
+   be able to move over its whole range (`_complete`). Which: one that gives all the room
+   needed, then parts before totals (or the other way round as the förbund chooses), then the
+   smallest count.
+3. Audit: for every hidden count, linear programs find the smallest and largest value a reader
+   can deduce from everything published together, with the bounds the labels give ("<k" is
+   1..k−1; "x" is at least k, since every visible non-zero count is); batches of capped
+   objectives give witnesses for many cells at once first. A "<k" must keep the whole range
+   1..k−1 open, an "x" at least k−1 values (as many as a "<k" it protects). Where the audit
+   fails, more is hidden beside the failing cells and the audit runs again; a part that does
+   not settle has everything around its failing cells hidden.
 4. Least loss: each "x" is then tried visible again, largest first, and stays visible if the
    audit still passes.
 
 Means: a group's mean times its count is the sum of its values; sums add up along the same
 lines as the counts, and each lies between count × the scale's least and greatest value. Those
 sums are unknowns of the audit too ("mean bounds"), so a mean beside a visible count can never
-narrow a hidden one. A statistic of a group whose count is hidden is never shown.
+narrow a hidden one. A statistic of a group whose count is hidden is never shown, nor a mean
+over a distribution with a hidden count (`weighted`).
+
+Tables by insats and gender may publish their margins only (`cross=False`): their insats ×
+gender cells are then no variables at all (UNPUBLISHED), and a relation through them keeps what
+it tells of the published cells (`_relate`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linprog
 
 try:  # scipy's own HiGHS interface: ~50 times faster per solve than linprog, and silent
@@ -47,12 +57,23 @@ TOLERANCE = 1e-6
 # How many "x" cells are tried visible again (each try audits a part of the system again).
 RESTORE_TRIES = 20
 # Rounds of one-more-cell before a still failing part has everything around it hidden; sooner
-# where more than STUCK_AT cells fail and a round left more than STUCK of those failing before.
-ROUNDS_BEFORE_REGION = 3
-STUCK = 0.9
-STUCK_AT = 100
+# where this many rounds in a row mended nothing, and at once in a part of more hidden cells than
+# REGION_ABOVE (each round there costs seconds of programs: tiny groups in many insatser).
+ROUNDS_BEFORE_REGION = 10
+STALLS_BEFORE_REGION = 3
+REGION_ABOVE = 2000
 # Parts with more hidden cells than this are not tried for restoring (each try audits them).
 RESTORE_LARGEST = 600
+# Rounds of batched witness programs before each target still lacking a witness gets its own.
+BATCH_ROUNDS = 3
+
+# A row of a linear program: columns, coefficients, lower and upper bound of their sum.
+_Row = tuple[list[int], list[float], float, float]
+
+
+# The id of a cell a table does not publish (see Publication.cross): shown blank, never a
+# variable of the audit.
+UNPUBLISHED = -1
 
 
 def primary_label(k: int) -> str:
@@ -68,6 +89,10 @@ class _Relation:
     ids: np.ndarray  # variable ids
     coefs: np.ndarray  # Σ coef·x = 0 (equality) or ≤ 0 (inequality)
     equality: bool
+    # An equality, or an inequality that holds with equality for the true counts (pairs +
+    # START without EXIT = participants when everyone answered at START): one hidden cell in
+    # it is pinned at one end of its range, as in an equality.
+    tight: bool = True
 
 
 @dataclass
@@ -77,6 +102,10 @@ class Publication:
     k: int
     keep: str = KEEP_TOTALS
     restore: bool = True  # try each "x" visible again (least loss)
+    # False: a table by insats and gender publishes its margins only (each insats over all
+    # genders, each gender over all insatser, the total), never an insats × gender cell; see
+    # UNPUBLISHED.
+    cross: bool = True
     _values: list[float] = field(default_factory=list)
     _cost: list[tuple[int, int, float]] = field(default_factory=list)
     _count_of: list[int] = field(default_factory=list)  # a sum's count; −1 for a count
@@ -92,6 +121,10 @@ class Publication:
     # visible again, which can.
     _seen: dict[int, tuple[float, float]] = field(default_factory=dict)
     _restoring: bool = False
+    _failing_sizes: list[int] = field(default_factory=list)  # hidden cells of each failing part
+    _sum_parts: dict[int, list[int]] = field(default_factory=dict)  # see weighted()
+    _shut: np.ndarray | None = None  # hidden counts and sums, once protected
+    _fine: set[tuple[int, bytes]] = field(default_factory=set)  # relations _complete passed
     _hidden: np.ndarray | None = None
     _secondary: np.ndarray | None = None
 
@@ -113,7 +146,7 @@ class Publication:
         if key in self._tables:
             raise ValueError(f"table {key!r} registered twice")
         values = np.asarray(values)
-        ids = self._new_counts(values, totals, axes, labelled)
+        ids = self._new_counts(values, totals, axes, labelled, self._published(values, axes))
         self._tables[key] = ids
         self._lines(ids, totals)
         return ids
@@ -130,8 +163,12 @@ class Publication:
         counts do. Returns the sums' variable ids."""
         counts = np.asarray(counts)
         start = len(self._values)
-        sum_ids = np.arange(start, start + counts.size).reshape(counts.shape)
+        published = counts != UNPUBLISHED
+        sum_ids = np.full(counts.shape, UNPUBLISHED)
+        sum_ids[published] = np.arange(start, start + int(published.sum()))
         for count_id, total in zip(counts.flat, np.asarray(sums, dtype=float).flat, strict=True):
+            if count_id == UNPUBLISHED:
+                continue
             self._values.append(float(total))
             self._cost.append((9, 9, 0.0))
             self._count_of.append(int(count_id))
@@ -141,8 +178,12 @@ class Publication:
         return sum_ids
 
     def weighted(self, sums: np.ndarray, parts: Sequence[tuple[float, np.ndarray]]) -> None:
-        """Cell by cell, `sums` = Σ weight × count (a mean over a distribution of answers)."""
+        """Cell by cell, `sums` = Σ weight × count (a mean over a distribution of answers).
+        Such a mean is shown only where every count of its distribution is: beside a hidden
+        one, mean and count together pin it (two equations over a few small cells)."""
         for cells in zip(np.ravel(sums), *(np.ravel(ids) for _, ids in parts), strict=True):
+            if cells[0] != UNPUBLISHED:
+                self._sum_parts[int(cells[0])] = [int(c) for c in cells[1:] if c != UNPUBLISHED]
             self._relate(list(cells), [1.0] + [-w for w, _ in parts], equality=True)
 
     def same(self, a: np.ndarray, b: np.ndarray) -> None:
@@ -168,25 +209,34 @@ class Publication:
         counts = np.asarray(self._count_of) < 0
         hidden = counts & (values >= 1) & (values < self.k)
         secondary = np.zeros(len(values), dtype=bool)
-        rounds = 0
-        failed_before = None
+        rounds = stalls = 0
+        failed_before: int | None = None
         while True:
             self._complete(hidden, secondary)
             failing = self._audit(hidden, secondary)
             if not failing:
                 break
-            # One more hidden cell for each part of the system that fails: the cheapest beside
-            # any of its failing cells. Where the last round mended almost nothing (hundreds of
-            # cells failing, one more hidden each round), no more rounds: the region at once.
+            # One more hidden cell beside each failing cell (see _hide_near), unless one was
+            # hidden beside it this round already. The region at once where rounds stop
+            # mending (STALLS_BEFORE_REGION rounds without fewer failing cells), after
+            # ROUNDS_BEFORE_REGION, or in a part too large for more rounds (REGION_ABOVE).
             failed = sum(len(group) for group in failing)
-            stuck = failed_before is not None and failed > max(STUCK * failed_before, STUCK_AT)
+            stalls = stalls + 1 if failed_before is not None and failed >= failed_before else 0
             failed_before = failed
             before = hidden.copy()
-            for group in failing:
-                if rounds >= ROUNDS_BEFORE_REGION or stuck:
+            for group, size in zip(failing, self._failing_sizes, strict=True):
+                if (
+                    rounds >= ROUNDS_BEFORE_REGION
+                    or stalls >= STALLS_BEFORE_REGION
+                    or size > REGION_ABOVE
+                ):
                     self._hide_region(group, hidden, secondary)
-                else:
-                    self._hide_near(group, hidden, secondary)
+                    continue
+                for cell in group:
+                    if not any(
+                        (hidden[r.ids] & ~before[r.ids]).any() for r in self._relations_of(cell)
+                    ):
+                        self._hide_near([cell], hidden, secondary)
             if (hidden == before).all():
                 self._hidden, self._secondary = hidden, secondary  # for a look afterwards
                 where = ", ".join(self.describe(g[0]) for g in failing[:5])
@@ -197,11 +247,13 @@ class Publication:
         if self.restore:
             self._restore(hidden, secondary)
         self._hidden, self._secondary = hidden, secondary
+        self._shut = self._is_hidden(hidden)
 
     def hidden(self, ids: np.ndarray) -> np.ndarray:
-        """Which of these cells are hidden ("<k" or "x")."""
-        assert self._hidden is not None, "protect() first"  # noqa: S101
-        return self._hidden[np.asarray(ids, dtype=int)]
+        """Which of these cells are hidden ("<k" or "x"; a sum: its mean is blank)."""
+        assert self._shut is not None, "protect() first"  # noqa: S101
+        ids = np.asarray(ids, dtype=int)
+        return np.where(ids == UNPUBLISHED, True, self._shut[ids])
 
     def shown(self, ids: np.ndarray) -> np.ndarray:
         """These cells as published: ints, "<k" or "x"."""
@@ -209,7 +261,9 @@ class Publication:
         ids = np.asarray(ids, dtype=int)
         out = np.empty(ids.shape, dtype=object)
         for index, var in np.ndenumerate(ids):
-            if self._secondary[var]:
+            if var == UNPUBLISHED:
+                out[index] = None
+            elif self._secondary[var]:
                 out[index] = SECONDARY
             elif self._hidden[var]:
                 out[index] = primary_label(self.k)
@@ -219,13 +273,34 @@ class Publication:
 
     # --- internals ----------------------------------------------------------------------------
 
+    def _published(self, values: np.ndarray, axes: Sequence[str]) -> np.ndarray:
+        """Which cells of a table are published: without `cross`, an insats × gender cell is
+        not (the last index along each axis is its total)."""
+        published = np.ones(values.shape, dtype=bool)
+        if not self.cross and "insats" in axes and "gender" in axes:
+            insats, gender = list(axes).index("insats"), list(axes).index("gender")
+            for index in np.ndindex(values.shape):
+                if index[insats] < values.shape[insats] - 1 and (
+                    index[gender] < values.shape[gender] - 1
+                ):
+                    published[index] = False
+        return published
+
     def _new_counts(
-        self, values: np.ndarray, totals: Sequence[bool], axes: Sequence[str], labelled: bool
+        self,
+        values: np.ndarray,
+        totals: Sequence[bool],
+        axes: Sequence[str],
+        labelled: bool,
+        published: np.ndarray,
     ) -> np.ndarray:
         start = len(self._values)
-        ids = np.arange(start, start + values.size).reshape(values.shape)
+        ids = np.full(values.shape, UNPUBLISHED)
+        ids[published] = np.arange(start, start + int(published.sum()))
         gender_axis = list(axes).index("gender") if "gender" in axes else None
         for index, value in np.ndenumerate(values):
+            if not published[index]:
+                continue
             on_total = [
                 bool(totals[a]) and index[a] == values.shape[a] - 1 for a in range(len(index))
             ]
@@ -253,46 +328,195 @@ class Publication:
                 )
 
     def _relate(self, ids: Sequence[int], coefs: Sequence[float], equality: bool) -> None:
+        """Σ coef·x = 0 (or ≤ 0). Unpublished cells are unknowns ≥ 0 a reader cannot see; what
+        the relation tells of the published ones is kept: with every unpublished cell on one
+        side of an equality, the published side is bounded (e.g. a published total is at least
+        its published parts); an inequality only gets weaker without its unpublished parts,
+        and tells nothing once its whole is unpublished."""
+        ids_ = np.asarray(ids, dtype=int)
+        coefs_ = np.asarray(coefs, dtype=float)
+        gone = ids_ == UNPUBLISHED
+        if gone.any():
+            if gone.all():
+                return
+            signs = np.sign(coefs_[gone])
+            if equality:
+                if (signs != signs[0]).any():
+                    return  # unpublished on both sides: nothing follows
+                # Σ published = −Σ unpublished: ≤ 0 where those are added, ≥ 0 where subtracted.
+                ids_, coefs_ = ids_[~gone], coefs_[~gone] * (1.0 if signs[0] > 0 else -1.0)
+                equality = False
+            else:
+                if (signs < 0).any():
+                    return  # its whole (or a part of it) unpublished: unbounded
+                ids_, coefs_ = ids_[~gone], coefs_[~gone]
+            if len(ids_) == 1 and coefs_[0] < 0:
+                return  # −x ≤ 0: a count is ≥ 0 anyway
+        slack = float(np.dot(coefs_, [self._values[v] for v in ids_]))
         self._relations.append(
-            _Relation(np.asarray(ids, dtype=int), np.asarray(coefs, dtype=float), equality)
+            _Relation(ids_, coefs_, equality, tight=equality or abs(slack) < TOLERANCE)
         )
 
     def _is_hidden(self, hidden: np.ndarray) -> np.ndarray:
-        """Hidden counts, and the sums of hidden counts (their means are blank)."""
+        """Hidden counts, and the sums of hidden counts or over a distribution with a hidden
+        count (their means are blank)."""
         count_of = np.asarray(self._count_of)
         out = hidden.copy()
         sums = count_of >= 0
         out[sums] = hidden[count_of[sums]]
+        for var, parts in self._sum_parts.items():
+            if hidden[parts].any():
+                out[var] = True
         return out
 
     def _complete(self, hidden: np.ndarray, secondary: np.ndarray) -> None:
-        """Rule 2: no equality relation may have exactly one hidden count."""
+        """Rule 2, and what one relation alone shows before any program runs: in every
+        equality (and tight inequality) of counts with coefficients ±1, each hidden cell must be
+        able to move over its whole range ("<k": 1..k−1; "x": k−1 values) with the other
+        hidden cells of that relation taking up the change within their own labels. Where one
+        cannot, the cheapest visible count of the relation that covers the shortfall is hidden
+        too (no relation then has exactly one hidden count). The audit still checks all
+        relations together; this only spares it rounds."""
         count_of = np.asarray(self._count_of)
+        usable = [
+            (n, r)
+            for n, r in enumerate(self._relations)
+            if r.tight and not (count_of[r.ids] >= 0).any()
+        ]
         changed = True
         while changed:
             changed = False
-            for relation in self._relations:
-                if not relation.equality or (count_of[relation.ids] >= 0).any():
-                    continue
+            for n, relation in usable:
                 shut = hidden[relation.ids]
-                if int(shut.sum()) != 1:
+                if not shut.any():
                     continue
-                target = self._cheapest(relation.ids[~shut])
+                key = (n, np.packbits(np.concatenate([shut, secondary[relation.ids]])).tobytes())
+                if key in self._fine:
+                    continue
+                if (np.abs(relation.coefs) == 1).all():
+                    need = self._shortfall(relation, hidden, secondary)
+                elif int(shut.sum()) == 1:  # other weights: at least no lone hidden cell
+                    need = (0.0, 0.0)
+                else:
+                    need = None
+                if need is None:
+                    self._fine.add(key)
+                    continue
+                sign, amount = need
+                target = self._cheapest_cover(relation, hidden, sign, amount)
                 if target is None:
-                    continue  # the other cells are all 0: the hidden one is 0 too, or a sum of 0
+                    continue  # nothing visible to hide (zeros only): the labels must do
                 hidden[target] = secondary[target] = True
                 changed = True
 
-    def _cheapest(self, candidates: np.ndarray) -> int | None:
+    def _label_range(self, var: int, secondary: np.ndarray) -> tuple[float, float]:
+        if secondary[var]:
+            return float(self.k), np.inf
+        if not self._labelled[var]:
+            return 1.0, np.inf
+        return 1.0, float(self.k - 1)
+
+    def _shortfall(
+        self, relation: _Relation, hidden: np.ndarray, secondary: np.ndarray
+    ) -> tuple[float, float] | None:
+        """The first hidden cell of `relation` that cannot move far enough within it: which
+        way the relation's other cells must give (the sign of the coefficient whose cells must
+        go down: +1 those with the cell's own sign, as the cell goes up) and by how much more
+        than the hidden ones can. None if every hidden cell can."""
+        ids, coefs = relation.ids, relation.coefs
+        shut = hidden[ids]
+        values = np.asarray([self._values[v] for v in ids])
+        ranges = [
+            self._label_range(int(v), secondary) if h else (0.0, 0.0)
+            for v, h in zip(ids, shut, strict=True)
+        ]
+        down = np.asarray(
+            [v - lo if h else 0.0 for v, (lo, _), h in zip(values, ranges, shut, strict=True)]
+        )
+        up = np.asarray(
+            [hi - v if h else 0.0 for v, (_, hi), h in zip(values, ranges, shut, strict=True)]
+        )
+        for i in np.flatnonzero(shut):
+            var = int(ids[i])
+            if secondary[var]:
+                need_up, need_down = float(self.k - 2), 0.0
+            else:
+                need_up, need_down = self.k - 1 - values[i], values[i] - 1
+            same = (np.sign(coefs) == np.sign(coefs[i])) & shut
+            same[i] = False
+            other = (np.sign(coefs) != np.sign(coefs[i])) & shut
+            # The cell up: others with its sign down, the rest up (an inequality gives way
+            # freely when the cell's move lowers its left-hand side).
+            free_up = not relation.equality and coefs[i] < 0
+            free_down = not relation.equality and coefs[i] > 0
+            can_up = np.inf if free_up else float(down[same].sum() + up[other].sum())
+            can_down = np.inf if free_down else float(up[same].sum() + down[other].sum())
+            can_down = min(can_down, values[i] - ranges[i][0])
+            if secondary[var]:
+                if can_up + can_down < need_up - TOLERANCE:
+                    # More room either way; down for the others of its sign is what a total
+                    # or a large part gives.
+                    return float(np.sign(coefs[i])), need_up - can_up - can_down
+            elif can_up < need_up - TOLERANCE:
+                return float(np.sign(coefs[i])), need_up - can_up
+            elif can_down < need_down - TOLERANCE:
+                return -float(np.sign(coefs[i])), need_down - can_down
+        return None
+
+    def _cheapest_cover(
+        self, relation: _Relation, hidden: np.ndarray, sign: float, amount: float
+    ) -> int | None:
+        """The cheapest visible count of the relation that gives `amount` of room once hidden
+        (as "x", at least k): one with coefficient `sign` can go down by value − k, one with
+        the other sign up without end. Those that cover it all first (one hidden cell then
+        does what two would), and among them the förbund's choice (a part or a total), then
+        the smallest."""
+        candidates = [
+            (int(v), c)
+            for v, c in zip(relation.ids, relation.coefs, strict=True)
+            if not hidden[v] and self._values[v] > 0 and self._count_of[v] < 0
+        ]
+        if not candidates:
+            return None
+
+        def covers(item: tuple[int, float]) -> bool:
+            var, coef = item
+            return np.sign(coef) != sign or self._values[var] - self.k >= amount - TOLERANCE
+
+        return min(
+            candidates,
+            key=lambda item: (not covers(item), self._cost[item[0]]),
+        )[0]
+
+    def _room_needed(self, var: int, secondary: np.ndarray) -> float:
+        """How large a partner in a relation must be for this hidden cell to move over its
+        whole range (a "<k" of value v up to k−1: the partner down by k−1−v and stay ≥ k)."""
+        if secondary[var] or self._count_of[var] >= 0:
+            return float(2 * self.k - 2)
+        return float(2 * self.k - 1 - self._values[var])
+
+    def _cheapest(self, candidates: np.ndarray, room: float = 0.0) -> int | None:
+        """The count that costs least to hide (tier, then value); among equals, one with the
+        `room` its partner needs first, since a smaller one would soon need a partner too."""
         usable = [int(v) for v in candidates if self._values[v] > 0 and self._count_of[v] < 0]
         if not usable:
             return None
-        return min(usable, key=lambda v: self._cost[v])
+        return min(
+            usable,
+            key=lambda v: (
+                self._cost[v][0],
+                self._cost[v][1],
+                self._values[v] < room,
+                self._cost[v][2],
+            ),
+        )
 
     def _near(self, var: int, equalities_only: bool = False) -> list[int]:
+        """The counts in a relation with this one (`equalities_only`: in an equality or a tight
+        inequality)."""
         near: list[int] = []
         for relation in self._relations_of(var):
-            if relation.equality or not equalities_only:
+            if relation.tight or not equalities_only:
                 near.extend(self._counts(relation.ids))
         return near
 
@@ -316,13 +540,39 @@ class Publication:
         sums and totals first, since an inequality (a part at most its whole) seldom pins a
         cell; keeping genders, a total elsewhere (e.g. a column without genders that bounds
         this one) is as near as a gender's count beside it."""
+        # First the relations of the failing cells with the fewest hidden cells, which are
+        # what pins them (two "x" in a line with a visible total); the cheapest visible count of
+        # the first that has one.
+        count_of = np.asarray(self._count_of)
+        room = max(self._room_needed(cell, secondary) for cell in failing)
+        relations = [
+            r
+            for cell in failing
+            for r in self._relations_of(cell)
+            if r.tight and not (count_of[r.ids] >= 0).any()
+        ]
+        # A cell alone among visible counts in several relations (participants beside pairs +
+        # START without EXIT of every measure) is pinned by each: one more in each at once.
+        alone = [r for r in relations if int(hidden[r.ids].sum()) == 1]
+        if len(alone) > 1:
+            targets = {self._cheapest(r.ids[~hidden[r.ids]], room) for r in alone} - {None}
+            for target in targets:
+                hidden[target] = secondary[target] = True
+            if targets:
+                return
+        for relation in sorted(relations, key=lambda r: int(hidden[r.ids].sum())):
+            target = self._cheapest(relation.ids[~hidden[relation.ids]], room)
+            if target is not None:
+                hidden[target] = secondary[target] = True
+                return
         searches = (False,) if self.keep == KEEP_GENDERS else (True, False)
         for equalities_only in searches:
             reached, frontier = set(failing), list(failing)
             while frontier:
                 near = {v for cell in frontier for v in self._near(cell, equalities_only)} - reached
                 target = self._cheapest(
-                    np.asarray(sorted(v for v in near if not hidden[v]), dtype=int)
+                    np.asarray(sorted(v for v in near if not hidden[v]), dtype=int),
+                    max(self._room_needed(cell, secondary) for cell in failing),
                 )
                 if target is not None:
                     hidden[target] = secondary[target] = True
@@ -408,6 +658,7 @@ class Publication:
             roots = {find(int(v)) for v in around}
             components = {root: members for root, members in components.items() if root in roots}
         failing: list[list[int]] = []
+        self._failing_sizes = []
         by_root = {root: set(members) for root, members in components.items()}
         relations_by_root: dict[int, list[_Relation]] = {root: [] for root in components}
         for relation in self._relations:
@@ -429,12 +680,14 @@ class Publication:
                 and self._numbers_near(relations, shut)
             ):
                 failing.append(members)  # too large to audit again for a try: it fails
+                self._failing_sizes.append(len(members))
                 continue
             found = self._audit_component(members, relations, shut, hidden, secondary)
             if not found:
                 self._passed.add(key)
             if found:
                 failing.append(found)
+                self._failing_sizes.append(len(members))
         return failing
 
     def _audit_component(
@@ -452,12 +705,15 @@ class Publication:
         if not self._numbers_near(relations, shut):
             return []  # no number shown in reach: a reader has the labels only
         counts = [var for var in members if self._count_of[var] < 0]
-        low, high = self._ranges(members, relations, counts, secondary)
+        # A part too large for programs of single cells (it will have its region hidden if
+        # anything fails): witnesses from the batches only; a cell without one fails.
+        exact = self._restoring or len(members) <= REGION_ABOVE
+        low, high = self._ranges(members, relations, counts, secondary, exact=exact)
         if not self._restoring:
             self._seen.update((v, (low[v], high[v])) for v in counts)
         narrow = [v for v in counts if not self._wide_enough(v, low[v], high[v], secondary)]
-        if not narrow:
-            return []
+        if not narrow or not exact:
+            return narrow
         labels_low, labels_high = self._label_ranges(relations, narrow, secondary)
         failing = []
         for var in narrow:
@@ -506,166 +762,248 @@ class Publication:
         targets: list[int],
         secondary: np.ndarray,
         label_only: bool = False,
+        exact: bool = True,
     ) -> tuple[dict[int, float], dict[int, float]]:
         """Least and greatest value of each target over the LP of `relations`, the `unknowns`
-        being variables and every other cell its published value. Each LP's solution also
-        tells feasible values of the other targets, which often spares their own LPs."""
+        being variables and every other cell its published value. Every solution is a witness:
+        values a reader cannot rule out, for every target at once. So batches come first (see
+        `_batches`), and only targets still without witnesses get programs of their own, which
+        give their exact least and greatest value."""
         k = self.k
         position = {var: i for i, var in enumerate(unknowns)}
         n = len(unknowns)
-        eq_rows: list[np.ndarray] = []
-        ub_rows: list[np.ndarray] = []
-        eq_rhs: list[float] = []
-        ub_rhs: list[float] = []
+        rows: list[_Row] = []
         for relation in relations:
-            row = np.zeros(n)
+            columns: list[int] = []
+            coefs: list[float] = []
             constant = 0.0
-            for var, coef in zip(relation.ids, relation.coefs, strict=True):
-                if int(var) in position:
-                    row[position[int(var)]] += coef
-                else:
+            for var, coef in zip(relation.ids.tolist(), relation.coefs.tolist(), strict=True):
+                column = position.get(var)
+                if column is None:
                     constant += coef * self._values[var]
-            (eq_rows if relation.equality else ub_rows).append(row)
-            (eq_rhs if relation.equality else ub_rhs).append(-constant)
-        bounds: list[tuple[float | None, float | None]] = []
+                else:
+                    columns.append(column)
+                    coefs.append(coef)
+            lower = -constant if relation.equality else -np.inf
+            rows.append((columns, coefs, lower, -constant))
+        bounds: list[tuple[float, float]] = []
         for var in unknowns:
             count = self._count_of[var]
             if count >= 0:
-                bounds.append((None, None))
+                bounds.append((-np.inf, np.inf))
                 least, greatest = self._bounds[var]
                 for factor, sign in ((least, 1.0), (greatest, -1.0)):
                     if np.isfinite(factor) and count in position:  # sign·(factor·n − S) ≤ 0
-                        row = np.zeros(n)
-                        row[position[var]] = -sign
-                        row[position[count]] += sign * factor
-                        ub_rows.append(row)
-                        ub_rhs.append(0.0)
+                        rows.append(
+                            ([position[var], position[count]], [-sign, sign * factor], -np.inf, 0.0)
+                        )
             elif label_only:
-                bounds.append(self._label_bounds(var, secondary))
+                least_label, greatest_label = self._label_bounds(var, secondary)
+                bounds.append((least_label, np.inf if greatest_label is None else greatest_label))
             elif not self._labelled[var]:
-                bounds.append((1, None))  # hidden shows as a blank: only "not 0" is known
+                bounds.append((1, np.inf))  # hidden shows as a blank: only "not 0" is known
             elif secondary[var]:
-                bounds.append((k, None))
+                bounds.append((k, np.inf))
             else:
                 bounds.append((1, k - 1))
-        program = _Program(n, bounds, eq_rows, eq_rhs, ub_rows, ub_rhs)
         at = np.asarray([position[var] for var in targets], dtype=int)
+        values = np.asarray([self._values[v] for v in targets])
+        is_x = np.asarray([bool(secondary[v]) for v in targets], dtype=bool)
+        # The ends of the range each target needs: 1..k−1 for "<k", its value ± (k−2) for "x".
+        top = np.where(is_x, values + (k - 2), k - 1.0)
+        bottom = np.where(is_x, values - (k - 2), 1.0)
+        batched = not label_only and len(targets) > 1
+        # The capped copies only for the batches: the programs of single targets stay small.
+        program = _Program(n, bounds, rows)
+        capped = _Program(n, bounds, rows, (at, top, bottom)) if batched else None
         lows = np.full(len(targets), np.inf)
         highs = np.full(len(targets), -np.inf)
         if not label_only and not self._restoring:
             for i, var in enumerate(targets):
                 lows[i], highs[i] = self._seen.get(var, (np.inf, -np.inf))
-        low: dict[int, float] = {}
-        high: dict[int, float] = {}
 
-        def solve(objective: np.ndarray) -> bool:
+        def solve(objective: np.ndarray | None, caps: np.ndarray | None = None) -> bool:
             """Solve; False if unbounded."""
-            x = program.minimise(objective)
+            x = (capped if caps is not None and capped is not None else program).minimise(
+                objective, caps
+            )
             if x is None:
                 return False
             np.minimum(lows, x[at], out=lows)
             np.maximum(highs, x[at], out=highs)
-            low.update(zip(targets, lows.tolist(), strict=True))
-            high.update(zip(targets, highs.tolist(), strict=True))
             return True
 
-        low.update(zip(targets, lows.tolist(), strict=True))
-        high.update(zip(targets, highs.tolist(), strict=True))
+        def wide() -> np.ndarray:
+            return np.where(
+                is_x,
+                highs - lows >= k - 2 - TOLERANCE,
+                (lows <= 1 + TOLERANCE) & (highs >= k - 1 - TOLERANCE),
+            )
 
-        # A few programs with mixed objectives first: each solution is a witness for every
-        # target at once, and most need no program of their own after them. Seeded: the same
-        # data always gives the same report.
-        if not label_only and len(targets) > 2:
-            rng = np.random.default_rng(len(targets))
-            for _ in range(4 + len(targets) // 20):
-                objective = np.zeros(n)
-                for var in targets:
-                    if not self._wide_enough(var, low[var], high[var], secondary):
-                        objective[position[var]] = rng.choice((-1.0, 1.0)) * rng.uniform(0.5, 1.5)
-                if not objective.any():
-                    break
-                solve(objective)
-        for var in targets:
+        if batched:
+            self._batches(solve, wide, lows, highs, top, bottom)
+        for i, var in enumerate(targets if exact else ()):
             for sense in (1.0, -1.0):
                 if not label_only:
-                    if self._wide_enough(var, low[var], high[var], secondary):
+                    if wide()[i]:
                         break
-                    if not secondary[var] and (
-                        low[var] <= 1 + TOLERANCE if sense > 0 else high[var] >= k - 1 - TOLERANCE
+                    if not is_x[i] and (
+                        lows[i] <= 1 + TOLERANCE if sense > 0 else highs[i] >= k - 1 - TOLERANCE
                     ):
                         continue  # this end is already seen open
                 objective = np.zeros(n)
                 objective[position[var]] = sense
                 if not solve(objective):  # unbounded: as wide as can be
-                    i = targets.index(var)
                     if sense > 0:
-                        lows[i] = low[var] = -np.inf
+                        lows[i] = -np.inf
                     else:
-                        highs[i] = high[var] = np.inf
-        return low, high
+                        highs[i] = np.inf
+        return (
+            dict(zip(targets, lows.tolist(), strict=True)),
+            dict(zip(targets, highs.tolist(), strict=True)),
+        )
+
+    @staticmethod
+    def _batches(
+        solve: Callable[[np.ndarray | None, np.ndarray | None], bool],
+        wide: Callable[[], np.ndarray],
+        lows: np.ndarray,
+        highs: np.ndarray,
+        top: np.ndarray,
+        bottom: np.ndarray,
+    ) -> None:
+        """Witnesses for many targets per program: every target still lacking one is pulled
+        towards the end of the range it needs and rewarded no further than that end (a capped
+        copy of it: y ≤ x, y ≤ top, y maximised; z ≥ x, z ≥ bottom, z minimised), so one
+        solution serves as many targets as can be served together. Up, then down; again while
+        a round finds new witnesses, at most BATCH_ROUNDS times."""
+        n_targets = len(top)
+        for _ in range(BATCH_ROUNDS):
+            progress = False
+            for up in (True, False):
+                open_ = ~wide() & ((highs < top - TOLERANCE) if up else (lows > bottom + TOLERANCE))
+                if not open_.any():
+                    continue
+                caps = np.zeros(2 * n_targets)
+                if up:
+                    caps[:n_targets][open_] = -1.0
+                else:
+                    caps[n_targets:][open_] = 1.0
+                before_low, before_high = lows.copy(), highs.copy()
+                solve(None, caps)
+                if (lows < before_low - TOLERANCE).any() or (highs > before_high + TOLERANCE).any():
+                    progress = True
+            if not progress or wide().all():
+                return
 
 
 class _Program:
     """One linear program whose objective changes: HiGHS kept between solves (warm starts),
-    through scipy's bundled HiGHS interface where there is one, else scipy's linprog."""
+    through scipy's bundled HiGHS interface where there is one, else scipy's linprog. With
+    `caps` (target columns, top, bottom), each target has two capped copies after the n
+    unknowns: y ≤ x, y ≤ top and z ≥ x, z ≥ bottom (see Publication._batches)."""
 
     def __init__(
         self,
         n: int,
-        bounds: list[tuple[float | None, float | None]],
-        eq_rows: list[np.ndarray],
-        eq_rhs: list[float],
-        ub_rows: list[np.ndarray],
-        ub_rhs: list[float],
+        bounds: list[tuple[float, float]],
+        rows: list[_Row],
+        caps: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> None:
         self.n = n
-        self.bounds = bounds
-        self.problem = {
-            "A_eq": np.asarray(eq_rows) if eq_rows else None,
-            "b_eq": np.asarray(eq_rhs) if eq_rhs else None,
-            "A_ub": np.asarray(ub_rows) if ub_rows else None,
-            "b_ub": np.asarray(ub_rhs) if ub_rhs else None,
-        }
+        lower = [lo for lo, _ in bounds]
+        upper = [hi for _, hi in bounds]
+        rows = list(rows)
+        if caps is not None:
+            at, top, bottom = caps
+            t = len(at)
+            lower += [-np.inf] * t + [float(b) for b in bottom]
+            upper += [float(u) for u in top] + [np.inf] * t
+            for i, column in enumerate(at.tolist()):
+                rows.append(([n + i, column], [1.0, -1.0], -np.inf, 0.0))  # y − x ≤ 0
+                rows.append(([column, n + t + i], [1.0, -1.0], -np.inf, 0.0))  # x − z ≤ 0
+        self.width = len(lower)
+        self.lower = np.asarray(lower, dtype=float)
+        self.upper = np.asarray(upper, dtype=float)
+        self.rows = rows
         self.highs = None
         if _highs is not None:
             inf = _highs.kHighsInf
             highs = _highs._Highs()
             highs.setOptionValue("output_flag", False)
             highs.addVars(
-                n,
-                np.asarray([-inf if lo is None else lo for lo, _ in bounds], dtype=float),
-                np.asarray([inf if hi is None else hi for _, hi in bounds], dtype=float),
+                self.width,
+                np.where(np.isfinite(self.lower), self.lower, -inf),
+                np.where(np.isfinite(self.upper), self.upper, inf),
             )
-            for rows, rhs, equal in ((eq_rows, eq_rhs, True), (ub_rows, ub_rhs, False)):
-                for row, value in zip(rows, rhs, strict=True):
-                    nonzero = np.flatnonzero(row).astype(np.int32)
-                    highs.addRow(
-                        value if equal else -inf, value, len(nonzero), nonzero, row[nonzero]
-                    )
+            for columns, coefs, lo, hi in rows:
+                highs.addRow(
+                    lo if np.isfinite(lo) else -inf,
+                    hi if np.isfinite(hi) else inf,
+                    len(columns),
+                    np.asarray(columns, dtype=np.int32),
+                    np.asarray(coefs, dtype=float),
+                )
             self.highs = highs
-            self.columns = np.arange(n, dtype=np.int32)
+            self.columns = np.arange(self.width, dtype=np.int32)
 
-    def minimise(self, objective: np.ndarray) -> np.ndarray | None:
-        """A solution minimising the objective; None if it is unbounded."""
+    def minimise(
+        self, objective: np.ndarray | None, caps: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """A solution minimising objective (over the unknowns) + caps (over the capped
+        copies); None if it is unbounded."""
+        cost = np.zeros(self.width)
+        if objective is not None:
+            cost[: self.n] = objective
+        if caps is not None:
+            cost[self.n :] = caps
         if self.highs is None:
-            return self._linprog(objective)
-        self.highs.changeColsCost(self.n, self.columns, np.asarray(objective, dtype=float))
+            return self._linprog(cost)
+        self.highs.changeColsCost(self.width, self.columns, cost)
         self.highs.run()
         status = self.highs.getModelStatus()
         if status == _highs.HighsModelStatus.kOptimal:
-            return np.asarray(self.highs.getSolution().col_value)
+            return np.asarray(self.highs.getSolution().col_value)[: self.n]
         if status in (
             _highs.HighsModelStatus.kUnbounded,
             _highs.HighsModelStatus.kUnboundedOrInfeasible,
         ):
             return None
         # Anything else (HiGHS may give up on a badly scaled program): scipy's own path.
-        return self._linprog(objective)
+        return self._linprog(cost)
 
-    def _linprog(self, objective: np.ndarray) -> np.ndarray | None:
-        result = linprog(objective, bounds=self.bounds, method="highs", **self.problem)
+    def _linprog(self, cost: np.ndarray) -> np.ndarray | None:
+        eq = [r for r in self.rows if r[2] == r[3]]
+        ub = [r for r in self.rows if r[2] != r[3]]
+
+        def matrix(rows: list[_Row], sign: float = 1.0) -> sparse.csr_array | None:
+            if not rows:
+                return None
+            data = [sign * c for _, coefs, _, _ in rows for c in coefs]
+            row_index = [i for i, (columns, _, _, _) in enumerate(rows) for _ in columns]
+            column_index = [c for columns, _, _, _ in rows for c in columns]
+            return sparse.csr_array(
+                (data, (row_index, column_index)), shape=(len(rows), self.width)
+            )
+
+        # Rows are lo ≤ a·x ≤ hi; an inequality here has lo = −∞ (a·x ≤ hi).
+        result = linprog(
+            cost,
+            A_eq=matrix(eq),
+            b_eq=np.asarray([r[3] for r in eq]) if eq else None,
+            A_ub=matrix(ub),
+            b_ub=np.asarray([r[3] for r in ub]) if ub else None,
+            bounds=list(
+                zip(
+                    [None if not np.isfinite(v) else v for v in self.lower],
+                    [None if not np.isfinite(v) else v for v in self.upper],
+                    strict=True,
+                )
+            ),
+            method="highs",
+        )
         if result.status == 3:
             return None
         if result.status != 0:
             raise ProtectionError(f"audit could not be solved: {result.message}")
-        return np.asarray(result.x)
+        return np.asarray(result.x)[: self.n]

@@ -230,7 +230,8 @@ def _top_box(pub: Publication, counts: Counts, values: list[object]) -> Block:
 
 def _means(pub: Publication, counts: Counts, values: list[object]) -> Callable[[], pd.DataFrame]:
     """Mean answer per insats and gender (and in total), shown only where the number who
-    answered is shown. Mean × number = Σ answer × count: a relation the protection knows."""
+    answered and every count of the distribution are shown. Mean × number = Σ answer × count:
+    a relation the protection knows."""
     weights = np.asarray(values, dtype=float)
     totals = counts.slice(1, -1)
     sums = (counts.values[:, :-1, :] * weights[None, :, None]).sum(axis=1)
@@ -240,7 +241,7 @@ def _means(pub: Publication, counts: Counts, values: list[object]) -> Callable[[
     def show() -> pd.DataFrame:
         with np.errstate(divide="ignore", invalid="ignore"):
             mean = np.round(sums / np.where(totals.values > 0, totals.values, 1), 2).astype(object)
-        mean[totals.hidden() | (totals.values == 0)] = None
+        mean[totals.hidden() | pub.hidden(sum_ids) | (totals.values == 0)] = None
         return pd.DataFrame(mean, index=totals.labels[0], columns=totals.labels[1], dtype=object)
 
     return show

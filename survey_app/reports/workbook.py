@@ -72,7 +72,9 @@ def build(dataset: Dataset) -> Report:
     forbund = dataset.forbund
     if forbund.merge_other_genders:
         dataset = with_other_genders_merged(dataset)
-    pub = Publication(forbund.min_group_size, keep=forbund.protection_keeps or "totals")
+    pub = Publication(
+        forbund.min_group_size, keep=forbund.protection_keeps or "totals", cross=False
+    )
     overview = _register_overview(dataset, pub)
     raw = _raw_comparison(dataset)
     participants = overview.slice(0, -1)
@@ -150,7 +152,7 @@ def _raw_comparison(dataset: Dataset) -> pd.DataFrame:
     if dataset.measurements.empty:
         return pd.DataFrame(columns=["insats", "gender", "measure", *COLUMNS])
     directions = {key: m.direction for key, m in dataset.measures.items()}
-    return compare(dataset.measurements, directions)
+    return compare(dataset.measurements, directions, cross=False)
 
 
 # --- registering ------------------------------------------------------------------------------
@@ -370,6 +372,8 @@ def _overview(
                 sheet.write_number(row + i, 2, outcome, formats["percent"])
             sheet.write(row + i, 3, n)
             sheet.write_string(row + i, 4, attained)
+    # Below everything (a line of its own: not to be read as a table's title).
+    sheet.write(row + len(goal_rows) + 4, 0, MARGINS_TEXT, formats["note"])
     sheet.write(0, 0, f"Översikt – {dataset.forbund.name}", formats["title"])
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, len(dataset.genders) + 1, 14)
@@ -534,7 +538,8 @@ def protection_text(k: int, keep: str, merged: bool) -> str:
         f"visas; ett dolt ”{SECONDARY}” är alltid minst {k}. Alla tal i arbetsboken skyddas "
         "tillsammans: summor i rader och kolumner, samma antal på flera blad, deltagare = "
         "avslutade + pågående, andelar och medelvärden bredvid sina antal. "
-        f"{choice} Bland möjliga siffror döljs de minsta, och inte fler än som behövs. "
+        f"{choice} Bland möjliga siffror döljs hellre en som ensam räcker, annars de minsta, och "
+        "inte fler än som behövs. "
         "Efter skyddet räknas för varje dold siffra ut vilka värden en läsare kan komma fram "
         f"till med allt som visas (linjärprogrammering): ett ”{primary_label(k)}” ska kunna "
         f"vara vilket tal som helst från 1 till {k - 1}, ett ”{SECONDARY}” ha minst {k - 1} "
@@ -545,6 +550,13 @@ def protection_text(k: int, keep: str, merged: bool) -> str:
     if merged:
         text += " ”Annat (hen)” och ”Vill inte uppge” redovisas som en kolumn."
     return text
+
+
+MARGINS_TEXT = (
+    "Varje tabell redovisar per insats (alla kön tillsammans), per kön (alla insatser "
+    "tillsammans) och totalt – aldrig insats och kön samtidigt. Sådana celler lämnas tomma: "
+    "de flesta grupper av en insats och ett kön är för små för att visas."
+)
 
 
 def _about(
@@ -575,6 +587,7 @@ def _about(
                 k, dataset.forbund.protection_keeps, bool(dataset.forbund.merge_other_genders)
             ),
         ),
+        ("Redovisning", MARGINS_TEXT),
         (
             "Jämförelser mellan rapporter",
             INTERNAL_NOTE

@@ -29,15 +29,17 @@ from survey_app import access, audit
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db, limiter
 from survey_app.forms import ConfirmForm
+from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, gettext
 from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.models._types import utcnow
 from survey_app.questionnaires import Registry
 from survey_app.survey import links
-from survey_app.survey.fields import field_name, page_form_class
+from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class, render_item
 from survey_app.survey.flow import effective_answers, next_step
 from survey_app.survey.services import (
     Bundle,
     load_bundle,
+    load_occasion,
     raise_flag,
     safety_triggered,
     save_page,
@@ -49,8 +51,12 @@ bp = Blueprint("survey", __name__)
 
 STATE = "survey"
 DONE = "survey_done"
+# Why the tablet is locked: it idled, the participant left quickly, or the answers were sent.
 LOCKED = "kiosk_locked"
-LANGUAGES = {"sv": "Svenska", "en": "English"}
+IDLE, EXITED, SENT = "idle", "exit", "sent"
+# The language chosen in this browser, kept for the pages shown once the state is gone (thanks,
+# the locked tablet).
+LANGUAGE = "survey_language"
 
 
 @dataclass
@@ -62,8 +68,8 @@ class State:
     language: str
     seen: float
     participation_id: int
-    # Questionnaires saved in this browser session: only their earlier answers are shown again
-    # where answers are sensitive (see `_prefill`).
+    # Pages saved in this browser session ("<questionnaire id>:<page>"): after a quick exit,
+    # only these pages show their earlier answers again (see `_prefill`).
     answered: list[str] = field(default_factory=list)
 
     def save(self) -> None:
@@ -109,7 +115,7 @@ def begin(
         mode=mode,
         respondent=respondent,
         invitation_id=invitation.id if invitation else None,
-        language="sv",
+        language=DEFAULT_LANGUAGE,
         seen=time.time(),
         participation_id=occasion.participation_id,
     ).save()
@@ -149,7 +155,10 @@ def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
     invitation = links.usable_invitation(token)
     if invitation is None:
         return link_not_working()
-    occasion = invitation.occasion
+    loaded = load_occasion(invitation.occasion_id)
+    if loaded is None:
+        return link_not_working()
+    occasion, _ = loaded
     bundle = load_bundle(occasion, "participant", registry())
     if bundle.submitted or not bundle.questionnaires:
         return link_not_working()
@@ -161,12 +170,60 @@ def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
     # The next click ("Börja") is on our own site, so the new session comes along.
     g.state = State.load()
     g.bundle = bundle
+    _choose_language()
     return intro()
 
 
 def link_not_working() -> tuple[str, int]:
     """One calm page for unknown, expired, revoked and used links alike."""
     return render_template("survey/link_not_working.html"), 404
+
+
+@bp.before_request
+def _language_before_state() -> None:
+    """The language of pages without a state (thanks, locked, a link that does not work):
+    `?sprak=` or what this browser chose before. `_load_state` refines it."""
+    wanted = request.args.get("sprak")
+    chosen = wanted if wanted in LANGUAGES else session.get(LANGUAGE)
+    g.language = chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def _choose_language() -> None:
+    """Apply `?sprak=` to the state when the bundle offers that language."""
+    state: State = g.state
+    wanted = request.args.get("sprak")
+    if wanted in offered_languages(g.bundle) and wanted != state.language:
+        state.language = wanted
+        state.save()
+    g.language = state.language
+
+
+def offered_languages(bundle: Bundle) -> list[str]:
+    """The languages every questionnaire still to answer has texts in."""
+    return [
+        code for code in LANGUAGES if all(code in q.languages for q in bundle.open_questionnaires)
+    ]
+
+
+@bp.context_processor
+def _language_links() -> dict[str, object]:
+    """The page's language and links to the same page in the others (lang and hreflang on
+    each), on every participant page."""
+    language = LANGUAGES[g.get("language", DEFAULT_LANGUAGE)]
+    bundle = g.get("bundle")
+    codes = offered_languages(bundle) if bundle is not None else list(LANGUAGES)
+    endpoint = request.endpoint or "survey.intro"
+    if endpoint == "survey.open_link":
+        endpoint = "survey.intro"  # the token stays out of the page's links
+    args = dict(request.view_args or {}) if endpoint == request.endpoint else {}
+    links: list[tuple[Language, str | None]] = [
+        (
+            LANGUAGES[code],
+            None if code == language.code else url_for(endpoint, **args, sprak=code),
+        )
+        for code in codes
+    ]
+    return {"language": language, "lang": language.code, "language_links": links}
 
 
 @bp.before_request
@@ -185,79 +242,93 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
         if session.get(DONE):
             return redirect(url_for("survey.thanks"))
         return link_not_working()
-    if state.mode == ResponseMode.KIOSK:
-        idle = current_app.config["SETTINGS"].kiosk_idle_minutes * 60
-        if time.time() - state.seen > idle:
-            lock_tablet()
-            return redirect(url_for("survey.locked"))
-    occasion = _occasion_for(state)
-    if occasion is None:
+    expired = state.mode == ResponseMode.KIOSK and time.time() - state.seen > _idle_seconds()
+    # A page posted after the idle time still carries what was entered: kept as a draft.
+    if expired and not (request.method == "POST" and request.endpoint in KEEPS_ENTRIES):
+        lock_tablet(IDLE)
+        return redirect(url_for("survey.locked"))
+    loaded = _occasion_for(state)
+    if loaded is None:
         session.pop(STATE, None)
         return link_not_working()
+    occasion, g.invitation = loaded
     state.seen = time.time()
     state.save()
     g.state = state
+    g.expired = expired
     g.bundle = load_bundle(occasion, state.respondent, registry())
     if not g.bundle.questionnaires:
         return link_not_working()
+    _choose_language()
     return None
 
 
-def _occasion_for(state: State) -> Occasion | None:
+KEEPS_ENTRIES = frozenset({"survey.page", "survey.lock"})
+
+
+def _idle_seconds() -> int:
+    return int(current_app.config["SETTINGS"].kiosk_idle_seconds)
+
+
+def _occasion_for(state: State) -> tuple[Occasion, Invitation | None] | None:
+    """The occasion the session answers, and the invitation when a link opened it."""
     if state.mode == ResponseMode.STAFF:
         if not current_user.is_authenticated:
             return None
-        participation = access.participation_for_work(current_user, state.participation_id)
-        return next((o for o in participation.occasions if o.id == state.occasion_id), None)
-    occasion = db.session.get(Occasion, state.occasion_id)
-    if occasion is None or occasion.participation_id != state.participation_id:
+        access.participation_for_work(current_user, state.participation_id)
+    link = state.mode == ResponseMode.LINK
+    loaded = load_occasion(
+        state.occasion_id,
+        participation_id=state.participation_id,
+        invitation_id=(state.invitation_id or -1) if link else None,
+    )
+    if loaded is None:
         return None
-    if state.mode == ResponseMode.LINK:
-        invitation = db.session.get(Invitation, state.invitation_id or -1)
-        if invitation is None or invitation.occasion_id != occasion.id:
-            return None
+    occasion, invitation = loaded
+    if link:
         # The session a link opened ends with the link: revoked, expired or erased.
-        if invitation.revoked_at is not None or invitation.expires_at <= utcnow():
+        if invitation is None or invitation.revoked_at is not None:
             return None
-    return occasion
+        if invitation.expires_at <= utcnow():
+            return None
+    return occasion, invitation
 
 
-def lock_tablet() -> None:
+def lock_tablet(reason: str) -> None:
+    language = g.get("language", DEFAULT_LANGUAGE)
     session.clear()
-    session[LOCKED] = True
+    session[LOCKED] = reason
+    session[LANGUAGE] = language
 
 
 @bp.context_processor
-def _kiosk_idle_refresh() -> dict[str, object]:
-    """On a tablet, the page itself goes to the locked screen after the idle time."""
+def _tablet_timer() -> dict[str, object]:
+    """On a tablet, the page's script (static/tablet.js) warns before the idle lock and offers
+    "Jag är kvar"; at the idle time it posts the page's entries to `lock`. Without JavaScript
+    the server locks at the next request (no meta refresh: it would discard the entries)."""
     state = g.get("state")
-    if state is not None and state.mode == ResponseMode.KIOSK:
-        return {"idle_refresh_seconds": current_app.config["SETTINGS"].kiosk_idle_minutes * 60}
-    return {}
+    if state is None or state.mode != ResponseMode.KIOSK:
+        return {}
+    idle = _idle_seconds()
+    warning = min(current_app.config["SETTINGS"].kiosk_warning_seconds, idle // 2)
+    return {"tablet_timer": {"idle": idle, "warning": warning}}
 
 
 @bp.route("/svar")
 def intro() -> str | WerkzeugResponse:
     state: State = g.state
     bundle: Bundle = g.bundle
-    wanted = request.args.get("sprak")
-    if wanted in LANGUAGES:
-        state.language = wanted
-        state.save()
     if bundle.submitted:
         return redirect(url_for("survey.thanks"))
     position = next_step(bundle.steps, bundle.pages_saved())
-    languages = {
-        code: name
-        for code, name in LANGUAGES.items()
-        if all(code in q.languages for q in bundle.open_questionnaires)
-    }
+    # After a quick exit the intro does not tell that anything was answered; "Börja" leads to
+    # the first page not yet answered.
+    begun = position > 1 or any(r.answers for r in bundle.responses.values())
     return render_template(
         "survey/intro.html",
         bundle=bundle,
-        lang=state.language,
-        languages=languages,
-        resume=position > 1,
+        # A draft kept by the tablet's idle lock counts as begun, though no page is saved.
+        resume=begun and (bundle.occasion.quick_exit_at is None or bool(state.answered)),
         next_number=min(position, len(bundle.steps)),
         total=len(bundle.steps),
         all_saved=position > len(bundle.steps),
@@ -275,8 +346,14 @@ def page(number: int) -> str | WerkzeugResponse:
     if not 1 <= number <= len(steps):
         return redirect(url_for("survey.intro"))
     if number > reachable:
-        flash("Fyll i sidorna i tur och ordning. Du är nu på den första sidan som inte är klar.")
+        flash(
+            gettext(
+                "Fyll i sidorna i tur och ordning. Du är nu på den första sidan som inte är klar."
+            )
+        )
         return redirect(url_for("survey.page", number=reachable))
+    if request.method == "POST" and g.expired:
+        return lock(number)
     step = steps[number - 1]
     answers = effective_answers(step.questionnaire, bundle.answers(step.questionnaire.id))
     form_class = page_form_class(step.page, answers, state.language)
@@ -286,13 +363,13 @@ def page(number: int) -> str | WerkzeugResponse:
     if form.validate_on_submit():
         support = safety_triggered(step.questionnaire, form.answers())
         try:
-            _save_with_retry(state, step, form.answers(), raise_follow_up_flag=support)
+            _save(state, step, form.answers(), raise_follow_up_flag=support)
         except DomainError as error:
             db.session.rollback()
             form.form_errors.append(error.message)
         else:
-            if step.questionnaire.id not in state.answered:
-                state.answered.append(step.questionnaire.id)
+            if _page_key(step) not in state.answered:
+                state.answered.append(_page_key(step))
                 state.save()
             if support:
                 return redirect(url_for("survey.support", after=number))
@@ -304,53 +381,100 @@ def page(number: int) -> str | WerkzeugResponse:
         form=form,
         step=step,
         total=len(steps),
-        lang=state.language,
         items=[i for i in step.page.items if field_name(i) in form],
         field_name=field_name,
+        render_item=render_item,
         kiosk=state.mode == ResponseMode.KIOSK,
     )
 
 
+def _page_key(step: Any) -> str:
+    return f"{step.questionnaire.id}:{step.page.number}"
+
+
 def _prefill(state: State, bundle: Bundle, step: Any, answers: dict[str, Any]) -> dict[str, Any]:
     """Earlier answers to show on the page. Sensitive answers (a questionnaire with a quick exit)
-    and a participant's answers seen by staff are shown only to the browser session that gave
-    them: reopening the link after "Lämna sidan snabbt" must not reveal them."""
+    are never shown again, not even on Back. Others are shown to the browser session that gave
+    them, and to a participant's later sessions unless someone has left with "Lämna sidan
+    snabbt" (whoever picks up the phone and reopens the link must find nothing); staff never
+    see a participant's answers."""
     questionnaire = step.questionnaire
+    if questionnaire.safety.quick_exit:
+        return {}
     response = bundle.responses.get(questionnaire.id)
-    given_elsewhere = questionnaire.id not in state.answered
-    staff_sees_participant = (
-        state.mode == ResponseMode.STAFF
-        and response is not None
-        and response.mode != ResponseMode.STAFF
+    given_here = _page_key(step) in state.answered
+    participant_answers = response is not None and response.mode != ResponseMode.STAFF
+    hidden = bundle.occasion.quick_exit_at is not None or (
+        state.mode == ResponseMode.STAFF and participant_answers
     )
-    if given_elsewhere and (questionnaire.safety.quick_exit or staff_sees_participant):
+    if hidden and not given_here:
         return {}
     return {field_name(i): answers.get(i.id) for i in step.page.items}
 
 
-def _save_with_retry(
-    state: State, step: Any, answers: dict[str, Any], *, raise_follow_up_flag: bool
-) -> None:
-    """Save the page (and raise the follow-up flag) in one transaction; a clash with a parallel
-    save of the same page (a double tap) is retried once on fresh data."""
-    for attempt in (1, 2):
-        bundle: Bundle = g.bundle
-        questionnaire = next(q for q in bundle.questionnaires if q.id == step.questionnaire.id)
-        try:
-            save_page(
-                bundle, questionnaire, step.page, answers, mode=state.mode, language=state.language
-            )
-            if raise_follow_up_flag:
-                raise_flag(bundle, questionnaire)
-            db.session.commit()
-            return
-        except (IntegrityError, OperationalError):
-            db.session.rollback()
-            if attempt == 2:
-                raise
-            occasion = db.session.get(Occasion, state.occasion_id)
-            assert occasion is not None  # noqa: S101  (it was there a moment ago)
-            g.bundle = load_bundle(occasion, state.respondent, registry())
+def _save(state: State, step: Any, answers: dict[str, Any], *, raise_follow_up_flag: bool) -> None:
+    """Save the page (and raise the follow-up flag) in one short transaction. A parallel save of
+    the same page (a double tap, a second tab) is settled by the database (see `save_page`)."""
+    bundle: Bundle = g.bundle
+    save_page(
+        bundle, step.questionnaire, step.page, answers, mode=state.mode, language=state.language
+    )
+    if raise_follow_up_flag:
+        raise_flag(bundle, step.questionnaire)
+    db.session.commit()
+
+
+@bp.route("/svar/las", methods=["POST"])
+@bp.route("/svar/sida/<int:number>/las", methods=["POST"])
+def lock(number: int | None = None) -> WerkzeugResponse:
+    """Lock the tablet at the idle time, keeping what the page held as a draft of that page:
+    staff resuming the occasion on the tablet find the entries in place."""
+    if g.state.mode != ResponseMode.KIOSK:
+        return redirect(url_for("survey.intro"))
+    if number is not None:
+        _keep_draft(number)
+    lock_tablet(IDLE)
+    return redirect(url_for("survey.locked"))
+
+
+def _keep_draft(number: int) -> None:
+    state: State = g.state
+    bundle: Bundle = g.bundle
+    steps = bundle.steps
+    reachable = min(next_step(steps, bundle.pages_saved()), len(steps))
+    if bundle.submitted or not 1 <= number <= reachable:
+        return
+    step = steps[number - 1]
+    answers = effective_answers(step.questionnaire, bundle.answers(step.questionnaire.id))
+    form = page_form_class(step.page, answers, state.language)()
+    if not form.validate() and form.form_errors:
+        return  # answers to questions not on the page: nothing is kept
+    entries = {
+        item_id: value
+        for item_id, value in form.answers().items()
+        if value is not None and not form[FIELD_PREFIX + item_id].errors
+    }
+    if not entries:
+        return
+    try:
+        save_page(
+            bundle,
+            step.questionnaire,
+            step.page,
+            entries,
+            mode=state.mode,
+            language=state.language,
+            draft=True,
+        )
+        db.session.commit()
+    except (IntegrityError, OperationalError):
+        db.session.rollback()  # a parallel save of the page won; the lock still comes
+
+
+@bp.route("/svar/kvar", methods=["POST"])
+def keep_alive() -> tuple[str, int]:
+    """ "Jag är kvar": the request itself restarts the idle time (see `_load_state`)."""
+    return "", 204
 
 
 @bp.route("/svar/stod/<int:after>")
@@ -363,7 +487,6 @@ def support(after: int) -> str:
     )
     return render_template(
         "survey/support.html",
-        lang=g.state.language,
         contacts=bundle.occasion.participation.insats.forbund.support_contacts,
         following=following,
     )
@@ -374,12 +497,23 @@ def quick_exit() -> WerkzeugResponse:
     """ "Lämna sidan snabbt": forget the questionnaire in this browser and go to a neutral site.
     Answers already saved stay saved; on a tablet the tablet locks."""
     state = State.load()
+    if state is not None and state.mode != ResponseMode.STAFF:
+        _remember_quick_exit(state)
     if state is not None and state.mode == ResponseMode.KIOSK:
         # On the office's tablet the neutral page is the locked screen.
-        lock_tablet()
+        lock_tablet(EXITED)
         return redirect(url_for("survey.locked"))
     session.pop(STATE, None)
     return redirect(current_app.config["SETTINGS"].quick_exit_url)
+
+
+def _remember_quick_exit(state: State) -> None:
+    """From now on the answers given so far are not shown again, to anyone who opens the link
+    or the tablet (they stay saved, and the participant goes on at the first unanswered page)."""
+    occasion = db.session.get(Occasion, state.occasion_id)
+    if occasion is not None and occasion.participation_id == state.participation_id:
+        occasion.quick_exit_at = utcnow()
+        db.session.commit()
 
 
 @bp.route("/svar/skicka", methods=["GET", "POST"])
@@ -393,11 +527,8 @@ def confirm() -> str | WerkzeugResponse:
         return redirect(url_for("survey.intro"))
     error = None
     if ConfirmForm().validate_on_submit():
-        invitation = (
-            db.session.get(Invitation, state.invitation_id) if state.invitation_id else None
-        )
         try:
-            submitted = submit(bundle, invitation, state.mode)
+            submitted = submit(bundle, g.invitation, state.mode)
         except DomainError as problem:
             db.session.rollback()
             error = problem.message
@@ -415,9 +546,7 @@ def confirm() -> str | WerkzeugResponse:
                 )
             db.session.commit()
             return _finish(state)
-    return render_template(
-        "survey/confirm.html", bundle=bundle, lang=state.language, total=len(steps), error=error
-    )
+    return render_template("survey/confirm.html", bundle=bundle, total=len(steps), error=error)
 
 
 def _finish(state: State) -> WerkzeugResponse:
@@ -426,19 +555,20 @@ def _finish(state: State) -> WerkzeugResponse:
         flash("Svaren är sparade och inskickade.", "success")
         return redirect(url_for("staff.participation", participation_id=state.participation_id))
     if state.mode == ResponseMode.KIOSK:
-        lock_tablet()
+        lock_tablet(SENT)
     else:
         session.pop(STATE, None)
-    session[DONE] = state.language
+    session[DONE] = True
+    session[LANGUAGE] = state.language
     return redirect(url_for("survey.thanks"))
 
 
 @bp.route("/svar/tack")
 def thanks() -> str:
-    language = session.get(DONE) if session.get(DONE) in LANGUAGES else "sv"
-    return render_template("survey/thanks.html", lang=language, kiosk=bool(session.get(LOCKED)))
+    return render_template("survey/thanks.html", kiosk=bool(session.get(LOCKED)))
 
 
 @bp.route("/surfplatta")
 def locked() -> str:
-    return render_template("survey/locked.html")
+    """The tablet's neutral page. It thanks only for answers that were sent."""
+    return render_template("survey/locked.html", reason=session.get(LOCKED))

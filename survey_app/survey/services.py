@@ -6,28 +6,29 @@ one response per occasion and questionnaire (a unique constraint), so a race end
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from survey_app import audit, scoring
 from survey_app.exceptions import DomainError
-from survey_app.extensions import db
+from survey_app.extensions import begin_write, db
 from survey_app.models import (
     Answer,
-    FollowUpFlag,
     Invitation,
     Occasion,
+    Participation,
     QuestionnaireSnapshot,
     Response,
     ResponseMode,
     ResponseStatus,
 )
-from survey_app.models._types import utcnow
+from survey_app.models._types import Timestamp, utcnow
 from survey_app.questionnaires import (
     DefinitionError,
     Page,
@@ -72,6 +73,38 @@ class Bundle:
         return bool(self.questionnaires) and not self.open_questionnaires
 
 
+def load_occasion(
+    occasion_id: int,
+    *,
+    participation_id: int | None = None,
+    invitation_id: int | None = None,
+) -> tuple[Occasion, Invitation | None] | None:
+    """The occasion with all a respondent's page reads (participation, insats, responses and
+    their answers) and, given its id, the invitation the link opened: one statement, the only
+    read of a page. None if the occasion does not exist (or is not the participation's)."""
+    query = (
+        sa.select(Occasion)
+        .where(Occasion.id == occasion_id)
+        .options(
+            joinedload(Occasion.participation, innerjoin=True).joinedload(
+                Participation.insats, innerjoin=True
+            ),
+            joinedload(Occasion.responses).joinedload(Response.answers),
+        )
+    )
+    if participation_id is not None:
+        query = query.where(Occasion.participation_id == participation_id)
+    if invitation_id is not None:
+        query = query.add_columns(Invitation).outerjoin(
+            Invitation,
+            sa.and_(Invitation.id == invitation_id, Invitation.occasion_id == Occasion.id),
+        )
+    row = db.session.execute(query).unique().one_or_none()
+    if row is None:
+        return None
+    return row[0], (row[1] if invitation_id is not None else None)
+
+
 def load_bundle(occasion: Occasion, respondent: str, registry: Registry) -> Bundle:
     """The insats' questionnaires for this occasion and respondent, each in the version its
     response was begun on (or the current file when not yet begun). A questionnaire whose file
@@ -109,6 +142,43 @@ def definition_by_hash(content_hash: str, registry: Registry) -> Questionnaire |
     return questionnaire
 
 
+# The writes of a page save, in the INSERT … ON CONFLICT that SQLite and PostgreSQL share. Text,
+# not SQLAlchemy's dialect inserts: those are compiled anew for every execution (they are not
+# in SQLAlchemy's statement cache), which cost more than the database work of a page.
+SAVE_RESPONSE = sa.text(
+    "INSERT INTO response (occasion_id, questionnaire_id, questionnaire_version, content_hash,"
+    " status, mode, language, pages_saved, started_at, updated_at)"
+    " VALUES (:occasion_id, :questionnaire_id, :version, :content_hash, :in_progress, :mode,"
+    " :language, :page, :now, :now)"
+    " ON CONFLICT (occasion_id, questionnaire_id) DO UPDATE SET"
+    " pages_saved = CASE WHEN response.pages_saved > excluded.pages_saved"
+    " THEN response.pages_saved ELSE excluded.pages_saved END,"
+    " language = excluded.language, updated_at = excluded.updated_at"
+    " WHERE response.status <> :submitted"
+    " RETURNING id"
+).bindparams(sa.bindparam("now", type_=Timestamp))
+KEEP_SNAPSHOT = sa.text(
+    "INSERT INTO questionnaire_snapshot (content_hash, questionnaire_id, version, source,"
+    " created_at) VALUES (:content_hash, :questionnaire_id, :version, :source, :now)"
+    " ON CONFLICT (content_hash) DO NOTHING"
+).bindparams(sa.bindparam("now", type_=Timestamp))
+RAISE_FLAG = sa.text(
+    "INSERT INTO follow_up_flag (participation_id, occasion_id, questionnaire_id, reason,"
+    " raised_at) VALUES (:participation_id, :occasion_id, :questionnaire_id, :reason, :now)"
+    " ON CONFLICT (occasion_id, questionnaire_id) DO NOTHING RETURNING id"
+).bindparams(sa.bindparam("now", type_=Timestamp))
+
+
+@functools.cache
+def _save_answers(count: int) -> sa.TextClause:
+    """INSERT … ON CONFLICT DO UPDATE of `count` answers of one response."""
+    rows = ", ".join(f"(:response_id, :item_{n}, :value_{n})" for n in range(count))
+    return sa.text(
+        f"INSERT INTO answer (response_id, item_id, value) VALUES {rows}"  # noqa: S608 (no input)
+        " ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value"
+    ).bindparams(*(sa.bindparam(f"value_{n}", type_=sa.JSON) for n in range(count)))
+
+
 def save_page(
     bundle: Bundle,
     questionnaire: Questionnaire,
@@ -117,86 +187,68 @@ def save_page(
     *,
     mode: ResponseMode,
     language: str,
-) -> Response:
-    """Store the answers of one page (visible items only) and record the page as saved."""
-    response = _response_for(bundle, questionnaire, mode, language)
-    # Two taps on "Nästa" must not both insert the page's answers: hold the response row (on
-    # PostgreSQL; SQLite lets one writer in at a time) and read its answers afresh.
-    db.session.execute(sa.select(Response.id).where(Response.id == response.id).with_for_update())
-    db.session.refresh(response)
-    if response.status == ResponseStatus.SUBMITTED:
+    draft: bool = False,
+) -> None:
+    """Store the answers of one page (visible items only) and record the page as saved. A draft
+    (what a page held when the tablet locked) stores the answers given, keeps the others, and
+    leaves the page unsaved: the respondent resumes on it with the entries in place.
+
+    Nothing is read here: the page was read before (`load_occasion`), and the writes settle a
+    parallel save of the same page (a double tap, a second tab) in the database itself. The
+    response is inserted or, when it exists, updated and locked by one INSERT … ON CONFLICT DO
+    UPDATE, which returns nothing for a response already sent; the page's answers are then
+    inserted or replaced by one more, and answers to items now blank or hidden deleted. Every
+    value is prepared first, so that SQLite's write lock (`begin_write`) is held only for these
+    statements and the commit."""
+    stored = bundle.responses.get(questionnaire.id)
+    given = [(item.id, answers[item.id]) for item in page.items if answers.get(item.id) is not None]
+    cleared = [] if draft else [item.id for item in page.items if answers.get(item.id) is None]
+    response = {
+        "occasion_id": bundle.occasion.id,
+        "questionnaire_id": questionnaire.id,
+        "version": questionnaire.version,
+        "content_hash": questionnaire.content_hash,
+        "in_progress": ResponseStatus.IN_PROGRESS.value,
+        "submitted": ResponseStatus.SUBMITTED.value,
+        "mode": mode.value,
+        "language": language,
+        "page": 0 if draft else page.number,  # pages_saved only grows (see SAVE_RESPONSE)
+        "now": utcnow(),
+    }
+    values: dict[str, Any] = {}
+    for n, (item_id, value) in enumerate(given):
+        values[f"item_{n}"] = item_id
+        values[f"value_{n}"] = value
+    begin_write()
+    if stored is None:
+        keep_snapshot(questionnaire)
+    response_id = db.session.scalar(SAVE_RESPONSE, response)
+    if response_id is None:
         raise DomainError("Svaren är redan inskickade och kan inte ändras.")
-    stored = {a.item_id: a for a in response.answers}
-    for item in page.items:
-        value = answers.get(item.id)
-        existing = stored.get(item.id)
-        if item.id not in answers or value is None:
-            if existing is not None:
-                response.answers.remove(existing)
-        elif existing is not None:
-            existing.value = value
-        else:
-            response.answers.append(Answer(item_id=item.id, value=value))
-    response.pages_saved = max(response.pages_saved, page.number)
-    response.language = language
-    response.updated_at = utcnow()
-    db.session.flush()
-    return response
-
-
-def _response_for(
-    bundle: Bundle, questionnaire: Questionnaire, mode: ResponseMode, language: str
-) -> Response:
-    response = bundle.responses.get(questionnaire.id)
-    if response is not None:
-        return response
-    keep_snapshot(questionnaire)
-    # By id, not relationship: a response lost to a parallel insert must not linger in
-    # occasion.responses and be flushed again.
-    response = Response(
-        occasion_id=bundle.occasion.id,
-        questionnaire_id=questionnaire.id,
-        questionnaire_version=questionnaire.version,
-        content_hash=questionnaire.content_hash,
-        status=ResponseStatus.IN_PROGRESS,
-        mode=mode,
-        language=language,
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(response)
-    except IntegrityError:
-        # A parallel request (a double tap) created it first: use that one.
-        response = db.session.scalars(
-            sa.select(Response).where(
-                Response.occasion_id == bundle.occasion.id,
-                Response.questionnaire_id == questionnaire.id,
-            )
-        ).one()
-    bundle.responses[questionnaire.id] = response
-    return response
+    if given:
+        db.session.execute(_save_answers(len(given)), {"response_id": response_id, **values})
+    if cleared:
+        db.session.execute(
+            sa.delete(Answer).where(Answer.response_id == response_id, Answer.item_id.in_(cleared)),
+            execution_options={"synchronize_session": False},
+        )
+    if stored is not None:
+        db.session.expire(stored)  # written past the ORM: read afresh if used again
 
 
 def keep_snapshot(questionnaire: Questionnaire) -> None:
-    exists = db.session.scalar(
-        sa.select(QuestionnaireSnapshot.id).where(
-            QuestionnaireSnapshot.content_hash == questionnaire.content_hash
-        )
+    """Store the definition a response is begun on, once per content hash (a parallel request
+    storing it too is no conflict)."""
+    db.session.execute(
+        KEEP_SNAPSHOT,
+        {
+            "content_hash": questionnaire.content_hash,
+            "questionnaire_id": questionnaire.id,
+            "version": questionnaire.version,
+            "source": questionnaire.source,
+            "now": utcnow(),
+        },
     )
-    if exists is not None:
-        return
-    try:
-        with db.session.begin_nested():
-            db.session.add(
-                QuestionnaireSnapshot(
-                    content_hash=questionnaire.content_hash,
-                    questionnaire_id=questionnaire.id,
-                    version=questionnaire.version,
-                    source=questionnaire.source,
-                )
-            )
-    except IntegrityError:
-        pass  # stored by a parallel request
 
 
 def first_incomplete_step(bundle: Bundle) -> Step | None:
@@ -236,6 +288,7 @@ def submit(bundle: Bundle, invitation: Invitation | None, mode: ResponseMode) ->
     if step is not None:
         raise DomainError(f"Sidan {step.number} är inte färdig.", field=str(step.number))
     now = utcnow()
+    begin_write()
     if not _claim(bundle.responses[bundle.open_questionnaires[0].id], now, mode):
         return False  # a parallel request (another tab, a double tap) submitted it just now
     for questionnaire in bundle.open_questionnaires:
@@ -251,8 +304,13 @@ def submit(bundle: Bundle, invitation: Invitation | None, mode: ResponseMode) ->
         response.mode = mode
     if invitation is not None:
         invitation.used_at = now
-    for link in bundle.occasion.invitations:
-        link.email = None  # answered: no reminders, so no contact details kept
+    # Answered: no reminders, so no contact details kept.
+    db.session.execute(
+        sa.update(Invitation)
+        .where(Invitation.occasion_id == bundle.occasion.id, Invitation.email.is_not(None))
+        .values(email=None),
+        execution_options={"synchronize_session": False},
+    )
     db.session.flush()
     return True
 
@@ -268,28 +326,21 @@ def raise_flag(bundle: Bundle, questionnaire: Questionnaire) -> None:
     """A follow-up flag for the staff: the reason text only, never the answers. Once per
     occasion and questionnaire."""
     occasion = bundle.occasion
-    exists = db.session.scalar(
-        sa.select(FollowUpFlag.id).where(
-            FollowUpFlag.occasion_id == occasion.id,
-            FollowUpFlag.questionnaire_id == questionnaire.id,
-        )
+    flag_id = db.session.scalar(
+        RAISE_FLAG,
+        {
+            "participation_id": occasion.participation_id,
+            "occasion_id": occasion.id,
+            "questionnaire_id": questionnaire.id,
+            "reason": questionnaire.safety.flag or "Uppföljning behövs",
+            "now": utcnow(),
+        },
     )
-    if exists is not None:
-        return
-    flag = FollowUpFlag(
-        participation_id=occasion.participation_id,
-        occasion_id=occasion.id,
-        questionnaire_id=questionnaire.id,
-        reason=questionnaire.safety.flag or "Uppföljning behövs",
-    )
-    try:
-        with db.session.begin_nested():
-            db.session.add(flag)
-    except IntegrityError:
-        return  # raised by a parallel request
+    if flag_id is None:
+        return  # raised before, or by a parallel request
     audit.record(
         "follow_up_flag_raised",
         forbund_id=occasion.participation.insats.forbund_id,
         object_type="follow_up_flag",
-        object_id=flag.id,
+        object_id=flag_id,
     )

@@ -1,0 +1,103 @@
+"""The SQL statements of a participant's page, counted so that round trips cannot creep back:
+a page is read in one statement, and saved by that read and a few writes in one short write
+transaction (on SQLite opened with BEGIN IMMEDIATE after the read, with no read inside it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event
+
+from survey_app.extensions import db
+from survey_app.models import RoleKind
+from tests import factories
+from tests.survey_helpers import PAGES, Setup, create_link, make_setup, staff_client
+
+GET_LIMIT = 3
+POST_LIMIT = 6
+
+
+@pytest.fixture
+def setup(app: Flask) -> Setup:
+    return make_setup(app)
+
+
+@contextmanager
+def statements(app: Flask) -> Iterator[list[str]]:
+    """Every statement sent to the database while the block runs (BEGIN IMMEDIATE included;
+    the drivers' own BEGIN and COMMIT are not statements of ours)."""
+    with app.app_context():
+        engine = db.engine
+    seen: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+def _reads_then_writes(seen: list[str]) -> bool:
+    """The reads come first; once writing starts nothing more is read."""
+    writing = [not s.upper().startswith("SELECT") for s in seen]
+    return writing == sorted(writing)
+
+
+def _counted(app: Flask, client: FlaskClient, method: str, path: str, **kwargs: Any) -> list[str]:
+    with statements(app) as seen:
+        response = client.open(path, method=method, **kwargs)
+    assert response.status_code == (302 if method == "POST" else 200), path
+    return seen
+
+
+def test_a_page_is_read_in_one_statement_and_saved_in_a_few(app: Flask, setup: Setup) -> None:
+    participant = app.test_client()
+    link = create_link(staff_client(app), setup)
+    opened = _counted(app, participant, "GET", link)
+    assert len(opened) <= GET_LIMIT, opened
+    # Page 1 begins the self-assessment (snapshot and response inserted), page 2 continues it,
+    # page 2 again replaces its answers, page 4 begins EQ-5D; GET before each.
+    for number, data in ((1, PAGES[0]), (2, PAGES[1]), (2, PAGES[1]), (3, PAGES[2]), (4, PAGES[3])):
+        shown = _counted(app, participant, "GET", f"/svar/sida/{number}")
+        assert len(shown) <= GET_LIMIT, shown
+        saved = _counted(app, participant, "POST", f"/svar/sida/{number}", data=data)
+        assert len(saved) <= POST_LIMIT, saved
+        assert _reads_then_writes(saved), saved
+        if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+            assert "BEGIN IMMEDIATE" in saved, saved
+            assert not any(s.startswith("SELECT") for s in saved[saved.index("BEGIN IMMEDIATE") :])
+
+
+def test_a_tablet_page_is_read_and_saved_in_as_few(app: Flask, setup: Setup) -> None:
+    tablet = staff_client(app)
+    tablet.post(f"/deltagande/{setup.participation_id}/tillfalle/{setup.occasion_id}/surfplatta")
+    shown = _counted(app, tablet, "GET", "/svar/sida/1")
+    assert len(shown) <= GET_LIMIT, shown
+    saved = _counted(app, tablet, "POST", "/svar/sida/1", data=PAGES[0])
+    assert len(saved) <= POST_LIMIT, saved
+
+
+def test_a_yes_adds_only_the_flag_and_its_audit_event(app: Flask) -> None:
+    with app.app_context():
+        owner = factories.forbund()
+        insats = factories.insats(owner, "A", start=["valdsenkat"])
+        factories.user(owner, RoleKind.STAFF, [insats], email="coach@example.org")
+        participation = factories.participation(insats, "A-1")
+        db.session.commit()
+        ids = participation.id, participation.occasions[0].id
+    tablet = staff_client(app)
+    tablet.post(f"/deltagande/{ids[0]}/tillfalle/{ids[1]}/surfplatta")
+    answers = ("psychological", "threats", "physical", "sexual")
+    data = {f"item_{item}": "nej" for item in answers} | {"item_physical": "ja"}
+    saved = _counted(app, tablet, "POST", "/svar/sida/1", data=data)
+    assert len(saved) <= POST_LIMIT + 2, saved
+    assert sum("follow_up_flag" in s for s in saved) == 1
+    assert sum("audit_event" in s for s in saved) == 1
