@@ -66,10 +66,14 @@ def create_app(settings: Settings | None = None) -> Flask:
         Path(settings.questionnaire_dir), Path(settings.licensed_texts_dir)
     )
     _register_blueprints(app)
-    from survey_app import cli, errors, headers, i18n, log_redaction, request_log, security
+    from survey_app import cli, errors, headers, i18n, log_redaction, request_log, security, wording
     from survey_app.survey.texts import phone_links
 
     app.jinja_env.filters["phone_links"] = phone_links
+    app.jinja_env.filters["plural"] = wording.plural
+    app.jinja_env.filters["local_date"] = wording.local_date
+    app.jinja_env.filters["local_time"] = wording.local_time
+    app.jinja_env.filters["link_last_day"] = wording.link_last_day
     app.jinja_env.globals["missing_licensed_texts"] = app.extensions[
         "questionnaires"
     ].missing_licensed_texts

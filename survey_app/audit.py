@@ -34,6 +34,7 @@ ACTION_LABELS = {
     "reminder_sent": "Påminnelse skickad",
     "reminder_failed": "Påminnelse kunde inte skickas",
     "participation_ended": "Deltagande avslutat",
+    "participation_end_undone": "Avslut av deltagande ångrat",
     "participation_corrected": "Registreringsuppgifter rättade",
     "occasion_created": "Mättillfälle skapat",
     "tablet_started": "Surfplatta överlämnad",

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey_app import audit, imports, mail, reminders, retention
+from survey_app import audit, imports, mail, reminders, retention, sms
 from survey_app.admin.services import create_staff_account
 from survey_app.clock import today
 from survey_app.exceptions import DomainError
@@ -24,6 +24,7 @@ from survey_app.questionnaires import DefinitionError, Questionnaire, parse_defi
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter
+from survey_app.wording import plural
 
 
 def init_app(app: Flask) -> None:
@@ -40,22 +41,24 @@ def init_app(app: Flask) -> None:
 @click.option("--dry-run", is_flag=True, help="Only print what would be sent.")
 @with_appcontext
 def send_reminders(dry_run: bool) -> None:
-    """Remind participants whose e-mailed link is not answered yet (for cron)."""
+    """Remind participants whose link, sent by e-mail or SMS, is not answered yet (for cron)."""
     settings = current_app.config["SETTINGS"]
-    if not dry_run and not mail.configured(settings):
-        raise click.ClickException("Sätt SMTP_HOST och MAIL_FROM först.")
+    if not dry_run and not mail.configured(settings) and sms.gateway(settings) is None:
+        raise click.ClickException("Sätt SMTP_HOST och MAIL_FROM (eller SMS_GATEWAY) först.")
     report = reminders.run(settings, utcnow(), dry_run=dry_run)
+    reminders_due = plural(len(report.due), "påminnelse", "påminnelser")
+    cleared = plural(report.cleared, "länk", "länkar")
     if dry_run:
         db.session.rollback()
         click.echo(
-            f"Provkörning: {len(report.due)} påminnelser skulle skickas; kontaktuppgifter till "
-            f"{report.cleared} länkar som inte längre väntar skulle raderas."
+            f"Provkörning: {reminders_due} skulle skickas; kontaktuppgifter till {cleared} som "
+            "inte längre väntar skulle raderas."
         )
         return
     db.session.commit()
     click.echo(
-        f"{report.sent} påminnelser skickade, {report.failed} kunde inte skickas (försöks igen "
-        f"nästa gång); kontaktuppgifter till {report.cleared} länkar raderade."
+        f"Skickade {plural(report.sent, 'påminnelse', 'påminnelser')}; {report.failed} kunde "
+        f"inte skickas (försöks igen nästa gång); raderade kontaktuppgifter till {cleared}."
     )
 
 
@@ -72,8 +75,9 @@ def purge_expired(execute: bool) -> None:
     for forbund in db.session.scalars(sa.select(Forbund).order_by(Forbund.name)):
         found = retention.expired(forbund, today())
         total += len(found.participation_ids)
+        ended = plural(len(found.participation_ids), "deltagande", "deltaganden")
         click.echo(
-            f"{forbund.name}: {len(found.participation_ids)} deltaganden avslutade före "
+            f"{forbund.name}: {ended} som avslutades före "
             f"{found.cutoff.isoformat()} ({forbund.retention_months} månader)"
         )
         for name, n in sorted(found.per_insats.items()):
@@ -93,7 +97,7 @@ def purge_expired(execute: bool) -> None:
     if execute:
         db.session.commit()
         retention.clear_write_ahead_log()
-        click.echo(f"Klart: {total} deltaganden raderade.")
+        click.echo(f"Klart: raderade {plural(total, 'deltagande', 'deltaganden')}.")
     else:
         db.session.rollback()
         click.echo(f"Provkörning: ingenting raderat. Kör med --execute för att radera {total}.")
@@ -125,7 +129,8 @@ def import_responses(csv_file: IO[str], create_missing: bool) -> None:
     db.session.commit()
     created = ", ".join(f"{n} {what}" for what, n in summary.created.items()) or "inget nytt"
     click.echo(
-        f"Importerade {summary.rows} rader i {summary.responses} svar (mode import). "
+        f"Importerade {plural(summary.rows, 'rad', 'rader')} i {summary.responses} svar "
+        "(mode import). "
         f"Skapade: {created}."
     )
 
@@ -207,7 +212,8 @@ def export(
         via="cli",
     )
     db.session.commit()
-    click.echo(f"Rapporten är sparad i {out} ({len(dataset.participations)} deltaganden).")
+    count = plural(len(dataset.participations), "deltagande", "deltaganden")
+    click.echo(f"Rapporten är sparad i {out} ({count}).")
 
 
 @click.group("questionnaires")
@@ -241,7 +247,10 @@ def check_questionnaires(paths: tuple[Path, ...]) -> None:
             continue
         seen[definition.id] = path
         pages = len(definition.pages)
-        click.echo(f"OK   {path.name}: {definition.id} version {definition.version}, {pages} sidor")
+        click.echo(
+            f"OK   {path.name}: {definition.id} version {definition.version}, "
+            + plural(pages, "sida", "sidor")
+        )
         if definition.respondent == "participant":
             _report_translations(definition)
     if failed:

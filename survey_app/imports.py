@@ -136,8 +136,8 @@ def _parse(
                     RowError(
                         line,
                         "(fil)",
-                        f"högst {max_rows} rader per fil här; dela upp filen, eller låt "
-                        "driften importera den med flask import-responses",
+                        f"högst {max_rows} rader per fil här; dela upp filen i mindre delar, "
+                        "eller be den som sköter tjänstens drift att importera den åt er",
                     )
                 )
                 break

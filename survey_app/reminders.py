@@ -1,11 +1,14 @@
-"""Reminders for personal links sent by e-mail and not yet answered: `flask send-reminders`.
+"""Reminders for personal links sent by e-mail or SMS and not yet answered: `flask
+send-reminders`.
 
 At most one reminder per interval (REMINDER_INTERVAL_DAYS) and link, never after the link has
 expired, never for a revoked or answered one. Tokens are not stored, so a reminder carries a new
-link for the same occasion (the old one stops working) with the old link's last day. Each send is
-recorded on the link and in the audit log; a failed send changes nothing but the reason and is
-tried again at the next run. Running it twice in a row sends nothing twice. The address is kept
-only for this and deleted as soon as the link is answered, revoked, replaced or expired.
+link for the same occasion (the old one stops working) with the old link's last day. It goes
+the way the link went when staff asked for reminders: by e-mail (mail.py), by SMS through the
+same gateway as links (sms.py), or both. Each send is recorded on the link and in the audit log;
+a failed send changes nothing but the reason and is tried again at the next run. Running it
+twice in a row sends nothing twice. The address and number are kept only for this and deleted as
+soon as the link is answered, revoked, replaced or expired.
 """
 
 from __future__ import annotations
@@ -15,8 +18,8 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from survey_app import audit, mail
-from survey_app.clock import STOCKHOLM
+from survey_app import audit, mail, sms
+from survey_app.clock import last_day
 from survey_app.config import Settings
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, ResponseStatus
@@ -47,7 +50,9 @@ def run(settings: Settings, now: datetime, *, dry_run: bool) -> Report:
     report = Report()
     interval = timedelta(days=settings.reminder_interval_days)
     pending = db.session.scalars(
-        sa.select(Invitation).where(Invitation.email.is_not(None)).order_by(Invitation.id)
+        sa.select(Invitation)
+        .where(sa.or_(Invitation.email.is_not(None), Invitation.phone.is_not(None)))
+        .order_by(Invitation.id)
     ).all()
     for invitation in pending:
         over = (
@@ -60,6 +65,7 @@ def run(settings: Settings, now: datetime, *, dry_run: bool) -> Report:
             report.cleared += 1
             if not dry_run:
                 invitation.email = None
+                invitation.phone = None
             continue
         last = invitation.reminded_at or invitation.sent_at or invitation.created_at
         if now - last < interval:
@@ -76,7 +82,7 @@ def run(settings: Settings, now: datetime, *, dry_run: bool) -> Report:
 
 
 def _remind(settings: Settings, old: Invitation, now: datetime) -> bool:
-    address = old.email or ""
+    address, number = old.email, old.phone
     occasion = old.occasion
     forbund = occasion.participation.insats.forbund
     try:
@@ -84,22 +90,33 @@ def _remind(settings: Settings, old: Invitation, now: datetime) -> bool:
             token = links.create_invitation(occasion, old.created_by, now)
             new = max(occasion.invitations, key=lambda i: i.id)
             new.expires_at = old.expires_at  # a reminder never lengthens the link's life
-            new.email, new.sent_at, new.reminded_at = address, now, now
-            subject, body = mail.render(
-                forbund.email_template or mail.DEFAULT_TEMPLATE,
-                forbund=forbund.name,
-                link=personal_link(token, settings),
-                last_day=old.expires_at.astimezone(STOCKHOLM).date().isoformat(),
-            )
-            mail.send(settings, mail.Letter(address, f"Påminnelse: {subject}", body))
+            new.email, new.phone = address, number
+            new.sent_at, new.reminded_at = now, now
+            url = personal_link(token, settings)
+            until = last_day(old.expires_at)
+            if address:
+                subject, body = mail.render(
+                    forbund.email_template,
+                    forbund=forbund.name,
+                    link=url,
+                    last_day=until,
+                    reminder=True,
+                )
+                mail.send(settings, mail.Letter(address, subject, body))
+            if number:
+                gateway = sms.gateway(settings)
+                if gateway is None:
+                    raise sms.SmsError("Sms är inte inställt för tjänsten.")
+                gateway.send(number, sms.link_text(url, until, reminder=True))
             audit.record(
                 "reminder_sent",
                 forbund_id=forbund.id,
                 object_type="invitation",
                 object_id=new.id,
                 replaces=old.id,
+                channels=[c for c, kept in (("e-post", address), ("sms", number)) if kept],
             )
-    except mail.MailError as error:
+    except (mail.MailError, sms.SmsError) as error:
         old.send_error = str(error)[:200]
         audit.record(
             "reminder_failed", forbund_id=forbund.id, object_type="invitation", object_id=old.id

@@ -7,13 +7,15 @@ it (e.g. in a small module imported by its wsgi file):
     sms.register("minleverantor", lambda settings: MinLeverantor(api_key=...))
 
 Without one, staff copy the ready SMS text or show the QR code. The number is used for the one
-message and not stored.
+message and not stored, unless staff ask for reminders: then it is kept on the link while the
+link is pending, and `flask send-reminders` reminds through the same gateway (reminders.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Protocol
 
 from survey_app.config import Settings
@@ -48,3 +50,14 @@ def mobile_number(text: str) -> str | None:
     digits = re.sub(r"[\s\-()]", "", text or "")
     match = MOBILE.match(digits)
     return f"+46{match.group(1)}" if match else None
+
+
+def link_text(url: str, last_day: date, reminder: bool = False) -> str:
+    """The ready text of a personal link, for an SMS or to copy. It names no person and no
+    insats."""
+    return (
+        ("Påminnelse: " if reminder else "")
+        + "Hej! Här är din personliga länk till frågorna om hur du har det: "
+        f"{url} Länken gäller till och med {last_day.isoformat()}. "
+        "Hör av dig till oss om du behöver hjälp."
+    )

@@ -1,8 +1,13 @@
 """What is due per insats ("Att göra"): plain Python on plain data, no Flask, no database.
 
 Occasions that exist are judged by `occasions.occasion_status`. Occasions that should exist but
-do not yet are derived here: a follow-up every `followup_interval_months` from the start date,
-and an EXIT once an exit date is set. Open violence follow-up flags are items of their own.
+do not yet are derived here: a follow-up every `followup_interval_months` from the start date
+while the participation lasts, and an EXIT once an exit date is set. Open violence follow-up
+flags are items of their own.
+
+Someone who has left (an exit date is set) is due for nothing but the EXIT and follow-ups after
+the exit date: a START or a follow-up they did not answer while taking part is not asked of
+them any more, so it is no longer listed (a submitted one still is, as done).
 """
 
 from __future__ import annotations
@@ -121,7 +126,16 @@ def items_for(
         urgency = _urgency(status, due, today)
         if urgency == Urgency.UPCOMING and due > today + LOOKAHEAD:
             return
+        if urgency != Urgency.DONE and not still_asked(kind, due):
+            return
         items.append(TodoItem(p.participation_id, p.code, kind, number, due, urgency, occ))
+
+    def still_asked(kind: str, due: date) -> bool:
+        """Whether the occasion is still asked of the participant: always while they take part;
+        once they have left, only the EXIT and follow-ups after the exit date."""
+        if p.exit_date is None:
+            return True
+        return kind == "exit" or (kind == "followup" and due > p.exit_date)
 
     for occasion in p.occasions:
         add(
@@ -129,15 +143,11 @@ def items_for(
         )
 
     followups = {o.number for o in p.occasions if o.kind == "followup"}
-    if interval_months:
-        # Follow-ups fall due while the participation lasts: up to the exit date, or (active)
-        # up to the look-ahead window.
-        last = p.exit_date if p.exit_date is not None else today + LOOKAHEAD
+    if interval_months and p.exit_date is None:
+        # Follow-ups fall due while the participation lasts, up to the look-ahead window.
         number = 1
-        while (due := add_months(p.start_date, number * interval_months)) <= last:
-            if p.exit_date is not None and due >= p.exit_date:
-                break
-            if number not in followups and (p.active or p.exit_date is not None):
+        while (due := add_months(p.start_date, number * interval_months)) <= today + LOOKAHEAD:
+            if number not in followups:
                 add("followup", number, due, _missing_status(due, today), None)
             number += 1
 

@@ -30,10 +30,13 @@ RULES: dict[str, set[str]] = {
     "auth.enrol": SIGNED_IN,
     "auth.change_password": SIGNED_IN,
     "staff.insats": WORKS_WITH_A,
-    "staff.todo": WORKS_WITH_A,
+    "staff.todo": WORKS_WITH_A,  # a redirect to staff.todo_all for insats A
+    # Every insats the user works with: an analyst works with none.
+    "staff.todo_all": {"admin", "staff_a", "staff_b"},
+    "staff.links_for_due": {"admin", "staff_a", "staff_b"},
     "staff.create_occasion": WORKS_WITH_A,
-    "staff.links_for_due": WORKS_WITH_A,
     "staff.end": WORKS_WITH_A,
+    "staff.undo_end_of": WORKS_WITH_A,
     "staff.register": WORKS_WITH_A,
     "staff.register_many": WORKS_WITH_A,
     "staff.participation": WORKS_WITH_A,

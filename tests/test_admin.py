@@ -259,3 +259,72 @@ def test_an_insats_can_hold_more_than_two_goals(app: Flask, admin: FlaskClient) 
             {"kind": "improved", "measure": m, "target": (50 + n) / 100}
             for n, m in enumerate(measures)
         ]
+
+
+def test_questionnaires_are_listed_by_name_and_ordered_by_the_admin(
+    app: Flask, admin: FlaskClient
+) -> None:
+    form = admin.get("/admin/insatser/ny").get_data(as_text=True)
+    assert "Självskattning" in form and "EQ-5D-3L" in form and "Våldsenkät" in form
+    assert "Utskrivning (fylls i av personal)" in form
+    assert "Hur har du det just nu?" not in form  # the participant's title, not the name
+    # Places given: EQ-5D first, then the self-assessment, whatever the order of the boxes.
+    ordered = {
+        **INSATS_FORM,
+        "start_questionnaires": ["sjalvskattning", "eq5d-3l", "valdsenkat"],
+        "start_questionnaires-plats-sjalvskattning": "2",
+        "start_questionnaires-plats-eq5d-3l": "1",
+        "start_questionnaires-plats-valdsenkat": "",  # no place: last
+        "start_questionnaires-plats-nojdhet": "1",  # not ticked: not asked
+    }
+    assert admin.post("/admin/insatser/ny", data=ordered).status_code == 302
+    insats_id = _insats_id(app, "Hälsoskolan")
+    with app.app_context():
+        insats = db.session.get(Insats, insats_id)
+        assert insats is not None
+        assert insats.bundles["start"] == ["eq5d-3l", "sjalvskattning", "valdsenkat"]
+    # The form shows them in that order with their places, the others after without one.
+    page = admin.get(f"/admin/insatser/{insats_id}").get_data(as_text=True)
+    start = page.split("Frågeformulär vid start", 1)[1].split("</fieldset>", 1)[0]
+    places = re.findall(r'name="start_questionnaires-plats-([^"]+)" value="(\d*)"', start)
+    assert places[:3] == [("eq5d-3l", "1"), ("sjalvskattning", "2"), ("valdsenkat", "3")]
+    assert all(value == "" for _, value in places[3:])
+    # Moving the self-assessment first.
+    moved = {
+        **INSATS_FORM,
+        "start_questionnaires": ["eq5d-3l", "sjalvskattning"],
+        "start_questionnaires-plats-eq5d-3l": "2",
+        "start_questionnaires-plats-sjalvskattning": "1",
+    }
+    assert admin.post(f"/admin/insatser/{insats_id}", data=moved).status_code == 302
+    with app.app_context():
+        insats = db.session.get(Insats, insats_id)
+        assert insats is not None and insats.bundles["start"] == ["sjalvskattning", "eq5d-3l"]
+    refused = admin.post(
+        f"/admin/insatser/{insats_id}",
+        data={**moved, "start_questionnaires-plats-eq5d-3l": "först"},
+    )
+    assert "Ordningen för EQ-5D-3L ska vara ett heltal från 1 till 99." in refused.get_data(
+        as_text=True
+    )
+
+
+def test_staff_forms_open_without_the_participants_welcome(app: Flask, admin: FlaskClient) -> None:
+    with app.app_context():
+        owner = db.session.scalars(sa.select(StaffUser).where(StaffUser.email == ADMIN)).one()
+        insats = factories.insats(
+            owner.forbund, "Med inskrivning", start=["sjalvskattning", "inskrivning"]
+        )
+        found = factories.participation(insats, "MI-1")
+        db.session.commit()
+        path = f"/deltagande/{found.id}/tillfalle/{found.occasions[0].id}/mata-in/personal"
+    assert admin.post(path).headers["Location"] == "/svar"
+    intro = admin.get("/svar").get_data(as_text=True)
+    assert "Personalens formulär" in intro and "Inskrivning" in intro and "MI-1" in intro
+    assert "Välkommen" not in intro and "hur du har det" not in intro
+    assert "1 sida." in intro  # one page: singular
+    paper = path.replace("/personal", "/deltagare")
+    admin.post(paper)
+    typed = admin.get("/svar").get_data(as_text=True)
+    assert "Mata in svar från papper" in typed and "Självskattning" in typed
+    assert "Välkommen" not in typed and "3 sidor." in typed

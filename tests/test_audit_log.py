@@ -105,3 +105,46 @@ def test_the_log_cannot_be_changed_or_deleted(app: Flask, events: dict[str, int]
             db.session.execute(sa.update(AuditEvent).values(action="x"))
         db.session.rollback()
         assert db.session.scalar(sa.select(sa.func.count(AuditEvent.id))) == events["setup"] + 4
+
+
+def test_the_log_shows_names_instead_of_ids(app: Flask, client: FlaskClient) -> None:
+    """What an event concerns, and the ids in its details, are shown by name: a participant's
+    code and insats, an insats, an account, a link; what was erased is said so."""
+    from survey_app.survey.links import create_invitation
+
+    with app.app_context():
+        own = factories.forbund("Skaraborg")
+        admin = factories.user(own, RoleKind.ADMIN, email=ADMIN)
+        admin.name = "Maja Chef"
+        insats = factories.insats(own, "Gröna vägen")
+        coach = factories.user(own, RoleKind.STAFF, [insats], email=COACH)
+        found = factories.participation(insats, "GV-7")
+        create_invitation(found.occasions[0], coach)
+        db.session.add(
+            AuditEvent(
+                action="participation_erased",
+                actor_id=admin.id,
+                forbund_id=own.id,
+                object_type="participation",
+                object_id=found.id + 1000,
+                details={"svar": 3},
+            )
+        )
+        db.session.commit()
+        insats_id, coach_id = insats.id, coach.id
+    login(client, ADMIN, factories.PASSWORD)
+    admin_client = client
+    admin_client.post(
+        f"/admin/personal/{coach_id}",
+        data={"name": "Kim Coach", "role": "staff", "insatser": [str(insats_id)]},
+    )
+    page = admin_client.get("/admin/logg").get_data(as_text=True)
+    body = page.split("<tbody>", 1)[1]
+    assert "GV-7 (Gröna vägen)" in body  # registered: the participant by code and insats
+    assert "länk till GV-7 (Gröna vägen), Start" in body  # the link, in its details
+    assert "Kim Coach" in body  # the account changed, by its name
+    assert "insats: Gröna vägen" in body
+    assert "deltagare (raderad)" in body
+    assert "Maja Chef (chef@example.org)" in body  # who did it
+    for raw in ("participation ", "staff_user ", "insats_id", "invitation_id"):
+        assert raw not in body, raw

@@ -1,4 +1,5 @@
-"""In a real browser: a coach finds a participant by code and corrects the birth year."""
+"""In a real browser: a coach finds a participant by code, corrects the birth year, and ends a
+participation after a confirmation page and undoes the end."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Browser, Page, expect
 
+from survey_app.clock import today
 from survey_app.extensions import db
 from survey_app.models import RoleKind
 from tests import factories
@@ -71,7 +73,7 @@ def test_coach_searches_by_code(page: Page) -> None:
 def test_coach_corrects_a_birth_year_and_sees_it_with_the_reason(page: Page) -> None:
     page.get_by_role("link", name="Gröna vägen").click()
     page.get_by_role("link", name="GV-0042").click()
-    expect(page.get_by_text("Inga rättelser av registreringen.")).to_be_visible()
+    expect(page.get_by_text("Inga rättelser eller avslut.")).to_be_visible()
     page.get_by_role("link", name="Rätta uppgifter").click()
 
     expect(page.get_by_label("Födelseår")).to_have_value("1985")
@@ -87,3 +89,27 @@ def test_coach_corrects_a_birth_year_and_sees_it_with_the_reason(page: Page) -> 
     expect(history).to_contain_text("Födelseår 1985 → 1979")
     expect(history).to_contain_text("Orsak: Fel år vid registreringen.")
     expect(history).to_contain_text(f"rättat av {COACH}")
+
+
+def test_coach_ends_a_participation_after_confirming_and_undoes_it(page: Page) -> None:
+    page.get_by_role("link", name="Gröna vägen").click()
+    page.get_by_role("link", name="GV-0042").click()
+    page.get_by_role("link", name="Avsluta deltagandet").click()
+    page.get_by_label("Slutdatum").fill(today().isoformat())
+    page.get_by_role("button", name="Fortsätt").click()
+
+    expect(page.get_by_role("heading", name="Avsluta deltagandet för GV-0042?")).to_be_visible()
+    expect(page.get_by_text("ångra avslutet på deltagarens sida inom 14 dagar")).to_be_visible()
+    page.get_by_role("button", name="Avsluta deltagandet").click()
+    expect(page.get_by_text("Deltagandet är avslutat.")).to_be_visible()
+    expect(page.locator("dl.facts")).not_to_contain_text("Pågår")
+
+    page.get_by_role("link", name="Ångra avslutet").click()
+    expect(page.get_by_role("heading", name="Ångra avslutet för GV-0042?")).to_be_visible()
+    page.get_by_role("button", name="Ångra avslutet").click()
+    expect(page.get_by_text("Avslutet är ångrat.")).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text("Pågår")
+    expect(page.get_by_role("link", name="Avsluta deltagandet")).to_be_visible()
+    history = page.get_by_role("region", name="Historik")
+    expect(history).to_contain_text(f"avslutat av {COACH}")
+    expect(history).to_contain_text(f"ångrat av {COACH}")

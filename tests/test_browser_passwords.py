@@ -156,7 +156,7 @@ def test_forgot_password_by_e_mail(
     assert str(make_header(decode_header(message["Subject"]))) == (
         "Välj ett nytt lösenord till Uppföljning"
     )
-    body = message.get_payload(decode=True).decode()
+    body = smtp_server.text_of(message)
     match = re.search(r"(http://\S+/nytt-losenord/(\S+))", body)
     assert match, body
     link, token = match.group(1), match.group(2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -90,3 +91,21 @@ def test_admin_gives_a_coach_an_insats_and_then_deactivates_the_account(
     coach.get_by_role("button", name="Logga in").click()
     expect(coach.get_by_role("heading", name="Logga in")).to_be_visible()
     expect(coach.get_by_role("heading", name="Insatser")).to_have_count(0)
+
+
+def test_the_settings_page_fits_a_laptop_screen(
+    server: tuple[Flask, str], browser: Browser
+) -> None:
+    """At 1366 × 768: no sideways scroll, the e-mail text in a box as wide as the form, starting
+    with the default text, and its preview wrapped within the page."""
+    _, url = server
+    admin = _signed_in(browser, url, ADMIN)
+    admin.set_viewport_size({"width": 1366, "height": 768})
+    admin.get_by_role("link", name="Inställningar").click()
+    box = admin.get_by_label("E-post med personlig länk")
+    expect(box).to_have_value(re.compile(r"^Hej \{fornamn\}!"))
+    assert admin.evaluate("document.documentElement.scrollWidth") <= 1366
+    width = box.bounding_box()
+    assert width is not None and width["width"] >= 600 and width["height"] >= 200
+    preview = admin.locator("pre.preview").bounding_box()
+    assert preview is not None and preview["x"] + preview["width"] <= 1366

@@ -161,7 +161,7 @@ def test_participant_answers_through_a_personal_link(
 
     again = _new_page(browser)
     again.goto(link)
-    expect(again.get_by_role("heading", name="Länken fungerar inte")).to_be_visible()
+    expect(again.get_by_role("heading", name="Länken kan inte användas längre")).to_be_visible()
     assert all(r.startswith(url) for r in requests), "no request to any other host"
     assert CSP_VIOLATIONS == [], "the pages work under the Content-Security-Policy"
 

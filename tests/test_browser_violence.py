@@ -100,5 +100,5 @@ def test_yes_gives_support_and_a_flag_staff_can_handle(
     phone.get_by_role("link", name="Lämna sidan snabbt").click()
     expect(phone).to_have_url(url + NEUTRAL)
     phone.go_back()
-    expect(phone.get_by_role("heading", name="Länken fungerar inte")).to_be_visible()
+    expect(phone.get_by_role("heading", name="Länken kan inte användas längre")).to_be_visible()
     assert phone.get_by_role("radio").count() == 0

@@ -101,7 +101,7 @@ def test_a_purge_leaves_nothing_in_the_files(app: Flask, tmp_path: Path) -> None
     for marker in ("ZQXJ-PURGE", "HEMLIGT-PURGE-START", "HEMLIGT-PURGE-EXIT"):
         assert _found(tmp_path, marker), f"{marker} should be stored before the purge"
     result = app.test_cli_runner().invoke(args=["purge-expired", "--execute"])
-    assert "Klart: 1 deltaganden raderade." in result.output, result.output
+    assert "Klart: raderade 1 deltagande." in result.output, result.output
     for marker in ("ZQXJ-PURGE", "HEMLIGT-PURGE-START", "HEMLIGT-PURGE-EXIT"):
         assert _found(tmp_path, marker) == [], marker
     assert _found(tmp_path, "BEHALLS-SVAR") == ["survey.sqlite3"]

@@ -17,7 +17,7 @@ from tests.survey_helpers import Setup, create_link, make_setup, staff_client
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 TOO_MANY = "För många försök"
-LINK_BROKEN = "Länken fungerar inte"
+LINK_BROKEN = "Länken kan inte användas längre"
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from survey_app.models import Answer, Invitation
 from survey_app.models._types import utcnow
 from tests.survey_helpers import PAGES, Setup, create_link, make_setup, staff_client
 
-LINK_BROKEN = "Länken fungerar inte"
+LINK_BROKEN = "Länken kan inte användas längre"
 
 
 @pytest.fixture

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
+from survey_app import mail
+from survey_app.clock import today
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Forbund, Invitation
-from tests.smtp_server import SETTINGS, Inbox, smtp_server
+from tests.smtp_server import SETTINGS, Inbox, html_of, smtp_server, text_of
 from tests.survey_helpers import Setup, make_setup, staff_client
 
 
@@ -54,10 +58,23 @@ def test_staff_send_the_link_by_email_and_it_works(app: Flask, setup: Setup, inb
     recipients, message = inbox.messages[0]
     assert recipients == ["anna@example.org"]
     assert message["From"] == "noreply@forbund.example"
-    body = message.get_payload(decode=True).decode()  # type: ignore[union-attr]
-    assert body.startswith("Hej Anna!")
+    assert message["To"] == "anna@example.org"
+    # Date and Message-ID headers (email.utils), the id on the sender's own domain.
+    sent_at = parsedate_to_datetime(message["Date"])
+    assert abs((sent_at - datetime.now(UTC)).total_seconds()) < 60
+    assert re.fullmatch(r"<[^@<>\s]+@forbund\.example>", message["Message-ID"])
+    assert message.get_content_type() == "multipart/alternative"
+    body = text_of(message)
+    assert body.startswith("Hej Anna!\n")
+    assert "  " not in body, "no double spaces"
     link = re.search(r"http://localhost(/l/\S+)", body).group(1)  # type: ignore[union-attr]
     assert link == f"/l/{token}"
+    # The same text as HTML, with the link clickable.
+    assert f'<a href="http://localhost/l/{token}">' in html_of(message)
+    # The last day in the message is the one the link page states.
+    page = staff.get(f"/deltagande/{setup.participation_id}").get_data(as_text=True)
+    last = re.search(r"gäller till och med (\d{4}-\d{2}-\d{2})", page).group(1)  # type: ignore[union-attr]
+    assert f"Länken gäller till och med {last}." in body
     assert "A-1" not in body  # no participant code, nothing but the first name
     assert app.test_client().get(link).status_code == 200  # the link in the message works
     with app.app_context():
@@ -66,8 +83,7 @@ def test_staff_send_the_link_by_email_and_it_works(app: Flask, setup: Setup, inb
         assert "anna@example.org" not in str(
             db.session.execute(sa.select(AuditEvent.details)).all()
         ), "the address is not kept, not even in the log"
-    page = staff.get(f"/deltagande/{setup.participation_id}").get_data(as_text=True)
-    assert "Skickad med e-post" in page
+    assert "Skickad " in page
 
 
 def test_a_bad_address_is_refused_and_nothing_is_sent(
@@ -128,6 +144,13 @@ def test_the_forbund_edits_the_message_and_sees_a_preview(app: Flask) -> None:
     login(admin, "admin@example.org", factories.PASSWORD)
     page = admin.get("/admin/forbund").get_data(as_text=True)
     assert "Hej Anna!" in page and "/l/exempel" in page  # the default text, previewed
+    # The box starts with the default text, not empty, and the preview's last day is that of a
+    # link made today with the förbund's 30 days.
+    box = page.split('name="email_template"', 1)[1].split("</textarea>", 1)[0]
+    assert "Hej {fornamn}!" in box and "{lank}" in box
+    last = (today() + timedelta(days=29)).isoformat()
+    assert f"Länken gäller till och med {last}." in page
+    assert "Ämne:</strong> Din länk till frågorna från Skaraborg" in page
     form = {
         "link_expiry_days": "30",
         "min_group_size": "5",
@@ -144,3 +167,49 @@ def test_the_forbund_edits_the_message_and_sees_a_preview(app: Flask) -> None:
         )
     without_link = admin.post("/admin/forbund", data={**form, "email_template": "Hej!"})
     assert "måste innehålla {lank}" in without_link.get_data(as_text=True)
+    # Saving the default text as it stands (a browser sends CRLF) keeps "the default".
+    default = mail.DEFAULT_TEMPLATE.replace("\n", "\r\n")
+    assert admin.post("/admin/forbund", data={**form, "email_template": default}).status_code == 302
+    with app.app_context():
+        assert db.session.scalars(sa.select(Forbund)).one().email_template == ""
+
+
+@pytest.mark.parametrize(
+    ("template", "name", "greeting"),
+    [
+        ("Hej {fornamn}!\n\n{lank}", "Anna", "Hej Anna!"),
+        ("Hej {fornamn}!\n\n{lank}", "", "Hej!"),
+        ("Hej{fornamn}!\n\n{lank}", "Anna", "Hej Anna!"),  # as the earlier default had it
+        ("Hej{fornamn}!\n\n{lank}", "", "Hej!"),
+        ("Hej {fornamn} och välkommen!\n\n{lank}", "Anna", "Hej Anna och välkommen!"),
+        ("Hej {fornamn} och välkommen!\n\n{lank}", "", "Hej och välkommen!"),
+        ("Hej {fornamn}, här är länken.\n\n{lank}", "  Anna  Maria ", "Hej Anna Maria, här"),
+        ("{fornamn}!\n\n{lank}", "Anna", "Anna!"),
+    ],
+)
+def test_the_first_name_never_brings_a_double_space(
+    template: str, name: str, greeting: str
+) -> None:
+    subject, body = mail.render(
+        template, forbund="Skaraborg", link="https://x/l/t", last_day="2026-03-30", first_name=name
+    )
+    assert body.startswith(greeting)
+    assert "  " not in body and " !" not in body and " ," not in body
+    assert subject == "Din länk till frågorna från Skaraborg"
+
+
+def test_a_message_is_plain_text_with_an_html_alternative() -> None:
+    from survey_app.config import Settings
+    from tests.conftest import make_settings
+
+    settings: Settings = make_settings("sqlite://", **SETTINGS)
+    _, body = mail.render(
+        "", forbund="Skaraborg & co", link="https://e.example/l/a_b-c", last_day="2026-03-30"
+    )
+    message = mail.build(settings, mail.Letter("anna@example.org", "Ämne", body))
+    assert message["Date"] and message["Message-ID"].endswith("@forbund.example>")
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None
+    html = str(html_part.get_content())  # type: ignore[attr-defined]
+    assert '<a href="https://e.example/l/a_b-c">https://e.example/l/a_b-c</a>' in html
+    assert "Skaraborg &amp; co" in html and "<p>Hej!</p>" in html

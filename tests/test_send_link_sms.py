@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import ClassVar
 
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 
-from survey_app import sms
+from survey_app import reminders, sms
+from survey_app.clock import STOCKHOLM
 from survey_app.config import Settings
 from survey_app.extensions import db
-from survey_app.models import Invitation
-from tests.survey_helpers import Setup, make_setup, staff_client
+from survey_app.models import AuditEvent, Invitation
+from survey_app.models._types import utcnow
+from tests.survey_helpers import Setup, answer_all, make_setup, staff_client
 from tests.test_send_link_email import _new_link
 
 
@@ -99,3 +103,70 @@ def test_without_a_gateway_there_is_no_sms_form(app: Flask, setup: Setup) -> Non
     text = page.get_data(as_text=True)
     assert "Text för sms eller e-post" in text  # the ready text to copy is always there
     assert "Skicka med sms" not in text
+
+
+def _remind(app: Flask, days: float) -> reminders.Report:
+    with app.app_context():
+        report = reminders.run(
+            app.config["SETTINGS"], utcnow() + timedelta(days=days), dry_run=False
+        )
+        db.session.commit()
+        return report
+
+
+def test_reminders_go_by_sms_through_the_same_gateway(app: Flask, setup: Setup) -> None:
+    staff = staff_client(app)
+    token, _, invitation_id = _new_link(staff, setup)
+    sent = staff.post(
+        f"/deltagande/{setup.participation_id}/lank/{invitation_id}/sms",
+        data={"token": token, "phone": "070-123 45 67", "remind": "y"},
+    ).get_data(as_text=True)
+    assert "Numret sparas för påminnelser" in sent
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        assert invitation is not None and invitation.phone == "+46701234567"
+        last_day = invitation.expires_at.astimezone(STOCKHOLM).date() - timedelta(days=1)
+    page = staff.get(f"/deltagande/{setup.participation_id}").get_data(as_text=True)
+    assert "Påminnelser skickas med sms" in page
+    Recorder.sent.clear()
+    assert _remind(app, 6).sent == 0  # not due yet
+    done = _remind(app, 8)
+    assert (done.sent, done.failed) == (1, 0)
+    [(to, text)] = Recorder.sent
+    assert to == "+46701234567"
+    assert text.startswith("Påminnelse: Hej!")
+    assert f"Länken gäller till och med {last_day.isoformat()}." in text
+    path = re.search(r"http://localhost(/l/\S+)", text).group(1)  # type: ignore[union-attr]
+    assert app.test_client().get(path).status_code == 200  # the reminder's new link works
+    assert app.test_client().get(f"/l/{token}").status_code == 404  # the old one does not
+    assert _remind(app, 8).sent == 0  # run twice: nothing twice
+    with app.app_context():
+        links = db.session.scalars(sa.select(Invitation).order_by(Invitation.id)).all()
+        assert [link.phone for link in links] == [None, "+46701234567"]
+        channels = db.session.scalars(
+            sa.select(AuditEvent.details).where(AuditEvent.action == "reminder_sent")
+        ).all()
+        assert [d["channels"] for d in channels] == [["sms"]]
+    # Answered: the number goes at once, and no more reminders.
+    participant = app.test_client()
+    participant.get(path)
+    answer_all(participant)
+    participant.post("/svar/skicka")
+    with app.app_context():
+        assert (
+            db.session.scalar(sa.select(sa.func.count()).where(Invitation.phone.is_not(None))) == 0
+        )
+    Recorder.sent.clear()
+    assert _remind(app, 16).due == [] and Recorder.sent == []
+
+
+def test_without_reminders_the_number_is_not_kept(app: Flask, setup: Setup) -> None:
+    staff = staff_client(app)
+    token, _, invitation_id = _new_link(staff, setup)
+    staff.post(
+        f"/deltagande/{setup.participation_id}/lank/{invitation_id}/sms",
+        data={"token": token, "phone": "070-123 45 67"},
+    )
+    with app.app_context():
+        assert db.session.get(Invitation, invitation_id).phone is None  # type: ignore[union-attr]
+    assert _remind(app, 8).due == []

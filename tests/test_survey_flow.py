@@ -35,7 +35,7 @@ from tests.survey_helpers import (
     staff_client,
 )
 
-LINK_BROKEN = "Länken fungerar inte"
+LINK_BROKEN = "Länken kan inte användas längre"
 
 
 @pytest.fixture
@@ -110,6 +110,10 @@ def test_a_double_submit_stores_one_response_and_the_link_then_refuses(
         refused = client.get(path)
         assert refused.status_code == 404
         assert LINK_BROKEN in refused.get_data(as_text=True)
+        # True for a used link as for every other: what was sent is kept.
+        assert "Svar som du redan har skickat in är sparade." in refused.get_data(as_text=True)
+    unknown = app.test_client().get("/l/" + "x" * 32).get_data(as_text=True)
+    assert unknown == refused.get_data(as_text=True)  # the same page for an unknown link
     assert participant.get("/svar/sida/1").status_code == 302
 
 

@@ -173,3 +173,40 @@ def test_filters_by_urgency_and_occasion_kind() -> None:
     ]
     # An unknown filter name shows what is to do.
     assert apply_filters(items, "nonsense", "") == apply_filters(items, "att-gora", "")
+
+
+def test_someone_who_left_is_due_only_for_the_exit_and_follow_ups_after_it() -> None:
+    # Every 3 months from 1 Jan 2025, left 1 Nov 2025: START never answered, follow-up 1 begun
+    # and left unfinished, follow-ups 2 and 3 never created; a follow-up after the exit exists.
+    left = ParticipationFacts(
+        1,
+        "A-left",
+        date(2025, 1, 1),
+        exit_date=date(2025, 11, 1),
+        active=False,
+        occasions=[
+            _start(date(2025, 1, 1), OccasionStatus.OVERDUE),
+            OccasionFacts("followup", 1, date(2025, 4, 1), OccasionStatus.IN_PROGRESS, 2),
+            OccasionFacts("followup", 4, date(2026, 1, 10), OccasionStatus.NOT_STARTED, 3),
+        ],
+    )
+    items = items_for(left, 3, TODAY)
+    assert sorted((i.kind, i.number, i.urgency) for i in items) == [
+        ("exit", 0, Urgency.OVERDUE),  # derived: not created yet
+        ("followup", 4, Urgency.DUE),  # after the exit
+    ]
+    # What they did answer before leaving is still listed as done.
+    done = ParticipationFacts(
+        2,
+        "B-left",
+        date(2025, 1, 1),
+        exit_date=date(2025, 11, 1),
+        active=False,
+        occasions=[_start(date(2025, 1, 1), OccasionStatus.SUBMITTED)],
+    )
+    assert [
+        (i.kind, i.urgency) for i in apply_filters(todo_list([done], 3, TODAY), "alla", "")
+    ] == [
+        ("exit", Urgency.OVERDUE),
+        ("start", Urgency.DONE),
+    ]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask_wtf.file import FileAllowed, FileField, FileRequired
@@ -21,6 +22,7 @@ from wtforms import (
     TextAreaField,
     ValidationError,
 )
+from wtforms.utils import unset_value
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -35,6 +37,48 @@ class CheckboxList(SelectMultipleField):
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+class BundleField(SelectMultipleField):
+    """Which questionnaires an occasion asks, in the order the admin chooses: per questionnaire a
+    check box (the field's own values) and a place number (`<name>-plats-<id>`, 1 first), in
+    one table, usable without JavaScript. `data` is the chosen ids in that order; the checked
+    ones without a number come last, in the order they came."""
+
+    widget = None  # rendered by the `bundle_field` macro
+
+    def process(self, formdata: Any, data: Any = unset_value, extra_filters: Any = None) -> None:
+        # The choices are set after the form is made, so the place numbers are read when the
+        # form is validated.
+        self._formdata = formdata
+        super().process(formdata, data, extra_filters)
+
+    def pre_validate(self, form: Any) -> None:
+        super().pre_validate(form)
+        places: dict[str, int] = {}
+        for choice in self.choices or []:
+            raw = str((self._formdata or {}).get(f"{self.name}-plats-{choice.value}") or "").strip()
+            if not raw:
+                continue
+            if not re.fullmatch(r"[0-9]{1,2}", raw) or int(raw) == 0:
+                raise ValidationError(
+                    f"Ordningen för {choice.label} ska vara ett heltal från 1 till 99."
+                )
+            places[str(choice.value)] = int(raw)
+        current: list[Any] = getattr(self, "data", None) or []
+        posted: list[Any] = list(dict.fromkeys(current))  # a value sent twice counts once
+        self.data = sorted(posted, key=lambda v: (places.get(str(v), 1000), posted.index(v)))
+
+    def rows(self) -> list[tuple[SelectChoice, bool, int | None]]:
+        """(choice, chosen, place) per questionnaire: the chosen in their order, then the rest
+        in the order of the choices (by name)."""
+        chosen = [str(v) for v in self.data or []]
+        by_value = {str(c.value): c for c in self.choices or []}
+        rows: list[tuple[SelectChoice, bool, int | None]] = [
+            (by_value[v], True, n) for n, v in enumerate(chosen, start=1) if v in by_value
+        ]
+        rows += [(c, False, None) for c in self.choices or [] if str(c.value) not in chosen]
+        return rows
 
 
 _PERCENT = NumberRange(min=1, max=100, message="Ange en andel från 1 till 100 procent.")
@@ -79,9 +123,9 @@ class InsatsForm(SwedishForm):
             NumberRange(min=1, max=60, message="Ange ett antal månader mellan 1 och 60."),
         ],
     )
-    start_questionnaires = CheckboxList("Frågeformulär vid start", choices=[])
-    followup_questionnaires = CheckboxList("Frågeformulär vid uppföljning", choices=[])
-    exit_questionnaires = CheckboxList("Frågeformulär vid avslut", choices=[])
+    start_questionnaires = BundleField("Frågeformulär vid start", choices=[])
+    followup_questionnaires = BundleField("Frågeformulär vid uppföljning", choices=[])
+    exit_questionnaires = BundleField("Frågeformulär vid avslut", choices=[])
     improved_goals = FieldList(FormField(ImprovedGoalForm))
     exit_goals = FieldList(FormField(ExitGoalForm))
     submit = SubmitField("Spara insats")
@@ -254,8 +298,9 @@ class ForbundSettingsForm(SwedishForm):
     )
     retention_months = IntegerField(
         "Spara uppgifter om deltagare i (månader efter avslut)",
-        description="Därefter raderas svar och deltagaruppgifter med flask purge-expired. "
-        "Rapporter som redan tagits ut påverkas inte.",
+        description="Därefter raderas deltagarens svar och uppgifter vid tjänstens gallring, "
+        "som körs regelbundet av den som sköter tjänstens drift. Rapporter som redan tagits ut "
+        "påverkas inte.",
         validators=[
             InputRequired("Ange antal månader."),
             NumberRange(min=6, max=240, message="Ange 6–240 månader."),
@@ -263,10 +308,12 @@ class ForbundSettingsForm(SwedishForm):
     )
     email_template = TextAreaField(
         "E-post med personlig länk",
-        description="Tomt ger standardtexten. {lank} blir länken, {fornamn} förnamnet om "
-        "personalen skriver det, {sista_dag} sista giltighetsdagen och {forbund} förbundets namn.",
+        description="{lank} blir länken, {fornamn} förnamnet om personalen skriver det (annars "
+        "försvinner det), {sista_dag} sista dagen länken gäller och {forbund} förbundets namn. "
+        "Töm rutan för att gå tillbaka till standardtexten.",
         validators=[Length(max=4000, message="Högst 4000 tecken.")],
-        render_kw={"rows": 10},
+        filters=[lambda v: v.replace("\r\n", "\n") if isinstance(v, str) else v],
+        render_kw={"rows": 14},
     )
     require_totp_for_admins = BooleanField(
         "Kräv tvåstegsinloggning för administratörer",

@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
 from survey_app import access, audit, imports, mail, retention
+from survey_app.admin import audit_view
 from survey_app.admin.forms import (
     AuditFilterForm,
     EraseForm,
@@ -44,11 +45,12 @@ from survey_app.admin.services import (
 )
 from survey_app.auth import services as auth_services
 from survey_app.auth import sessions
-from survey_app.clock import STOCKHOLM
+from survey_app.clock import STOCKHOLM, last_day
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.forms import ConfirmForm
 from survey_app.models import ROLE_LABELS, AuditEvent, Insats, RoleKind, StaffUser
+from survey_app.models._types import utcnow
 from survey_app.reports.dataset import exit_reason_labels, goal_measures
 from survey_app.reports.workbook import protection_text
 from survey_app.request_guard import takes_upload
@@ -71,10 +73,12 @@ def _only_admins() -> None:
 
 
 def _questionnaire_choices() -> list[SelectChoice]:
+    """Every questionnaire by the name staff know it by (not the participant's title), by
+    name; the staff's own forms marked."""
     registry = current_app.extensions["questionnaires"]
     return [
-        SelectChoice(q.id, q.title.get("sv") + (" (personal)" if q.respondent == "staff" else ""))
-        for q in registry.by_id.values()
+        SelectChoice(q.id, q.name + (" (fylls i av personal)" if q.respondent == "staff" else ""))
+        for q in sorted(registry.by_id.values(), key=lambda q: q.name.casefold())
     ]
 
 
@@ -305,9 +309,16 @@ def toggle_staff_account(user_id: int, action: str) -> WerkzeugResponse:
 def forbund_settings() -> WerkzeugResponse | str:
     forbund = current_user.forbund
     form = ForbundSettingsForm(obj=forbund)
+    if not form.is_submitted() and not forbund.email_template:
+        form.email_template.data = mail.DEFAULT_TEMPLATE  # the box never starts empty
     if form.validate_on_submit():
+        values = {key: getattr(form, key).data for key in SETTINGS_FIELDS}
+        template = str(values["email_template"] or "").strip()
+        # The default text as it stands is kept as "the default", so that it follows the
+        # service's own wording; an emptied box means the default too.
+        values["email_template"] = "" if template == mail.DEFAULT_TEMPLATE.strip() else template
         try:
-            save_settings(forbund, {key: getattr(form, key).data for key in SETTINGS_FIELDS})
+            save_settings(forbund, values)
         except DomainError as error:
             db.session.rollback()
             getattr(form, error.field or "eq5d_value_set_3l").errors.append(error.message)
@@ -315,11 +326,14 @@ def forbund_settings() -> WerkzeugResponse | str:
             db.session.commit()
             flash("Inställningarna är sparade.", "success")
             return redirect(url_for("admin.forbund_settings"))
+    # Exactly what a link made today is sent with: the förbund's text (or the default), the
+    # subject, and the last day of a link made now with the förbund's number of days.
+    days = form.link_expiry_days.data if not form.link_expiry_days.errors else None
     example = mail.render(
-        form.email_template.data or mail.DEFAULT_TEMPLATE,
+        form.email_template.data or "",
         forbund=forbund.name,
         link=personal_link("exempel"),
-        last_day="2026-12-31",
+        last_day=last_day(utcnow() + timedelta(days=days or forbund.link_expiry_days)),
         first_name="Anna",
     )
     protection = protection_text(
@@ -371,11 +385,14 @@ AUDIT_PAGE_SIZE = 50
 def audit_log() -> str:
     """The förbund's own audit log, newest first, filtered by period, event and user."""
     forbund_id = current_user.forbund_id
-    users = db.session.execute(
-        sa.select(StaffUser.id, StaffUser.email)
-        .where(StaffUser.forbund_id == forbund_id)
-        .order_by(StaffUser.email)
-    ).all()
+    users = [
+        (user_id, f"{name} ({email})" if name else email)
+        for user_id, name, email in db.session.execute(
+            sa.select(StaffUser.id, StaffUser.name, StaffUser.email)
+            .where(StaffUser.forbund_id == forbund_id)
+            .order_by(StaffUser.email)
+        )
+    ]
     form = AuditFilterForm(request.args)
     form.action.choices = [SelectChoice("", "Alla händelser")] + [
         SelectChoice(action, label) for action, label in audit.ACTION_LABELS.items()
@@ -408,8 +425,8 @@ def audit_log() -> str:
     return render_template(
         "admin/audit_log.html",
         form=form,
-        events=events,
-        emails={user_id: email for user_id, email in users},
+        events=audit_view.in_words(events, forbund_id),
+        emails=dict(users),
         labels=audit.ACTION_LABELS,
         stockholm=STOCKHOLM,
         page=page,

@@ -97,6 +97,11 @@ class Participation(db.Model):  # type: ignore[name-defined]
     status: Mapped[ParticipationStatus] = mapped_column(
         enum_column(ParticipationStatus, "participation_status"), default=ParticipationStatus.ACTIVE
     )
+    # When staff ended the participation in the service (*Avsluta deltagandet*; who did it is
+    # in the audit log): the end can be undone for a while after (staff/services.py:
+    # END_UNDO_DAYS). Empty for an active participation, and for one that ended before this was
+    # kept or came by import.
+    ended_at: Mapped[datetime | None] = mapped_column(Timestamp)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     participant: Mapped[Participant] = relationship(back_populates="participations")

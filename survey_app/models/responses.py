@@ -48,10 +48,22 @@ class Invitation(db.Model):  # type: ignore[name-defined]
     # For reminders only, and only while the link is pending: deleted when it is answered,
     # revoked, replaced or expired (`flask send-reminders` clears expired ones).
     email: Mapped[str | None] = mapped_column(sa.String(254))
+    # The same for reminders by SMS: a mobile number (+467…), kept on the same terms.
+    phone: Mapped[str | None] = mapped_column(sa.String(16))
     reminded_at: Mapped[datetime | None] = mapped_column(Timestamp)
 
     occasion: Mapped[Occasion] = relationship(back_populates="invitations")
     created_by: Mapped[StaffUser | None] = relationship()
+
+
+@sa.event.listens_for(Invitation.email, "set")
+def _contact_details_go_together(
+    target: Invitation, value: str | None, _old: object, _initiator: object
+) -> None:
+    """Wherever the address is deleted (answered, revoked, replaced, expired), the number goes
+    with it: contact details go with the link they were for."""
+    if value is None:
+        target.phone = None
 
 
 class Response(db.Model):  # type: ignore[name-defined]

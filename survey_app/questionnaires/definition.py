@@ -133,6 +133,8 @@ class Questionnaire:
     one_question_per_page: bool = False
     # Per translated language: whether a native speaker has reviewed it.
     reviewed: Mapping[str, bool] = field(default_factory=dict)
+    # What staff call it (the file's `name`, or else the Swedish title).
+    name: str = ""
 
     # Cached: reports look items up once per stored answer. (A frozen dataclass still has a
     # __dict__, which is where cached_property keeps the value.)
@@ -270,6 +272,7 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
         source=text,
         safety=Safety(**data.get("safety", {})),
         licensed_texts=data.get("licensed_texts", False),
+        name=data.get("name") or Text(data["title"]).get("sv"),
     )
     if questionnaire.safety.support_when == "any_yes" and (
         questionnaire.scoring is None or questionnaire.scoring.get("scorer") != "any_yes"

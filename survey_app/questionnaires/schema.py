@@ -98,6 +98,9 @@ SCHEMA: dict[str, Any] = {
     "required": ["id", "version", "title", "pages"],
     "properties": {
         "id": _ID,
+        # What staff call it in lists and settings ("Självskattning"); the title is what the
+        # participant reads. Optional: without it, the Swedish title.
+        "name": {"type": "string", "minLength": 1, "maxLength": 80},
         "version": {"type": ["string", "integer"]},
         "respondent": {"enum": ["participant", "staff"]},
         "title": _TEXT,

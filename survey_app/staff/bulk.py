@@ -22,6 +22,7 @@ from survey_app.models import Gender, Insats, Remittent, StaffUser
 from survey_app.staff import code_lookups
 from survey_app.staff.forms import ParticipantForm
 from survey_app.staff.services import CodeUnavailable, NewParticipant, register_participant
+from survey_app.wording import plural
 
 HEADER = ["code", "gender", "birth_year", "remittent", "start_date"]
 FIELD_NAMES = {
@@ -99,7 +100,8 @@ def _check_rows(
         if not any(cell.strip() for cell in raw):
             continue
         if len(raw) != len(HEADER):
-            errors.append(RowError(line, "hela raden", f"{len(raw)} kolumner, ska vara 5"))
+            columns = plural(len(raw), "kolumn", "kolumner")
+            errors.append(RowError(line, "hela raden", f"{columns}, ska vara 5"))
             continue
         form = ParticipantForm(
             formdata=MultiDict(dict(zip(HEADER, (c.strip() for c in raw), strict=True))),

@@ -148,6 +148,8 @@ class TodoFilterForm(SwedishForm):
     class Meta:
         csrf = False
 
+    # The insatser the user works with, set by the page; "" is all of them.
+    insats = SelectField("Insats", choices=[], default="")
     visa = SelectField(
         "Visa",
         choices=[SelectChoice(key, label) for key, (label, _) in FILTERS.items()],
@@ -159,6 +161,14 @@ class TodoFilterForm(SwedishForm):
         default="",
     )
     submit = SubmitField("Filtrera")
+
+
+class DueLinksForm(SwedishForm):
+    """ "Skapa länkar till alla som ska svara nu": for one insats, or ("") every insats the
+    user works with."""
+
+    insats = HiddenField()
+    submit = SubmitField("Skapa länkar till alla som ska svara nu")
 
 
 class SendLinkForm(SwedishForm):
@@ -190,7 +200,9 @@ class EndParticipationForm(SwedishForm):
     `end_participation_form`)."""
 
     exit_date = DateField("Slutdatum", validators=[InputRequired("Ange slutdatum.")])
-    submit = SubmitField("Avsluta deltagandet")
+    # "ja" once staff have seen the confirmation page (the values come back as hidden fields).
+    bekraftat = HiddenField()
+    submit = SubmitField("Fortsätt")
 
 
 def end_participation_form(items: Any) -> EndParticipationForm:
@@ -230,6 +242,10 @@ class SendSmsForm(SwedishForm):
     phone = StringField(
         "Deltagarens mobilnummer",
         validators=[DataRequired("Skriv ett mobilnummer."), Length(max=20)],
+    )
+    remind = BooleanField(
+        "Skicka påminnelser med sms om länken inte används",
+        description="Numret sparas då tills länken är besvarad, återkallad eller har gått ut.",
     )
     submit = SubmitField("Skicka länken med sms")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+from datetime import datetime
+from typing import Any
 
 import segno
 import sqlalchemy as sa
@@ -19,16 +21,18 @@ from flask import (
 )
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import SelectChoice
 
 from survey_app import access, audit, mail, sms
 from survey_app.auth import sessions
-from survey_app.clock import STOCKHOLM
+from survey_app.clock import STOCKHOLM, last_day
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.forms import ConfirmForm
 from survey_app.models import (
     GENDER_LABELS,
     REMITTENT_LABELS,
+    AuditEvent,
     Gender,
     Insats,
     Invitation,
@@ -55,6 +59,7 @@ from survey_app.staff.corrections import (
 from survey_app.staff.forms import (
     BulkRegisterForm,
     CorrectionForm,
+    DueLinksForm,
     HandleFlagForm,
     ParticipantForm,
     SearchForm,
@@ -64,6 +69,7 @@ from survey_app.staff.forms import (
     end_participation_form,
 )
 from survey_app.staff.services import (
+    END_UNDO_DAYS,
     EXIT_FORM,
     CodeUnavailable,
     NewParticipant,
@@ -76,7 +82,9 @@ from survey_app.staff.services import (
     occasion_overview,
     participant_rows,
     register_participant,
-    todo_items,
+    todo_rows,
+    undo_deadline,
+    undo_end,
 )
 from survey_app.survey import links
 from survey_app.survey import routes as survey_routes
@@ -125,22 +133,57 @@ def insats(insats_id: int) -> str:
 
 
 @bp.route("/insatser/<int:insats_id>/att-gora")
-def todo(insats_id: int) -> str:
+def todo(insats_id: int) -> WerkzeugResponse:
+    """The insats' part of the one "Att göra" list (an older address, kept for bookmarks)."""
     insats = access.insats_for_participant_work(current_user, insats_id)
+    return redirect(
+        url_for(
+            "staff.todo_all",
+            insats=insats.id,
+            visa=request.args.get("visa"),
+            tillfalle=request.args.get("tillfalle"),
+        )
+    )
+
+
+def _work_insatser() -> list[Insats]:
+    """The insatser whose participants the user works with, by name; 404 for none (an
+    analyst, who never sees a single participant)."""
+    insatser = list(
+        db.session.scalars(access.participant_level_insatser(current_user).order_by(Insats.name))
+    )
+    if not insatser:
+        deny("insats", None)
+    return insatser
+
+
+@bp.route("/att-gora")
+def todo_all() -> str:
+    """One "Att göra" for every insats the user works with, filterable by insats."""
+    insatser = _work_insatser()
+    choices = [SelectChoice("", "Alla mina insatser")]
+    choices += [SelectChoice(str(i.id), i.name) for i in insatser]
     form = TodoFilterForm(request.args)
+    form.insats.choices = choices
     if not form.validate():
-        # An unknown filter value (a hand-edited URL) falls back to the defaults.
+        # An unknown filter value (a hand-edited URL, an insats one no longer has) falls back
+        # to the defaults.
         form = TodoFilterForm(formdata=None)
-    items = todo_items(insats)
-    shown = apply_filters(items, form.visa.data, form.tillfalle.data)
+        form.insats.choices = choices
+    chosen = [i for i in insatser if str(i.id) == form.insats.data] or insatser
+    rows = todo_rows(chosen)
+    wanted = set(apply_filters([r.item for r in rows], form.visa.data, form.tillfalle.data))
+    shown = [row for row in rows if row.item in wanted]
     return render_template(
         "staff/todo.html",
-        insats=insats,
         form=form,
-        items=shown,
-        total=len(items),
+        rows=shown,
+        total=len(rows),
+        one_insats=chosen[0] if len(chosen) == 1 else None,
+        several=len(insatser) > 1,
+        links_form=DueLinksForm(formdata=None, insats=form.insats.data or ""),
         confirm=ConfirmForm(),
-        links=_newest_links([i.occasion_id for i in shown if i.occasion_id is not None]),
+        links=_newest_links([r.item.occasion_id for r in shown if r.item.occasion_id is not None]),
     )
 
 
@@ -246,7 +289,16 @@ def participation(participation_id: int) -> str:
         confirm=ConfirmForm(),
         handle_form=HandleFlagForm(),
         history=_history(found),
+        undo_until=_undo_until(found),
     )
+
+
+def _undo_until(found: Participation) -> datetime | None:
+    """Until when (Swedish time) the end can still be undone, or None."""
+    deadline = undo_deadline(found)
+    if deadline is None or utcnow() > deadline:
+        return None
+    return deadline.astimezone(STOCKHOLM)
 
 
 def _shown(field: str, value: object) -> str:
@@ -261,17 +313,27 @@ def _shown(field: str, value: object) -> str:
 
 
 def _history(found: Participation) -> list[dict[str, object]]:
-    """The participation's corrections, newest first, in words."""
-    ids = {c.corrected_by_id for c in found.corrections if c.corrected_by_id is not None}
+    """The participation's corrections, ends and undone ends, newest first, in words."""
+    events = db.session.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.object_type == "participation",
+            AuditEvent.object_id == found.id,
+            AuditEvent.action.in_(("participation_ended", "participation_end_undone")),
+            # Ids of erased participations can come back on SQLite: only this one's events.
+            AuditEvent.at >= found.created_at,
+        )
+    ).all()
+    ids = {c.corrected_by_id for c in found.corrections} | {e.actor_id for e in events}
     people: dict[int | None, str] = {
         user_id: email
         for user_id, email in db.session.execute(
-            sa.select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids))
+            sa.select(StaffUser.id, StaffUser.email).where(StaffUser.id.in_(ids - {None}))
         )
     }
-    return [
+    entries: list[dict[str, object]] = [
         {
             "at": c.corrected_at.astimezone(STOCKHOLM),
+            "kind": "correction",
             "by": people.get(c.corrected_by_id, "–"),
             "changes": [
                 (label, _shown(name, c.changes[name][0]), _shown(name, c.changes[name][1]))
@@ -280,8 +342,19 @@ def _history(found: Participation) -> list[dict[str, object]]:
             ],
             "reason": c.reason,
         }
-        for c in reversed(found.corrections)
+        for c in found.corrections
     ]
+    for event in events:
+        exit_date = (event.details or {}).get("exit_date") or "–"
+        entries.append(
+            {
+                "at": event.at.astimezone(STOCKHOLM),
+                "kind": "ended" if event.action == "participation_ended" else "undone",
+                "by": people.get(event.actor_id, "–"),
+                "exit_date": exit_date,
+            }
+        )
+    return sorted(entries, key=lambda e: e["at"], reverse=True)  # type: ignore[arg-type,return-value]
 
 
 @bp.route("/deltagande/<int:participation_id>/ratta", methods=["GET", "POST"])
@@ -378,7 +451,7 @@ def _link_page(
     sms_form: SendSmsForm | None = None,
 ) -> str:
     url = personal_link(token)
-    expires = invitation.expires_at.astimezone(STOCKHOLM).date()
+    until = last_day(invitation.expires_at)
     return render_template(
         "staff/link_created.html",
         participation=found,
@@ -386,13 +459,28 @@ def _link_page(
         occasion_label=occasion_label(invitation.occasion),
         url=url,
         qr_svg=segno.make(url, error="m").svg_inline(scale=5, title="QR-kod till länken"),
-        message=link_message(url, expires),
-        expires=expires,
+        message=link_message(url, until),
+        expires=until,
         form=form,
         mail_configured=mail.configured(current_app.config["SETTINGS"]),
+        email_preview=_link_letter(found, url, invitation, form.first_name.data or ""),
         sent_to=sent_to,
         sms_form=sms_form or SendSmsForm(formdata=None, token=token),
         sms_configured=sms.gateway(current_app.config["SETTINGS"]) is not None,
+    )
+
+
+def _link_letter(
+    found: Participation, url: str, invitation: Invitation, first_name: str
+) -> tuple[str, str]:
+    """(subject, body) of the e-mail with this link, exactly as it is sent."""
+    forbund = found.insats.forbund
+    return mail.render(
+        forbund.email_template,
+        forbund=forbund.name,
+        link=url,
+        last_day=last_day(invitation.expires_at),
+        first_name=first_name,
     )
 
 
@@ -419,9 +507,9 @@ def sms_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespons
     if not form.validate_on_submit():
         return _link_page(found, invitation, token, email_form, sms_form=form)
     url = personal_link(token)
-    text = link_message(url, invitation.expires_at.astimezone(STOCKHOLM).date())
+    number = sms.mobile_number(form.phone.data or "") or ""
     try:
-        gateway.send(sms.mobile_number(form.phone.data or "") or "", text)
+        gateway.send(number, link_message(url, last_day(invitation.expires_at)))
     except sms.SmsError as error:
         invitation.send_error = str(error)[:200]
         audit.record("link_sms_failed", object_type="invitation", object_id=invitation.id)
@@ -430,9 +518,17 @@ def sms_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespons
         return _link_page(found, invitation, token, email_form, sms_form=form)
     invitation.sent_at = utcnow()
     invitation.send_error = None
+    # Kept only when reminders are wanted, and only while the link is pending (reminders.py).
+    if form.remind.data:
+        invitation.phone = number
     audit.record("link_sms_sent", object_type="invitation", object_id=invitation.id)
     db.session.commit()
-    flash(f"Skickat med sms till {form.phone.data}. Numret sparas inte.", "success")
+    kept = (
+        "Numret sparas för påminnelser tills länken är besvarad eller har gått ut."
+        if form.remind.data
+        else "Numret sparas inte."
+    )
+    flash(f"Skickat med sms till {form.phone.data}. {kept}", "success")
     return _link_page(found, invitation, token, email_form, sms_form=form)
 
 
@@ -449,13 +545,8 @@ def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespo
         return redirect(url_for("staff.participation", participation_id=found.id))
     if not form.validate_on_submit():
         return _link_page(found, invitation, token, form)
-    forbund = found.insats.forbund
-    subject, body = mail.render(
-        forbund.email_template or mail.DEFAULT_TEMPLATE,
-        forbund=forbund.name,
-        link=personal_link(token),
-        last_day=invitation.expires_at.astimezone(STOCKHOLM).date().isoformat(),
-        first_name=form.first_name.data or "",
+    subject, body = _link_letter(
+        found, personal_link(token), invitation, form.first_name.data or ""
     )
     address = (form.email.data or "").strip()
     try:
@@ -469,7 +560,10 @@ def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespo
     invitation.sent_at = utcnow()
     invitation.send_error = None
     # Kept only when reminders are wanted, and only while the link is pending (reminders.py).
-    invitation.email = address if form.remind.data else None
+    if form.remind.data:
+        invitation.email = address
+    elif invitation.email is not None:
+        invitation.email = None
     audit.record("link_emailed", object_type="invitation", object_id=invitation.id)
     db.session.commit()
     return _link_page(found, invitation, token, form, sent_to=address)
@@ -532,13 +626,18 @@ def print_questionnaire(questionnaire_id: str) -> str:
 
 @bp.route("/deltagande/<int:participation_id>/avsluta", methods=["GET", "POST"])
 def end(participation_id: int) -> WerkzeugResponse | str:
-    """Exit in one step: date and exit form, then straight to the EXIT questionnaires."""
+    """Exit in one step: date and exit form, a confirmation page, then straight to the EXIT
+    questionnaires. The end can be undone within END_UNDO_DAYS (`undo_end`)."""
     found = access.participation_for_work(current_user, participation_id)
     registry = current_app.extensions["questionnaires"]
     exit_form = registry.get(EXIT_FORM)
     wanted = found.insats.questionnaires_for("exit")
     items = exit_form.pages[0].items if exit_form and EXIT_FORM in wanted else []
     form = end_participation_form(items)
+    item_fields = [getattr(form, f"item_{item.id}") for item in items]
+    if found.exit_date is not None and request.method == "GET":
+        flash("Deltagandet är redan avslutat.", "error")
+        return redirect(url_for("staff.participation", participation_id=found.id))
     if form.validate_on_submit():
         answers: dict[str, object] = {}
         for item in items:
@@ -546,41 +645,108 @@ def end(participation_id: int) -> WerkzeugResponse | str:
             by_text = {str(c.value): c.value for c in item.choices}
             if picked in by_text:
                 answers[item.id] = by_text[picked]
-        try:
-            end_participation(found, form.exit_date.data, answers, registry)
-        except DomainError as error:
-            db.session.rollback()
-            getattr(form, error.field or "exit_date").errors.append(error.message)
-        else:
-            db.session.commit()
-            flash(
-                "Deltagandet är avslutat. Låt deltagaren svara på avslutsenkäten nu: starta den "
-                "på surfplattan eller skapa en personlig länk.",
-                "success",
+        confirmed = form.bekraftat.data == "ja" and "andra" not in request.form
+        if "andra" not in request.form and not confirmed:
+            return render_template(
+                "staff/end_confirm.html",
+                participation=found,
+                form=form,
+                item_fields=item_fields,
+                summary=[(f.label.text, _chosen_label(f)) for f in item_fields],
+                undo_days=END_UNDO_DAYS,
             )
-            return redirect(url_for("staff.participation", participation_id=found.id))
+        if confirmed:
+            try:
+                end_participation(found, form.exit_date.data, answers, registry)
+            except DomainError as error:
+                db.session.rollback()
+                getattr(form, error.field or "exit_date").errors.append(error.message)
+            else:
+                db.session.commit()
+                flash(
+                    "Deltagandet är avslutat. Låt deltagaren svara på avslutsenkäten nu: starta "
+                    "den på surfplattan eller skapa en personlig länk. Blev det fel kan du ångra "
+                    f"avslutet här inom {END_UNDO_DAYS} dagar.",
+                    "success",
+                )
+                return redirect(url_for("staff.participation", participation_id=found.id))
     return render_template(
         "staff/end.html",
         participation=found,
         form=form,
-        item_fields=[getattr(form, f"item_{item.id}") for item in items],
+        item_fields=item_fields,
+        undo_days=END_UNDO_DAYS,
     )
 
 
-@bp.route("/insatser/<int:insats_id>/att-gora/lankar", methods=["POST"])
-def links_for_due(insats_id: int) -> str | WerkzeugResponse:
-    """One action: a personal link for everyone due to answer now (shown once, to send)."""
-    insats = access.insats_for_participant_work(current_user, insats_id)
-    if not ConfirmForm().validate_on_submit():
-        return redirect(url_for("staff.todo", insats_id=insats.id))
-    created = links_for_all_due(insats, current_user, current_app.extensions["questionnaires"])
+def _chosen_label(field: Any) -> str:
+    """The label of a select field's chosen option, for the confirmation page."""
+    return next((c.label for c in field.choices if c.value == field.data and c.value), "–")
+
+
+@bp.route("/deltagande/<int:participation_id>/angra-avslut", methods=["GET", "POST"])
+def undo_end_of(participation_id: int) -> WerkzeugResponse | str:
+    """Undo an end made by mistake, after a confirmation page."""
+    found = access.participation_for_work(current_user, participation_id)
+    registry = current_app.extensions["questionnaires"]
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            undo_end(found, registry, current_user)
+        except DomainError as error:
+            db.session.rollback()
+            flash(error.message, "error")
+        else:
+            db.session.commit()
+            flash(
+                "Avslutet är ångrat. Deltagandet pågår igen; slutdatum, utskrivning och "
+                "avslutstillfället är borttagna.",
+                "success",
+            )
+        return redirect(url_for("staff.participation", participation_id=found.id))
+    deadline = undo_deadline(found)
+    if deadline is None or utcnow() > deadline:
+        flash(
+            f"Avslutet kan bara ångras inom {END_UNDO_DAYS} dagar efter att det gjordes.",
+            "error",
+        )
+        return redirect(url_for("staff.participation", participation_id=found.id))
+    return render_template(
+        "staff/undo_end.html",
+        participation=found,
+        confirm=form,
+        deadline=deadline.astimezone(STOCKHOLM),
+    )
+
+
+@bp.route("/att-gora/lankar", methods=["POST"])
+def links_for_due() -> str | WerkzeugResponse:
+    """One action: a personal link for everyone due to answer now, in one insats or all the
+    user works with (shown once, to send). Due follow-ups not created yet are created."""
+    insatser = _work_insatser()
+    form = DueLinksForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("staff.todo_all"))
+    chosen = insatser
+    if form.insats.data:
+        # One of the user's own insatser, or nothing: no other value reaches a query.
+        chosen = [i for i in insatser if str(i.id) == form.insats.data.strip()]
+        if not chosen:
+            deny("insats", None)
+    created = links_for_all_due(chosen, current_user, current_app.extensions["questionnaires"])
     db.session.commit()
     rows = []
     for link in created:
         url = personal_link(link.token)
         rows.append((link, url, link_message(url, link.expires)))
     expires = min((link.expires for link in created), default=None)
-    return render_template("staff/bulk_links.html", insats=insats, rows=rows, expires=expires)
+    return render_template(
+        "staff/bulk_links.html",
+        one_insats=chosen[0] if len(chosen) == 1 else None,
+        back=url_for("staff.todo_all", insats=form.insats.data or None),
+        rows=rows,
+        expires=expires,
+    )
 
 
 @bp.route("/insatser/<int:insats_id>/deltagare/import", methods=["GET", "POST"])
@@ -611,6 +777,11 @@ def register_many(insats_id: int) -> WerkzeugResponse | str:
                 count=count,
             )
             db.session.commit()
-            flash(f"{count} deltagare är registrerade. Startmätningarna är skapade.", "success")
+            flash(
+                "1 deltagare är registrerad. Startmätningen är skapad."
+                if count == 1
+                else f"{count} deltagare är registrerade. Startmätningarna är skapade.",
+                "success",
+            )
             return redirect(url_for("staff.insats", insats_id=insats.id))
     return render_template("staff/register_many.html", insats=insats, form=form, errors=errors)

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from survey_app import audit
-from survey_app.clock import STOCKHOLM, today
+from survey_app.clock import last_day, today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import (
@@ -32,9 +33,17 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.occasions import OccasionStatus, occasion_status
 from survey_app.questionnaires import Registry
+from survey_app.sms import link_text
 from survey_app.survey.links import create_invitation
 from survey_app.survey.services import load_bundle, save_page, submit
-from survey_app.todo import OccasionFacts, ParticipationFacts, TodoItem, Urgency, todo_list
+from survey_app.todo import (
+    OccasionFacts,
+    ParticipationFacts,
+    TodoItem,
+    Urgency,
+    sort_key,
+    todo_list,
+)
 
 CODE_UNAVAILABLE = (
     "Koden kan inte användas. Är det en ny deltagare: välj en annan kod. Är det någon som redan "
@@ -257,11 +266,15 @@ def create_due_occasion(
     )
     if item is None or item.due_date is None:
         raise DomainError("Tillfället finns redan eller är inte aktuellt ännu.")
+    return _add_occasion(participation, kind, number, item.due_date)
+
+
+def _add_occasion(participation: Participation, kind: str, number: int, due: date) -> Occasion:
     occasion = Occasion(
         participation=participation,
         kind=OccasionKind(kind),
         number=number,
-        due_date=item.due_date,
+        due_date=due,
     )
     db.session.add(occasion)
     db.session.flush()
@@ -273,6 +286,26 @@ def create_due_occasion(
         participation_id=participation.id,
     )
     return occasion
+
+
+@dataclass(frozen=True)
+class TodoRow:
+    """An item of the one "Att göra" list, with the insats it belongs to."""
+
+    insats_id: int
+    insats_name: str
+    item: TodoItem
+
+
+def todo_rows(insatser: Sequence[Insats], on: date | None = None) -> list[TodoRow]:
+    """The "Att göra" list of several insatser as one, most urgent first (then by insats)."""
+    on = on or today()
+    rows = [
+        TodoRow(insats.id, insats.name, item)
+        for insats in insatser
+        for item in todo_items(insats, on)
+    ]
+    return sorted(rows, key=lambda row: (sort_key(row.item), row.insats_name))
 
 
 @dataclass(frozen=True)
@@ -324,7 +357,7 @@ def occasion_overview(
             questionnaires.append(
                 QuestionnaireStatus(
                     id=questionnaire_id,
-                    title=definition.title.get("sv") if definition else questionnaire_id,
+                    title=definition.name if definition else questionnaire_id,
                     respondent=definition.respondent if definition else "participant",
                     state=state,
                 )
@@ -354,13 +387,9 @@ def occasion_overview(
     return overview
 
 
-def link_message(url: str, expires: date) -> str:
+def link_message(url: str, until: date) -> str:
     """A ready text for an SMS or e-mail. It names no person and no insats."""
-    return (
-        "Hej! Här är din personliga länk till frågorna om hur du har det: "
-        f"{url} Länken gäller till och med {expires.isoformat()}. "
-        "Hör av dig till oss om du behöver hjälp."
-    )
+    return link_text(url, until)
 
 
 def handle_flag(flag: FollowUpFlag, by: StaffUser, on: date) -> None:
@@ -380,6 +409,10 @@ def handle_flag(flag: FollowUpFlag, by: StaffUser, on: date) -> None:
 
 EXIT_FORM = "utskrivning"
 
+# An end made by mistake (the wrong participant, the wrong date) can be undone this many days
+# after it was made, as long as the participant has not begun the EXIT questionnaires.
+END_UNDO_DAYS = 14
+
 
 def end_participation(
     participation: Participation,
@@ -398,6 +431,7 @@ def end_participation(
         raise DomainError("Slutdatum kan inte vara senare än i dag.", field="exit_date")
     participation.exit_date = exit_date
     participation.status = ParticipationStatus.EXITED
+    participation.ended_at = utcnow()
     occasion = next((o for o in participation.occasions if o.kind == OccasionKind.EXIT), None)
     if occasion is None:
         occasion = Occasion(participation=participation, kind=OccasionKind.EXIT, due_date=exit_date)
@@ -427,40 +461,129 @@ def end_participation(
     return occasion
 
 
+def undo_deadline(participation: Participation) -> datetime | None:
+    """Until when the end of this participation can be undone (None: it cannot be)."""
+    if participation.exit_date is None or participation.ended_at is None:
+        return None
+    return participation.ended_at + timedelta(days=END_UNDO_DAYS)
+
+
+def _participant_began_exit(occasion: Occasion, registry: Registry) -> bool:
+    """Whether anything of the participant's own is stored at the EXIT occasion: an answer
+    (begun or sent, on a link, the tablet or entered from paper) or a follow-up flag."""
+    for response in occasion.responses:
+        definition = registry.get(response.questionnaire_id)
+        if definition is None or definition.respondent != "staff":
+            return True
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count(FollowUpFlag.id)).where(FollowUpFlag.occasion_id == occasion.id)
+        )
+    )
+
+
+def undo_end(
+    participation: Participation,
+    registry: Registry,
+    by: StaffUser | None = None,
+    now: datetime | None = None,
+) -> None:
+    """Make an ended participation active again, as if the end had not been made: the exit
+    date goes, and so does the EXIT occasion with the staff's exit form and its personal
+    links. Refused after END_UNDO_DAYS, and once the participant has begun the EXIT
+    questionnaires (their answers are never deleted this way)."""
+    now = now or utcnow()
+    deadline = undo_deadline(participation)
+    if deadline is None or now > deadline:
+        raise DomainError(
+            f"Avslutet kan bara ångras inom {END_UNDO_DAYS} dagar efter att det gjordes. "
+            "Kontakta förbundets administratör om uppgifterna är fel."
+        )
+    exit_occasions = [o for o in participation.occasions if o.kind == OccasionKind.EXIT]
+    if any(_participant_began_exit(o, registry) for o in exit_occasions):
+        raise DomainError(
+            "Deltagaren har redan börjat svara på avslutsenkäten, så avslutet kan inte ångras. "
+            "Kontakta förbundets administratör om uppgifterna är fel."
+        )
+    exit_date = participation.exit_date
+    for occasion in exit_occasions:
+        for response in list(occasion.responses):
+            db.session.delete(response)  # the staff's exit form; answers go with it
+        for invitation in list(occasion.invitations):
+            db.session.delete(invitation)  # a link to the EXIT occasion stops working
+        db.session.flush()
+        participation.occasions.remove(occasion)
+        db.session.delete(occasion)
+    participation.exit_date = None
+    participation.status = ParticipationStatus.ACTIVE
+    participation.ended_at = None
+    db.session.flush()
+    audit.record(
+        "participation_end_undone",
+        forbund_id=participation.insats.forbund_id,
+        actor_id=by.id if by is not None else None,
+        object_type="participation",
+        object_id=participation.id,
+        exit_date=exit_date.isoformat() if exit_date else None,
+    )
+
+
 @dataclass(frozen=True)
 class NewLink:
     code: str
     occasion: str
     token: str
     expires: date
+    insats: str = ""
 
 
-def links_for_all_due(insats: Insats, by: StaffUser, registry: Registry) -> list[NewLink]:
-    """A personal link for every occasion of the insats that is due or overdue, has questions
-    left for the participant and no working link yet. The tokens are returned once, to show."""
-    due = {
-        item.occasion_id
-        for item in todo_items(insats)
-        if item.occasion_id is not None and item.urgency in (Urgency.OVERDUE, Urgency.DUE)
-    }
+def _asks_participant(insats: Insats, kind: str, registry: Registry) -> bool:
+    """Whether the insats asks the participant anything at this kind of occasion."""
+    for questionnaire_id in insats.questionnaires_for(kind):
+        definition = registry.get(questionnaire_id)
+        if definition is None or definition.respondent != "staff":
+            return True
+    return False
+
+
+def links_for_all_due(
+    insatser: Sequence[Insats], by: StaffUser, registry: Registry
+) -> list[NewLink]:
+    """A personal link for every occasion of the insatser that is due or overdue, has questions
+    left for the participant and no working link yet. A follow-up or EXIT that is due but not
+    created yet is created first (audited as from the list's own button). The tokens are
+    returned once, to show."""
     created = []
-    for occasion in db.session.scalars(
-        sa.select(Occasion).where(Occasion.id.in_(due)).order_by(Occasion.due_date, Occasion.id)
-    ):
-        participation = occasion.participation
-        overview = next(
-            o for o in occasion_overview(participation, registry) if o.occasion.id == occasion.id
-        )
-        if not overview.participant_part_open or overview.active_invitation is not None:
-            continue
-        token = create_invitation(occasion, by)
-        expires = max(occasion.invitations, key=lambda i: i.id).expires_at
-        created.append(
-            NewLink(
-                participation.participant.code,
-                overview.label,
-                token,
-                expires.astimezone(STOCKHOLM).date(),
+    for insats in sorted(insatser, key=lambda i: i.name):
+        for item in todo_items(insats):
+            if item.urgency not in (Urgency.OVERDUE, Urgency.DUE) or item.kind == "flag":
+                continue
+            if item.occasion_id is not None:
+                occasion = db.session.get(Occasion, item.occasion_id)
+            elif item.due_date is not None and _asks_participant(insats, item.kind, registry):
+                participation = db.session.get(Participation, item.participation_id)
+                assert participation is not None  # noqa: S101  (listed a moment ago)
+                occasion = _add_occasion(participation, item.kind, item.number, item.due_date)
+            else:
+                continue
+            assert occasion is not None  # noqa: S101
+            participation = occasion.participation
+            overview = next(
+                o
+                for o in occasion_overview(participation, registry)
+                if o.occasion.id == occasion.id
             )
-        )
+            if not overview.participant_part_open or overview.active_invitation is not None:
+                continue
+            token = create_invitation(occasion, by)
+            expires = max(occasion.invitations, key=lambda i: i.id).expires_at
+            created.append(
+                NewLink(
+                    participation.participant.code,
+                    overview.label,
+                    token,
+                    last_day(expires),
+                    insats.name,
+                )
+            )
     return created
