@@ -3,15 +3,15 @@
 After a quick exit, reopening the personal link (or the tablet) shows none of the answers given
 before it (issue 15 point 4).
 
-Revision ID: 0015
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0015"
-down_revision = "0012"
+revision = "0014"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
