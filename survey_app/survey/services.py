@@ -304,11 +304,15 @@ def submit(bundle: Bundle, invitation: Invitation | None, mode: ResponseMode) ->
         response.mode = mode
     if invitation is not None:
         invitation.used_at = now
-    # Answered: no reminders, so no contact details kept.
+    # Answered: no reminders, so no contact details kept (address and number: a bulk UPDATE
+    # passes by the model's rule that the number goes with the address).
     db.session.execute(
         sa.update(Invitation)
-        .where(Invitation.occasion_id == bundle.occasion.id, Invitation.email.is_not(None))
-        .values(email=None),
+        .where(
+            Invitation.occasion_id == bundle.occasion.id,
+            sa.or_(Invitation.email.is_not(None), Invitation.phone.is_not(None)),
+        )
+        .values(email=None, phone=None),
         execution_options={"synchronize_session": False},
     )
     db.session.flush()
