@@ -535,14 +535,15 @@ class Publication:
             frontier = [v for v in near if hidden[v]]
 
     def _hide_near(self, failing: list[int], hidden: np.ndarray, secondary: np.ndarray) -> None:
-        """Hide the cheapest visible count in a relation with a failing cell (or its sum); if
-        there is none, in a relation with those cells, and so on outwards. Keeping totals, along
-        sums and totals first, since an inequality (a part at most its whole) seldom pins a
-        cell; keeping genders, a total elsewhere (e.g. a column without genders that bounds
-        this one) is as near as a gender's count beside it."""
-        # First the relations of the failing cells with the fewest hidden cells, which are
-        # what pins them (two "x" in a line with a visible total); the cheapest visible count of
-        # the first that has one.
+        """Hide more beside failing cells: first in the relations that pin them (below); where
+        those have nothing visible left, the cheapest visible count in a relation with a
+        failing cell (or its sum), then in a relation with those cells, and so on outwards.
+        Keeping totals, along sums and totals first, since an inequality (a part at most its
+        whole) seldom pins a cell; keeping genders, a total elsewhere (e.g. a column without
+        genders that bounds this one) is as near as a gender's count beside it."""
+        # The relations of the failing cells with the fewest hidden cells are what pins them
+        # (two "x" in a line with a visible total): the cheapest visible count of the first
+        # that has one.
         count_of = np.asarray(self._count_of)
         room = max(self._room_needed(cell, secondary) for cell in failing)
         relations = [
@@ -571,8 +572,7 @@ class Publication:
             while frontier:
                 near = {v for cell in frontier for v in self._near(cell, equalities_only)} - reached
                 target = self._cheapest(
-                    np.asarray(sorted(v for v in near if not hidden[v]), dtype=int),
-                    max(self._room_needed(cell, secondary) for cell in failing),
+                    np.asarray(sorted(v for v in near if not hidden[v]), dtype=int), room
                 )
                 if target is not None:
                     hidden[target] = secondary[target] = True
