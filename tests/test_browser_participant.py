@@ -121,6 +121,8 @@ def test_shift_three_times_leaves_and_the_link_then_shows_no_earlier_answers(
             ).check()
         phone.get_by_role("button", name="Nästa").click()
         expect(phone.get_by_text("Sida 2 av 5")).to_be_visible()
+        # The shortcut's script runs once the page has loaded (a busy machine is slower).
+        phone.wait_for_load_state("load")
         for _ in range(3):
             phone.keyboard.press("Shift")
         expect(phone).to_have_url(url + NEUTRAL)
