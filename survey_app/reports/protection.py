@@ -410,6 +410,8 @@ class Publication:
                 changed = True
 
     def _label_range(self, var: int, secondary: np.ndarray) -> tuple[float, float]:
+        """What a hidden count's label says: "x" at least k, a blank share's count not 0,
+        "<k" 1..k−1 (one place for the audit's bounds and _shortfall's)."""
         if secondary[var]:
             return float(self.k), np.inf
         if not self._labelled[var]:
@@ -800,12 +802,8 @@ class Publication:
             elif label_only:
                 least_label, greatest_label = self._label_bounds(var, secondary)
                 bounds.append((least_label, np.inf if greatest_label is None else greatest_label))
-            elif not self._labelled[var]:
-                bounds.append((1, np.inf))  # hidden shows as a blank: only "not 0" is known
-            elif secondary[var]:
-                bounds.append((k, np.inf))
             else:
-                bounds.append((1, k - 1))
+                bounds.append(self._label_range(var, secondary))
         at = np.asarray([position[var] for var in targets], dtype=int)
         values = np.asarray([self._values[v] for v in targets])
         is_x = np.asarray([bool(secondary[v]) for v in targets], dtype=bool)
