@@ -716,7 +716,14 @@ class Publication:
         narrow = [v for v in counts if not self._wide_enough(v, low[v], high[v], secondary)]
         if not narrow or not exact:
             return narrow
-        labels_low, labels_high = self._label_ranges(relations, narrow, secondary)
+        # Of a "<k" cell only the narrow ends need the labels' range: a solve spared per end.
+        ends = {
+            var: (True, True)
+            if secondary[var]
+            else (low[var] > 1 + TOLERANCE, high[var] < self.k - 1 - TOLERANCE)
+            for var in narrow
+        }
+        labels_low, labels_high = self._label_ranges(relations, narrow, secondary, ends)
         failing = []
         for var in narrow:
             if secondary[var]:
@@ -750,12 +757,17 @@ class Publication:
         return (1, self.k - 1)
 
     def _label_ranges(
-        self, relations: list[_Relation], targets: list[int], secondary: np.ndarray
+        self,
+        relations: list[_Relation],
+        targets: list[int],
+        secondary: np.ndarray,
+        ends: dict[int, tuple[bool, bool]] | None = None,
     ) -> tuple[dict[int, float], dict[int, float]]:
         """The ranges of `targets` a reader gets from the labels alone: visible counts known
-        only as "0" or "at least k", sums not known at all."""
+        only as "0" or "at least k", sums not known at all. With `ends`, only the (least,
+        greatest) ends marked True are solved for; the others are left at +inf and -inf."""
         unknowns = sorted({int(v) for r in relations for v in r.ids})
-        return self._ranges(unknowns, relations, targets, secondary, label_only=True)
+        return self._ranges(unknowns, relations, targets, secondary, label_only=True, ends=ends)
 
     def _ranges(
         self,
@@ -765,6 +777,7 @@ class Publication:
         secondary: np.ndarray,
         label_only: bool = False,
         exact: bool = True,
+        ends: dict[int, tuple[bool, bool]] | None = None,
     ) -> tuple[dict[int, float], dict[int, float]]:
         """Least and greatest value of each target over the LP of `relations`, the `unknowns`
         being variables and every other cell its published value. Every solution is a witness:
@@ -842,6 +855,8 @@ class Publication:
             self._batches(solve, wide, lows, highs, top, bottom)
         for i, var in enumerate(targets if exact else ()):
             for sense in (1.0, -1.0):
+                if ends is not None and not ends[var][0 if sense > 0 else 1]:
+                    continue
                 if not label_only:
                     if wide()[i]:
                         break
