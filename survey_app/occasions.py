@@ -25,6 +25,19 @@ STATUS_LABELS = {
 }
 
 
+def occasion_label(kind: str, number: int) -> str:
+    """How staff pages, the audit log and exports name an occasion: "Start", "Uppföljning 2",
+    "Avslut", "Uppföljning 6 mån efter avslut" (an "after" occasion's number is its months
+    after the exit date)."""
+    if kind == "start":
+        return "Start"
+    if kind == "exit":
+        return "Avslut"
+    if kind == "after":
+        return f"Uppföljning {number} mån efter avslut"
+    return f"Uppföljning {number}"
+
+
 def occasion_status(
     *,
     due_date: date,

@@ -2,8 +2,9 @@
 
 Occasions that exist are judged by `occasions.occasion_status`. Occasions that should exist but
 do not yet are derived here: a follow-up every `followup_interval_months` from the start date
-while the participation lasts, and an EXIT once an exit date is set. Open violence follow-up
-flags are items of their own.
+while the participation lasts, an EXIT once an exit date is set, and the insats' follow-ups
+after the exit (`after_exit_months`: one occasion of kind "after" per number of months after
+the exit date). Open violence follow-up flags are items of their own.
 
 Someone who has left (an exit date is set) is due for nothing but the EXIT and follow-ups after
 the exit date: a START or a follow-up they did not answer while taking part is not asked of
@@ -14,11 +15,11 @@ from __future__ import annotations
 
 import calendar
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from survey_app.occasions import GRACE_PERIOD, OccasionStatus
+from survey_app.occasions import GRACE_PERIOD, OccasionStatus, occasion_label
 
 # Occasions due within this many days are shown as coming up.
 LOOKAHEAD = timedelta(days=14)
@@ -46,12 +47,12 @@ URGENCY_LABELS = {
 
 # Within one urgency, EXIT comes first: it is the occasion lost when a participant leaves in a
 # hurry, and it cannot be caught up later the way a follow-up can.
-_KIND_ORDER = {"exit": 0, "start": 1, "followup": 2, "flag": 3}
+_KIND_ORDER = {"exit": 0, "start": 1, "followup": 2, "after": 3, "flag": 4}
 
 
 @dataclass(frozen=True)
 class OccasionFacts:
-    kind: str  # "start" / "followup" / "exit"
+    kind: str  # "start" / "followup" / "exit" / "after"
     number: int
     due_date: date
     status: OccasionStatus
@@ -73,7 +74,7 @@ class ParticipationFacts:
 class TodoItem:
     participation_id: int
     code: str
-    kind: str  # "start" / "followup" / "exit" / "flag"
+    kind: str  # "start" / "followup" / "exit" / "after" / "flag"
     number: int
     due_date: date | None
     urgency: Urgency
@@ -81,13 +82,9 @@ class TodoItem:
 
     @property
     def label(self) -> str:
-        if self.kind == "start":
-            return "Start"
-        if self.kind == "exit":
-            return "Avslut"
         if self.kind == "flag":
             return "Uppföljning av svar om våld"
-        return f"Uppföljning {self.number}"
+        return occasion_label(self.kind, self.number)
 
     @property
     def urgency_label(self) -> str:
@@ -116,7 +113,10 @@ def _missing_status(due_date: date, today: date) -> OccasionStatus:
 
 
 def items_for(
-    participation: ParticipationFacts, interval_months: int | None, today: date
+    participation: ParticipationFacts,
+    interval_months: int | None,
+    today: date,
+    after_exit_months: Sequence[int] = (),
 ) -> list[TodoItem]:
     """Every item of one participation, done ones included, in no particular order."""
     p = participation
@@ -135,7 +135,7 @@ def items_for(
         once they have left, only the EXIT and follow-ups after the exit date."""
         if p.exit_date is None:
             return True
-        return kind == "exit" or (kind == "followup" and due > p.exit_date)
+        return kind in ("exit", "after") or (kind == "followup" and due > p.exit_date)
 
     for occasion in p.occasions:
         add(
@@ -155,6 +155,13 @@ def items_for(
     if p.exit_date is not None and not has_exit:
         add("exit", 0, p.exit_date, _missing_status(p.exit_date, today), None)
 
+    if p.exit_date is not None:
+        afters = {o.number for o in p.occasions if o.kind == "after"}
+        for months in after_exit_months:
+            if months not in afters:
+                due = add_months(p.exit_date, months)
+                add("after", months, due, _missing_status(due, today), None)
+
     if p.open_flags:
         items.append(
             TodoItem(p.participation_id, p.code, "flag", p.open_flags, None, Urgency.FLAG, None)
@@ -167,10 +174,15 @@ def sort_key(item: TodoItem) -> tuple[int, int, date, str]:
 
 
 def todo_list(
-    participations: Iterable[ParticipationFacts], interval_months: int | None, today: date
+    participations: Iterable[ParticipationFacts],
+    interval_months: int | None,
+    today: date,
+    after_exit_months: Sequence[int] = (),
 ) -> list[TodoItem]:
     """All items of an insats, most urgent first: overdue, flags, due now, begun, coming, done."""
-    items = [i for p in participations for i in items_for(p, interval_months, today)]
+    items = [
+        i for p in participations for i in items_for(p, interval_months, today, after_exit_months)
+    ]
     return sorted(items, key=sort_key)
 
 
@@ -188,6 +200,7 @@ KIND_FILTERS = {
     "": "Alla tillfällen",
     "start": "Start",
     "followup": "Uppföljning",
+    "after": "Efter avslut",
     "exit": "Avslut",
 }
 

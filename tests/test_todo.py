@@ -210,3 +210,50 @@ def test_someone_who_left_is_due_only_for_the_exit_and_follow_ups_after_it() -> 
         ("exit", Urgency.OVERDUE),
         ("start", Urgency.DONE),
     ]
+
+
+def test_follow_ups_after_the_exit_fall_due_months_after_the_exit_date() -> None:
+    # Left on 2025-07-31; the insats asks 6 and 12 months after the exit. 6 months after
+    # 31 July is 31 January (within the 14-day look-ahead of 20 January); 12 months after is
+    # 31 July 2026, far ahead, not listed yet.
+    left = ParticipationFacts(
+        1,
+        "A-left",
+        date(2025, 1, 10),
+        exit_date=date(2025, 7, 31),
+        active=False,
+        occasions=[
+            _start(date(2025, 1, 10), OccasionStatus.SUBMITTED),
+            OccasionFacts("exit", 0, date(2025, 7, 31), OccasionStatus.SUBMITTED, 2),
+        ],
+    )
+    items = items_for(left, None, TODAY, after_exit_months=(6, 12))
+    after = [i for i in items if i.kind == "after"]
+    assert [(i.number, i.due_date, i.urgency) for i in after] == [
+        (6, date(2026, 1, 31), Urgency.UPCOMING)
+    ]
+    assert after[0].label == "Uppföljning 6 mån efter avslut"
+    assert after[0].occasion_id is None  # to be created by staff
+
+    # Once created and answered, it is done and not derived again.
+    answered = ParticipationFacts(
+        1,
+        "A-left",
+        date(2025, 1, 10),
+        date(2025, 7, 31),
+        False,
+        [
+            *left.occasions,
+            OccasionFacts("after", 6, date(2026, 1, 31), OccasionStatus.SUBMITTED, 3),
+        ],
+    )
+    later = date(2026, 7, 25)  # the 12-month one (31 July) is now within the look-ahead
+    items = items_for(answered, None, later, after_exit_months=(6, 12))
+    assert sorted((i.kind, i.number, i.urgency) for i in items if i.kind == "after") == [
+        ("after", 6, Urgency.DONE),
+        ("after", 12, Urgency.UPCOMING),
+    ]
+
+    # An active participation has no exit date, so nothing after the exit yet.
+    active = ParticipationFacts(2, "B", date(2025, 1, 10), None, True, left.occasions[:1])
+    assert not [i for i in items_for(active, None, later, (6,)) if i.kind == "after"]

@@ -24,12 +24,12 @@ from survey_app.models import (
     Insats,
     Invitation,
     Occasion,
-    OccasionKind,
     Participation,
     ReportRelease,
     RoleKind,
     StaffUser,
 )
+from survey_app.occasions import occasion_label
 
 DETAIL_LABELS = {
     "insats_id": "insats",
@@ -78,7 +78,6 @@ FIELD_WORDS = {
 }
 
 MODE_WORDS = {"link": "länk", "kiosk": "surfplatta", "staff": "personal", "import": "import"}
-OCCASION_WORDS = {OccasionKind.START: "Start", OccasionKind.EXIT: "Avslut"}
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ class EventInWords:
 
 
 def _occasion_words(occasion: Occasion) -> str:
-    return OCCASION_WORDS.get(occasion.kind) or f"Uppföljning {occasion.number}"
+    return occasion_label(occasion.kind.value, occasion.number)
 
 
 def _person(participation: Participation) -> str:

@@ -112,6 +112,20 @@ class ExitGoalForm(Form):
             raise ValidationError("Välj minst en avslutsorsak för målet.")
 
 
+AFTER_EXIT_MAX_MONTHS = 36
+
+
+def parse_months(text: str) -> list[int] | str:
+    """ "6, 12" -> [6, 12]; or the reason in Swedish why the text is not a list of months."""
+    parts = [p for p in re.split(r"[,;\s]+", text.strip()) if p]
+    if not all(p.isdigit() and 1 <= int(p) <= AFTER_EXIT_MAX_MONTHS for p in parts):
+        return (
+            f"Skriv antal månader mellan 1 och {AFTER_EXIT_MAX_MONTHS}, "
+            "åtskilda med kommatecken, till exempel 6, 12."
+        )
+    return sorted({int(p) for p in parts})
+
+
 class InsatsForm(SwedishForm):
     name = StringField("Namn", validators=[DataRequired("Ge insatsen ett namn."), Length(max=200)])
     start_date = DateField("Startdatum", validators=[InputRequired("Ange startdatum.")])
@@ -123,9 +137,15 @@ class InsatsForm(SwedishForm):
             NumberRange(min=1, max=60, message="Ange ett antal månader mellan 1 och 60."),
         ],
     )
+    after_exit_months = StringField(
+        "Uppföljning efter avslut, antal månader efter avslutet "
+        "(t.ex. 6 eller 6, 12; tomt = ingen)",
+        validators=[Optional(), Length(max=40)],
+    )
     start_questionnaires = BundleField("Frågeformulär vid start", choices=[])
     followup_questionnaires = BundleField("Frågeformulär vid uppföljning", choices=[])
     exit_questionnaires = BundleField("Frågeformulär vid avslut", choices=[])
+    after_questionnaires = BundleField("Frågeformulär vid uppföljning efter avslut", choices=[])
     improved_goals = FieldList(FormField(ImprovedGoalForm))
     exit_goals = FieldList(FormField(ExitGoalForm))
     submit = SubmitField("Spara insats")
@@ -178,8 +198,23 @@ class InsatsForm(SwedishForm):
             self.start_questionnaires,
             self.followup_questionnaires,
             self.exit_questionnaires,
+            self.after_questionnaires,
         ):
             field.choices = choices
+
+    def after_months(self) -> list[int]:
+        """The months after the exit, in order, each once ([] when empty or not valid)."""
+        months = parse_months(self.after_exit_months.data or "")
+        return months if isinstance(months, list) else []
+
+    def validate_after_exit_months(self, field: StringField) -> None:
+        months = parse_months(field.data or "")
+        if isinstance(months, str):
+            raise ValidationError(months)
+
+    def validate_after_questionnaires(self, field: BundleField) -> None:
+        if self.after_months() and not field.data:
+            raise ValidationError("Välj minst ett frågeformulär för uppföljningen efter avslut.")
 
     def validate_end_date(self, field: DateField) -> None:
         if field.data and self.start_date.data and field.data < self.start_date.data:

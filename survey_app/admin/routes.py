@@ -63,6 +63,7 @@ OCCASION_FIELDS = {
     "start": "start_questionnaires",
     "followup": "followup_questionnaires",
     "exit": "exit_questionnaires",
+    "after": "after_questionnaires",
 }
 
 
@@ -123,6 +124,7 @@ def edit_insats(insats_id: int | None = None) -> WerkzeugResponse | str:
         if insats is not None:
             for kind, field_name in OCCASION_FIELDS.items():
                 getattr(form, field_name).data = insats.questionnaires_for(kind)
+            form.after_exit_months.data = ", ".join(map(str, insats.after_exit_months or []))
         form.show_goals(list(insats.goals or []) if insats is not None else [])
     _goal_choices(form)
     if form.validate_on_submit():
@@ -131,6 +133,7 @@ def edit_insats(insats_id: int | None = None) -> WerkzeugResponse | str:
             start_date=form.start_date.data,
             end_date=form.end_date.data,
             followup_interval_months=form.followup_interval_months.data,
+            after_exit_months=form.after_months(),
             bundles={
                 kind: list(getattr(form, name).data or []) for kind, name in OCCASION_FIELDS.items()
             },

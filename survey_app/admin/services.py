@@ -24,6 +24,7 @@ class InsatsData:
     end_date: date | None
     followup_interval_months: int | None
     bundles: dict[str, list[str]]
+    after_exit_months: list[int] = field(default_factory=list)
     goals: list[dict[str, object]] = field(default_factory=list)
 
 
@@ -45,6 +46,7 @@ def save_insats(forbund: Forbund, data: InsatsData, insats: Insats | None = None
     insats.start_date = data.start_date
     insats.end_date = data.end_date
     insats.followup_interval_months = data.followup_interval_months
+    insats.after_exit_months = list(data.after_exit_months)
     insats.bundles = {kind: list(ids) for kind, ids in data.bundles.items() if ids}
     insats.goals = list(data.goals)
     try:

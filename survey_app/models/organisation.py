@@ -93,9 +93,12 @@ class Insats(db.Model):  # type: ignore[name-defined]
     end_date: Mapped[date | None]
     # Months between follow-up measurements during participation; None means no follow-ups.
     followup_interval_months: Mapped[int | None]
+    # Follow-ups after the exit, in months after the exit date (e.g. [6] or [6, 12]).
+    after_exit_months: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     # e.g. [{"kind": "share_improved", "item": "general_health", "target": 0.7}]
     goals: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
-    # Questionnaire ids asked per occasion kind: {"start": [...], "followup": [...], "exit": [...]}
+    # Questionnaire ids asked per occasion kind: {"start": [...], "followup": [...], "exit": [...],
+    # "after": [...]}
     bundles: Mapped[dict[str, list[str]]] = mapped_column(sa.JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 

@@ -58,6 +58,7 @@ class OccasionKind(enum.StrEnum):
     START = "start"
     FOLLOWUP = "followup"
     EXIT = "exit"
+    AFTER = "after"  # a follow-up a number of months after the exit date
 
 
 class Participant(db.Model):  # type: ignore[name-defined]
@@ -125,14 +126,15 @@ class Participation(db.Model):  # type: ignore[name-defined]
 
 
 class Occasion(db.Model):  # type: ignore[name-defined]
-    """A measurement occasion of a participation: START, follow-up N or EXIT."""
+    """A measurement occasion of a participation: START, follow-up N, EXIT, or a follow-up N
+    months after the exit ("after")."""
 
     __tablename__ = "occasion"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     participation_id: Mapped[int] = mapped_column(sa.ForeignKey("participation.id"), index=True)
     kind: Mapped[OccasionKind] = mapped_column(enum_column(OccasionKind, "occasion_kind"))
-    # 0 for START and EXIT; 1, 2, ... for follow-ups.
+    # 0 for START and EXIT; 1, 2, ... for follow-ups; months after the exit date for "after".
     number: Mapped[int] = mapped_column(default=0)
     due_date: Mapped[date]
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
@@ -146,7 +148,8 @@ class Occasion(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         sa.UniqueConstraint("participation_id", "kind", "number"),
         sa.CheckConstraint(
-            "(kind = 'followup' AND number >= 1) OR (kind <> 'followup' AND number = 0)",
+            "(kind IN ('followup', 'after') AND number >= 1)"
+            " OR (kind NOT IN ('followup', 'after') AND number = 0)",
             name="number_fits_kind",
         ),
     )

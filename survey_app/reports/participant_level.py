@@ -19,13 +19,13 @@ from survey_app.models import (
     Gender,
     Insats,
     Occasion,
-    OccasionKind,
     Participant,
     Participation,
     Remittent,
     Response,
     ResponseStatus,
 )
+from survey_app.occasions import occasion_label
 
 SENSITIVE = ("valdsenkat",)
 
@@ -105,11 +105,4 @@ def write(forbund_id: int, target: BinaryIO, *, include_sensitive: bool) -> int:
 
 
 def _occasion(kind: str, number: int) -> str:
-    kind = OccasionKind(kind)
-    return (
-        "start"
-        if kind == OccasionKind.START
-        else "avslut"
-        if kind == OccasionKind.EXIT
-        else f"uppföljning {number}"
-    )
+    return occasion_label(str(kind), number).lower()

@@ -200,7 +200,8 @@ def _newest_links(occasion_ids: list[int]) -> dict[int, Invitation]:
 
 
 @bp.route(
-    "/deltagande/<int:participation_id>/tillfalle/nytt/<any(followup, exit):kind>/<int:number>",
+    "/deltagande/<int:participation_id>/tillfalle/nytt/"
+    "<any(followup, exit, after):kind>/<int:number>",
     methods=["POST"],
 )
 def create_occasion(participation_id: int, kind: str, number: int) -> WerkzeugResponse:

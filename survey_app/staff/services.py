@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from survey_app import audit
+from survey_app import audit, occasions
 from survey_app.clock import last_day, today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
@@ -164,11 +164,7 @@ class ParticipantRow:
 
 
 def occasion_label(occasion: Occasion) -> str:
-    if occasion.kind == OccasionKind.START:
-        return "Start"
-    if occasion.kind == OccasionKind.EXIT:
-        return "Avslut"
-    return f"Uppföljning {occasion.number}"
+    return occasions.occasion_label(occasion.kind.value, occasion.number)
 
 
 def participant_rows(insats: Insats, on: date | None = None) -> list[ParticipantRow]:
@@ -244,7 +240,7 @@ def todo_items(insats: Insats, on: date | None = None) -> list[TodoItem]:
         )
         for row in participant_rows(insats, on)
     ]
-    return todo_list(facts, insats.followup_interval_months, on)
+    return todo_list(facts, insats.followup_interval_months, on, insats.after_exit_months or ())
 
 
 def create_due_occasion(
