@@ -52,7 +52,17 @@ HEADER = [
     "item",
     "value",
 ]
+# An optional last column: who referred the participant (for a participation the file creates).
+OPTIONAL = ["remittent"]
 OCCASION = re.compile(r"^(start|exit|followup-([1-9][0-9]?))$")
+# The remittent as written in a file: the stored code, or the authority's name.
+REMITTENT_TEXTS = {
+    **{r.value: r for r in Remittent},
+    "försäkringskassan": Remittent.FK,
+    "arbetsförmedlingen": Remittent.AF,
+    "socialtjänst": Remittent.MUNICIPALITY,
+    "annat": Remittent.OTHER,
+}
 
 
 @dataclass(frozen=True)
@@ -90,6 +100,7 @@ class _Row(NamedTuple):
     questionnaire: Questionnaire
     item: str
     value: Any
+    remittent: Remittent | None = None
 
 
 def import_csv(
@@ -124,10 +135,21 @@ def _parse(
     stream: IO[str], registry: Registry, max_rows: int | None
 ) -> tuple[list[_Row], list[RowError]]:
     header, numbered_rows = header_and_rows(stream)
-    if header is None or [h.strip().lower() for h in header] != HEADER:
-        return [], [RowError(1, "(rubrik)", "första raden ska vara: " + ",".join(HEADER))]
+    names = [h.strip().lower() for h in header or []]
+    if names not in (HEADER, HEADER + OPTIONAL):
+        return [], [
+            RowError(
+                1,
+                "(rubrik)",
+                "första raden ska vara: "
+                + ",".join(HEADER)
+                + " (och om ni vill en sista kolumn: "
+                + ",".join(OPTIONAL)
+                + ")",
+            )
+        ]
     rows: list[_Row] = []
-    checker = _RowChecker(registry)
+    checker = _RowChecker(registry, width=len(names))
     errors = checker.errors
     try:
         for line, raw in numbered_rows:
@@ -149,7 +171,27 @@ def _parse(
                 rows.append(row)
     except UnreadableRow as unreadable:
         errors.append(RowError(unreadable.line, "(hela raden)", "raden går inte att läsa som CSV"))
-    return rows, errors
+    return rows, errors + _remittents_agree(rows)
+
+
+def _remittents_agree(rows: list[_Row]) -> list[RowError]:
+    """One remittent per participant and insats in a file (empty cells say nothing)."""
+    first: dict[tuple[str, str, str], Remittent] = {}
+    errors = []
+    for row in rows:
+        if row.remittent is None:
+            continue
+        key = (row.forbund, row.insats, row.participant)
+        known = first.setdefault(key, row.remittent)
+        if known != row.remittent:
+            errors.append(
+                RowError(
+                    row.line,
+                    "remittent",
+                    f"deltagaren har remittenten {known.value} på en tidigare rad i samma insats",
+                )
+            )
+    return errors
 
 
 # Errors are reported up to this many; the check stops there (a file of wrong columns would
@@ -177,6 +219,7 @@ class _RowChecker:
     text is checked once and the outcome reused."""
 
     registry: Registry
+    width: int = len(HEADER)  # with the optional column(s) or without
     errors: list[RowError] = field(default_factory=list)
     seen: set[tuple[str, ...]] = field(default_factory=set)
     heads: dict[tuple[str, ...], _Head] = field(default_factory=dict)
@@ -191,10 +234,10 @@ class _RowChecker:
 
     def check(self, line: int, raw: list[str]) -> _Row | None:
         """The row, or None (a blank row, or one with errors, which are added to `errors`)."""
-        if len(raw) != len(HEADER):
+        if len(raw) != self.width:
             if any(cell.strip() for cell in raw):
                 self.errors.append(
-                    RowError(line, "(hela raden)", f"{len(raw)} kolumner, ska vara {len(HEADER)}")
+                    RowError(line, "(hela raden)", f"{len(raw)} kolumner, ska vara {self.width}")
                 )
             return None
         cells = [c.strip() for c in raw]
@@ -204,7 +247,8 @@ class _RowChecker:
         head = self.heads.get(head_cells)
         if head is None:
             head = self.heads[head_cells] = self._head(head_cells)
-        questionnaire_id, item_id, value_text = cells[7:]
+        questionnaire_id, item_id, value_text = cells[7:10]
+        remittent_text = cells[10].lower() if self.width > len(HEADER) else ""
         row_errors = [RowError(line, column, reason) for column, reason in head.missing]
         if not questionnaire_id:
             row_errors.append(RowError(line, "questionnaire", "saknas"))
@@ -217,6 +261,11 @@ class _RowChecker:
         questionnaire, value, problem = self.values[value_key]
         if problem is not None:
             row_errors.append(RowError(line, problem.column, problem.reason))
+        remittent = REMITTENT_TEXTS.get(remittent_text)
+        if remittent_text and remittent is None:
+            row_errors.append(
+                RowError(line, "remittent", "ska vara fk, af, kommun, region, annan eller tom")
+            )
         code = head.code
         person = code if isinstance(code, str) else head_cells[2]
         forbund, insats, occasion_text = head_cells[0], head_cells[1], head_cells[5]
@@ -244,6 +293,7 @@ class _RowChecker:
             questionnaire,
             item_id,
             value,
+            remittent,
         )
 
     def _head(self, cells: tuple[str, ...]) -> _Head:
@@ -565,12 +615,16 @@ def _store_participations(
     summary: ImportSummary,
 ) -> dict[tuple[int, int], int]:
     """Participation ids by (insats id, participant id): the participant's latest one in the
-    insats, else a new one starting on the participant's first date in the file. An EXIT in
-    the file ends a participation that has no exit date yet."""
+    insats, else a new one starting on the participant's first date in the file, referred by
+    the file's remittent ("annan" when the file gives none). An EXIT in the file ends a
+    participation that has no exit date yet; an existing participation keeps its remittent."""
     first_day: dict[tuple[int, int], date] = {}
     exit_day: dict[tuple[int, int], date] = {}
+    remittent: dict[tuple[int, int], Remittent] = {}
     for row, key in zip(rows, keys, strict=True):
         first_day[key] = min(first_day.get(key, row.day), row.day)
+        if row.remittent is not None:
+            remittent.setdefault(key, row.remittent)
         if row.occasion[0] == OccasionKind.EXIT and key not in exit_day:
             exit_day[key] = row.day
     series = _participations(insats_ids)
@@ -583,7 +637,7 @@ def _store_participations(
             {
                 "insats_id": key[0],
                 "participant_id": key[1],
-                "remittent": Remittent.OTHER,
+                "remittent": remittent.get(key, Remittent.OTHER),
                 "start_date": day,
                 "exit_date": end,
                 "status": ParticipationStatus.EXITED if end else ParticipationStatus.ACTIVE,

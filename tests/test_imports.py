@@ -189,3 +189,58 @@ def test_the_web_import_refuses_other_files(app: Flask) -> None:
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert "Filen ska vara en CSV-fil." in page
+
+
+def test_an_optional_remittent_column_sets_who_referred_new_participations(
+    app: Flask, tmp_path: Path
+) -> None:
+    from survey_app.models import Participant, Remittent
+
+    rows = [
+        # a-1 referred by Försäkringskassan (the code on one row, empty on another: one answer)
+        "Skaraborg,Hälsoskolan,a-1,kvinna,1980,start,2026-01-10,eq5d-3l,MO,1,fk",
+        "Skaraborg,Hälsoskolan,a-1,kvinna,1980,start,2026-01-10,eq5d-3l,SC,1,",
+        # a-2 by the name of the authority, in capitals
+        "Skaraborg,Hälsoskolan,a-2,man,1981,start,2026-01-10,eq5d-3l,MO,1,Arbetsförmedlingen",
+        # a-3 gives none: "annan"
+        "Skaraborg,Hälsoskolan,a-3,man,1982,start,2026-01-10,eq5d-3l,MO,1,",
+    ]
+    result = _import(
+        app, tmp_path, f"{HEADER},remittent\n" + "\n".join(rows) + "\n", "--create-missing"
+    )
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        found = dict(
+            db.session.execute(
+                sa.select(Participant.code, Participation.remittent).join(Participation.participant)
+            ).all()
+        )
+    # (codes are stored in capitals: participant_codes.py)
+    assert found == {"A-1": Remittent.FK, "A-2": Remittent.AF, "A-3": Remittent.OTHER}
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (
+            ["Skaraborg,Hälsoskolan,b-1,man,1980,start,2026-01-10,eq5d-3l,MO,1,polisen"],
+            "ska vara fk",
+        ),
+        (
+            [
+                "Skaraborg,Hälsoskolan,b-1,man,1980,start,2026-01-10,eq5d-3l,MO,1,fk",
+                "Skaraborg,Hälsoskolan,b-1,man,1980,start,2026-01-10,eq5d-3l,SC,1,af",
+            ],
+            "remittenten fk på en tidigare rad",
+        ),
+    ],
+)
+def test_a_bad_remittent_rejects_the_file(
+    app: Flask, tmp_path: Path, rows: list[str], message: str
+) -> None:
+    result = _import(
+        app, tmp_path, f"{HEADER},remittent\n" + "\n".join(rows) + "\n", "--create-missing"
+    )
+    assert result.exit_code == 1
+    assert message in result.output and "kolumn remittent" in result.output
+    assert _count(app, Participation) == 0
