@@ -41,6 +41,12 @@ def _participant_code(_form: Any, field: Any) -> None:
         raise ValidationError(error.message) from error
 
 
+def _listed_choice(_form: Any, field: SelectField) -> None:
+    """A choice from the list, with a message that says what to do."""
+    if field.data not in {choice[0] for choice in field.iter_choices()}:
+        raise ValidationError("Välj ett av språken i listan.")
+
+
 class RegistrationFields(SwedishForm):
     """What staff register about a participant besides the code: the registration form's and
     the correction form's shared fields and rules."""
@@ -94,7 +100,22 @@ class ParticipantForm(RegistrationFields):
     existing_participant = BooleanField(
         "Personen finns redan i förbundet och börjar nu i den här insatsen (samma kod)"
     )
+    # Choices per insats (staff/languages.py), set by the view.
+    language = SelectField(
+        "Deltagarens språk",
+        description="Frågorna öppnas på det här språket. Deltagaren kan byta språk på varje sida.",
+        default="sv",
+        validate_choice=False,
+        validators=[_listed_choice],
+    )
     submit = SubmitField("Registrera deltagare")
+
+
+class LanguageForm(SwedishForm):
+    """The language a participant's pages open in, changed on the participant's page."""
+
+    language = SelectField("Deltagarens språk", validate_choice=False, validators=[_listed_choice])
+    submit = SubmitField("Spara språket")
 
 
 class CorrectionForm(RegistrationFields):

@@ -107,15 +107,17 @@ class State:
 def begin(
     occasion: Occasion, mode: ResponseMode, respondent: str, invitation: Invitation | None
 ) -> None:
-    """Start answering an occasion in this browser session."""
+    """Start answering an occasion in this browser session: a participant's pages open in the
+    language staff chose for them (staff entering answers work in Swedish)."""
     session.pop(DONE, None)
     session.pop(LOCKED, None)
+    chosen = occasion.participation.language if mode != ResponseMode.STAFF else None
     State(
         occasion_id=occasion.id,
         mode=mode,
         respondent=respondent,
         invitation_id=invitation.id if invitation else None,
-        language=DEFAULT_LANGUAGE,
+        language=chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE,
         seen=time.time(),
         participation_id=occasion.participation_id,
     ).save()
@@ -192,8 +194,13 @@ def _choose_language() -> None:
     """Apply `?sprak=` to the state when the bundle offers that language."""
     state: State = g.state
     wanted = request.args.get("sprak")
-    if wanted in offered_languages(g.bundle) and wanted != state.language:
+    offered = offered_languages(g.bundle)
+    if wanted in offered and wanted != state.language:
         state.language = wanted
+        state.save()
+    elif state.language not in offered:
+        # The language staff chose, where a questionnaire still to answer lacks it: Swedish.
+        state.language = DEFAULT_LANGUAGE
         state.save()
     g.language = state.language
 
