@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     g,
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -33,7 +36,7 @@ from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, gettext
 from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.models._types import utcnow
 from survey_app.questionnaires import Registry
-from survey_app.survey import links
+from survey_app.survey import audio, links
 from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class, render_item
 from survey_app.survey.flow import effective_answers, next_step
 from survey_app.survey.services import (
@@ -392,7 +395,44 @@ def page(number: int) -> str | WerkzeugResponse:
         field_name=field_name,
         render_item=render_item,
         kiosk=state.mode == ResponseMode.KIOSK,
+        recordings=_recordings(bundle, step, state.language),
     )
+
+
+def _audio_dir() -> Path:
+    return Path(current_app.config["SETTINGS"].audio_dir)
+
+
+def _recordings(bundle: Bundle, step: Any, language: str) -> dict[str, str]:
+    """The addresses of the förbund's recordings of the page's questions in the page's
+    language, by item id (a directory listing; no database read)."""
+    questionnaire_id = step.questionnaire.id
+    forbund_id = bundle.occasion.participation.insats.forbund_id
+    found = audio.recordings(_audio_dir(), forbund_id, questionnaire_id)
+    return {
+        item.id: url_for("survey.recording", questionnaire_id=questionnaire_id, name=name)
+        for item in step.page.items
+        if (name := found.get(f"{item.id}.{language}"))
+    }
+
+
+@bp.route("/svar/ljud/<questionnaire_id>/<name>")
+def recording(questionnaire_id: str, name: str) -> WerkzeugResponse:
+    """A recording of a question, for a browser answering a bundle that asks it. The address
+    names the question and language only; the förbund is the session's."""
+    bundle: Bundle = g.bundle
+    path = audio.recording_path(
+        _audio_dir(),
+        bundle.occasion.participation.insats.forbund_id,
+        questionnaire_id,
+        name,
+        (q.id for q in bundle.questionnaires),
+    )
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=audio.MIME_TYPES[path.suffix], conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _page_key(step: Any) -> str:
