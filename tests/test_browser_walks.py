@@ -38,14 +38,18 @@ def browser() -> Iterator[Browser]:
 
 def _serve(tmp_path: Path, language: str) -> Iterator[tuple[Flask, str, int]]:
     with live_server(tmp_path / "walk.sqlite3", audio_dir=tmp_path / "audio") as (app, url):
-        with app.app_context():
-            owner = factories.forbund("Skaraborg")
-            insats = factories.insats(owner, "Gröna vägen", start=["sjalvskattning", "eq5d-3l"])
-            factories.user(owner, RoleKind.STAFF, [insats], email=COACH)
-            participation = factories.participation(insats, "GV-0001")
-            participation.language = language  # as staff chose it at registration
-            db.session.commit()
-            yield app, url, participation.id
+        yield app, url, _participation(app, language)
+
+
+def _participation(app: Flask, language: str) -> int:
+    with app.app_context():
+        owner = factories.forbund("Skaraborg")
+        insats = factories.insats(owner, "Gröna vägen", start=["sjalvskattning", "eq5d-3l"])
+        factories.user(owner, RoleKind.STAFF, [insats], email=COACH)
+        participation = factories.participation(insats, "GV-0001")
+        participation.language = language  # as staff chose it at registration
+        db.session.commit()
+        return participation.id
 
 
 def _assert_language(page: Page, language: str) -> None:
