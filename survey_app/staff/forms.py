@@ -27,6 +27,7 @@ from wtforms.validators import (
 
 from survey_app.clock import today
 from survey_app.forms import SwedishForm
+from survey_app.i18n import LANGUAGES, STAFF_NAMES
 from survey_app.models import GENDER_LABELS, REMITTENT_LABELS
 from survey_app.participant_codes import BadCode, check_code, normalise
 from survey_app.sms import mobile_number
@@ -41,9 +42,12 @@ def _participant_code(_form: Any, field: Any) -> None:
         raise ValidationError(error.message) from error
 
 
+LANGUAGE_CHOICES = [SelectChoice(code, STAFF_NAMES[code]) for code in LANGUAGES]
+
+
 def _listed_choice(_form: Any, field: SelectField) -> None:
-    """A choice from the list, with a message that says what to do."""
-    if field.data not in {choice[0] for choice in field.iter_choices()}:
+    """One of the participant pages' languages, with a message that says what to do."""
+    if field.data not in LANGUAGES:
         raise ValidationError("Välj ett av språken i listan.")
 
 
@@ -100,9 +104,11 @@ class ParticipantForm(RegistrationFields):
     existing_participant = BooleanField(
         "Personen finns redan i förbundet och börjar nu i den här insatsen (samma kod)"
     )
-    # Choices per insats (staff/languages.py), set by the view.
+    # The view marks the languages not reviewed for the insats (staff/languages.py); a file of
+    # many participants registers them in Swedish.
     language = SelectField(
         "Deltagarens språk",
+        choices=LANGUAGE_CHOICES,
         description="Frågorna öppnas på det här språket. Deltagaren kan byta språk på varje sida.",
         default="sv",
         validate_choice=False,
@@ -114,7 +120,12 @@ class ParticipantForm(RegistrationFields):
 class LanguageForm(SwedishForm):
     """The language a participant's pages open in, changed on the participant's page."""
 
-    language = SelectField("Deltagarens språk", validate_choice=False, validators=[_listed_choice])
+    language = SelectField(
+        "Deltagarens språk",
+        choices=LANGUAGE_CHOICES,
+        validate_choice=False,
+        validators=[_listed_choice],
+    )
     submit = SubmitField("Spara språket")
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wtforms import SelectChoice
+
 from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, STAFF_NAMES, unreviewed_languages
 from survey_app.models import Insats, Participation
 from survey_app.questionnaires import Questionnaire, Registry
@@ -50,8 +52,8 @@ def language_statuses(insats: Insats, registry: Registry) -> list[LanguageStatus
     ]
 
 
-def language_choices(insats: Insats, registry: Registry) -> list[tuple[str, str]]:
-    return [(status.code, status.label) for status in language_statuses(insats, registry)]
+def language_choices(insats: Insats, registry: Registry) -> list[SelectChoice]:
+    return [SelectChoice(s.code, s.label) for s in language_statuses(insats, registry)]
 
 
 def language_name(participation: Participation) -> str:
