@@ -183,3 +183,19 @@ def test_file_kinds_are_told_by_their_first_bytes() -> None:
     assert not looks(".mp3", b"OggS") and not looks(".mp3", b"\xff\x00")
     assert looks(".ogg", b"OggS\x00") and not looks(".ogg", b"ID3")
     assert looks(".m4a", b"\x00\x00\x00\x20ftypM4A ") and not looks(".m4a", b"ftyp")
+
+
+def test_a_file_over_the_size_limit_is_refused(
+    app: Flask, setup: Setup, tmp_path: Path, audio_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(audio, "MAX_BYTES", 1024 * 1024)  # 1 MB here; 5 MB in service
+    _, name = _forbund(app, setup)
+    big = b"ID3" + bytes(1024 * 1024 - 2)  # one byte over
+    exact = b"ID3" + bytes(1024 * 1024 - 3)
+    source = _source(
+        tmp_path, {"sjalvskattning/hope.ar.mp3": big, "sjalvskattning/hope.fa.mp3": exact}
+    )
+    code, output = _install(app, source, name)
+    assert code == 1
+    assert "FEL  sjalvskattning/hope.ar.mp3: filen ska vara större än 0 och högst 1 MB" in output
+    assert "OK   sjalvskattning/hope.fa.mp3" in output

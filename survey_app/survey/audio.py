@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -86,16 +87,15 @@ def install(source: Path, audio_dir: Path, forbund_id: int, registry: Registry) 
             continue
         for path in sorted(folder.iterdir()):
             shown = f"{folder.name}/{path.name}"
-            why = _problem(path, questionnaire.item)
-            if why:
+            parsed = _parse(path.name)
+            content, why = _read(path, parsed, questionnaire.item)
+            if why or parsed is None or content is None:
                 refused.append(f"{shown}: {why}")
                 continue
-            parsed = _parse(path.name)
-            assert parsed is not None  # noqa: S101  (_problem checked it)
             item_id, language, suffix = parsed
             target = target_root / questionnaire.id
             target.mkdir(parents=True, exist_ok=True)
-            _copy(path, target, stored_name(item_id, language, suffix))
+            _write(content, target, stored_name(item_id, language, suffix))
             for other in MIME_TYPES:  # one recording per question and language
                 if other != suffix:
                     (target / stored_name(item_id, language, other)).unlink(missing_ok=True)
@@ -103,30 +103,36 @@ def install(source: Path, audio_dir: Path, forbund_id: int, registry: Registry) 
     return Outcome(installed, refused)
 
 
-def _problem(path: Path, item: Callable[[str], object]) -> str | None:
-    if path.is_symlink() or not path.is_file():
-        return "inte en vanlig fil"
-    parsed = _parse(path.name)
+def _read(
+    path: Path, parsed: tuple[str, str, str] | None, item: Callable[[str], object]
+) -> tuple[bytes | None, str | None]:
+    """The file's content, read once (what is checked is what is stored), or why it is refused."""
     if parsed is None:
-        return "namnet ska vara <fråga>.<språk>.mp3 (eller .ogg, .m4a), t.ex. MO.ar.mp3"
+        return None, "namnet ska vara <fråga>.<språk>.mp3 (eller .ogg, .m4a), t.ex. MO.ar.mp3"
     if item(parsed[0]) is None:
-        return "formuläret har ingen fråga med det id:t"
-    size = path.stat().st_size
-    if size == 0 or size > MAX_BYTES:
-        return f"filen ska vara större än 0 och högst {MAX_BYTES // (1024 * 1024)} MB"
-    with path.open("rb") as file:
-        head = file.read(12)
-    if not _looks_like(parsed[2], head):
-        return "filen är inte ljud av det slag namnet säger"
-    return None
+        return None, "formuläret har ingen fråga med det id:t"
+    try:
+        # O_NOFOLLOW: a symbolic link is refused, even one put in place after the listing.
+        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None, "inte en vanlig fil"
+    with os.fdopen(handle, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return None, "inte en vanlig fil"
+        content = file.read(MAX_BYTES + 1)
+    if not content or len(content) > MAX_BYTES:
+        return None, f"filen ska vara större än 0 och högst {MAX_BYTES // (1024 * 1024)} MB"
+    if not _looks_like(parsed[2], content[:12]):
+        return None, "filen är inte ljud av det slag namnet säger"
+    return content, None
 
 
-def _copy(path: Path, target: Path, name: str) -> None:
+def _write(content: bytes, target: Path, name: str) -> None:
     """Write the file whole or not at all (a temporary file renamed into place)."""
     handle, temporary = tempfile.mkstemp(dir=target, prefix=".install-")
     try:
-        with os.fdopen(handle, "wb") as out, path.open("rb") as source:
-            out.write(source.read(MAX_BYTES + 1))
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
         os.chmod(temporary, 0o644)
         os.replace(temporary, target / name)
     except BaseException:
