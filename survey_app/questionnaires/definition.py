@@ -95,6 +95,16 @@ class Item:
             return tuple(range(int(self.min), int(self.max) + 1))
         return tuple(choice.value for choice in self.choices)
 
+    def value_range(self) -> tuple[float, float]:
+        """The least and greatest numeric answer (a reader of a report knows them)."""
+        if self.type == ItemType.NUMBER:
+            low = -float("inf") if self.min is None else float(self.min)
+            return low, float("inf") if self.max is None else float(self.max)
+        if self.type == ItemType.VAS:
+            return 0.0, 100.0
+        values = [float(v) for v in self.choice_values() if isinstance(v, int | float)]
+        return (min(values), max(values)) if values else (-float("inf"), float("inf"))
+
     def end_label(self, language: str) -> tuple[str, str] | None:
         if not self.end_labels:
             return None
@@ -113,6 +123,48 @@ class Safety:
     quick_exit: bool = False
     support_when: str | None = None  # "any_yes": the scorer's any_yes result is True
     flag: str | None = None  # the follow-up flag text staff see (never the answers)
+
+
+@dataclass(frozen=True)
+class Compared:
+    """A measure compared START → EXIT: an item's answer (`item`) or a scorer result
+    (`score`). Its key in reports and goals is "<measures>:<item or score>"."""
+
+    name: str  # the item id or the scorer result's name
+    is_score: bool
+    label: str | None = None
+    goal_label: str | None = None
+    goal: bool = False
+    direction: str | None = None
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """An item summarised as counts and shares per answer (by its type: counts and mean of a
+    scale, share "ja" of a yes/no, counts per category of a single choice)."""
+
+    item: str
+    title: str | None = None
+    position: int | None = None  # where on the sheet, among all files' tables there
+    shares: bool = False  # also each category's share per insats and gender
+    top_box: str | None = None  # a scale: the share giving the two highest answers, first
+    goal: bool = False  # a single choice: goals name categories of it ("30 % to work")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the report workbook, declared in the file's `report` list."""
+
+    sheet: str
+    title: str | None = None
+    order: int = 0
+    note: str | None = None
+    empty: str | None = None
+    measures: str = ""  # the prefix of the measures' keys (default: the questionnaire id)
+    compare: tuple[Compared, ...] = ()
+    chart: str | None = None
+    distributions: tuple[Distribution, ...] = ()
+    screening: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,6 +187,8 @@ class Questionnaire:
     reviewed: Mapping[str, bool] = field(default_factory=dict)
     # What staff call it (the file's `name`, or else the Swedish title).
     name: str = ""
+    # What the report workbook shows of the answers.
+    report: tuple[Section, ...] = ()
 
     # Cached: reports look items up once per stored answer. (A frozen dataclass still has a
     # __dict__, which is where cached_property keeps the value.)
@@ -273,6 +327,7 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
         safety=Safety(**data.get("safety", {})),
         licensed_texts=data.get("licensed_texts", False),
         name=data.get("name") or Text(data["title"]).get("sv"),
+        report=tuple(_section(section, data["id"]) for section in data.get("report", ())),
     )
     if questionnaire.safety.support_when == "any_yes" and (
         questionnaire.scoring is None or questionnaire.scoring.get("scorer") != "any_yes"
@@ -281,7 +336,97 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
     if questionnaire.scoring is not None:
         for reason in scoring.check(questionnaire):
             problem(["scoring"], reason)
+    for number, section in enumerate(questionnaire.report):
+        _check_section(questionnaire, section, ["report", number], problem)
     return questionnaire
+
+
+def _section(data: dict[str, Any], questionnaire_id: str) -> Section:
+    return Section(
+        sheet=data["sheet"],
+        title=data.get("title"),
+        order=data.get("order", 0),
+        note=data.get("note"),
+        empty=data.get("empty"),
+        measures=data.get("measures", questionnaire_id),
+        compare=tuple(
+            Compared(
+                name=c.get("item") or c["score"],
+                is_score="score" in c,
+                label=c.get("label"),
+                goal_label=c.get("goal_label"),
+                goal=c.get("goal", False),
+                direction=c.get("direction"),
+            )
+            for c in data.get("compare", ())
+        ),
+        chart=data.get("chart"),
+        distributions=tuple(Distribution(**d) for d in data.get("distributions", ())),
+        screening=data.get("screening", False),
+    )
+
+
+RESERVED_SHEETS = ("Översikt", "Om rapporten")
+# Item types a distribution can summarise.
+SUMMARISED_TYPES = (ItemType.SCALE, ItemType.YES_NO, ItemType.SINGLE_CHOICE)
+
+
+def _check_section(
+    questionnaire: Questionnaire, section: Section, path: list[Any], problem: Any
+) -> None:
+    from survey_app import scoring  # late: scorers import this module's types
+
+    if section.sheet in RESERVED_SHEETS:
+        problem([*path, "sheet"], f"bladet {section.sheet!r} skrivs alltid av tjänsten själv")
+    if section.compare and (section.distributions or section.screening):
+        problem(
+            [*path, "compare"],
+            "ett avsnitt med jämförelser (compare) kan inte också ha fördelningar eller "
+            "screening: lägg dem i ett eget avsnitt",
+        )
+    scores = scoring.measures(questionnaire, scoring.ScoringContext())
+    for n, compared in enumerate(section.compare):
+        where = [*path, "compare", n]
+        if compared.is_score:
+            if compared.name not in scores:
+                known = ", ".join(sorted(scores)) or "inga"
+                problem(
+                    [*where, "score"],
+                    f"poängen {compared.name!r} finns inte hos formulärets scorer "
+                    f"(den ger: {known})",
+                )
+            continue
+        item = questionnaire.item(compared.name)
+        if item is None:
+            problem([*where, "item"], f"frågan {compared.name!r} finns inte i formuläret")
+        elif not item.direction:
+            problem(
+                [*where, "item"],
+                f"frågan {compared.name!r} behöver en riktning (direction) för att jämföras",
+            )
+        if compared.direction is not None:
+            problem([*where, "direction"], "en frågas riktning anges på frågan (direction)")
+    keys = [c.name for c in section.compare]
+    if section.chart is not None and section.chart not in keys:
+        problem([*path, "chart"], f"diagrammet visar {section.chart!r}, som inte jämförs")
+    for n, distribution in enumerate(section.distributions):
+        where = [*path, "distributions", n]
+        item = questionnaire.item(distribution.item)
+        if item is None:
+            problem([*where, "item"], f"frågan {distribution.item!r} finns inte i formuläret")
+            continue
+        if item.type not in SUMMARISED_TYPES:
+            kinds = ", ".join(SUMMARISED_TYPES)
+            problem(
+                [*where, "item"],
+                f"typen {item.type} kan inte redovisas som fördelning (bara {kinds})",
+            )
+        if distribution.top_box and item.type != ItemType.SCALE:
+            problem([*where, "top_box"], "top_box hör bara till typen scale")
+        if (distribution.goal or distribution.shares) and item.type != ItemType.SINGLE_CHOICE:
+            problem([*where, "goal"], "goal och shares hör bara till typen single_choice")
+    if section.screening and not any(i.type == ItemType.YES_NO for i in questionnaire.items):
+        problem([*path, "screening"], "screening kräver frågor av typen yes_no")
 
 
 def _item(data: dict[str, Any], path: list[Any], earlier: Mapping[str, Item], problem: Any) -> Item:
@@ -415,6 +560,8 @@ def _reason(error: jsonschema.ValidationError) -> str:
     if validator == "minItems":
         return f"listan behöver minst {value} element"
     if validator == "oneOf":
+        if "score" in error.schema.get("properties", {}):
+            return "ange antingen item eller score"
         return "villkoret ska ha antingen equals eller one_of"
     if validator == "minLength":
         return "texten får inte vara tom"

@@ -46,7 +46,17 @@ def _mean_score(
     return {"mean": statistics.fmean(values) if len(values) >= minimum else None, "n": len(values)}
 
 
-register(Scorer("mean", _mean_check, _mean_score))
+def _mean_measures(
+    questionnaire: Questionnaire, params: Params, _context: ScoringContext
+) -> dict[str, tuple[float, float]]:
+    items = [questionnaire.item(i) for i in params.get("items", [])]
+    ranges = [item.value_range() for item in items if item is not None]
+    if not ranges:
+        return {"mean": (-float("inf"), float("inf"))}
+    return {"mean": (min(r[0] for r in ranges), max(r[1] for r in ranges))}
+
+
+register(Scorer("mean", _mean_check, _mean_score, _mean_measures))
 
 
 # --- any "yes" (violence screening) ---------------------------------------------------------
@@ -128,4 +138,25 @@ def _eq5d_score(
     }
 
 
-register(Scorer("eq5d", _eq5d_check, _eq5d_score))
+def _eq5d_measures(
+    _questionnaire: Questionnaire, params: Params, context: ScoringContext
+) -> dict[str, tuple[float, float]]:
+    """The index lies within the ranges of the value sets in use (both level counts' sets: a
+    report's index column holds 3L and 5L values)."""
+    names = list(context.value_sets.values()) or list(eq5d.DEFAULT_VALUE_SET.values())
+    ranges = [eq5d.value_range(name) for name in names]
+    out = {"index": (min(r[0] for r in ranges), max(r[1] for r in ranges))}
+    if params.get("vas"):
+        out["vas"] = (0.0, 100.0)
+    return out
+
+
+def _eq5d_describe(context: ScoringContext) -> tuple[str, str]:
+    names = []
+    for levels in ("3L", "5L"):
+        name = context.value_sets.get(levels, eq5d.DEFAULT_VALUE_SET[levels])
+        names.append(f"{levels}: {eq5d.VALUE_SETS[name].label} ({name})")
+    return "Värdeset för EQ-5D", "; ".join(names)
+
+
+register(Scorer("eq5d", _eq5d_check, _eq5d_score, _eq5d_measures, _eq5d_describe))
