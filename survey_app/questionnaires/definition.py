@@ -149,6 +149,9 @@ class Distribution:
     shares: bool = False  # also each category's share per insats and gender
     top_box: str | None = None  # a scale: the share giving the two highest answers, first
     goal: bool = False  # a single choice: goals name categories of it ("30 % to work")
+    # Only the answers given at this occasion kind ("start", "followup", "exit"); without it,
+    # every occasion's, the latest per participation.
+    occasion: str | None = None
 
 
 @dataclass(frozen=True)

@@ -119,6 +119,7 @@ _DISTRIBUTION = {
         "shares": {"type": "boolean"},
         "top_box": _LINE,
         "goal": {"type": "boolean"},
+        "occasion": {"enum": ["start", "followup", "exit"]},
     },
     "additionalProperties": False,
 }

@@ -107,11 +107,10 @@ def _distribution(
     if item.type == ItemType.SINGLE_CHOICE:
         title = distribution.title or item.text.get("sv")
         made, counts = _category_block(
-            dataset, pub, participants, questionnaire.id, item, title, distribution.shares
+            dataset, pub, participants, questionnaire.id, item, title, distribution
         )
         return made, counts, []
-    answers = _answers(dataset, questionnaire.id)
-    part = answers[answers["item_id"] == item.id] if not answers.empty else answers
+    part = _item_part(dataset, questionnaire.id, item.id, distribution.occasion)
     key = f"{questionnaire.id}:{item.id}"
     if item.type == ItemType.SCALE:
         return _scale(dataset, pub, participants, key, part, item, distribution)
@@ -133,6 +132,20 @@ def _answers(dataset: Dataset, questionnaire_id: str, occasion: str | None = Non
         return frame
     frame = frame[frame["questionnaire_id"] == questionnaire_id]
     return frame[frame["occasion"] == occasion] if occasion else frame
+
+
+def _item_part(
+    dataset: Dataset, questionnaire_id: str, item_id: str, occasion: str | None
+) -> pd.DataFrame:
+    """The answers to one item: at the occasion kind if given, and one per participation (the
+    latest), so that a table's total is at most the participants."""
+    answers = _answers(dataset, questionnaire_id, occasion)
+    if answers.empty:
+        return answers
+    part = answers[answers["item_id"] == item_id]
+    if part["participation_id"].duplicated().any():
+        part = part.sort_values("response_id").drop_duplicates("participation_id", keep="last")
+    return part
 
 
 def _by_gender(pub: Publication, key: str, frame: pd.DataFrame, dataset: Dataset) -> Counts:
@@ -364,13 +377,14 @@ def _category_block(
     questionnaire_id: str,
     item: Item,
     title: str,
-    percent: bool = False,
+    distribution: Distribution,
 ) -> tuple[list[Block], Counts | None]:
-    answers = _answers(dataset, questionnaire_id)
-    if answers.empty:
+    if _answers(dataset, questionnaire_id, distribution.occasion).empty:
         return [(f"{title}: inga uppgifter i urvalet", _empty)], None
     labels = {c.value: c.label.get("sv") for c in item.choices}
-    part = answers[answers["item_id"] == item.id].assign(category=lambda f: f["value"].map(labels))
+    part = _item_part(dataset, questionnaire_id, item.id, distribution.occasion).assign(
+        category=lambda f: f["value"].map(labels)
+    )
     name = str(item.text.get("sv"))
     counts = cube(
         pub,
@@ -383,7 +397,7 @@ def _category_block(
     )
     pub.within([counts.ids[:, -1, :]], participants.ids)  # one answer per participation
     blocks: list[Block] = [(title, _frame(counts, ["Insats", name]))]
-    if percent:
+    if distribution.shares:
         blocks.append(
             (f"{title}, andel per insats och kön", lambda: cube_shares(counts, ["Insats", name]))
         )
