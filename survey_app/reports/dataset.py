@@ -33,6 +33,15 @@ from survey_app.models import (
     ResponseStatus,
 )
 from survey_app.questionnaires import Item, ItemType, Questionnaire, Registry, Section
+from survey_app.reports.versions import (
+    Split,
+    Variant,
+    item_variants,
+    score_variants,
+)
+from survey_app.reports.versions import (
+    describe as describe_split,
+)
 from survey_app.survey.services import definition_by_hash
 
 # Gender labels by stored code (also by enum member: they compare equal as strings).
@@ -75,6 +84,11 @@ class Dataset:
     # The questionnaires whose report sections make the workbook (default: those of
     # `definitions` that declare any).
     declaring: list[Questionnaire] = field(default_factory=list)
+    # Every version answered, by questionnaire; the parts each distributed item is reported in
+    # over the versions; and what *Om rapporten* says of items reported in parts.
+    answered: dict[str, list[Questionnaire]] = field(default_factory=dict)
+    variants: dict[tuple[str, str], list[Variant]] = field(default_factory=dict)
+    version_notes: list[str] = field(default_factory=list)
     genders: list[str] = field(default_factory=lambda: list(GENDER_LABELS.values()))
 
 
@@ -122,13 +136,13 @@ def load(
     participations = _participations(report_filter)
     progress("deltaganden lästa")
     with_sections = declaring(registry)
-    measurements, measures, versions = _measurements(
+    measurements, measures, versions, splits = _measurements(
         report_filter, registry, scoring.context_for(forbund), with_sections
     )
     progress("jämförda mått poängsatta")
-    answers, definitions = _item_answers(report_filter, registry, with_sections)
+    items = _item_answers(report_filter, registry, with_sections)
     progress("övriga svar lästa")
-    versions |= {(d.id, d.version) for d in definitions.values()}
+    versions |= {(d.id, d.version) for found in items.answered.values() for d in found}
     goals = {
         name: list(insats_goals or [])
         for name, insats_goals in db.session.execute(
@@ -145,10 +159,13 @@ def load(
         measurements,
         measures,
         versions,
-        answers,
-        definitions,
+        items.frame,
+        items.definitions,
         goals,
         with_sections,
+        answered=items.answered,
+        variants=items.variants,
+        version_notes=[describe_split(split, counts) for split, counts in items.splits + splits],
     )
 
 
@@ -159,14 +176,26 @@ def sections_of(dataset: Dataset) -> list[tuple[Questionnaire, Section]]:
     )
 
 
+@dataclass
+class ItemAnswers:
+    """The answers the item sheets count, and how versions are reported (`versions`)."""
+
+    frame: pd.DataFrame  # ANSWER_COLUMNS; item_id is a Variant's key
+    definitions: dict[str, Questionnaire]  # the declared file of each questionnaire answered
+    answered: dict[str, list[Questionnaire]]  # every version answered, by questionnaire
+    variants: dict[tuple[str, str], list[Variant]]  # (questionnaire, item): its parts
+    splits: list[tuple[Split, dict[str, int]]]  # items reported in parts, answers per part
+
+
 def _item_answers(
     report_filter: ReportFilter, registry: Registry, declaring: Sequence[Questionnaire]
-) -> tuple[pd.DataFrame, dict[str, Questionnaire]]:
+) -> ItemAnswers:
     """Every answer to the questionnaires whose sections show items (distributions, a
-    screening), free text left out."""
-    itemized = [q.id for q in declaring if any(s.distributions or s.screening for s in q.report)]
-    responses, answers = _submitted(report_filter, itemized)
-    definitions: dict[str, Questionnaire] = {}
+    screening), free text left out; items of several versions reported together where their
+    answers are compatible, in parts where not (`versions`)."""
+    declared = {q.id: q for q in declaring if any(s.distributions or s.screening for s in q.report)}
+    responses, answers = _submitted(report_filter, tuple(declared))
+    answered: dict[str, dict[str, Questionnaire]] = {}
     usable: set[tuple[str, str]] = set()  # (content hash, item id) pairs that are not free text
     for content_hash, qid in (
         responses[["content_hash", "questionnaire_id"]].drop_duplicates().itertuples(index=False)
@@ -174,14 +203,36 @@ def _item_answers(
         definition = definition_by_hash(content_hash, registry)
         if definition is None:
             continue
-        definitions.setdefault(qid, definition)
+        answered.setdefault(qid, {})[content_hash] = definition
         usable |= {(content_hash, i.id) for i in definition.items if i.type != ItemType.TEXT}
     hashes = answers["response_id"].map(responses.set_index("response_id")["content_hash"])
     keep = pd.MultiIndex.from_arrays([hashes, answers["item_id"]]).isin(list(usable))
+    answers, hashes = answers[keep], hashes[keep]
+    variants: dict[tuple[str, str], list[Variant]] = {}
+    splits: list[tuple[Split, dict[str, int]]] = []
+    for qid, versions in answered.items():
+        distributed = {d.item for s in declared[qid].report for d in s.distributions}
+        for item_id in sorted(distributed):
+            parts, reason = item_variants(declared[qid], versions.values(), item_id)
+            variants[(qid, item_id)] = parts
+            if reason is None:
+                continue
+            counts: dict[str, int] = {}
+            for part in parts:
+                mask = (answers["item_id"] == item_id) & hashes.isin(part.hashes)
+                counts[part.key] = int(mask.sum())
+                if part.key != item_id:
+                    answers.loc[mask, "item_id"] = part.key
+            splits.append((Split(qid, item_id, reason, parts), counts))
     del hashes
-    answers = answers[keep]
     frame = answers.merge(responses[list(ANSWER_COLUMNS[:6])], on="response_id")
-    return frame[list(ANSWER_COLUMNS)], definitions
+    return ItemAnswers(
+        frame[list(ANSWER_COLUMNS)],
+        {qid: declared[qid] for qid in answered},
+        {qid: list(versions.values()) for qid, versions in answered.items()},
+        variants,
+        splits,
+    )
 
 
 ANSWER_COLUMNS = (
@@ -358,18 +409,27 @@ def _measurements(
     registry: Registry,
     context: scoring.ScoringContext,
     declaring: Sequence[Questionnaire],
-) -> tuple[pd.DataFrame, dict[str, Measure], set[tuple[str, str]]]:
-    """START and EXIT values of every measure a file's report sections compare."""
+) -> tuple[
+    pd.DataFrame, dict[str, Measure], set[tuple[str, str]], list[tuple[Split, dict[str, int]]]
+]:
+    """START and EXIT values of every measure a file's report sections compare; measures of
+    several versions together where they are alike, in parts where not (`versions`)."""
     current = {q.id: q for q in declaring if any(s.compare for s in q.report)}
     responses, answers = _submitted(
         report_filter, tuple(current), (OccasionKind.START, OccasionKind.EXIT)
     )
+    answered: dict[str, dict[str, Questionnaire]] = {}
+    for content_hash in responses["content_hash"].unique():
+        definition = definition_by_hash(str(content_hash), registry)
+        if definition is not None and definition.id in current:
+            answered.setdefault(definition.id, {})[str(content_hash)] = definition
+    parts_of, splits = _compared_parts(current, answered)
     measures: dict[str, Measure] = {}
     versions: set[tuple[str, str]] = set()
     parts = []
     for content_hash, group in responses.groupby("content_hash"):
-        definition = definition_by_hash(str(content_hash), registry)
-        if definition is None or definition.id not in current:
+        definition = answered.get(str(group["questionnaire_id"].iloc[0]), {}).get(str(content_hash))
+        if definition is None:
             continue
         declared = current[definition.id]
         versions.add((definition.id, definition.version))
@@ -386,8 +446,9 @@ def _measurements(
             else np.zeros(len(keys), dtype=int)
         )
         firsts = pd.Series(range(len(wide))).groupby(set_id).first()
+        own_parts = parts_of[str(content_hash)]
         scored = {
-            n: _values(definition, declared, _present(wide.iloc[i]), context, measures)
+            n: _values(definition, declared, _present(wide.iloc[i]), context, measures, own_parts)
             for n, i in firsts.items()
         }
         meta = group[["participation_id", "insats", "gender", "occasion"]].reset_index(drop=True)
@@ -400,16 +461,48 @@ def _measurements(
         else pd.DataFrame(columns=list(MEASUREMENT_COLUMNS))
     )
     # Whatever order the responses came in: by the measures' prefix, then as the files declare
-    # them. (The order in which counts are registered can decide which of two equally good
-    # cells the protection hides; this one keeps the shipped files' workbook as it was.)
+    # them, a part of older versions after the main one. (The order in which counts are
+    # registered can decide which of two equally good cells the protection hides; this one
+    # keeps the shipped files' workbook as it was.)
     order = {key: n for n, key in enumerate(declared_measures(declaring))}
     measures = dict(
         sorted(
             measures.items(),
-            key=lambda kv: (kv[0].split(":")[0], order.get(kv[0], len(order))),
+            key=lambda kv: (
+                kv[0].split(":")[0],
+                order.get(kv[0].split("@")[0], len(order)),
+                "@" in kv[0],
+                kv[0],
+            ),
         )
     )
-    return frame[list(MEASUREMENT_COLUMNS)], measures, versions
+    counted = frame.groupby("measure").size().to_dict() if len(frame) else {}
+    notes = [
+        (split, {p.key: int(counted.get(f"{prefix}:{p.key}", 0)) for p in split.variants})
+        for prefix, split in splits
+    ]
+    return frame[list(MEASUREMENT_COLUMNS)], measures, versions, notes
+
+
+def _compared_parts(
+    current: dict[str, Questionnaire], answered: dict[str, dict[str, Questionnaire]]
+) -> tuple[dict[str, dict[str, Variant]], list[tuple[str, Split]]]:
+    """Per content hash answered, the part each compared item or score of its version is
+    reported in; and the items and scores reported in parts (with their measures' prefix)."""
+    parts_of: dict[str, dict[str, Variant]] = {h: {} for v in answered.values() for h in v}
+    splits: list[tuple[str, Split]] = []
+    for qid, versions in answered.items():
+        for section in current[qid].report:
+            for compared in section.compare:
+                find = score_variants if compared.is_score else item_variants
+                found, reason = find(current[qid], versions.values(), compared.name)
+                for part in found:
+                    for content_hash in part.hashes:
+                        if content_hash in parts_of:
+                            parts_of[content_hash][compared.name] = part
+                if reason is not None:
+                    splits.append((section.measures, Split(qid, compared.name, reason, found)))
+    return parts_of, splits
 
 
 MEASUREMENT_COLUMNS = ("participation_id", "insats", "gender", "occasion", "measure", "value")
@@ -434,32 +527,37 @@ def _values(
     answers: dict[str, Any],
     context: scoring.ScoringContext,
     measures: dict[str, Measure],
+    parts: dict[str, Variant],
 ) -> dict[str, float]:
     """One response's values of the measures its questionnaire's sections compare.
     `definition`: the version the response was given (its items and scorer); `declared`: the
-    current file (the sections, labels and ranges)."""
+    current file (the sections, labels and ranges); `parts`: where the version's items and
+    scores are reported apart from the declared file's, the part (`versions`)."""
     values: dict[str, float] = {}
     for section in declared.report:
         scores: dict[str, Any] | None = None
-        ranges: dict[str, tuple[float, float]] = {}
         for compared in section.compare:
-            key = f"{section.measures}:{compared.name}"
+            part = parts.get(compared.name)
+            if part is None:  # not in this version
+                continue
+            key = f"{section.measures}:{part.key}"
             if compared.is_score:
                 if scores is None:
                     scores = scoring.score(definition, answers, context)
-                    ranges = scoring.measures(declared, context)
-                label = compared.label or compared.name
+                ranges = scoring.measures(definition, context)
+                label = (compared.label or compared.name) + part.suffix
                 direction = compared.direction or "higher"
                 value_range = ranges.get(compared.name, (-np.inf, np.inf))
                 value = scores.get(compared.name)
             else:
-                item = declared.item(compared.name)
+                item = part.item or declared.item(compared.name)
                 assert item is not None  # noqa: S101 (checked at load)
-                label = compared.label or item.text.get("sv")
+                label = (compared.label or item.text.get("sv")) + part.suffix
                 direction, value_range = item.direction or "higher", item.value_range()
-                value = answers.get(compared.name) if definition.item(compared.name) else None
+                value = answers.get(compared.name)
+            goal_label = compared.goal_label + part.suffix if compared.goal_label else None
             measures.setdefault(
-                key, Measure(key, label, direction, section.sheet, value_range, compared.goal_label)
+                key, Measure(key, label, direction, section.sheet, value_range, goal_label)
             )
             if isinstance(value, int | float) and not isinstance(value, bool):
                 values[key] = float(value)

@@ -30,6 +30,7 @@ from survey_app.reports.tables import (
     share_values,
     shares,
 )
+from survey_app.reports.versions import Variant
 
 # A table's title and how to show it once the publication is protected.
 Block = tuple[str, Callable[[], pd.DataFrame]]
@@ -100,21 +101,44 @@ def _distribution(
     questionnaire: Questionnaire,
     distribution: Distribution,
 ) -> tuple[list[Block], Counts | None, list[Block]]:
-    """The blocks of one item by its type, its counts, and blocks to put first on the sheet."""
-    definition = dataset.definitions.get(questionnaire.id) or questionnaire
-    item = definition.item(distribution.item) or questionnaire.item(distribution.item)
-    assert item is not None  # noqa: S101 (checked at load)
-    if item.type == ItemType.SINGLE_CHOICE:
-        title = distribution.title or item.text.get("sv")
-        made, counts = _category_block(
-            dataset, pub, participants, questionnaire.id, item, title, distribution
-        )
-        return made, counts, []
-    part = _item_part(dataset, questionnaire.id, item.id, distribution.occasion)
-    key = f"{questionnaire.id}:{item.id}"
-    if item.type == ItemType.SCALE:
-        return _scale(dataset, pub, participants, key, part, item, distribution)
-    return _yes_no(dataset, pub, participants, key, part, item, distribution), None, []
+    """The blocks of one item by its type, its counts, and blocks to put first on the sheet.
+    An item whose versions' answers differ is shown in parts, each named by its versions."""
+    declared = questionnaire.item(distribution.item)
+    assert declared is not None  # noqa: S101 (checked at load)
+    variants = dataset.variants.get((questionnaire.id, distribution.item)) or [
+        Variant(distribution.item, declared)
+    ]
+    made: list[Block] = []
+    first: list[Block] = []
+    main: Counts | None = None
+    for variant in variants:
+        item = variant.item or declared
+        text = item.text.get("sv")
+        key = f"{questionnaire.id}:{variant.key}"
+        if item.type == ItemType.SINGLE_CHOICE:
+            title = (distribution.title or text) + variant.suffix
+            blocks, counts = _category_block(
+                dataset, pub, participants, questionnaire.id, item, variant.key, title, distribution
+            )
+            made.extend(blocks)
+        else:
+            part = _item_part(dataset, questionnaire.id, variant.key, distribution.occasion)
+            if item.type == ItemType.SCALE:
+                values = item.choice_values()
+                title = distribution.title or f"{text} ({values[0]}–{values[-1]})"
+                blocks, counts = _scale(
+                    dataset, pub, participants, key, part, item, title + variant.suffix
+                )
+                made.extend(blocks)
+                if distribution.top_box:
+                    label = distribution.top_box + variant.suffix
+                    first.append(_top_box(pub, key, counts, list(values), label))
+            else:
+                title = (distribution.title or text) + variant.suffix
+                made.extend(_yes_no(dataset, pub, participants, key, part, item, title))
+                counts = None
+        main = main or counts
+    return made, main, first
 
 
 def _empty() -> pd.DataFrame:
@@ -185,9 +209,12 @@ def violence(
     )
     pub.within([yes.ids], screened.ids)
     pub.within([declined.ids], screened.ids)
-    definition = dataset.definitions.get(questionnaire.id) or questionnaire
-    items = [i.id for i in definition.items]
-    labels = {i.id: i.text.get("sv") for i in definition.items}
+    # Every version's questions (the declared file's first): none of their answers is left out.
+    labels: dict[str, str] = {}
+    for version in [questionnaire, *dataset.answered.get(questionnaire.id, [])]:
+        for question in version.items:
+            labels.setdefault(question.id, question.text.get("sv"))
+    items = list(labels)
     yes_answers = answers[answers["value"] == "ja"].assign(
         question=lambda f: f["item_id"].map(labels)
     )
@@ -278,19 +305,17 @@ def _scale(
     key: str,
     part: pd.DataFrame,
     item: Item,
-    distribution: Distribution,
-) -> tuple[list[Block], Counts, list[Block]]:
+    title: str,
+) -> tuple[list[Block], Counts]:
     """Counts per answer and the mean (each participation answers at most once)."""
     values = list(item.choice_values())
     counts = cube(pub, key, part, "value", values, cohort_insatser(dataset), dataset.genders)
     pub.within([counts.ids[:, -1, :]], participants.ids)
-    title = distribution.title or f"{item.text.get('sv')} ({values[0]}–{values[-1]})"
-    made = [
+    made: list[Block] = [
         (title, _frame(counts, ["Insats", "Svar"])),
         (f"{title}, medel", _means(pub, counts, values)),
     ]
-    top = [_top_box(pub, key, counts, values, distribution.top_box)] if distribution.top_box else []
-    return made, counts, top
+    return made, counts
 
 
 def _yes_no(
@@ -300,7 +325,7 @@ def _yes_no(
     key: str,
     part: pd.DataFrame,
     item: Item,
-    distribution: Distribution,
+    text: str,
 ) -> list[Block]:
     """The number who answered ja or nej, the share ja, and those who declined."""
     answered = part[part["value"].isin(["ja", "nej"])]
@@ -316,7 +341,6 @@ def _yes_no(
     )
     pub.within([yes.ids], total.ids)
     pub.within([total.ids], participants.ids)
-    text = distribution.title or item.text.get("sv")
     made: list[Block] = [
         (f"{text} – antal som svarat ja eller nej", total.frame),
         (f"{text} – andel ja", partial(shares, yes, total)),
@@ -376,19 +400,21 @@ def _category_block(
     participants: Counts,
     questionnaire_id: str,
     item: Item,
+    answer_id: str,
     title: str,
     distribution: Distribution,
 ) -> tuple[list[Block], Counts | None]:
+    """Counts per category (`answer_id`: the item's id in the answers, see `versions`)."""
     if _answers(dataset, questionnaire_id, distribution.occasion).empty:
         return [(f"{title}: inga uppgifter i urvalet", _empty)], None
     labels = {c.value: c.label.get("sv") for c in item.choices}
-    part = _item_part(dataset, questionnaire_id, item.id, distribution.occasion).assign(
+    part = _item_part(dataset, questionnaire_id, answer_id, distribution.occasion).assign(
         category=lambda f: f["value"].map(labels)
     )
     name = str(item.text.get("sv"))
     counts = cube(
         pub,
-        f"{questionnaire_id}:{item.id}",
+        f"{questionnaire_id}:{answer_id}",
         part,
         "category",
         list(labels.values()),

@@ -662,6 +662,7 @@ def _about(
             "riktning (högre är bättre för alla mått här).",
         ),
         ("Frågeformulär", versions or "inga svar"),
+        *(("Versioner", note) for note in dataset.version_notes),
         ("Fritext", "Fritextsvar ingår aldrig i den här sammanställningen."),
     ]
     frame = pd.DataFrame(rows, columns=["Uppgift", "Värde"])
