@@ -18,11 +18,15 @@ import jsonschema
 import yaml
 
 from survey_app.questionnaires.schema import SCHEMA
+from survey_app.questionnaires.types import (
+    DEFAULT_TEXT_LENGTH,
+    KINDS,
+    OPTION_PROBLEMS,
+    ItemKind,
+    kind_of,
+)
 
 DEFAULT_LANGUAGE = "sv"
-DEFAULT_TEXT_LENGTH = 2000
-MAX_SCALE_STEPS = 21
-YES, NO, DECLINE = "ja", "nej", "vill_inte_svara"
 
 
 class ItemType(enum.StrEnum):
@@ -87,23 +91,17 @@ class Item:
     def visible(self, answers: Mapping[str, Any]) -> bool:
         return self.show_if is None or self.show_if.holds(answers)
 
+    @property
+    def kind(self) -> ItemKind:
+        """What the service does with an item of this type (`types`)."""
+        return kind_of(self.type)
+
     def choice_values(self) -> tuple[Any, ...]:
-        if self.type == ItemType.YES_NO:
-            return (YES, NO, DECLINE) if self.allow_decline else (YES, NO)
-        if self.type == ItemType.SCALE:
-            assert self.min is not None and self.max is not None  # noqa: S101 (checked at load)
-            return tuple(range(int(self.min), int(self.max) + 1))
-        return tuple(choice.value for choice in self.choices)
+        return self.kind.choice_values(self)
 
     def value_range(self) -> tuple[float, float]:
         """The least and greatest numeric answer (a reader of a report knows them)."""
-        if self.type == ItemType.NUMBER:
-            low = -float("inf") if self.min is None else float(self.min)
-            return low, float("inf") if self.max is None else float(self.max)
-        if self.type == ItemType.VAS:
-            return 0.0, 100.0
-        values = [float(v) for v in self.choice_values() if isinstance(v, int | float)]
-        return (min(values), max(values)) if values else (-float("inf"), float("inf"))
+        return self.kind.value_range(self)
 
     def end_label(self, language: str) -> tuple[str, str] | None:
         if not self.end_labels:
@@ -370,8 +368,6 @@ def _section(data: dict[str, Any], questionnaire_id: str) -> Section:
 
 
 RESERVED_SHEETS = ("Översikt", "Om rapporten")
-# Item types a distribution can summarise.
-SUMMARISED_TYPES = (ItemType.SCALE, ItemType.YES_NO, ItemType.SINGLE_CHOICE)
 
 
 def _check_section(
@@ -418,61 +414,41 @@ def _check_section(
         if item is None:
             problem([*where, "item"], f"frågan {distribution.item!r} finns inte i formuläret")
             continue
-        if item.type not in SUMMARISED_TYPES:
-            kinds = ", ".join(SUMMARISED_TYPES)
+        if item.kind.summary is None:
+            kinds = ", ".join(k.name for k in KINDS.values() if k.summary)
             problem(
                 [*where, "item"],
                 f"typen {item.type} kan inte redovisas som fördelning (bara {kinds})",
             )
-        if distribution.top_box and item.type != ItemType.SCALE:
+        if distribution.top_box and item.kind.summary != "scale":
             problem([*where, "top_box"], "top_box hör bara till typen scale")
-        if (distribution.goal or distribution.shares) and item.type != ItemType.SINGLE_CHOICE:
+        if (distribution.goal or distribution.shares) and item.kind.summary != "categories":
             problem([*where, "goal"], "goal och shares hör bara till typen single_choice")
-    if section.screening and not any(i.type == ItemType.YES_NO for i in questionnaire.items):
+    if section.screening and not any(i.kind.summary == "yes_no" for i in questionnaire.items):
         problem([*path, "screening"], "screening kräver frågor av typen yes_no")
 
 
 def _item(data: dict[str, Any], path: list[Any], earlier: Mapping[str, Item], problem: Any) -> Item:
-    kind = ItemType(data["type"])
+    kind_name = ItemType(data["type"])
+    kind = kind_of(kind_name)
     choices = tuple(Choice(c["value"], Text(c["label"])) for c in data.get("choices", ()))
-    has_choices = kind in (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_CHOICE)
-    if has_choices and not choices:
-        problem([*path, "choices"], f"typen {kind} behöver svarsalternativ (choices)")
-    if choices and not has_choices:
-        problem([*path, "choices"], f"typen {kind} har inga svarsalternativ (choices)")
+    if kind.has_choices and not choices:
+        problem([*path, "choices"], f"typen {kind_name} behöver svarsalternativ (choices)")
+    if choices and not kind.has_choices:
+        problem([*path, "choices"], f"typen {kind_name} har inga svarsalternativ (choices)")
     values = [c.value for c in choices]
     if len(set(values)) != len(values):
         problem([*path, "choices"], "två svarsalternativ har samma värde")
     if len({type(v) for v in values}) > 1:
         problem([*path, "choices"], "svarsalternativens värden ska alla vara tal eller alla text")
 
-    low, high = data.get("min"), data.get("max")
-    if kind == ItemType.VAS:
-        if (low, high) not in ((None, None), (0, 100)):
-            problem([*path, "min"], "VAS går alltid från 0 till 100")
-        low, high = 0, 100
-    if kind == ItemType.SCALE:
-        if not isinstance(low, int) or not isinstance(high, int):
-            problem([*path], "en skala behöver heltalen min och max")
-            low, high = 1, 2
-        elif high - low + 1 > MAX_SCALE_STEPS or high <= low:
-            problem([*path, "max"], f"skalan ska ha 2 till {MAX_SCALE_STEPS} steg (min < max)")
-    if low is not None and high is not None and low >= high and kind != ItemType.SCALE:
-        problem([*path, "max"], "max måste vara större än min")
-    if kind not in (ItemType.SCALE, ItemType.NUMBER, ItemType.VAS) and (
-        "min" in data or "max" in data
-    ):
-        problem([*path, "min"], f"typen {kind} har inga gränser (min/max)")
-    if "labels" in data and kind != ItemType.SCALE:
-        problem([*path, "labels"], "ändpunkternas texter (labels) hör bara till typen scale")
-    if "allow_decline" in data and kind != ItemType.YES_NO:
-        problem([*path, "allow_decline"], "allow_decline hör bara till typen yes_no")
-    if "max_length" in data and kind != ItemType.TEXT:
-        problem([*path, "max_length"], "max_length hör bara till typen text")
-    numeric = kind in (ItemType.SCALE, ItemType.VAS, ItemType.NUMBER) or (
-        kind == ItemType.SINGLE_CHOICE and values and all(isinstance(v, int) for v in values)
-    )
-    if "direction" in data and not numeric:
+    low, high = kind.bounds(data, path, problem)
+    if not kind.has_bounds and ("min" in data or "max" in data):
+        problem([*path, "min"], f"typen {kind_name} har inga gränser (min/max)")
+    for option, reason in OPTION_PROBLEMS.items():
+        if option in data and option not in kind.options:
+            problem([*path, option], reason)
+    if "direction" in data and not kind.numeric(values):
         problem([*path, "direction"], "riktning (direction) kräver ett svar som är ett tal")
 
     condition = None
@@ -491,7 +467,7 @@ def _item(data: dict[str, Any], path: list[Any], earlier: Mapping[str, Item], pr
 
     return Item(
         id=data["id"],
-        type=kind,
+        type=kind_name,
         text=Text(data["text"]),
         help=Text(data["help"]) if "help" in data else None,
         error=Text(data["error"]) if "error" in data else None,
@@ -506,7 +482,9 @@ def _item(data: dict[str, Any], path: list[Any], earlier: Mapping[str, Item], pr
         if "labels" in data
         else None,
         allow_decline=data.get("allow_decline", False),
-        max_length=data.get("max_length", DEFAULT_TEXT_LENGTH) if kind == ItemType.TEXT else None,
+        max_length=data.get("max_length", DEFAULT_TEXT_LENGTH)
+        if "max_length" in kind.options
+        else None,
     )
 
 

@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-ITEM_TYPES = (
-    "single_choice",
-    "multiple_choice",
-    "scale",
-    "yes_no",
-    "vas",
-    "number",
-    "date",
-    "text",
-)
+from survey_app.questionnaires.types import KINDS
+
+# One registered class per type (questionnaires/types.py).
+ITEM_TYPES = tuple(KINDS)
 
 _ID = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$"}
 # A language: a BCP 47 language subtag, optionally with a private-use variant ("sv-x-lattlast",

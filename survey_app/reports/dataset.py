@@ -32,7 +32,7 @@ from survey_app.models import (
     Response,
     ResponseStatus,
 )
-from survey_app.questionnaires import Item, ItemType, Questionnaire, Registry, Section
+from survey_app.questionnaires import Item, Questionnaire, Registry, Section
 from survey_app.reports.versions import (
     Split,
     Variant,
@@ -204,7 +204,7 @@ def _item_answers(
         if definition is None:
             continue
         answered.setdefault(qid, {})[content_hash] = definition
-        usable |= {(content_hash, i.id) for i in definition.items if i.type != ItemType.TEXT}
+        usable |= {(content_hash, i.id) for i in definition.items if not i.kind.free_text}
     hashes = answers["response_id"].map(responses.set_index("response_id")["content_hash"])
     keep = pd.MultiIndex.from_arrays([hashes, answers["item_id"]]).isin(list(usable))
     answers, hashes = answers[keep], hashes[keep]

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from survey_app.clock import today
-from survey_app.questionnaires import Distribution, Item, ItemType, Questionnaire
+from survey_app.questionnaires import Distribution, Item, Questionnaire
 from survey_app.reports.dataset import Dataset, sections_of
 from survey_app.reports.protection import Publication
 from survey_app.reports.tables import (
@@ -113,32 +113,74 @@ def _distribution(
     main: Counts | None = None
     for variant in variants:
         item = variant.item or declared
-        text = item.text.get("sv")
-        key = f"{questionnaire.id}:{variant.key}"
-        if item.type == ItemType.SINGLE_CHOICE:
-            title = (distribution.title or text) + variant.suffix
-            blocks, counts = _category_block(
-                dataset, pub, participants, questionnaire.id, item, variant.key, title, distribution
-            )
-            made.extend(blocks)
-        else:
-            part = _item_part(dataset, questionnaire.id, variant.key, distribution.occasion)
-            if item.type == ItemType.SCALE:
-                values = item.choice_values()
-                title = distribution.title or f"{text} ({values[0]}–{values[-1]})"
-                blocks, counts = _scale(
-                    dataset, pub, participants, key, part, item, title + variant.suffix
-                )
-                made.extend(blocks)
-                if distribution.top_box:
-                    label = distribution.top_box + variant.suffix
-                    first.append(_top_box(pub, key, counts, list(values), label))
-            else:
-                title = (distribution.title or text) + variant.suffix
-                made.extend(_yes_no(dataset, pub, participants, key, part, item, title))
-                counts = None
+        summarise = SUMMARIES[str(item.kind.summary)]
+        blocks, counts, top = summarise(
+            dataset, pub, participants, questionnaire.id, item, variant, distribution
+        )
+        made.extend(blocks)
+        first.extend(top)
         main = main or counts
     return made, main, first
+
+
+def _summarise_categories(
+    dataset: Dataset,
+    pub: Publication,
+    participants: Counts,
+    questionnaire_id: str,
+    item: Item,
+    variant: Variant,
+    distribution: Distribution,
+) -> tuple[list[Block], Counts | None, list[Block]]:
+    title = (distribution.title or item.text.get("sv")) + variant.suffix
+    blocks, counts = _category_block(
+        dataset, pub, participants, questionnaire_id, item, variant.key, title, distribution
+    )
+    return blocks, counts, []
+
+
+def _summarise_scale(
+    dataset: Dataset,
+    pub: Publication,
+    participants: Counts,
+    questionnaire_id: str,
+    item: Item,
+    variant: Variant,
+    distribution: Distribution,
+) -> tuple[list[Block], Counts | None, list[Block]]:
+    key = f"{questionnaire_id}:{variant.key}"
+    part = _item_part(dataset, questionnaire_id, variant.key, distribution.occasion)
+    values = item.choice_values()
+    title = distribution.title or f"{item.text.get('sv')} ({values[0]}–{values[-1]})"
+    blocks, counts = _scale(dataset, pub, participants, key, part, item, title + variant.suffix)
+    top = []
+    if distribution.top_box:
+        label = distribution.top_box + variant.suffix
+        top.append(_top_box(pub, key, counts, list(values), label))
+    return blocks, counts, top
+
+
+def _summarise_yes_no(
+    dataset: Dataset,
+    pub: Publication,
+    participants: Counts,
+    questionnaire_id: str,
+    item: Item,
+    variant: Variant,
+    distribution: Distribution,
+) -> tuple[list[Block], Counts | None, list[Block]]:
+    key = f"{questionnaire_id}:{variant.key}"
+    part = _item_part(dataset, questionnaire_id, variant.key, distribution.occasion)
+    title = (distribution.title or item.text.get("sv")) + variant.suffix
+    return _yes_no(dataset, pub, participants, key, part, item, title), None, []
+
+
+# How each item type's `summary` is tabled (see questionnaires/types.py).
+SUMMARIES = {
+    "categories": _summarise_categories,
+    "scale": _summarise_scale,
+    "yes_no": _summarise_yes_no,
+}
 
 
 def _empty() -> pd.DataFrame:

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from survey_app.questionnaires import Item, ItemType, Questionnaire
+from survey_app.questionnaires import Item, Questionnaire
 
 
 @dataclass
@@ -42,21 +42,9 @@ class Split:
 
 
 def incompatibility(a: Item, b: Item) -> str | None:
-    """Why answers to `a` and to `b` cannot be counted together (Swedish), or None."""
-    if a.type != b.type:
-        return f"olika frågetyper ({a.type}, {b.type})"
-    if a.type == ItemType.SCALE and (a.min, a.max) != (b.min, b.max):
-        return f"olika skalor ({_span(a)}, {_span(b)})"
-    if a.direction != b.direction:
-        return "olika riktning (högre eller lägre är bättre)"
-    kinds = {type(c.value) for c in (*a.choices, *b.choices)}
-    if len(kinds) > 1:
-        return "svarsalternativens värden är tal i den ena versionen och text i den andra"
-    return None
-
-
-def _span(item: Item) -> str:
-    return f"{item.min:g}–{item.max:g}" if item.min is not None and item.max is not None else "?"
+    """Why answers to `a` and to `b` cannot be counted together (Swedish), or None (the
+    item types decide: `questionnaires.types`)."""
+    return a.kind.incompatibility(a, b)
 
 
 def _merged(items: Sequence[Item]) -> Item:
@@ -130,7 +118,7 @@ def _scoring(definition: Questionnaire) -> Any:
     ranges = {
         item.id: (item.type, item.value_range())
         for item in definition.items
-        if item.type != ItemType.TEXT
+        if not item.kind.free_text
     }
     return (sorted(spec.items(), key=str), sorted(ranges.items()))
 
