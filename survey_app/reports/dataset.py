@@ -32,7 +32,7 @@ from survey_app.models import (
     Response,
     ResponseStatus,
 )
-from survey_app.questionnaires import Item, Questionnaire, Registry, Section
+from survey_app.questionnaires import Compared, Item, Questionnaire, Registry, Section
 from survey_app.reports.versions import (
     Split,
     Variant,
@@ -541,27 +541,47 @@ def _values(
             if part is None:  # not in this version
                 continue
             key = f"{section.measures}:{part.key}"
+            if key not in measures:
+                measures[key] = _measure(
+                    key, definition, declared, compared, part, section.sheet, context
+                )
             if compared.is_score:
                 if scores is None:
                     scores = scoring.score(definition, answers, context)
-                ranges = scoring.measures(definition, context)
-                label = (compared.label or compared.name) + part.suffix
-                direction = compared.direction or "higher"
-                value_range = ranges.get(compared.name, (-np.inf, np.inf))
                 value = scores.get(compared.name)
             else:
-                item = part.item or declared.item(compared.name)
-                assert item is not None  # noqa: S101 (checked at load)
-                label = (compared.label or item.text.get("sv")) + part.suffix
-                direction, value_range = item.direction or "higher", item.value_range()
                 value = answers.get(compared.name)
-            goal_label = compared.goal_label + part.suffix if compared.goal_label else None
-            measures.setdefault(
-                key, Measure(key, label, direction, section.sheet, value_range, goal_label)
-            )
             if isinstance(value, int | float) and not isinstance(value, bool):
                 values[key] = float(value)
     return values
+
+
+def _measure(
+    key: str,
+    definition: Questionnaire,
+    declared: Questionnaire,
+    compared: Compared,
+    part: Variant,
+    sheet: str,
+    context: scoring.ScoringContext,
+) -> Measure:
+    """A compared measure: its label (naming the versions of a part reported apart), direction
+    and the range of its values."""
+    goal_label = compared.goal_label + part.suffix if compared.goal_label else None
+    if compared.is_score:
+        spec = scoring.measures(definition, context).get(compared.name)
+        return Measure(
+            key,
+            (compared.label or (spec.label if spec else compared.name)) + part.suffix,
+            compared.direction or (spec.direction if spec else "higher"),
+            sheet,
+            spec.value_range if spec else (-np.inf, np.inf),
+            goal_label,
+        )
+    item = part.item or declared.item(compared.name)
+    assert item is not None  # noqa: S101 (checked at load)
+    label = (compared.label or item.text.get("sv")) + part.suffix
+    return Measure(key, label, item.direction or "higher", sheet, item.value_range(), goal_label)
 
 
 def declared_measures(definitions: Iterable[Questionnaire]) -> dict[str, tuple[str, bool]]:
@@ -572,7 +592,9 @@ def declared_measures(definitions: Iterable[Questionnaire]) -> dict[str, tuple[s
         for compared in section.compare:
             key = f"{section.measures}:{compared.name}"
             if compared.is_score:
-                label = compared.goal_label or compared.label or compared.name
+                spec = scoring.measures(questionnaire, scoring.ScoringContext())
+                default = spec[compared.name].label if compared.name in spec else compared.name
+                label = compared.goal_label or compared.label or default
             else:
                 item = questionnaire.item(compared.name)
                 text = compared.label or (item.text.get("sv") if item else compared.name)

@@ -33,9 +33,18 @@ def context_for(forbund: Any) -> ScoringContext:
 Range = tuple[float, float]
 
 
+@dataclass(frozen=True)
+class ScoreMeasure:
+    """A numeric result of a scorer that a report can compare START → EXIT."""
+
+    value_range: Range  # the least and greatest value under the settings
+    label: str  # the default label (a file's report section may name it otherwise)
+    direction: str = "higher"
+
+
 def _no_measures(
     _questionnaire: Questionnaire, _params: Params, _context: ScoringContext
-) -> dict[str, Range]:
+) -> dict[str, ScoreMeasure]:
     return {}
 
 
@@ -44,9 +53,10 @@ class Scorer:
     name: str
     check: Callable[[Questionnaire, Params], list[str]]
     score: Callable[[Questionnaire, Params, Answers, ScoringContext], dict[str, Any]]
-    # The numeric results a report can compare START → EXIT, with the least and greatest
-    # value each can take under the settings.
-    measures: Callable[[Questionnaire, Params, ScoringContext], dict[str, Range]] = _no_measures
+    # The numeric results a report can compare START → EXIT, named.
+    measures: Callable[[Questionnaire, Params, ScoringContext], dict[str, ScoreMeasure]] = (
+        _no_measures
+    )
     # The settings the scores were computed with, for the report: (what, which), or None.
     describe: Callable[[ScoringContext], tuple[str, str] | None] = lambda _context: None
 
@@ -71,8 +81,8 @@ def check(questionnaire: Questionnaire) -> list[str]:
     return scorer.check(questionnaire, spec)
 
 
-def measures(questionnaire: Questionnaire, context: ScoringContext) -> dict[str, Range]:
-    """The numeric results of the questionnaire's scorer and their ranges (none without one)."""
+def measures(questionnaire: Questionnaire, context: ScoringContext) -> dict[str, ScoreMeasure]:
+    """The numeric results of the questionnaire's scorer (none without one)."""
     spec = questionnaire.scoring
     scorer = SCORERS.get(spec["scorer"]) if spec is not None else None
     if spec is None or scorer is None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING, Any
 
-from survey_app.scoring import Answers, Params, Scorer, ScoringContext, eq5d, register
+from survey_app.scoring import (
+    Answers,
+    Params,
+    ScoreMeasure,
+    Scorer,
+    ScoringContext,
+    eq5d,
+    register,
+)
 
 if TYPE_CHECKING:
     from survey_app.questionnaires.definition import Questionnaire
@@ -48,12 +56,15 @@ def _mean_score(
 
 def _mean_measures(
     questionnaire: Questionnaire, params: Params, _context: ScoringContext
-) -> dict[str, tuple[float, float]]:
+) -> dict[str, ScoreMeasure]:
     items = [questionnaire.item(i) for i in params.get("items", [])]
     ranges = [item.value_range() for item in items if item is not None]
-    if not ranges:
-        return {"mean": (-float("inf"), float("inf"))}
-    return {"mean": (min(r[0] for r in ranges), max(r[1] for r in ranges))}
+    whole = (
+        (min(r[0] for r in ranges), max(r[1] for r in ranges))
+        if ranges
+        else (-float("inf"), float("inf"))
+    )
+    return {"mean": ScoreMeasure(whole, "Medelvärde")}
 
 
 register(Scorer("mean", _mean_check, _mean_score, _mean_measures))
@@ -140,14 +151,15 @@ def _eq5d_score(
 
 def _eq5d_measures(
     _questionnaire: Questionnaire, params: Params, context: ScoringContext
-) -> dict[str, tuple[float, float]]:
+) -> dict[str, ScoreMeasure]:
     """The index lies within the ranges of the value sets in use (both level counts' sets: a
     report's index column holds 3L and 5L values)."""
     names = list(context.value_sets.values()) or list(eq5d.DEFAULT_VALUE_SET.values())
     ranges = [eq5d.value_range(name) for name in names]
-    out = {"index": (min(r[0] for r in ranges), max(r[1] for r in ranges))}
+    whole = (min(r[0] for r in ranges), max(r[1] for r in ranges))
+    out = {"index": ScoreMeasure(whole, "EQ-5D index")}
     if params.get("vas"):
-        out["vas"] = (0.0, 100.0)
+        out["vas"] = ScoreMeasure((0.0, 100.0), "EQ VAS (termometer)")
     return out
 
 
