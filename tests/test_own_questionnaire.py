@@ -15,15 +15,16 @@ import numpy as np
 import openpyxl
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, render_template
 from scipy import stats
 
 from survey_app.extensions import db
-from survey_app.imports import import_csv
+from survey_app.imports import ImportRejected, import_csv
 from survey_app.models import Forbund, Insats
 from survey_app.questionnaires import parse_definition
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter, exit_reason_labels, goal_measures, load
+from survey_app.survey.fields import field_name, page_form_class
 
 ID = "mala-for-halsan"
 ITEMS = [f"q{n:02d}" for n in range(1, 16)]
@@ -274,3 +275,31 @@ def test_a_goal_on_its_measures_works(app: Flask, own: dict[str, Any], tmp_path:
     assert goals[1][:2] == (INSATS, "90 % förbättrade: Påstående 3")
     assert _close(goals[1][2], q03)
     assert goals[1][3:] == (n, "Ja" if q03 >= 0.9 else "Nej")
+
+
+def test_its_pages_print_version_and_import_need_no_code(app: Flask) -> None:
+    """The participant's form, the paper version and the import take the new file as it is."""
+    definition = parse_definition(DEFINITION, "mala.yaml")
+    with app.test_request_context("/"):
+        form = page_form_class(definition.pages[0], {}, "sv")(meta={"csrf": False})
+        scale = form[field_name(definition.pages[0].items[0])]
+        assert [c.label.text for c in scale] == ["1", "2", "3", "4", "5", "6"]
+        second = page_form_class(definition.pages[1], {}, "sv")(meta={"csrf": False})
+        assert [c.label.text for c in second["item_smoker"]] == ["Ja", "Nej"]
+        assert [c.label.text for c in second["item_living"]] == [
+            "Eget boende",
+            "Hyrt i andra hand",
+            "Annat",
+        ]
+        paper = render_template("survey/print.html", questionnaire=definition, lang="sv")
+    assert paper.count("☐ 6") == len(ITEMS)
+    assert "☐ Ja &nbsp; ☐ Nej" in paper
+    assert "<li>☐ Hyrt i andra hand</li>" in paper
+    bad = _csv(_answers()).replace(f"{ID},q01,", f"{ID},q01,9", 1)
+    with app.app_context():
+        registry = app.extensions["questionnaires"]
+        registry.by_id[definition.id] = definition
+        with pytest.raises(ImportRejected) as rejected:
+            import_csv(io.StringIO(bad), registry, create_missing=True)
+    assert [e.column for e in rejected.value.errors] == ["value"]
+    assert "utanför 1–6" in rejected.value.errors[0].reason

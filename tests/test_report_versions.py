@@ -14,18 +14,8 @@ import pytest
 from flask import Flask
 
 from survey_app.extensions import db
-from survey_app.models import (
-    Answer,
-    Occasion,
-    OccasionKind,
-    ParticipationStatus,
-    Response,
-    ResponseMode,
-    ResponseStatus,
-)
-from survey_app.models._types import utcnow
+from survey_app.models import Occasion, OccasionKind, ParticipationStatus
 from survey_app.questionnaires import Questionnaire, parse_definition
-from survey_app.survey.services import keep_snapshot
 from tests import factories
 
 REPORT = """
@@ -87,22 +77,6 @@ def _answers(rng: np.random.Generator, definition: Questionnaire, at_exit: bool)
     return values
 
 
-def _respond(occasion: Occasion, definition: Questionnaire, values: dict[str, Any]) -> None:
-    keep_snapshot(definition)
-    response = Response(
-        occasion=occasion,
-        questionnaire_id=definition.id,
-        questionnaire_version=definition.version,
-        content_hash=definition.content_hash,
-        status=ResponseStatus.SUBMITTED,
-        mode=ResponseMode.IMPORT,
-        submitted_at=utcnow(),
-        pages_saved=len(definition.pages),
-    )
-    response.answers = [Answer(item_id=k, value=v) for k, v in values.items()]
-    db.session.add(response)
-
-
 @pytest.fixture
 def given(app: Flask) -> list[dict[str, Any]]:
     """Every participant's group and answers; v2 is the file the service has now."""
@@ -121,14 +95,14 @@ def given(app: Flask) -> list[dict[str, Any]]:
                 participation = factories.participation(insats, start=date(2026, 1, 10))
                 start = _answers(rng, at_start, False)
                 end = _answers(rng, at_exit, True)
-                _respond(participation.occasions[0], at_start, start)
+                factories.response(participation.occasions[0], at_start, start)
                 participation.exit_date = date(2026, 6, 1)
                 participation.status = ParticipationStatus.EXITED
                 exit_occasion = Occasion(
                     participation=participation, kind=OccasionKind.EXIT, due_date=date(2026, 6, 1)
                 )
                 db.session.add(exit_occasion)
-                _respond(exit_occasion, at_exit, end)
+                factories.response(exit_occasion, at_exit, end)
                 people.append({"group": group, "start": start, "exit": end})
         db.session.commit()
     return people

@@ -111,68 +111,101 @@ def _distribution(
     made: list[Block] = []
     first: list[Block] = []
     main: Counts | None = None
+    where = _Where(dataset, pub, participants, questionnaire.id, distribution)
     for variant in variants:
         item = variant.item or declared
-        summarise = SUMMARIES[str(item.kind.summary)]
-        blocks, counts, top = summarise(
-            dataset, pub, participants, questionnaire.id, item, variant, distribution
-        )
+        blocks, counts, top = SUMMARIES[str(item.kind.summary)](where, item, variant)
         made.extend(blocks)
         first.extend(top)
         main = main or counts
     return made, main, first
 
 
-def _summarise_categories(
-    dataset: Dataset,
-    pub: Publication,
-    participants: Counts,
-    questionnaire_id: str,
-    item: Item,
-    variant: Variant,
-    distribution: Distribution,
-) -> tuple[list[Block], Counts | None, list[Block]]:
-    title = (distribution.title or item.text.get("sv")) + variant.suffix
+@dataclass(frozen=True)
+class _Where:
+    """What a summary of one declared distribution is made in."""
+
+    dataset: Dataset
+    pub: Publication
+    participants: Counts
+    questionnaire_id: str
+    distribution: Distribution
+
+    def part(self, variant: Variant) -> pd.DataFrame:
+        return _item_part(
+            self.dataset, self.questionnaire_id, variant.key, self.distribution.occasion
+        )
+
+
+Summary = tuple[list[Block], Counts | None, list[Block]]
+
+
+def _summarise_categories(where: _Where, item: Item, variant: Variant) -> Summary:
+    title = (where.distribution.title or item.text.get("sv")) + variant.suffix
     blocks, counts = _category_block(
-        dataset, pub, participants, questionnaire_id, item, variant.key, title, distribution
+        where.dataset,
+        where.pub,
+        where.participants,
+        where.questionnaire_id,
+        item,
+        variant.key,
+        title,
+        where.distribution,
     )
     return blocks, counts, []
 
 
-def _summarise_scale(
-    dataset: Dataset,
-    pub: Publication,
-    participants: Counts,
-    questionnaire_id: str,
-    item: Item,
-    variant: Variant,
-    distribution: Distribution,
-) -> tuple[list[Block], Counts | None, list[Block]]:
-    key = f"{questionnaire_id}:{variant.key}"
-    part = _item_part(dataset, questionnaire_id, variant.key, distribution.occasion)
-    values = item.choice_values()
-    title = distribution.title or f"{item.text.get('sv')} ({values[0]}–{values[-1]})"
-    blocks, counts = _scale(dataset, pub, participants, key, part, item, title + variant.suffix)
+def _summarise_scale(where: _Where, item: Item, variant: Variant) -> Summary:
+    """Counts per answer and the mean (each participation answers at most once), and the
+    top-box share if the file asks for it (shown first on the sheet)."""
+    dataset, pub = where.dataset, where.pub
+    key = f"{where.questionnaire_id}:{variant.key}"
+    values = list(item.choice_values())
+    title = where.distribution.title or f"{item.text.get('sv')} ({values[0]}–{values[-1]})"
+    title += variant.suffix
+    part = where.part(variant)
+    counts = cube(pub, key, part, "value", values, cohort_insatser(dataset), dataset.genders)
+    pub.within([counts.ids[:, -1, :]], where.participants.ids)
+    blocks: list[Block] = [
+        (title, _frame(counts, ["Insats", "Svar"])),
+        (f"{title}, medel", _means(pub, counts, values)),
+    ]
     top = []
-    if distribution.top_box:
-        label = distribution.top_box + variant.suffix
-        top.append(_top_box(pub, key, counts, list(values), label))
+    if where.distribution.top_box:
+        label = where.distribution.top_box + variant.suffix
+        top.append(_top_box(pub, key, counts, values, label))
     return blocks, counts, top
 
 
-def _summarise_yes_no(
-    dataset: Dataset,
-    pub: Publication,
-    participants: Counts,
-    questionnaire_id: str,
-    item: Item,
-    variant: Variant,
-    distribution: Distribution,
-) -> tuple[list[Block], Counts | None, list[Block]]:
-    key = f"{questionnaire_id}:{variant.key}"
-    part = _item_part(dataset, questionnaire_id, variant.key, distribution.occasion)
-    title = (distribution.title or item.text.get("sv")) + variant.suffix
-    return _yes_no(dataset, pub, participants, key, part, item, title), None, []
+def _summarise_yes_no(where: _Where, item: Item, variant: Variant) -> Summary:
+    """The number who answered ja or nej, the share ja, and those who declined."""
+    dataset, pub = where.dataset, where.pub
+    key = f"{where.questionnaire_id}:{variant.key}"
+    text = (where.distribution.title or item.text.get("sv")) + variant.suffix
+    part = where.part(variant)
+    answered = part[part["value"].isin(["ja", "nej"])]
+    total = _by_gender(pub, f"{key}:answered", answered, dataset)
+    yes = matrix(
+        pub,
+        f"{key}:ja",
+        answered[answered["value"] == "ja"],
+        "insats",
+        cohort_insatser(dataset),
+        dataset.genders,
+        labelled=False,  # only its share is shown
+    )
+    pub.within([yes.ids], total.ids)
+    pub.within([total.ids], where.participants.ids)
+    blocks: list[Block] = [
+        (f"{text} – antal som svarat ja eller nej", total.frame),
+        (f"{text} – andel ja", partial(shares, yes, total)),
+    ]
+    if item.allow_decline:
+        declined = _by_gender(
+            pub, f"{key}:declined", part[part["value"] == "vill_inte_svara"], dataset
+        )
+        blocks.append((f"{text} – vill inte svara", declined.frame))
+    return blocks, None, []
 
 
 # How each item type's `summary` is tabled (see questionnaires/types.py).
@@ -338,61 +371,6 @@ def _reach(
 
 
 # --- distributions ------------------------------------------------------------------------------
-
-
-def _scale(
-    dataset: Dataset,
-    pub: Publication,
-    participants: Counts,
-    key: str,
-    part: pd.DataFrame,
-    item: Item,
-    title: str,
-) -> tuple[list[Block], Counts]:
-    """Counts per answer and the mean (each participation answers at most once)."""
-    values = list(item.choice_values())
-    counts = cube(pub, key, part, "value", values, cohort_insatser(dataset), dataset.genders)
-    pub.within([counts.ids[:, -1, :]], participants.ids)
-    made: list[Block] = [
-        (title, _frame(counts, ["Insats", "Svar"])),
-        (f"{title}, medel", _means(pub, counts, values)),
-    ]
-    return made, counts
-
-
-def _yes_no(
-    dataset: Dataset,
-    pub: Publication,
-    participants: Counts,
-    key: str,
-    part: pd.DataFrame,
-    item: Item,
-    text: str,
-) -> list[Block]:
-    """The number who answered ja or nej, the share ja, and those who declined."""
-    answered = part[part["value"].isin(["ja", "nej"])]
-    total = _by_gender(pub, f"{key}:answered", answered, dataset)
-    yes = matrix(
-        pub,
-        f"{key}:ja",
-        answered[answered["value"] == "ja"],
-        "insats",
-        cohort_insatser(dataset),
-        dataset.genders,
-        labelled=False,  # only its share is shown
-    )
-    pub.within([yes.ids], total.ids)
-    pub.within([total.ids], participants.ids)
-    made: list[Block] = [
-        (f"{text} – antal som svarat ja eller nej", total.frame),
-        (f"{text} – andel ja", partial(shares, yes, total)),
-    ]
-    if item.allow_decline:
-        declined = _by_gender(
-            pub, f"{key}:declined", part[part["value"] == "vill_inte_svara"], dataset
-        )
-        made.append((f"{text} – vill inte svara", declined.frame))
-    return made
 
 
 def _frame(counts: Counts, names: list[str]) -> Callable[[], pd.DataFrame]:
