@@ -8,6 +8,7 @@ Form fields and messages are built only inside a request (WTForms, the participa
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -62,7 +63,7 @@ class IsoDateField(DateField):
         super().process_data(value)
 
 
-class ItemKind:
+class ItemKind(ABC):
     """The behaviour of one item type; subclasses override what differs."""
 
     name: ClassVar[str] = ""
@@ -98,10 +99,10 @@ class ItemKind:
         values = [float(v) for v in self.choice_values(item) if isinstance(v, int | float)]
         return (min(values), max(values)) if values else (-float("inf"), float("inf"))
 
+    @abstractmethod
     def parse(self, item: Item, text: str) -> tuple[Any, str | None]:
         """The stored value of an imported cell (not empty), or a Swedish reason it does not
         fit."""
-        raise NotImplementedError
 
     def incompatibility(self, a: Item, b: Item) -> str | None:
         """Why answers to `a` (of this type) and `b` (same id, another version) cannot be
@@ -116,9 +117,9 @@ class ItemKind:
 
     # --- the participant's form -------------------------------------------------------------
 
+    @abstractmethod
     def field(self, item: Item, language: str, common: dict[str, Any], choose: str) -> Field:
         """The form field (`common`: label and description; `choose`: the missing message)."""
-        raise NotImplementedError
 
     def missing_message(self, item: Item, language: str) -> str:
         return gettext("Skriv ditt svar.")
