@@ -15,13 +15,21 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
+from survey_app import scoring
 from survey_app.clock import STOCKHOLM
+from survey_app.questionnaires import Questionnaire, Section
 from survey_app.reports import goals, sheets
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
-from survey_app.reports.dataset import Dataset, Progress, with_other_genders_merged
+from survey_app.reports.dataset import (
+    Dataset,
+    Progress,
+    category_goal,
+    declared_measures,
+    sections_of,
+    with_other_genders_merged,
+)
 from survey_app.reports.protection import SECONDARY, Publication, primary_label
 from survey_app.reports.tables import Counts
-from survey_app.scoring import eq5d
 
 # "Antal med start" is not shown: it is the sum of the two counts shown.
 COUNT_COLUMNS = ["n_pairs", "n_without_exit"]
@@ -54,6 +62,8 @@ INTERNAL_NOTE = (
 
 
 WRITE_STEPS = 9
+# Of these, the steps for the sheets between Översikt and Om rapporten.
+SHEET_STEPS = WRITE_STEPS - 3
 
 
 @dataclass
@@ -63,8 +73,23 @@ class Report:
     dataset: Dataset
     overview: Counts
     comparison: pd.DataFrame  # the comparison rows as shown
-    blocks: dict[str, list[sheets.Block]]  # item sheets: titles and tables
+    layout: list[Layout]  # the sheets between Översikt and Om rapporten, in order
     goals: pd.DataFrame
+
+    @property
+    def blocks(self) -> dict[str, list[sheets.Block]]:
+        """The item sheets' titles and tables, by sheet name."""
+        return {s.name: s.blocks.blocks for s in self.layout if s.blocks is not None}
+
+
+@dataclass
+class Layout:
+    """One sheet of the declared sections: a comparison (START → EXIT per measure) or blocks."""
+
+    name: str
+    comparison: Questionnaire | None = None  # the first file comparing on it (note, chart)
+    section: Section | None = None
+    blocks: sheets.Sheet | None = None
 
 
 def build(dataset: Dataset) -> Report:
@@ -79,15 +104,30 @@ def build(dataset: Dataset) -> Report:
     raw = _raw_comparison(dataset)
     participants = overview.slice(0, -1)
     comparisons = _register_comparisons(dataset, pub, raw, participants)
-    blocks = {
-        "Våld": sheets.violence(dataset, pub, participants),
-        "Nöjdhet": sheets.satisfaction(dataset, pub, participants),
-        "Försörjning och sysselsättning": sheets.register(dataset, pub, participants),
-    }
-    blocks["Avslut"], reasons = sheets.exit_reasons(dataset, pub, participants)
+    item_sheets, reasons = sheets.blocks(dataset, pub, participants)
     goal_rows = _register_goals(dataset, pub, comparisons, reasons)
     pub.protect()
-    return Report(dataset, overview, _comparison_table(raw, comparisons), blocks, goal_rows())
+    return Report(
+        dataset,
+        overview,
+        _comparison_table(raw, comparisons),
+        _layout(dataset, item_sheets),
+        goal_rows(),
+    )
+
+
+def _layout(dataset: Dataset, item_sheets: list[sheets.Sheet]) -> list[Layout]:
+    """The sheets in the order of the sections first naming them."""
+    by_name = {sheet.name: sheet for sheet in item_sheets}
+    out: dict[str, Layout] = {}
+    for questionnaire, section in sections_of(dataset):
+        if section.sheet in out:
+            continue
+        if section.compare:
+            out[section.sheet] = Layout(section.sheet, questionnaire, section)
+        elif section.sheet in by_name:
+            out[section.sheet] = Layout(section.sheet, blocks=by_name[section.sheet])
+    return list(out.values())
 
 
 def write(
@@ -101,7 +141,7 @@ def write(
     `internal`: an ad hoc report for the förbund's admins, marked as such on every sheet."""
     report = build(dataset)
     dataset, k = report.dataset, report.dataset.forbund.min_group_size
-    comparison, blocks = report.comparison, report.blocks
+    comparison = report.comparison
     progress("jämförelser beräknade och skyddade")
     with pd.ExcelWriter(
         target,
@@ -123,24 +163,20 @@ def write(
         }
         _overview(writer, dataset, report.overview, formats, report.goals)
         progress("Översikt")
-        _comparison_sheet(writer, "Självskattning", dataset, comparison, "self", formats)
-        progress("Självskattning")
-        _comparison_sheet(writer, "EQ-5D", dataset, comparison, "eq5d", formats)
-        progress("EQ-5D")
-        _blocks_sheet(writer, "Våld", "Våldsenkäten", blocks["Våld"], formats)
-        progress("Våld")
-        _blocks_sheet(writer, "Nöjdhet", "Nöjdhet vid avslut", blocks["Nöjdhet"], formats)
-        progress("Nöjdhet")
-        _blocks_sheet(
-            writer,
-            "Försörjning och sysselsättning",
-            "Försörjning och sysselsättning vid start och avslut",
-            blocks["Försörjning och sysselsättning"],
-            formats,
-        )
-        progress("Försörjning och sysselsättning")
-        _blocks_sheet(writer, "Avslut", "Avslutsorsaker", blocks["Avslut"], formats)
-        progress("Avslut")
+        done = 0
+        for number, layout in enumerate(report.layout, start=1):
+            if layout.blocks is not None:
+                blocks = layout.blocks
+                _blocks_sheet(writer, blocks.name, blocks.title, blocks.blocks, formats)
+            else:
+                _comparison_sheet(writer, layout, dataset, comparison, formats)
+            # SHEET_STEPS steps however many sheets there are.
+            due = number * SHEET_STEPS // len(report.layout)
+            for extra in range(due - done):
+                progress(layout.name if extra == 0 else f"{layout.name} ({extra + 1})")
+            done = due
+        for extra in range(SHEET_STEPS - done):
+            progress(f"blad skrivna ({extra + 1})")
         _about(writer, dataset, k, made_by, formats, internal)
         if internal:
             for sheet in writer.sheets.values():
@@ -275,8 +311,9 @@ def _register_goals(
 ) -> Any:
     """Register what the goal table publishes (its counts are cells of other tables; a goal
     on exit reasons publishes their sum), and return how to show it once protected."""
-    labels = {key: m.label for key, m in dataset.measures.items()}
-    labels["sjalvskattning:mean"] = "Självskattning: medelvärde av alla frågor"
+    questionnaires = list({q.id: q for q, _ in sections_of(dataset)}.values())
+    labels = {key: label for key, (label, _) in declared_measures(questionnaires).items()}
+    labels.update({key: m.goal_label or m.label for key, m in dataset.measures.items()})
     reason_labels = _reason_labels(dataset)
     insatser = sheets.cohort_insatser(dataset)
     rows: list[tuple[str, str, float, Any, Any, Any]] = []
@@ -330,9 +367,13 @@ def _register_goals(
 
 
 def _reason_labels(dataset: Dataset) -> dict[str, str]:
-    utskrivning = dataset.definitions.get("utskrivning")
-    reason_item = utskrivning.item("exit_reason") if utskrivning else None
-    return {str(c.value): c.label.get("sv") for c in reason_item.choices} if reason_item else {}
+    found = category_goal(q for q, _ in sections_of(dataset))
+    if found is None:
+        return {}
+    questionnaire, item = found
+    version = dataset.definitions.get(questionnaire.id)  # the answers' own, where there are any
+    item = (version.item(item.id) if version else None) or item
+    return {str(c.value): c.label.get("sv") for c in item.choices}
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -382,13 +423,13 @@ def _overview(
 
 def _comparison_sheet(
     writer: pd.ExcelWriter,
-    sheet_name: str,
+    layout: Layout,
     dataset: Dataset,
     comparison: pd.DataFrame,
-    which: str,
     formats: dict[str, Any],
 ) -> None:
-    keys = [key for key, m in dataset.measures.items() if m.sheet == which]
+    sheet_name = layout.name
+    keys = [key for key, m in dataset.measures.items() if m.sheet == sheet_name]
     table = comparison[comparison["measure"].isin(keys)].copy()
     order = {key: i for i, key in enumerate(keys)}
     table["_order"] = table["measure"].map(order)
@@ -404,11 +445,12 @@ def _comparison_sheet(
     out.to_excel(writer, sheet_name=sheet_name, startrow=start_row, index=False)
     sheet = writer.sheets[sheet_name]
     sheet.write(0, 0, f"{sheet_name}: före och efter (start och avslut)", formats["title"])
-    if which == "eq5d":
-        names = _value_set_names(dataset)
-        sheet.write(1, 0, f"EQ-5D index beräknat med värdeset: {names}", formats["note"])
-    else:
-        sheet.write(1, 0, "Skala 1–10, högre är bättre.", formats["note"])
+    section, questionnaire = layout.section, layout.comparison
+    assert section is not None and questionnaire is not None  # noqa: S101 (a comparison sheet)
+    if section.note:
+        settings = scoring.describe(questionnaire, scoring.context_for(dataset.forbund))
+        note = section.note.replace("{settings}", settings[1] if settings else "")
+        sheet.write(1, 0, note, formats["note"])
     for col, name in enumerate(columns):
         sheet.write(start_row, col, HEADERS[name], formats["header"])
         fmt = (
@@ -425,19 +467,21 @@ def _comparison_sheet(
     sheet.freeze_panes(start_row + 1, 3)
     if len(out):
         sheet.autofilter(start_row, 0, start_row + len(out), len(columns) - 1)
-    _chart(writer, sheet_name, table, which, len(columns) + 1, formats)
+    if section.chart is not None:
+        charted = dataset.measures.get(f"{section.measures}:{section.chart}")
+        if charted is not None:
+            _chart(writer, sheet_name, table, charted.label, len(columns) + 1, formats)
 
 
 def _chart(
     writer: pd.ExcelWriter,
     sheet_name: str,
     table: pd.DataFrame,
-    which: str,
+    label: str,
     first_col: int,
     formats: dict[str, Any],
 ) -> None:
     """A bar chart of the mean at START and EXIT per insats, from a block beside the table."""
-    label = "Medelvärde av alla frågor" if which == "self" else "EQ-5D index"
     rows = table[(table["measure"] == label) & (table["gender"] == TOTAL)]
     if rows.empty:
         return
@@ -516,12 +560,15 @@ def _blocks_sheet(
     sheet.freeze_panes(1, 1)
 
 
-def _value_set_names(dataset: Dataset) -> str:
-    names = []
-    for key in ("eq5d_value_set_3l", "eq5d_value_set_5l"):
-        name = getattr(dataset.forbund, key)
-        names.append(f"{eq5d.VALUE_SETS[name].label} ({name})")
-    return "3L: " + names[0] + "; 5L: " + names[1]
+def _scoring_settings(dataset: Dataset) -> list[tuple[str, str]]:
+    """The settings the compared scores were computed with (e.g. the EQ-5D value sets)."""
+    context = scoring.context_for(dataset.forbund)
+    found = [
+        scoring.describe(questionnaire, context)
+        for questionnaire, section in sections_of(dataset)
+        if section.compare
+    ]
+    return list(dict.fromkeys(row for row in found if row is not None))
 
 
 def protection_text(k: int, keep: str, merged: bool) -> str:
@@ -580,7 +627,7 @@ def _about(
             "Insatser",
             ", ".join(sorted(dataset.participations["insats"].unique())) or "inga deltagare",
         ),
-        ("Värdeset för EQ-5D", _value_set_names(dataset)),
+        *_scoring_settings(dataset),
         (
             "Skydd av små grupper",
             protection_text(
@@ -615,6 +662,7 @@ def _about(
             "riktning (högre är bättre för alla mått här).",
         ),
         ("Frågeformulär", versions or "inga svar"),
+        *(("Versioner", note) for note in dataset.version_notes),
         ("Fritext", "Fritextsvar ingår aldrig i den här sammanställningen."),
     ]
     frame = pd.DataFrame(rows, columns=["Uppgift", "Värde"])
