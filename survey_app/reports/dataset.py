@@ -32,6 +32,7 @@ from survey_app.models import (
     Response,
     ResponseStatus,
 )
+from survey_app.occasions import occasion_label
 from survey_app.questionnaires import Compared, Item, Questionnaire, Registry, Section
 from survey_app.reports.versions import (
     Split,
@@ -247,6 +248,34 @@ ANSWER_COLUMNS = (
 )
 
 
+# An occasion as the report names it: "start", "exit", "followup:N" or "after:N" (a series step;
+# see compare.py).
+OCCASION_KEY = sa.case(
+    (
+        Occasion.number > 0,
+        sa.type_coerce(Occasion.kind, sa.String) + ":" + sa.cast(Occasion.number, sa.String),
+    ),
+    else_=sa.type_coerce(Occasion.kind, sa.String),
+)
+
+
+def series_steps(occasions: Iterable[str]) -> list[str]:
+    """The occasions after START in the order of a series: follow-ups, EXIT, after the exit."""
+    order = {"followup": 0, "exit": 1, "after": 2}
+
+    def key(occasion: str) -> tuple[int, int]:
+        kind, _, number = occasion.partition(":")
+        return order[kind], int(number or 0)
+
+    return sorted({o for o in occasions if o != "start"}, key=key)
+
+
+def step_label(occasion: str) -> str:
+    """ "followup:2" -> "Uppföljning 2" (see occasions.occasion_label)."""
+    kind, _, number = occasion.partition(":")
+    return occasion_label(kind, int(number or 0))
+
+
 def _cohort_condition(report_filter: ReportFilter) -> list[Any]:
     conditions: list[Any] = [Insats.forbund_id == report_filter.forbund_id]
     if report_filter.insats_ids:
@@ -301,7 +330,7 @@ def _submitted(
                     Participation.id,
                     Insats.name,
                     sa.type_coerce(Participant.gender, sa.String),
-                    sa.type_coerce(Occasion.kind, sa.String),
+                    OCCASION_KEY,
                     Response.questionnaire_id,
                     Response.content_hash,
                 )
@@ -412,12 +441,11 @@ def _measurements(
 ) -> tuple[
     pd.DataFrame, dict[str, Measure], set[tuple[str, str]], list[tuple[Split, dict[str, int]]]
 ]:
-    """START and EXIT values of every measure a file's report sections compare; measures of
+    """Values at every occasion (START, follow-ups, EXIT, after the exit) of every measure a
+    file's report sections compare; measures of
     several versions together where they are alike, in parts where not (`versions`)."""
     current = {q.id: q for q in declaring if any(s.compare for s in q.report)}
-    responses, answers = _submitted(
-        report_filter, tuple(current), (OccasionKind.START, OccasionKind.EXIT)
-    )
+    responses, answers = _submitted(report_filter, tuple(current))
     answered: dict[str, dict[str, Questionnaire]] = {}
     for content_hash in responses["content_hash"].unique():
         definition = definition_by_hash(str(content_hash), registry)
