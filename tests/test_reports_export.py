@@ -142,6 +142,7 @@ def _find(rows: list[dict[str, Any]], measure: str, insats: str, gender: str) ->
 def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
     book = _export(app, tmp_path, "--period-by", "start")
     assert book.sheetnames == [
+        "Sammanfattning",
         "Översikt",
         "Självskattning",
         "EQ-5D",
@@ -258,7 +259,7 @@ def test_the_workbook_opens_cleanly_in_libreoffice(app: Flask, tmp_path: Path) -
     )
     assert result.returncode == 0, result.stderr
     converted = (tmp_path / "rapport.csv").read_text(encoding="utf-8", errors="replace")
-    assert "Översikt – Skaraborg" in converted
+    assert "Sammanfattning – Skaraborg" in converted  # the first sheet
 
 
 @pytest.mark.usefixtures("dataset")
