@@ -12,6 +12,7 @@ what was published.
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -152,9 +153,13 @@ def _plain(value: Any) -> Any:
 
 def read_back(workbook: bytes) -> Page | None:
     """The summary sheet of a stored workbook, or None if it has none (published before the
-    summary existed). Layout as `workbook` writes it: the title in A1, lines of text, then
-    sections: a title alone in column A, a header row, rows up to an empty row."""
-    book = openpyxl.load_workbook(io.BytesIO(workbook), read_only=True, data_only=True)
+    summary existed, or not a workbook at all). Layout as `workbook` writes it: the title in
+    A1, lines of text, then sections: a title alone in column A, a header row, rows up to an
+    empty row."""
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(workbook), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return None  # not a workbook this service wrote
     try:
         if SHEET not in book.sheetnames:
             return None

@@ -604,7 +604,10 @@ def _charts(
         _chart_block(writer, sheet_name, rows, first_col, top, formats)
         chart = _chart(writer, sheet_name, measure, rows, first_col, top)
         writer.sheets[sheet_name].insert_chart(
-            row, 0, chart, {"x_scale": 1.6, "y_scale": CHART_ROWS * 20 / 288}
+            row,
+            0,
+            chart,
+            {"x_scale": 1.6, "y_scale": CHART_ROWS * 20 / 288, "x_offset": 4, "y_offset": 6},
         )
         out.units.append((row, row + CHART_ROWS))
         row += CHART_ROWS + 2
