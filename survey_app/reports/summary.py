@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import openpyxl
@@ -195,6 +195,11 @@ def read_back(workbook: bytes) -> Page | None:
                 s += 1
             page.sections.append(Section(str(values[0][1]), header, formats, data))
             r = s
+        elif page.sections:  # a note below a section's table belongs to it
+            last = page.sections[-1]
+            text = " ".join(str(v) for _, v in values)
+            page.sections[-1] = replace(last, note=f"{last.note} {text}".strip())
+            r += 1
         else:
             page.lines.extend(str(v) for _, v in values)
             r += 1
