@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,7 @@ import openpyxl
 from survey_app.reports.compare import TOTAL
 
 if TYPE_CHECKING:
+    from survey_app.reports.dataset import Measure
     from survey_app.reports.workbook import Report
 
 SHEET = "Sammanfattning"
@@ -52,13 +53,21 @@ class Page:
     sections: list[Section] = field(default_factory=list)
 
 
+def overall_measures(measures: Mapping[str, Measure], sheet: str | None = None) -> list[str]:
+    """Each comparison sheet's overall measures, in order: on a sheet of items with a mean of
+    them (a self-assessment), the mean; on a sheet of scores (EQ-5D: index and VAS), each."""
+    sheets = [sheet] if sheet else list(dict.fromkeys(m.sheet for m in measures.values()))
+    out: list[str] = []
+    for name in sheets:
+        keys = [k for k, m in measures.items() if m.sheet == name]
+        means = [k for k in keys if k.endswith(":mean")]
+        out += means or keys
+    return out
+
+
 def key_measures(report: Report) -> list[str]:
-    """The measures the summary shows: each comparison sheet's overall measure (the mean of a
-    self-assessment, the index of EQ-5D) and EQ VAS."""
-    keys = list(report.dataset.measures)
-    return [k for k in keys if k.endswith(":mean")] + [
-        k for k in ("eq5d:index", "eq5d:vas") if k in keys
-    ]
+    """The measures the summary shows."""
+    return overall_measures(report.dataset.measures)
 
 
 def sections(report: Report) -> list[Section]:

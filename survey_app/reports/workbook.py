@@ -572,14 +572,6 @@ def _comparison_sheet(
 CHART_ROWS = 18  # a chart's height in rows (of the default height)
 
 
-def _chart_measures(dataset: Dataset, which: str) -> list[str]:
-    """The measures a comparison sheet draws: its overall measure, and EQ VAS beside the
-    EQ-5D index."""
-    keys = [k for k, m in dataset.measures.items() if m.sheet == which]
-    overall = [k for k in keys if k.endswith(":mean")] if which == "self" else []
-    return overall + [k for k in ("eq5d:index", "eq5d:vas") if k in keys]
-
-
 def _charts(
     writer: pd.ExcelWriter,
     sheet_name: str,
@@ -596,7 +588,7 @@ def _charts(
     out = printing.Pages(widths=[28.0, 10.0, 10.0, 10.0])
     top = 3
     row = first_row
-    for key in _chart_measures(dataset, which):
+    for key in summary.overall_measures(dataset.measures, which):
         rows = table[(table["measure"] == key) & (table["gender"] == TOTAL)]
         if rows.empty:
             continue
