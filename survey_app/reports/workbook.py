@@ -157,6 +157,9 @@ def _formats(book: Any) -> dict[str, Any]:
         "p": book.add_format({"num_format": "0.000", **right}),
         "text": book.add_format({"valign": "top"}),
         "note": book.add_format({"italic": True, "font_color": "#555555"}),
+        "note_wrap": book.add_format(
+            {"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"}
+        ),
         "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         "internal": book.add_format({"bold": True, "font_color": "#9C0006"}),
     }
@@ -454,6 +457,7 @@ def _overview(
         for col, name in enumerate(table.columns, start=1):
             sheet.write(row + 1, col, name, formats["header_right"])
         for r, values in enumerate(table.itertuples(), start=row + 2):
+            sheet.write_string(r, 0, str(values[0]), formats["text"])  # not pandas' boxed label
             for col, value in enumerate(values[1:], start=1):
                 if value is not None:
                     _write_value(sheet, r, col, value, "count", formats)
@@ -477,8 +481,6 @@ def _overview(
                 else:
                     _write_value(sheet, row + i, col, value, kind, formats)
         pages.units.append((row, row + len(goal_rows) + 1))
-    # Below everything (a line of its own: not to be read as a table's title).
-    sheet.write(row + len(goal_rows) + 4, 0, MARGINS_TEXT, formats["note"])
     sheet.write(0, 0, f"Översikt – {dataset.forbund.name}", formats["title"])
     labels = [*overview.labels[1], "Deltagare i urvalet", *goal_rows.get("Insats", [])]
     goal_texts = list(goal_rows.get("Mål", []))
@@ -487,6 +489,11 @@ def _overview(
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     pages.widths = widths
+    # Below everything (a line of its own: not to be read as a table's title), wrapped over
+    # the tables' width rather than running far beyond it on paper.
+    note_row = row + len(goal_rows) + 4
+    sheet.merge_range(note_row, 0, note_row, len(widths) - 1, MARGINS_TEXT, formats["note_wrap"])
+    pages.tall[note_row] = float(printing.lines(MARGINS_TEXT, sum(widths)))
     printing.fit_rows(pages, wrapped)
     sheet.freeze_panes(1, 1)
     return pages
