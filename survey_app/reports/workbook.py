@@ -157,9 +157,6 @@ def _formats(book: Any) -> dict[str, Any]:
         "p": book.add_format({"num_format": "0.000", **right}),
         "text": book.add_format({"valign": "top"}),
         "note": book.add_format({"italic": True, "font_color": "#555555"}),
-        "note_wrap": book.add_format(
-            {"italic": True, "font_color": "#555555", "text_wrap": True, "valign": "top"}
-        ),
         "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         "internal": book.add_format({"bold": True, "font_color": "#9C0006"}),
     }
@@ -489,11 +486,12 @@ def _overview(
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     pages.widths = widths
-    # Below everything (a line of its own: not to be read as a table's title), wrapped over
-    # the tables' width rather than running far beyond it on paper.
+    # Below everything (lines of their own: not to be read as a table's title), a sentence a
+    # line rather than one line running far beyond the tables on paper.
     note_row = row + len(goal_rows) + 4
-    sheet.merge_range(note_row, 0, note_row, len(widths) - 1, MARGINS_TEXT, formats["note_wrap"])
-    pages.tall[note_row] = float(printing.lines(MARGINS_TEXT, sum(widths)))
+    first, second = MARGINS_TEXT.split(". ", 1)
+    sheet.write(note_row, 0, f"{first}.", formats["note"])
+    sheet.write(note_row + 1, 0, second, formats["note"])
     printing.fit_rows(pages, wrapped)
     sheet.freeze_panes(1, 1)
     return pages
