@@ -33,6 +33,7 @@ from survey_app.models._types import utcnow
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter
+from survey_app.reports.summary import read_back
 from survey_app.staff.services import NewParticipant, register_participant
 from survey_app.survey.services import keep_snapshot
 from tests import factories
@@ -374,3 +375,11 @@ def test_the_summary_repeats_published_cells_as_they_are_shown(app: Flask, tmp_p
     _, original_goals = _titled(overview, "Mål")
     assert goals == original_goals
     assert goals[0][1:] == ["70 % förbättrade: Hur mår du i allmänhet?", 1, 6, "Ja"]
+
+    # The service's summary page reads the same sheet back: every table, row for row.
+    page = read_back((tmp_path / "rapport.xlsx").read_bytes())
+    assert page is not None
+    for section in page.sections:
+        header, rows = _titled(summary, section.title)
+        assert (section.header, section.rows) == (header, rows), section.title
+    assert [s.title for s in page.sections][-1] == "Insatsernas mål och utfall"

@@ -43,3 +43,14 @@ def test_the_header_escapes_an_ampersand_in_the_forbunds_name() -> None:
     header, footer = printing.header_and_footer("Väst & Norr", "period 2025", internal=False)
     assert header == "&L&A&C&RVäst && Norr, period 2025"
     assert footer == "&CSida &P av &N"
+
+
+def test_the_summary_page_shows_values_the_swedish_way() -> None:
+    from survey_app.reports import summary
+
+    assert summary.shown(0.8333, summary.PERCENT) == "83 %"
+    assert summary.shown(0.6843, summary.DECIMAL) == "0,68"
+    assert summary.shown(-0.2, summary.DECIMAL) == "−0,20"
+    assert summary.shown(6.0, summary.COUNT) == "6"
+    assert summary.shown("<5", summary.COUNT) == "<5"
+    assert summary.shown(None, summary.COUNT) == ""
