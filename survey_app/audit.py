@@ -39,6 +39,8 @@ ACTION_LABELS = {
     "participation_ended": "Deltagande avslutat",
     "participation_end_undone": "Avslut av deltagande ångrat",
     "participation_corrected": "Registreringsuppgifter rättade",
+    "participation_language_changed": "Deltagarens språk ändrat",
+    "audio_installed": "Inspelad uppläsning installerad",
     "occasion_created": "Mättillfälle skapat",
     "tablet_started": "Surfplatta överlämnad",
     "follow_up_flag_raised": "Uppföljning av våldsfrågor behövs",

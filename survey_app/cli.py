@@ -24,6 +24,7 @@ from survey_app.questionnaires import DefinitionError, Questionnaire, parse_defi
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter
+from survey_app.survey import audio_cli
 from survey_app.wording import plural
 
 
@@ -35,6 +36,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(import_responses)
     app.cli.add_command(purge_expired)
     app.cli.add_command(send_reminders)
+    app.cli.add_command(audio_cli.audio)
 
 
 @click.command("send-reminders")

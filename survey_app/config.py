@@ -66,6 +66,8 @@ class Settings:
     licensed_texts_dir: Path = field(
         default_factory=lambda: default_instance_path() / "licensed-texts"
     )
+    # Recorded read-aloud installed by the förbund (`flask audio install`; survey/audio.py).
+    audio_dir: Path = field(default_factory=lambda: default_instance_path() / "audio")
     # Where "Lämna sidan snabbt" takes a participant: a neutral, common site.
     quick_exit_url: str = "https://www.google.se/"
     # Sending links by e-mail: the förbund's SMTP server ("" = e-mail not configured).
@@ -139,6 +141,7 @@ class Settings:
             licensed_texts_dir=Path(
                 env.get("LICENSED_TEXTS_DIR", "").strip() or instance / "licensed-texts"
             ),
+            audio_dir=Path(env.get("AUDIO_DIR", "").strip() or instance / "audio"),
             quick_exit_url=env.get("QUICK_EXIT_URL", "").strip() or "https://www.google.se/",
             log_format=env.get("LOG_FORMAT", "").strip().lower(),
             max_upload_mb=_int(env, "MAX_UPLOAD_MB", default=16, low=1, high=512),

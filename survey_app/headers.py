@@ -17,6 +17,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "style-src 'self'",
         "img-src 'self' data:",
         "font-src 'self'",
+        "media-src 'self'",  # recorded read-aloud (survey/audio.py)
         "connect-src 'self'",
         "form-action 'self'",
         "base-uri 'none'",

@@ -10,15 +10,26 @@ header comment whether a native speaker has reviewed it ("# Reviewed by a native
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
 from babel.support import NullTranslations, Translations
 from flask import Flask, g, has_request_context
 from flask_babel import Babel, Domain, gettext, ngettext
 
-__all__ = ["LANGUAGES", "Language", "current_language", "gettext", "init_app", "ngettext"]
+__all__ = [
+    "LANGUAGES",
+    "STAFF_NAMES",
+    "Language",
+    "current_language",
+    "gettext",
+    "init_app",
+    "ngettext",
+    "unreviewed_languages",
+]
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 DEFAULT_LANGUAGE = "sv"
@@ -51,6 +62,40 @@ LANGUAGES: dict[str, Language] = {
         Language("ti", "ትግርኛ", "ti"),
     )
 }
+
+
+# The languages' names on the staff pages, which are in Swedish.
+STAFF_NAMES: dict[str, str] = {
+    "sv": "Svenska",
+    "sv-x-lattlast": "Lättläst svenska",
+    "en": "Engelska",
+    "ar": "Arabiska",
+    "fa": "Persiska",
+    "so": "Somaliska",
+    "ti": "Tigrinska",
+}
+
+
+class _Translated(Protocol):
+    @property
+    def respondent(self) -> str: ...
+
+    @property
+    def reviewed(self) -> Mapping[str, bool]: ...
+
+
+def unreviewed_languages(questionnaires: Iterable[_Translated]) -> frozenset[str]:
+    """The languages in which a participant would read text that no native speaker has
+    reviewed: the pages' own catalogue, or the translation of one of `questionnaires` a
+    participant answers (a translation a file does not mark as reviewed counts as unreviewed).
+    Swedish, the source language, never is."""
+    asked = [q for q in questionnaires if q.respondent == "participant"]
+    return frozenset(
+        code
+        for code in LANGUAGES
+        if code != DEFAULT_LANGUAGE
+        and (reviewed(code) is False or not all(q.reviewed.get(code, False) for q in asked))
+    )
 
 
 def current_language() -> Language:

@@ -36,8 +36,7 @@ from survey_app.models import (
 )
 from survey_app.models._types import utcnow
 from survey_app.participant_codes import BadCode, check_code
-from survey_app.questionnaires import Item, ItemType, Questionnaire, Registry
-from survey_app.questionnaires.definition import DECLINE, NO, YES
+from survey_app.questionnaires import Item, Questionnaire, Registry
 from survey_app.survey.services import keep_snapshot
 
 HEADER = [
@@ -396,49 +395,7 @@ def parse_value(item: Item, text: str) -> tuple[Any, str | None]:
     """The stored value of a CSV cell for an item, or a Swedish reason why it does not fit."""
     if text == "":
         return None, ("svar saknas" if item.required else None)
-    kind = item.type
-    if kind in (ItemType.SCALE, ItemType.VAS, ItemType.NUMBER):
-        try:
-            number: float = float(text.replace(",", "."))
-        except ValueError:
-            return None, f"{text!r} är inte ett tal"
-        if (item.integer or kind != ItemType.NUMBER) and not number.is_integer():
-            return None, f"{text!r} ska vara ett heltal"
-        if (item.min is not None and number < item.min) or (
-            item.max is not None and number > item.max
-        ):
-            return None, f"{text} ligger utanför {item.min}–{item.max}"
-        return (int(number) if number.is_integer() and item.integer else number), None
-    if kind == ItemType.YES_NO:
-        allowed = (YES, NO, DECLINE) if item.allow_decline else (YES, NO)
-        return (text, None) if text in allowed else (None, f"ska vara {', '.join(allowed)}")
-    if kind == ItemType.SINGLE_CHOICE:
-        return _choice(item, text)
-    if kind == ItemType.MULTIPLE_CHOICE:
-        values = []
-        for part in text.split(";"):
-            value, problem = _choice(item, part.strip())
-            if problem:
-                return None, problem
-            values.append(value)
-        return values, None
-    if kind == ItemType.DATE:
-        try:
-            return date.fromisoformat(text).isoformat(), None
-        except ValueError:
-            return None, "ska vara ett datum som 2026-03-01"
-    limit = item.max_length or 2000
-    return (text, None) if len(text) <= limit else (None, f"högst {limit} tecken")
-
-
-def _choice(item: Item, text: str) -> tuple[Any, str | None]:
-    for choice in item.choices:
-        if str(choice.value) == text:
-            return choice.value, None
-    return (
-        None,
-        f"{text!r} är inget av svarsalternativen ({', '.join(str(c.value) for c in item.choices)})",
-    )
+    return item.kind.parse(item, text)
 
 
 def _gender(text: str) -> Gender | None:

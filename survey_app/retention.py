@@ -147,6 +147,7 @@ def extract(participation: Participation) -> dict[str, Any]:
             "startdatum": participation.start_date.isoformat(),
             "slutdatum": participation.exit_date.isoformat() if participation.exit_date else None,
             "status": str(participation.status),
+            "språk": participation.language or "sv",
         },
         "mättillfällen": [
             {

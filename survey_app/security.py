@@ -41,6 +41,7 @@ PUBLIC_ENDPOINTS = frozenset(
         "survey.quick_exit",
         "survey.lock",
         "survey.keep_alive",
+        "survey.recording",
     }
 )
 # While a user must choose a new password (an admin or the command line set the current one),

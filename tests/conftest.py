@@ -93,6 +93,7 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
         "cookie_secure": False,
         # Never the developer's installed licensed texts: tests install their own.
         "licensed_texts_dir": Path(__file__).parent / "no-licensed-texts",
+        "audio_dir": Path(__file__).parent / "no-audio",
     }
     values.update(overrides)
     return Settings(**values)  # type: ignore[arg-type]

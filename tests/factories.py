@@ -4,11 +4,28 @@ from __future__ import annotations
 
 import itertools
 from datetime import date
+from typing import Any
 
 from survey_app.admin.services import InsatsData, create_staff_account, save_insats
 from survey_app.extensions import db
-from survey_app.models import Forbund, Gender, Insats, Participation, Remittent, RoleKind, StaffUser
+from survey_app.models import (
+    Answer,
+    Forbund,
+    Gender,
+    Insats,
+    Occasion,
+    Participation,
+    Remittent,
+    Response,
+    ResponseMode,
+    ResponseStatus,
+    RoleKind,
+    StaffUser,
+)
+from survey_app.models._types import utcnow
+from survey_app.questionnaires import Questionnaire
 from survey_app.staff.services import NewParticipant, register_participant
+from survey_app.survey.services import keep_snapshot
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -65,3 +82,21 @@ def participation(
             start_date=start,
         ),
     )
+
+
+def response(occasion: Occasion, definition: Questionnaire, values: dict[str, Any]) -> Response:
+    """A submitted response on exactly this version of the questionnaire (as an import)."""
+    keep_snapshot(definition)
+    made = Response(
+        occasion=occasion,
+        questionnaire_id=definition.id,
+        questionnaire_version=definition.version,
+        content_hash=definition.content_hash,
+        status=ResponseStatus.SUBMITTED,
+        mode=ResponseMode.IMPORT,
+        submitted_at=utcnow(),
+        pages_saved=len(definition.pages),
+    )
+    made.answers = [Answer(item_id=k, value=v) for k, v in values.items()]
+    db.session.add(made)
+    return made

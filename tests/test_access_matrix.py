@@ -41,6 +41,7 @@ RULES: dict[str, set[str]] = {
     "staff.register_many": WORKS_WITH_A,
     "staff.participation": WORKS_WITH_A,
     "staff.correct": WORKS_WITH_A,
+    "staff.change_language": WORKS_WITH_A,
     "staff.create_link": WORKS_WITH_A,
     "staff.revoke_link": WORKS_WITH_A,
     "staff.email_link": WORKS_WITH_A,

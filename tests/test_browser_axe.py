@@ -19,6 +19,7 @@ pytestmark = pytest.mark.browser
 
 AXE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
+VOICES = "speechSynthesis.getVoices = () => [{lang: 'sv-SE'}, {lang: 'ar-SA'}];"
 
 
 @pytest.fixture(scope="module")
@@ -52,11 +53,14 @@ def test_participant_pages_have_no_axe_violations(browser: Browser, tmp_path: Pa
         link = _link(browser.new_context().new_page(), url, participation_id)
         # axe is injected as a script of its own: the context lets it past the page's CSP.
         phone = browser.new_context(bypass_csp=True, viewport={"width": 320, "height": 640})
+        # Voices for both languages, so that the "Lyssna" buttons are shown and checked too.
+        phone.add_init_script(VOICES)
         page = phone.new_page()
         for language in ("sv", "ar"):
             page.goto(link if language == "sv" else f"{url}/svar?sprak=ar")
             _check(page, f"intro {language}", found)
             page.goto(f"{url}/svar/sida/1")
+            page.locator(".option-row button.listen").first.wait_for(state="visible")
             page.locator("button[type=submit]").click()  # nothing answered: the error summary
             _check(page, f"errors {language}", found)
             page.locator("input[value=ja]").first.check()

@@ -63,15 +63,19 @@ REGISTER_CODES = {
 MEASURES = {
     **{
         f"sjalvskattning:{item.id}": Measure(
-            f"sjalvskattning:{item.id}", item.text.get("sv"), "higher", "self"
+            f"sjalvskattning:{item.id}", item.text.get("sv"), "higher", "Självskattning"
         )
         for item in SELF_ITEMS
     },
     "sjalvskattning:mean": Measure(
-        "sjalvskattning:mean", "Medelvärde av alla frågor", "higher", "self"
+        "sjalvskattning:mean",
+        "Medelvärde av alla frågor",
+        "higher",
+        "Självskattning",
+        goal_label="Självskattning: medelvärde av alla frågor",
     ),
-    "eq5d:index": Measure("eq5d:index", "EQ-5D index", "higher", "eq5d"),
-    "eq5d:vas": Measure("eq5d:vas", "EQ VAS (termometer)", "higher", "eq5d"),
+    "eq5d:index": Measure("eq5d:index", "EQ-5D index", "higher", "EQ-5D"),
+    "eq5d:vas": Measure("eq5d:vas", "EQ VAS (termometer)", "higher", "EQ-5D"),
 }
 
 

@@ -100,3 +100,40 @@ def test_wilcoxon_with_ties_uses_the_normal_approximation() -> None:
     # two-sided p = 2 × (1 − Φ(3.1623)) = 0.001565.
     result = pair_stats([5.0] * 10, [6.0] * 10, "higher")
     assert result.p_wilcoxon == pytest.approx(0.001565, abs=2e-6)
+
+
+def test_a_series_step_is_compared_with_start_like_exit() -> None:
+    # Three participations: p1 START 4, follow-up 1 → 6, EXIT 7, six months after exit 5;
+    # p2 START 2, follow-up 1 → 3, no EXIT; p3 START 5, nothing later.
+    rows = [
+        (1, "start", 4.0),
+        (1, "followup:1", 6.0),
+        (1, "exit", 7.0),
+        (1, "after:6", 5.0),
+        (2, "start", 2.0),
+        (2, "followup:1", 3.0),
+        (3, "start", 5.0),
+    ]
+    measurements = pd.DataFrame(
+        [
+            {"participation_id": p, "insats": "A", "occasion": o, "measure": "m", "value": v}
+            for p, o, v in rows
+        ]
+    )
+    at = {
+        step: compare(measurements, {"m": "higher"}, by=("insats",), step=step)
+        .set_index("insats")
+        .loc[TOTAL]
+        for step in ("followup:1", "exit", "after:6")
+    }
+    # START → follow-up 1: pairs (4, 6) and (2, 3); p3 has START only.
+    assert (at["followup:1"]["n_pairs"], at["followup:1"]["n_without_exit"]) == (2, 1)
+    assert at["followup:1"]["mean_start"] == pytest.approx(3.0)
+    assert at["followup:1"]["mean_exit"] == pytest.approx(4.5)
+    assert at["followup:1"]["mean_change"] == pytest.approx(1.5)
+    # START → EXIT: only p1 (4 → 7).
+    assert (at["exit"]["n_pairs"], at["exit"]["mean_change"]) == (1, pytest.approx(3.0))
+    # START → six months after the exit: only p1 (4 → 5), improved.
+    assert at["after:6"]["n_pairs"] == 1
+    assert at["after:6"]["mean_change"] == pytest.approx(1.0)
+    assert at["after:6"]["share_improved"] == pytest.approx(1.0)

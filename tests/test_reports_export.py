@@ -16,7 +16,6 @@ from flask import Flask
 
 from survey_app.extensions import db
 from survey_app.models import (
-    Answer,
     AuditEvent,
     Forbund,
     Gender,
@@ -25,17 +24,12 @@ from survey_app.models import (
     OccasionKind,
     ParticipationStatus,
     Remittent,
-    Response,
-    ResponseMode,
-    ResponseStatus,
 )
-from survey_app.models._types import utcnow
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter
 from survey_app.reports.summary import read_back
 from survey_app.staff.services import NewParticipant, register_participant
-from survey_app.survey.services import keep_snapshot
 from tests import factories
 from tests.conftest import unavailable
 
@@ -54,20 +48,7 @@ SELF_ITEMS = [
 
 
 def _answer(app: Flask, occasion: Occasion, questionnaire_id: str, values: dict[str, Any]) -> None:
-    definition = app.extensions["questionnaires"].get(questionnaire_id)
-    keep_snapshot(definition)
-    response = Response(
-        occasion=occasion,
-        questionnaire_id=definition.id,
-        questionnaire_version=definition.version,
-        content_hash=definition.content_hash,
-        status=ResponseStatus.SUBMITTED,
-        mode=ResponseMode.IMPORT,
-        submitted_at=utcnow(),
-        pages_saved=len(definition.pages),
-    )
-    response.answers = [Answer(item_id=k, value=v) for k, v in values.items()]
-    db.session.add(response)
+    factories.response(occasion, app.extensions["questionnaires"].get(questionnaire_id), values)
 
 
 def _eq(state: str, vas: int) -> dict[str, Any]:

@@ -180,6 +180,7 @@ def test_an_admin_downloads_everything_stored_about_a_participation(
     extract = json.loads(response.get_data(as_text=True))
     assert extract["deltagare"]["kod"] == "NEW"
     assert extract["deltagande"]["insats"] == "Gröna vägen"
+    assert extract["deltagande"]["språk"] == "sv"  # the language the pages open in
     start = extract["mättillfällen"][0]
     assert start["formulär"][0]["svar"] == {"physical": "ja", "afraid": "nej"}
     assert start["personliga länkar"][0]["använd"] is not None

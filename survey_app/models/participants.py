@@ -103,6 +103,10 @@ class Participation(db.Model):  # type: ignore[name-defined]
     # END_UNDO_DAYS). Empty for an active participation, and for one that ended before this was
     # kept or came by import.
     ended_at: Mapped[datetime | None] = mapped_column(Timestamp)
+    # The language the participant's pages open in (a code of survey_app.i18n.LANGUAGES), chosen
+    # by staff at registration; empty = Swedish. Kept on the participation, not the person, so
+    # that it is erased with the participation and nothing more is kept than the series needs.
+    language: Mapped[str | None] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     participant: Mapped[Participant] = relationship(back_populates="participations")

@@ -6,26 +6,32 @@ instruments. Scores are computed by scorer plugins named in each file (`survey_a
 
 from survey_app.questionnaires.definition import (
     Choice,
+    Compared,
     Condition,
     DefinitionError,
+    Distribution,
     Item,
     ItemType,
     Page,
     Problem,
     Questionnaire,
+    Section,
     parse_definition,
 )
 from survey_app.questionnaires.registry import Registry
 
 __all__ = [
     "Choice",
+    "Compared",
     "Condition",
     "DefinitionError",
+    "Distribution",
     "Item",
     "ItemType",
     "Page",
     "Problem",
     "Questionnaire",
     "Registry",
+    "Section",
     "parse_definition",
 ]

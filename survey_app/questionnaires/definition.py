@@ -18,11 +18,15 @@ import jsonschema
 import yaml
 
 from survey_app.questionnaires.schema import SCHEMA
+from survey_app.questionnaires.types import (
+    DEFAULT_TEXT_LENGTH,
+    KINDS,
+    OPTION_PROBLEMS,
+    ItemKind,
+    kind_of,
+)
 
 DEFAULT_LANGUAGE = "sv"
-DEFAULT_TEXT_LENGTH = 2000
-MAX_SCALE_STEPS = 21
-YES, NO, DECLINE = "ja", "nej", "vill_inte_svara"
 
 
 class ItemType(enum.StrEnum):
@@ -87,13 +91,17 @@ class Item:
     def visible(self, answers: Mapping[str, Any]) -> bool:
         return self.show_if is None or self.show_if.holds(answers)
 
+    @property
+    def kind(self) -> ItemKind:
+        """What the service does with an item of this type (`types`)."""
+        return kind_of(self.type)
+
     def choice_values(self) -> tuple[Any, ...]:
-        if self.type == ItemType.YES_NO:
-            return (YES, NO, DECLINE) if self.allow_decline else (YES, NO)
-        if self.type == ItemType.SCALE:
-            assert self.min is not None and self.max is not None  # noqa: S101 (checked at load)
-            return tuple(range(int(self.min), int(self.max) + 1))
-        return tuple(choice.value for choice in self.choices)
+        return self.kind.choice_values(self)
+
+    def value_range(self) -> tuple[float, float]:
+        """The least and greatest numeric answer (a reader of a report knows them)."""
+        return self.kind.value_range(self)
 
     def end_label(self, language: str) -> tuple[str, str] | None:
         if not self.end_labels:
@@ -116,6 +124,51 @@ class Safety:
 
 
 @dataclass(frozen=True)
+class Compared:
+    """A measure compared START → EXIT: an item's answer (`item`) or a scorer result
+    (`score`). Its key in reports and goals is "<measures>:<item or score>"."""
+
+    name: str  # the item id or the scorer result's name
+    is_score: bool
+    label: str | None = None
+    goal_label: str | None = None
+    goal: bool = False
+    direction: str | None = None
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """An item summarised as counts and shares per answer (by its type: counts and mean of a
+    scale, share "ja" of a yes/no, counts per category of a single choice)."""
+
+    item: str
+    title: str | None = None
+    position: int | None = None  # where on the sheet, among all files' tables there
+    shares: bool = False  # also each category's share per insats and gender
+    top_box: str | None = None  # a scale: the share giving the two highest answers, first
+    goal: bool = False  # a single choice: goals name categories of it ("30 % to work")
+    # Only the answers given at this occasion kind ("start", "followup", "exit"); without it,
+    # every occasion's, the latest per participation.
+    occasion: str | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One part of the report workbook, declared in the file's `report` list."""
+
+    sheet: str
+    title: str | None = None
+    order: int = 0
+    note: str | None = None
+    empty: str | None = None
+    measures: str = ""  # the prefix of the measures' keys (default: the questionnaire id)
+    compare: tuple[Compared, ...] = ()
+    chart: str | None = None
+    distributions: tuple[Distribution, ...] = ()
+    screening: bool = False
+
+
+@dataclass(frozen=True)
 class Questionnaire:
     id: str
     version: str
@@ -135,6 +188,8 @@ class Questionnaire:
     reviewed: Mapping[str, bool] = field(default_factory=dict)
     # What staff call it (the file's `name`, or else the Swedish title).
     name: str = ""
+    # What the report workbook shows of the answers.
+    report: tuple[Section, ...] = ()
 
     # Cached: reports look items up once per stored answer. (A frozen dataclass still has a
     # __dict__, which is where cached_property keeps the value.)
@@ -273,6 +328,7 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
         safety=Safety(**data.get("safety", {})),
         licensed_texts=data.get("licensed_texts", False),
         name=data.get("name") or Text(data["title"]).get("sv"),
+        report=tuple(_section(section, data["id"]) for section in data.get("report", ())),
     )
     if questionnaire.safety.support_when == "any_yes" and (
         questionnaire.scoring is None or questionnaire.scoring.get("scorer") != "any_yes"
@@ -281,50 +337,118 @@ def _build(data: dict[str, Any], text: str, problem: Any) -> Questionnaire:
     if questionnaire.scoring is not None:
         for reason in scoring.check(questionnaire):
             problem(["scoring"], reason)
+    for number, section in enumerate(questionnaire.report):
+        _check_section(questionnaire, section, ["report", number], problem)
     return questionnaire
 
 
+def _section(data: dict[str, Any], questionnaire_id: str) -> Section:
+    return Section(
+        sheet=data["sheet"],
+        title=data.get("title"),
+        order=data.get("order", 0),
+        note=data.get("note"),
+        empty=data.get("empty"),
+        measures=data.get("measures", questionnaire_id),
+        compare=tuple(
+            Compared(
+                name=c.get("item") or c["score"],
+                is_score="score" in c,
+                label=c.get("label"),
+                goal_label=c.get("goal_label"),
+                goal=c.get("goal", False),
+                direction=c.get("direction"),
+            )
+            for c in data.get("compare", ())
+        ),
+        chart=data.get("chart"),
+        distributions=tuple(Distribution(**d) for d in data.get("distributions", ())),
+        screening=data.get("screening", False),
+    )
+
+
+RESERVED_SHEETS = ("Översikt", "Om rapporten")
+
+
+def _check_section(
+    questionnaire: Questionnaire, section: Section, path: list[Any], problem: Any
+) -> None:
+    from survey_app import scoring  # late: scorers import this module's types
+
+    if section.sheet in RESERVED_SHEETS:
+        problem([*path, "sheet"], f"bladet {section.sheet!r} skrivs alltid av tjänsten själv")
+    if section.compare and (section.distributions or section.screening):
+        problem(
+            [*path, "compare"],
+            "ett avsnitt med jämförelser (compare) kan inte också ha fördelningar eller "
+            "screening: lägg dem i ett eget avsnitt",
+        )
+    scores = scoring.measures(questionnaire, scoring.ScoringContext())
+    for n, compared in enumerate(section.compare):
+        where = [*path, "compare", n]
+        if compared.is_score:
+            if compared.name not in scores:
+                known = ", ".join(sorted(scores)) or "inga"
+                problem(
+                    [*where, "score"],
+                    f"poängen {compared.name!r} finns inte hos formulärets scorer "
+                    f"(den ger: {known})",
+                )
+            continue
+        item = questionnaire.item(compared.name)
+        if item is None:
+            problem([*where, "item"], f"frågan {compared.name!r} finns inte i formuläret")
+        elif not item.direction:
+            problem(
+                [*where, "item"],
+                f"frågan {compared.name!r} behöver en riktning (direction) för att jämföras",
+            )
+        if compared.direction is not None:
+            problem([*where, "direction"], "en frågas riktning anges på frågan (direction)")
+    keys = [c.name for c in section.compare]
+    if section.chart is not None and section.chart not in keys:
+        problem([*path, "chart"], f"diagrammet visar {section.chart!r}, som inte jämförs")
+    for n, distribution in enumerate(section.distributions):
+        where = [*path, "distributions", n]
+        item = questionnaire.item(distribution.item)
+        if item is None:
+            problem([*where, "item"], f"frågan {distribution.item!r} finns inte i formuläret")
+            continue
+        if item.kind.summary is None:
+            kinds = ", ".join(k.name for k in KINDS.values() if k.summary)
+            problem(
+                [*where, "item"],
+                f"typen {item.type} kan inte redovisas som fördelning (bara {kinds})",
+            )
+        if distribution.top_box and item.kind.summary != "scale":
+            problem([*where, "top_box"], "top_box hör bara till typen scale")
+        if (distribution.goal or distribution.shares) and item.kind.summary != "categories":
+            problem([*where, "goal"], "goal och shares hör bara till typen single_choice")
+    if section.screening and not any(i.kind.summary == "yes_no" for i in questionnaire.items):
+        problem([*path, "screening"], "screening kräver frågor av typen yes_no")
+
+
 def _item(data: dict[str, Any], path: list[Any], earlier: Mapping[str, Item], problem: Any) -> Item:
-    kind = ItemType(data["type"])
+    kind_name = ItemType(data["type"])
+    kind = kind_of(kind_name)
     choices = tuple(Choice(c["value"], Text(c["label"])) for c in data.get("choices", ()))
-    has_choices = kind in (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_CHOICE)
-    if has_choices and not choices:
-        problem([*path, "choices"], f"typen {kind} behöver svarsalternativ (choices)")
-    if choices and not has_choices:
-        problem([*path, "choices"], f"typen {kind} har inga svarsalternativ (choices)")
+    if kind.has_choices and not choices:
+        problem([*path, "choices"], f"typen {kind_name} behöver svarsalternativ (choices)")
+    if choices and not kind.has_choices:
+        problem([*path, "choices"], f"typen {kind_name} har inga svarsalternativ (choices)")
     values = [c.value for c in choices]
     if len(set(values)) != len(values):
         problem([*path, "choices"], "två svarsalternativ har samma värde")
     if len({type(v) for v in values}) > 1:
         problem([*path, "choices"], "svarsalternativens värden ska alla vara tal eller alla text")
 
-    low, high = data.get("min"), data.get("max")
-    if kind == ItemType.VAS:
-        if (low, high) not in ((None, None), (0, 100)):
-            problem([*path, "min"], "VAS går alltid från 0 till 100")
-        low, high = 0, 100
-    if kind == ItemType.SCALE:
-        if not isinstance(low, int) or not isinstance(high, int):
-            problem([*path], "en skala behöver heltalen min och max")
-            low, high = 1, 2
-        elif high - low + 1 > MAX_SCALE_STEPS or high <= low:
-            problem([*path, "max"], f"skalan ska ha 2 till {MAX_SCALE_STEPS} steg (min < max)")
-    if low is not None and high is not None and low >= high and kind != ItemType.SCALE:
-        problem([*path, "max"], "max måste vara större än min")
-    if kind not in (ItemType.SCALE, ItemType.NUMBER, ItemType.VAS) and (
-        "min" in data or "max" in data
-    ):
-        problem([*path, "min"], f"typen {kind} har inga gränser (min/max)")
-    if "labels" in data and kind != ItemType.SCALE:
-        problem([*path, "labels"], "ändpunkternas texter (labels) hör bara till typen scale")
-    if "allow_decline" in data and kind != ItemType.YES_NO:
-        problem([*path, "allow_decline"], "allow_decline hör bara till typen yes_no")
-    if "max_length" in data and kind != ItemType.TEXT:
-        problem([*path, "max_length"], "max_length hör bara till typen text")
-    numeric = kind in (ItemType.SCALE, ItemType.VAS, ItemType.NUMBER) or (
-        kind == ItemType.SINGLE_CHOICE and values and all(isinstance(v, int) for v in values)
-    )
-    if "direction" in data and not numeric:
+    low, high = kind.bounds(data, path, problem)
+    if not kind.has_bounds and ("min" in data or "max" in data):
+        problem([*path, "min"], f"typen {kind_name} har inga gränser (min/max)")
+    for option, reason in OPTION_PROBLEMS.items():
+        if option in data and option not in kind.options:
+            problem([*path, option], reason)
+    if "direction" in data and not kind.numeric(values):
         problem([*path, "direction"], "riktning (direction) kräver ett svar som är ett tal")
 
     condition = None
@@ -343,7 +467,7 @@ def _item(data: dict[str, Any], path: list[Any], earlier: Mapping[str, Item], pr
 
     return Item(
         id=data["id"],
-        type=kind,
+        type=kind_name,
         text=Text(data["text"]),
         help=Text(data["help"]) if "help" in data else None,
         error=Text(data["error"]) if "error" in data else None,
@@ -358,7 +482,9 @@ def _item(data: dict[str, Any], path: list[Any], earlier: Mapping[str, Item], pr
         if "labels" in data
         else None,
         allow_decline=data.get("allow_decline", False),
-        max_length=data.get("max_length", DEFAULT_TEXT_LENGTH) if kind == ItemType.TEXT else None,
+        max_length=data.get("max_length", DEFAULT_TEXT_LENGTH)
+        if "max_length" in kind.options
+        else None,
     )
 
 
@@ -415,6 +541,8 @@ def _reason(error: jsonschema.ValidationError) -> str:
     if validator == "minItems":
         return f"listan behöver minst {value} element"
     if validator == "oneOf":
+        if "score" in error.schema.get("properties", {}):
+            return "ange antingen item eller score"
         return "villkoret ska ha antingen equals eller one_of"
     if validator == "minLength":
         return "texten får inte vara tom"

@@ -26,7 +26,6 @@ import yaml
 from survey_app.questionnaires.definition import (
     Choice,
     Item,
-    ItemType,
     Page,
     Problem,
     Questionnaire,
@@ -79,7 +78,7 @@ def _read(
         if not isinstance(entry, dict) or not isinstance(entry.get("text"), str):
             gaps.append(f"texten till {item.id} saknas")
             continue
-        if item.type in (ItemType.SINGLE_CHOICE, ItemType.MULTIPLE_CHOICE):
+        if item.kind.has_choices:
             levels = entry.get("levels")
             if not isinstance(levels, list) or len(levels) != len(item.choices):
                 gaps.append(f"{item.id} ska ha {len(item.choices)} nivåer")

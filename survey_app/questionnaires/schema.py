@@ -4,16 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-ITEM_TYPES = (
-    "single_choice",
-    "multiple_choice",
-    "scale",
-    "yes_no",
-    "vas",
-    "number",
-    "date",
-    "text",
-)
+from survey_app.questionnaires.types import KINDS
+
+# One registered class per type (questionnaires/types.py).
+ITEM_TYPES = tuple(KINDS)
 
 _ID = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9_-]{0,63}$"}
 # A language: a BCP 47 language subtag, optionally with a private-use variant ("sv-x-lattlast",
@@ -92,6 +86,55 @@ _PAGE = {
     "additionalProperties": False,
 }
 
+_LINE = {"type": "string", "minLength": 1, "maxLength": 200}
+# One measure compared START → EXIT: an item's answer or a result of the file's scorer.
+_COMPARED = {
+    "type": "object",
+    "properties": {
+        "item": _ID,
+        "score": _ID,
+        "label": _LINE,
+        # The label in goal lists, where the sheet's context is missing (default: the label).
+        "goal_label": _LINE,
+        "goal": {"type": "boolean"},
+        "direction": {"enum": ["higher", "lower"]},
+    },
+    "oneOf": [{"required": ["item"]}, {"required": ["score"]}],
+    "additionalProperties": False,
+}
+# One item summarised as its distribution (counts and shares per answer).
+_DISTRIBUTION = {
+    "type": "object",
+    "required": ["item"],
+    "properties": {
+        "item": _ID,
+        "title": _LINE,
+        "position": {"type": "integer"},
+        "shares": {"type": "boolean"},
+        "top_box": _LINE,
+        "goal": {"type": "boolean"},
+        "occasion": {"enum": ["start", "followup", "exit"]},
+    },
+    "additionalProperties": False,
+}
+_SECTION = {
+    "type": "object",
+    "required": ["sheet"],
+    "properties": {
+        "sheet": {"type": "string", "minLength": 1, "maxLength": 31},
+        "title": _LINE,
+        "order": {"type": "integer"},
+        "note": {"type": "string", "minLength": 1, "maxLength": 500},
+        "empty": _LINE,
+        "measures": _ID,
+        "compare": {"type": "array", "minItems": 1, "items": _COMPARED},
+        "chart": _ID,
+        "distributions": {"type": "array", "minItems": 1, "items": _DISTRIBUTION},
+        "screening": {"type": "boolean"},
+    },
+    "additionalProperties": False,
+}
+
 SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
     "type": "object",
@@ -143,6 +186,8 @@ SCHEMA: dict[str, Any] = {
             "required": ["scorer"],
             "properties": {"scorer": {"type": "string"}},
         },
+        # What the report workbook shows of the answers (see questionnaires/README.md).
+        "report": {"type": "array", "minItems": 1, "items": _SECTION},
     },
     "additionalProperties": False,
 }

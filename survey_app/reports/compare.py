@@ -7,6 +7,10 @@ Input is a long table of measurements, one row per participation, occasion and m
 A participation counts in the comparison of a measure only if it has a value at both START and
 EXIT ("a pair"). Beside every paired figure the number with a START value but no EXIT value is
 reported, so that attrition is visible.
+
+A series compares START the same way with any later occasion (`step`: "exit", a follow-up
+"followup:N", a follow-up N months after the exit "after:N"); the columns keep their names
+("mean_exit" is the later occasion's mean).
 """
 
 from __future__ import annotations
@@ -54,14 +58,15 @@ class PairStats:
     share_worsened: float | None
 
 
-def pair_start_exit(measurements: pd.DataFrame) -> pd.DataFrame:
-    """One row per participation and measure with its START and EXIT value (NaN where missing)."""
+def pair_start_exit(measurements: pd.DataFrame, step: str = "exit") -> pd.DataFrame:
+    """One row per participation and measure with its START value and its value at `step` as
+    "exit" (NaN where missing)."""
     keys = [c for c in measurements.columns if c not in ("occasion", "value")]
-    wide = measurements[measurements["occasion"].isin(["start", "exit"])].pivot_table(
+    wide = measurements[measurements["occasion"].isin(["start", step])].pivot_table(
         index=keys, columns="occasion", values="value", aggfunc="first"
     )
-    wide = wide.reindex(columns=["start", "exit"])
-    wide.columns.name = None
+    wide = wide.reindex(columns=["start", step])
+    wide.columns = ["start", "exit"]
     return wide.reset_index()
 
 
@@ -124,14 +129,16 @@ def compare(
     directions: Mapping[str, str],
     by: Sequence[str] = ("insats", "gender"),
     cross: bool = True,
+    step: str = "exit",
 ) -> pd.DataFrame:
-    """Paired comparison of every measure for every group of `by` and its totals.
+    """Paired comparison of every measure for every group of `by` and its totals: START with
+    `step` (EXIT unless told otherwise).
 
     Totals are labelled "Totalt": for two group columns (insats, gender) the result has each
     insats × gender, each insats in total, each gender over all insatser, and the grand total;
     `cross=False` leaves out the groups with more than one column fixed (insats × gender).
     """
-    pairs = pair_start_exit(measurements)
+    pairs = pair_start_exit(measurements, step)
     rows = []
     for keys, frame in _groupings(pairs, list(by), cross):
         for measure, part in frame.groupby("measure", sort=False):

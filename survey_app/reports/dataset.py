@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -32,16 +32,20 @@ from survey_app.models import (
     Response,
     ResponseStatus,
 )
-from survey_app.questionnaires import ItemType, Questionnaire, Registry
-from survey_app.scoring import eq5d
+from survey_app.questionnaires import Compared, Item, Questionnaire, Registry, Section
+from survey_app.reports.versions import (
+    Split,
+    Variant,
+    item_variants,
+    score_variants,
+)
+from survey_app.reports.versions import (
+    describe as describe_split,
+)
 from survey_app.survey.services import definition_by_hash
 
 # Gender labels by stored code (also by enum member: they compare equal as strings).
 GENDER_BY_CODE: dict[str, str] = {g.value: label for g, label in GENDER_LABELS.items()}
-SELF_ASSESSMENT = ("sjalvskattning",)
-EQ5D = ("eq5d-3l", "eq5d-5l")
-# Questionnaires reported item by item (counts and shares, never free text).
-ITEMIZED = ("valdsenkat", "nojdhet", "inskrivning", "utskrivning")
 
 
 @dataclass(frozen=True)
@@ -55,13 +59,14 @@ class ReportFilter:
 
 @dataclass
 class Measure:
-    key: str  # e.g. "sjalvskattning:general_health", "eq5d:index"
+    key: str  # "<the section's measures>:<item or score>", e.g. "<measures>:index"
     label: str
     direction: str
-    sheet: str  # "self" or "eq5d"
+    sheet: str  # the name of the sheet it is compared on
     # The least and greatest value a participant can have: a reader knows them, and with them
     # bounds on any group's sum of values (small-group protection uses them).
     value_range: tuple[float, float] = (-np.inf, np.inf)
+    goal_label: str | None = None  # how a goal names it, where not by its label
 
 
 @dataclass
@@ -76,6 +81,14 @@ class Dataset:
     answers: pd.DataFrame = field(default_factory=pd.DataFrame)
     definitions: dict[str, Questionnaire] = field(default_factory=dict)
     goals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by insats name
+    # The questionnaires whose report sections make the workbook (default: those of
+    # `definitions` that declare any).
+    declaring: list[Questionnaire] = field(default_factory=list)
+    # Every version answered, by questionnaire; the parts each distributed item is reported in
+    # over the versions; and what *Om rapporten* says of items reported in parts.
+    answered: dict[str, list[Questionnaire]] = field(default_factory=dict)
+    variants: dict[tuple[str, str], list[Variant]] = field(default_factory=dict)
+    version_notes: list[str] = field(default_factory=list)
     genders: list[str] = field(default_factory=lambda: list(GENDER_LABELS.values()))
 
 
@@ -122,11 +135,14 @@ def load(
         raise LookupError("no such förbund")
     participations = _participations(report_filter)
     progress("deltaganden lästa")
-    measurements, measures, versions = _measurements(report_filter, registry, forbund)
-    progress("självskattning och EQ-5D poängsatta")
-    answers, definitions = _item_answers(report_filter, registry)
+    with_sections = declaring(registry)
+    measurements, measures, versions, splits = _measurements(
+        report_filter, registry, scoring.context_for(forbund), with_sections
+    )
+    progress("jämförda mått poängsatta")
+    items = _item_answers(report_filter, registry, with_sections)
     progress("övriga svar lästa")
-    versions |= {(d.id, d.version) for d in definitions.values()}
+    versions |= {(d.id, d.version) for found in items.answered.values() for d in found}
     goals = {
         name: list(insats_goals or [])
         for name, insats_goals in db.session.execute(
@@ -143,18 +159,43 @@ def load(
         measurements,
         measures,
         versions,
-        answers,
-        definitions,
+        items.frame,
+        items.definitions,
         goals,
+        with_sections,
+        answered=items.answered,
+        variants=items.variants,
+        version_notes=[describe_split(split, counts) for split, counts in items.splits + splits],
     )
 
 
+def sections_of(dataset: Dataset) -> list[tuple[Questionnaire, Section]]:
+    """The report sections the dataset's workbook shows, in order."""
+    return report_sections(
+        dataset.declaring or [q for q in dataset.definitions.values() if q.report]
+    )
+
+
+@dataclass
+class ItemAnswers:
+    """The answers the item sheets count, and how versions are reported (`versions`)."""
+
+    frame: pd.DataFrame  # ANSWER_COLUMNS; item_id is a Variant's key
+    definitions: dict[str, Questionnaire]  # the declared file of each questionnaire answered
+    answered: dict[str, list[Questionnaire]]  # every version answered, by questionnaire
+    variants: dict[tuple[str, str], list[Variant]]  # (questionnaire, item): its parts
+    splits: list[tuple[Split, dict[str, int]]]  # items reported in parts, answers per part
+
+
 def _item_answers(
-    report_filter: ReportFilter, registry: Registry
-) -> tuple[pd.DataFrame, dict[str, Questionnaire]]:
-    """Every answer to the itemized questionnaires, free text left out."""
-    responses, answers = _submitted(report_filter, ITEMIZED)
-    definitions: dict[str, Questionnaire] = {}
+    report_filter: ReportFilter, registry: Registry, declaring: Sequence[Questionnaire]
+) -> ItemAnswers:
+    """Every answer to the questionnaires whose sections show items (distributions, a
+    screening), free text left out; items of several versions reported together where their
+    answers are compatible, in parts where not (`versions`)."""
+    declared = {q.id: q for q in declaring if any(s.distributions or s.screening for s in q.report)}
+    responses, answers = _submitted(report_filter, tuple(declared))
+    answered: dict[str, dict[str, Questionnaire]] = {}
     usable: set[tuple[str, str]] = set()  # (content hash, item id) pairs that are not free text
     for content_hash, qid in (
         responses[["content_hash", "questionnaire_id"]].drop_duplicates().itertuples(index=False)
@@ -162,14 +203,36 @@ def _item_answers(
         definition = definition_by_hash(content_hash, registry)
         if definition is None:
             continue
-        definitions.setdefault(qid, definition)
-        usable |= {(content_hash, i.id) for i in definition.items if i.type != ItemType.TEXT}
+        answered.setdefault(qid, {})[content_hash] = definition
+        usable |= {(content_hash, i.id) for i in definition.items if not i.kind.free_text}
     hashes = answers["response_id"].map(responses.set_index("response_id")["content_hash"])
     keep = pd.MultiIndex.from_arrays([hashes, answers["item_id"]]).isin(list(usable))
+    answers, hashes = answers[keep], hashes[keep]
+    variants: dict[tuple[str, str], list[Variant]] = {}
+    splits: list[tuple[Split, dict[str, int]]] = []
+    for qid, versions in answered.items():
+        distributed = {d.item for s in declared[qid].report for d in s.distributions}
+        for item_id in sorted(distributed):
+            parts, reason = item_variants(declared[qid], versions.values(), item_id)
+            variants[(qid, item_id)] = parts
+            if reason is None:
+                continue
+            counts: dict[str, int] = {}
+            for part in parts:
+                mask = (answers["item_id"] == item_id) & hashes.isin(part.hashes)
+                counts[part.key] = int(mask.sum())
+                if part.key != item_id:
+                    answers.loc[mask, "item_id"] = part.key
+            splits.append((Split(qid, item_id, reason, parts), counts))
     del hashes
-    answers = answers[keep]
     frame = answers.merge(responses[list(ANSWER_COLUMNS[:6])], on="response_id")
-    return frame[list(ANSWER_COLUMNS)], definitions
+    return ItemAnswers(
+        frame[list(ANSWER_COLUMNS)],
+        {qid: declared[qid] for qid in answered},
+        {qid: list(versions.values()) for qid, versions in answered.items()},
+        variants,
+        splits,
+    )
 
 
 ANSWER_COLUMNS = (
@@ -342,21 +405,33 @@ def _participations(report_filter: ReportFilter) -> pd.DataFrame:
 
 
 def _measurements(
-    report_filter: ReportFilter, registry: Registry, forbund: Forbund
-) -> tuple[pd.DataFrame, dict[str, Measure], set[tuple[str, str]]]:
+    report_filter: ReportFilter,
+    registry: Registry,
+    context: scoring.ScoringContext,
+    declaring: Sequence[Questionnaire],
+) -> tuple[
+    pd.DataFrame, dict[str, Measure], set[tuple[str, str]], list[tuple[Split, dict[str, int]]]
+]:
+    """START and EXIT values of every measure a file's report sections compare; measures of
+    several versions together where they are alike, in parts where not (`versions`)."""
+    current = {q.id: q for q in declaring if any(s.compare for s in q.report)}
     responses, answers = _submitted(
-        report_filter, (*SELF_ASSESSMENT, *EQ5D), (OccasionKind.START, OccasionKind.EXIT)
+        report_filter, tuple(current), (OccasionKind.START, OccasionKind.EXIT)
     )
-    context = scoring.ScoringContext(
-        {"3L": forbund.eq5d_value_set_3l, "5L": forbund.eq5d_value_set_5l}
-    )
+    answered: dict[str, dict[str, Questionnaire]] = {}
+    for content_hash in responses["content_hash"].unique():
+        definition = definition_by_hash(str(content_hash), registry)
+        if definition is not None and definition.id in current:
+            answered.setdefault(definition.id, {})[str(content_hash)] = definition
+    parts_of, splits = _compared_parts(current, answered)
     measures: dict[str, Measure] = {}
     versions: set[tuple[str, str]] = set()
     parts = []
     for content_hash, group in responses.groupby("content_hash"):
-        definition = definition_by_hash(str(content_hash), registry)
+        definition = answered.get(str(group["questionnaire_id"].iloc[0]), {}).get(str(content_hash))
         if definition is None:
             continue
+        declared = current[definition.id]
         versions.add((definition.id, definition.version))
         of_group = answers[answers["response_id"].isin(group["response_id"])]
         wide = of_group.pivot(index="response_id", columns="item_id", values="value").reindex(
@@ -371,8 +446,9 @@ def _measurements(
             else np.zeros(len(keys), dtype=int)
         )
         firsts = pd.Series(range(len(wide))).groupby(set_id).first()
+        own_parts = parts_of[str(content_hash)]
         scored = {
-            n: _values(definition, _present(wide.iloc[i]), context, measures)
+            n: _values(definition, declared, _present(wide.iloc[i]), context, measures, own_parts)
             for n, i in firsts.items()
         }
         meta = group[["participation_id", "insats", "gender", "occasion"]].reset_index(drop=True)
@@ -384,7 +460,49 @@ def _measurements(
         if parts
         else pd.DataFrame(columns=list(MEASUREMENT_COLUMNS))
     )
-    return frame[list(MEASUREMENT_COLUMNS)], measures, versions
+    # Whatever order the responses came in: by the measures' prefix, then as the files declare
+    # them, a part of older versions after the main one. (The order in which counts are
+    # registered can decide which of two equally good cells the protection hides; this one
+    # keeps the shipped files' workbook as it was.)
+    order = {key: n for n, key in enumerate(declared_measures(declaring))}
+    measures = dict(
+        sorted(
+            measures.items(),
+            key=lambda kv: (
+                kv[0].split(":")[0],
+                order.get(kv[0].split("@")[0], len(order)),
+                "@" in kv[0],
+                kv[0],
+            ),
+        )
+    )
+    counted = frame.groupby("measure").size().to_dict() if len(frame) else {}
+    notes = [
+        (split, {p.key: int(counted.get(f"{prefix}:{p.key}", 0)) for p in split.variants})
+        for prefix, split in splits
+    ]
+    return frame[list(MEASUREMENT_COLUMNS)], measures, versions, notes
+
+
+def _compared_parts(
+    current: dict[str, Questionnaire], answered: dict[str, dict[str, Questionnaire]]
+) -> tuple[dict[str, dict[str, Variant]], list[tuple[str, Split]]]:
+    """Per content hash answered, the part each compared item or score of its version is
+    reported in; and the items and scores reported in parts (with their measures' prefix)."""
+    parts_of: dict[str, dict[str, Variant]] = {h: {} for v in answered.values() for h in v}
+    splits: list[tuple[str, Split]] = []
+    for qid, versions in answered.items():
+        for section in current[qid].report:
+            for compared in section.compare:
+                find = score_variants if compared.is_score else item_variants
+                found, reason = find(current[qid], versions.values(), compared.name)
+                for part in found:
+                    for content_hash in part.hashes:
+                        if content_hash in parts_of:
+                            parts_of[content_hash][compared.name] = part
+                if reason is not None:
+                    splits.append((section.measures, Split(qid, compared.name, reason, found)))
+    return parts_of, splits
 
 
 MEASUREMENT_COLUMNS = ("participation_id", "insats", "gender", "occasion", "measure", "value")
@@ -405,65 +523,121 @@ def _missing(value: Any) -> bool:
 
 def _values(
     definition: Questionnaire,
+    declared: Questionnaire,
     answers: dict[str, Any],
     context: scoring.ScoringContext,
     measures: dict[str, Measure],
+    parts: dict[str, Variant],
 ) -> dict[str, float]:
+    """One response's values of the measures its questionnaire's sections compare.
+    `definition`: the version the response was given (its items and scorer); `declared`: the
+    current file (the sections, labels and ranges); `parts`: where the version's items and
+    scores are reported apart from the declared file's, the part (`versions`)."""
     values: dict[str, float] = {}
-    if definition.id in SELF_ASSESSMENT:
-        ranges = []
-        for item in definition.items:
-            if item.type == ItemType.SCALE and item.direction:
-                key = f"{definition.id}:{item.id}"
-                choices = [float(v) for v in item.choice_values()]
-                ranges.append((min(choices), max(choices)))
-                measures.setdefault(
-                    key,
-                    Measure(key, item.text.get("sv"), item.direction, "self", ranges[-1]),
+    for section in declared.report:
+        scores: dict[str, Any] | None = None
+        for compared in section.compare:
+            part = parts.get(compared.name)
+            if part is None:  # not in this version
+                continue
+            key = f"{section.measures}:{part.key}"
+            if key not in measures:
+                measures[key] = _measure(
+                    key, definition, declared, compared, part, section.sheet, context
                 )
-                if isinstance(answers.get(item.id), int | float):
-                    values[key] = float(answers[item.id])
-        score = scoring.score(definition, answers, context).get("mean")
-        key = f"{definition.id}:mean"
-        whole = (
-            (min(r[0] for r in ranges), max(r[1] for r in ranges)) if ranges else (-np.inf, np.inf)
-        )
-        measures.setdefault(key, Measure(key, "Medelvärde av alla frågor", "higher", "self", whole))
-        if score is not None:
-            values[key] = float(score)
-    elif definition.id in EQ5D:
-        result = scoring.score(definition, answers, context)
-        ranges = [eq5d.value_range(name) for name in context.value_sets.values()]
-        index_range = (min(r[0] for r in ranges), max(r[1] for r in ranges))
-        measures.setdefault(
-            "eq5d:index", Measure("eq5d:index", "EQ-5D index", "higher", "eq5d", index_range)
-        )
-        measures.setdefault(
-            "eq5d:vas", Measure("eq5d:vas", "EQ VAS (termometer)", "higher", "eq5d", (0, 100))
-        )
-        if result.get("index") is not None:
-            values["eq5d:index"] = float(result["index"])
-        if result.get("vas") is not None:
-            values["eq5d:vas"] = float(result["vas"])
+            if compared.is_score:
+                if scores is None:
+                    scores = scoring.score(definition, answers, context)
+                value = scores.get(compared.name)
+            else:
+                value = answers.get(compared.name)
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                values[key] = float(value)
     return values
+
+
+def _measure(
+    key: str,
+    definition: Questionnaire,
+    declared: Questionnaire,
+    compared: Compared,
+    part: Variant,
+    sheet: str,
+    context: scoring.ScoringContext,
+) -> Measure:
+    """A compared measure: its label (naming the versions of a part reported apart), direction
+    and the range of its values."""
+    goal_label = compared.goal_label + part.suffix if compared.goal_label else None
+    if compared.is_score:
+        spec = scoring.measures(definition, context).get(compared.name)
+        return Measure(
+            key,
+            (compared.label or (spec.label if spec else compared.name)) + part.suffix,
+            compared.direction or (spec.direction if spec else "higher"),
+            sheet,
+            spec.value_range if spec else (-np.inf, np.inf),
+            goal_label,
+        )
+    item = part.item or declared.item(compared.name)
+    assert item is not None  # noqa: S101 (checked at load)
+    label = (compared.label or item.text.get("sv")) + part.suffix
+    return Measure(key, label, item.direction or "higher", sheet, item.value_range(), goal_label)
+
+
+def declared_measures(definitions: Iterable[Questionnaire]) -> dict[str, tuple[str, bool]]:
+    """Every measure the files' sections compare, in their order: its label where a goal
+    names it, and whether goals may use it."""
+    out: dict[str, tuple[str, bool]] = {}
+    for questionnaire, section in report_sections(definitions):
+        for compared in section.compare:
+            key = f"{section.measures}:{compared.name}"
+            if compared.is_score:
+                spec = scoring.measures(questionnaire, scoring.ScoringContext())
+                default = spec[compared.name].label if compared.name in spec else compared.name
+                label = compared.goal_label or compared.label or default
+            else:
+                item = questionnaire.item(compared.name)
+                text = compared.label or (item.text.get("sv") if item else compared.name)
+                label = compared.goal_label or f"{questionnaire.name}: {text}"
+            out.setdefault(key, (label, compared.goal))
+    return out
+
+
+def report_sections(definitions: Iterable[Questionnaire]) -> list[tuple[Questionnaire, Section]]:
+    """Every report section of the files, in the order of their sheets (`order`, then the
+    questionnaire id, then the file's own order)."""
+    found = [(q, s, n) for q in definitions for n, s in enumerate(q.report)]
+    found.sort(key=lambda f: (f[1].order, f[0].id, f[2]))
+    return [(q, s) for q, s, _ in found]
+
+
+def declaring(registry: Registry) -> list[Questionnaire]:
+    """The questionnaires whose files declare report sections."""
+    return [q for q in registry.by_id.values() if q.report]
 
 
 def goal_measures(registry: Registry) -> dict[str, str]:
     """The measures a goal "share improved" can name, with their labels."""
-    measures = {"sjalvskattning:mean": "Självskattning: medelvärde av alla frågor"}
-    self_assessment = registry.get(SELF_ASSESSMENT[0])
-    if self_assessment is not None:
-        for item in self_assessment.items:
-            if item.type == ItemType.SCALE and item.direction:
-                measures[f"{self_assessment.id}:{item.id}"] = (
-                    f"Självskattning: {item.text.get('sv')}"
-                )
-    measures["eq5d:index"] = "EQ-5D index"
-    measures["eq5d:vas"] = "EQ VAS (termometer)"
-    return measures
+    return {
+        key: label
+        for key, (label, usable) in declared_measures(declaring(registry)).items()
+        if usable
+    }
+
+
+def category_goal(
+    definitions: Iterable[Questionnaire],
+) -> tuple[Questionnaire, Item] | None:
+    """The single-choice item whose categories goals name ("30 % to work or studies")."""
+    for questionnaire, section in report_sections(definitions):
+        for distribution in section.distributions:
+            item = questionnaire.item(distribution.item)
+            if distribution.goal and item is not None:
+                return questionnaire, item
+    return None
 
 
 def exit_reason_labels(registry: Registry) -> dict[object, str]:
-    exit_form = registry.get("utskrivning")
-    item = exit_form.item("exit_reason") if exit_form else None
-    return {c.value: c.label.get("sv") for c in item.choices} if item else {}
+    """The categories a goal "share ended to …" can name (see `category_goal`)."""
+    found = category_goal(declaring(registry))
+    return {c.value: c.label.get("sv") for c in found[1].choices} if found else {}

@@ -2,7 +2,7 @@
 where the counts behind them are protected with everything else).
 
 Two kinds of goal, as the förbund writes them:
-- {"kind": "improved", "measure": "sjalvskattning:general_health", "target": 0.7}
+- {"kind": "improved", "measure": "<measures>:general_health", "target": 0.7}
   "70 % experience improved health": the share of START–EXIT pairs that improved.
 - {"kind": "exit_reasons", "reasons": ["arbete", "studier"], "target": 0.3}
   "30 % to work or studies": the share of registered exit reasons among those given.

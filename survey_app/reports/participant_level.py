@@ -1,11 +1,13 @@
 """The participant-level export for förbund admins: one row per participation, pseudonymised.
 
-Columns per occasion and item ("start: sjalvskattning.general_health"). Violence-screening answers
-are included only when the admin asks for them explicitly; the request is audited by the caller.
+Columns per occasion and item ("start: <questionnaire>.<item>"). Answers to sensitive
+questionnaires (those with a `safety` block, e.g. a violence screening) are included only when
+the admin asks for them explicitly; the request is audited by the caller.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import BinaryIO
 
 import pandas as pd
@@ -26,12 +28,24 @@ from survey_app.models import (
     ResponseStatus,
 )
 from survey_app.occasions import occasion_label
+from survey_app.questionnaires import Questionnaire
 
-SENSITIVE = ("valdsenkat",)
+
+def sensitive(questionnaires: Iterable[Questionnaire]) -> list[str]:
+    """The ids of the questionnaires whose answers are sensitive: those asked with a quick
+    exit or a support page (the file's `safety` block)."""
+    return [q.id for q in questionnaires if q.safety.quick_exit or q.safety.support_when]
 
 
-def write(forbund_id: int, target: BinaryIO, *, include_sensitive: bool) -> int:
-    """Write the workbook; returns the number of participations."""
+def write(
+    forbund_id: int,
+    target: BinaryIO,
+    *,
+    include_sensitive: bool,
+    questionnaires: Iterable[Questionnaire],
+) -> int:
+    """Write the workbook; returns the number of participations. `questionnaires`: those the
+    service knows (which of them are sensitive)."""
     people = pd.DataFrame(
         db.session.execute(
             sa.select(
@@ -69,7 +83,7 @@ def write(forbund_id: int, target: BinaryIO, *, include_sensitive: bool) -> int:
         .where(Insats.forbund_id == forbund_id, Response.status == ResponseStatus.SUBMITTED)
     )
     if not include_sensitive:
-        query = query.where(Response.questionnaire_id.not_in(SENSITIVE))
+        query = query.where(Response.questionnaire_id.not_in(sensitive(questionnaires)))
     answers = pd.DataFrame(
         db.session.execute(query).all(),
         columns=["id", "kind", "number", "questionnaire", "item", "value"],

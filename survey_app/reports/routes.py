@@ -235,7 +235,10 @@ def participant_level() -> str | WerkzeugResponse:
         buffer = io.BytesIO()
         sensitive = bool(form.include_sensitive.data)
         rows = participant_level_export.write(
-            current_user.forbund_id, buffer, include_sensitive=sensitive
+            current_user.forbund_id,
+            buffer,
+            include_sensitive=sensitive,
+            questionnaires=current_app.extensions["questionnaires"].by_id.values(),
         )
         audit.record(
             "participant_level_export",

@@ -1,13 +1,16 @@
-"""The item-by-item sheets: violence screening, satisfaction, register data and exit reasons.
+"""The item-by-item sheets, assembled from the report sections the questionnaire files declare:
+distributions of items (counts and shares per answer, means of scales, share "ja") and
+screenings (e.g. violence: at least one "ja", reach).
 
-Each function returns blocks (a title and a table) for one sheet; `workbook` lays them out.
-Every count goes through small-group protection and every share is blanked where it would rest
-on fewer than k participants.
+`blocks` returns, per sheet, blocks (a title and a table); `workbook` lays them out. Every count
+goes through small-group protection and every share is blanked where it would rest on fewer
+than k participants.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date
 from functools import partial
 
@@ -15,7 +18,8 @@ import numpy as np
 import pandas as pd
 
 from survey_app.clock import today
-from survey_app.reports.dataset import Dataset
+from survey_app.questionnaires import Distribution, Item, Questionnaire
+from survey_app.reports.dataset import Dataset, sections_of
 from survey_app.reports.protection import Publication
 from survey_app.reports.tables import (
     Counts,
@@ -26,10 +30,190 @@ from survey_app.reports.tables import (
     share_values,
     shares,
 )
+from survey_app.reports.versions import Variant
 
 # A table's title and how to show it once the publication is protected.
 Block = tuple[str, Callable[[], pd.DataFrame]]
 HALF_YEAR_DAYS = 182
+
+
+@dataclass
+class Sheet:
+    """An item sheet: its name, heading and blocks, one below the other."""
+
+    name: str
+    title: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+def blocks(
+    dataset: Dataset, pub: Publication, participants: Counts
+) -> tuple[list[Sheet], Counts | None]:
+    """The item sheets of the declared sections, in order, and the counts of the item goals
+    name categories of (e.g. exit reasons), if any.
+
+    A sheet's tables come from every file with a section on it, in the order of their
+    `position` (then the sections' order); a scale's top-box share comes first."""
+    out: dict[str, Sheet] = {}
+    entries: dict[str, list[tuple[int, int, Questionnaire, str | None, Distribution]]] = {}
+    screenings: dict[str, list[Block]] = {}
+    for number, (questionnaire, section) in enumerate(sections_of(dataset)):
+        if section.compare:
+            continue
+        sheet = out.setdefault(section.sheet, Sheet(section.sheet, section.title or section.sheet))
+        if section.screening:
+            screenings.setdefault(sheet.name, []).extend(
+                violence(dataset, pub, participants, questionnaire, section.empty)
+            )
+        for n, distribution in enumerate(section.distributions):
+            position = distribution.position if distribution.position is not None else n
+            entries.setdefault(sheet.name, []).append(
+                (position, number, questionnaire, section.empty, distribution)
+            )
+    goal_counts: Counts | None = None
+    for sheet in out.values():
+        sheet.blocks.extend(screenings.get(sheet.name, []))
+        first: list[Block] = []
+        emptied: set[str] = set()
+        for _, _, questionnaire, empty, distribution in sorted(
+            entries.get(sheet.name, []), key=lambda e: (e[0], e[1])
+        ):
+            if empty and _answers(dataset, questionnaire.id).empty:
+                if questionnaire.id not in emptied:
+                    emptied.add(questionnaire.id)
+                    sheet.blocks.append((empty, _empty))
+                continue
+            made, counts, top = _distribution(
+                dataset, pub, participants, questionnaire, distribution
+            )
+            sheet.blocks.extend(made)
+            first.extend(top)
+            if distribution.goal and counts is not None and goal_counts is None:
+                goal_counts = counts
+        sheet.blocks[:0] = first
+    return list(out.values()), goal_counts
+
+
+def _distribution(
+    dataset: Dataset,
+    pub: Publication,
+    participants: Counts,
+    questionnaire: Questionnaire,
+    distribution: Distribution,
+) -> tuple[list[Block], Counts | None, list[Block]]:
+    """The blocks of one item by its type, its counts, and blocks to put first on the sheet.
+    An item whose versions' answers differ is shown in parts, each named by its versions."""
+    declared = questionnaire.item(distribution.item)
+    assert declared is not None  # noqa: S101 (checked at load)
+    variants = dataset.variants.get((questionnaire.id, distribution.item)) or [
+        Variant(distribution.item, declared)
+    ]
+    made: list[Block] = []
+    first: list[Block] = []
+    main: Counts | None = None
+    where = _Where(dataset, pub, participants, questionnaire.id, distribution)
+    for variant in variants:
+        item = variant.item or declared
+        blocks, counts, top = SUMMARIES[str(item.kind.summary)](where, item, variant)
+        made.extend(blocks)
+        first.extend(top)
+        main = main or counts
+    return made, main, first
+
+
+@dataclass(frozen=True)
+class _Where:
+    """What a summary of one declared distribution is made in."""
+
+    dataset: Dataset
+    pub: Publication
+    participants: Counts
+    questionnaire_id: str
+    distribution: Distribution
+
+    def part(self, variant: Variant) -> pd.DataFrame:
+        return _item_part(
+            self.dataset, self.questionnaire_id, variant.key, self.distribution.occasion
+        )
+
+
+Summary = tuple[list[Block], Counts | None, list[Block]]
+
+
+def _summarise_categories(where: _Where, item: Item, variant: Variant) -> Summary:
+    title = (where.distribution.title or item.text.get("sv")) + variant.suffix
+    blocks, counts = _category_block(
+        where.dataset,
+        where.pub,
+        where.participants,
+        where.questionnaire_id,
+        item,
+        variant.key,
+        title,
+        where.distribution,
+    )
+    return blocks, counts, []
+
+
+def _summarise_scale(where: _Where, item: Item, variant: Variant) -> Summary:
+    """Counts per answer and the mean (each participation answers at most once), and the
+    top-box share if the file asks for it (shown first on the sheet)."""
+    dataset, pub = where.dataset, where.pub
+    key = f"{where.questionnaire_id}:{variant.key}"
+    values = list(item.choice_values())
+    title = where.distribution.title or f"{item.text.get('sv')} ({values[0]}–{values[-1]})"
+    title += variant.suffix
+    part = where.part(variant)
+    counts = cube(pub, key, part, "value", values, cohort_insatser(dataset), dataset.genders)
+    pub.within([counts.ids[:, -1, :]], where.participants.ids)
+    blocks: list[Block] = [
+        (title, _frame(counts, ["Insats", "Svar"])),
+        (f"{title}, medel", _means(pub, counts, values)),
+    ]
+    top = []
+    if where.distribution.top_box:
+        label = where.distribution.top_box + variant.suffix
+        top.append(_top_box(pub, key, counts, values, label))
+    return blocks, counts, top
+
+
+def _summarise_yes_no(where: _Where, item: Item, variant: Variant) -> Summary:
+    """The number who answered ja or nej, the share ja, and those who declined."""
+    dataset, pub = where.dataset, where.pub
+    key = f"{where.questionnaire_id}:{variant.key}"
+    text = (where.distribution.title or item.text.get("sv")) + variant.suffix
+    part = where.part(variant)
+    answered = part[part["value"].isin(["ja", "nej"])]
+    total = _by_gender(pub, f"{key}:answered", answered, dataset)
+    yes = matrix(
+        pub,
+        f"{key}:ja",
+        answered[answered["value"] == "ja"],
+        "insats",
+        cohort_insatser(dataset),
+        dataset.genders,
+        labelled=False,  # only its share is shown
+    )
+    pub.within([yes.ids], total.ids)
+    pub.within([total.ids], where.participants.ids)
+    blocks: list[Block] = [
+        (f"{text} – antal som svarat ja eller nej", total.frame),
+        (f"{text} – andel ja", partial(shares, yes, total)),
+    ]
+    if item.allow_decline:
+        declined = _by_gender(
+            pub, f"{key}:declined", part[part["value"] == "vill_inte_svara"], dataset
+        )
+        blocks.append((f"{text} – vill inte svara", declined.frame))
+    return blocks, None, []
+
+
+# How each item type's `summary` is tabled (see questionnaires/types.py).
+SUMMARIES = {
+    "categories": _summarise_categories,
+    "scale": _summarise_scale,
+    "yes_no": _summarise_yes_no,
+}
 
 
 def _empty() -> pd.DataFrame:
@@ -49,6 +233,20 @@ def _answers(dataset: Dataset, questionnaire_id: str, occasion: str | None = Non
     return frame[frame["occasion"] == occasion] if occasion else frame
 
 
+def _item_part(
+    dataset: Dataset, questionnaire_id: str, item_id: str, occasion: str | None
+) -> pd.DataFrame:
+    """The answers to one item: at the occasion kind if given, and one per participation (the
+    latest), so that a table's total is at most the participants."""
+    answers = _answers(dataset, questionnaire_id, occasion)
+    if answers.empty:
+        return answers
+    part = answers[answers["item_id"] == item_id]
+    if part["participation_id"].duplicated().any():
+        part = part.sort_values("response_id").drop_duplicates("participation_id", keep="last")
+    return part
+
+
 def _by_gender(pub: Publication, key: str, frame: pd.DataFrame, dataset: Dataset) -> Counts:
     return matrix(pub, key, frame, "insats", cohort_insatser(dataset), dataset.genders)
 
@@ -56,11 +254,19 @@ def _by_gender(pub: Publication, key: str, frame: pd.DataFrame, dataset: Dataset
 # --- violence screening ------------------------------------------------------------------------
 
 
-def violence(dataset: Dataset, pub: Publication, participants: Counts) -> list[Block]:
-    """`participants`: the cohort by insats and gender (Översikt), which the reach shares."""
-    answers = _answers(dataset, "valdsenkat")
+def violence(
+    dataset: Dataset,
+    pub: Publication,
+    participants: Counts,
+    questionnaire: Questionnaire,
+    empty: str | None,
+) -> list[Block]:
+    """A screening section (e.g. violence): screenings, those with at least one "ja" or
+    "vill inte svara", "ja" per question, and the reach. `participants`: the cohort by insats
+    and gender (Översikt), which the reach shares."""
+    answers = _answers(dataset, questionnaire.id)
     if answers.empty:
-        return [("Inga våldsenkäter i urvalet", _empty)]
+        return [(empty or f"Inga svar på {questionnaire.name} i urvalet", _empty)]
     flagged = answers.assign(
         is_yes=answers["value"] == "ja", is_decline=answers["value"] == "vill_inte_svara"
     )
@@ -78,9 +284,12 @@ def violence(dataset: Dataset, pub: Publication, participants: Counts) -> list[B
     )
     pub.within([yes.ids], screened.ids)
     pub.within([declined.ids], screened.ids)
-    definition = dataset.definitions["valdsenkat"]
-    items = [i.id for i in definition.items]
-    labels = {i.id: i.text.get("sv") for i in definition.items}
+    # Every version's questions (the declared file's first): none of their answers is left out.
+    labels: dict[str, str] = {}
+    for version in [questionnaire, *dataset.answered.get(questionnaire.id, [])]:
+        for question in version.items:
+            labels.setdefault(question.id, question.text.get("sv"))
+    items = list(labels)
     yes_answers = answers[answers["value"] == "ja"].assign(
         question=lambda f: f["item_id"].map(labels)
     )
@@ -161,70 +370,25 @@ def _reach(
     return show
 
 
-# --- satisfaction ------------------------------------------------------------------------------
-
-
-def satisfaction(dataset: Dataset, pub: Publication, participants: Counts) -> list[Block]:
-    """`participants`: the cohort by insats and gender; each answers at most once."""
-    answers = _answers(dataset, "nojdhet")
-    if answers.empty:
-        return [("Inga nöjdhetsenkäter i urvalet", _empty)]
-    definition = dataset.definitions["nojdhet"]
-    blocks: list[Block] = []
-    insatser = cohort_insatser(dataset)
-    for item in definition.items:
-        part = answers[answers["item_id"] == item.id]
-        key = f"nojdhet:{item.id}"
-        if item.type == "scale":
-            values = list(item.choice_values())
-            counts = cube(pub, key, part, "value", values, insatser, dataset.genders)
-            pub.within([counts.ids[:, -1, :]], participants.ids)
-            title = f"{item.text.get('sv')} (1–{values[-1]})"
-            blocks.append((title, _frame(counts, ["Insats", "Svar"])))
-            blocks.append((f"{title}, medel", _means(pub, counts, values)))
-            if item.id == "overall":
-                blocks.insert(0, _top_box(pub, counts, values))
-        elif item.type == "yes_no":
-            answered = part[part["value"].isin(["ja", "nej"])]
-            total = _by_gender(pub, f"{key}:answered", answered, dataset)
-            yes = matrix(
-                pub,
-                f"{key}:ja",
-                answered[answered["value"] == "ja"],
-                "insats",
-                insatser,
-                dataset.genders,
-                labelled=False,  # only its share is shown
-            )
-            pub.within([yes.ids], total.ids)
-            pub.within([total.ids], participants.ids)
-            text = item.text.get("sv")
-            blocks.append((f"{text} – antal som svarat ja eller nej", total.frame))
-            blocks.append((f"{text} – andel ja", partial(shares, yes, total)))
-            if item.allow_decline:
-                declined = _by_gender(
-                    pub, f"{key}:declined", part[part["value"] == "vill_inte_svara"], dataset
-                )
-                blocks.append((f"{text} – vill inte svara", declined.frame))
-    return blocks
+# --- distributions ------------------------------------------------------------------------------
 
 
 def _frame(counts: Counts, names: list[str]) -> Callable[[], pd.DataFrame]:
     return lambda: counts.frame(names)
 
 
-def _top_box(pub: Publication, counts: Counts, values: list[object]) -> Block:
+def _top_box(pub: Publication, key: str, counts: Counts, values: list[object], label: str) -> Block:
     """The share who gave the two highest answers: their count (answers 4 + 5) follows from the
     share and the total, so it is a published count of its own."""
     top = [values.index(v) for v in values[-2:]]
     high_values = counts.values[:, top, :].sum(axis=1)
     high_ids = pub.table(
-        "nojdhet:overall:top_box", high_values, (True, True), ("insats", "gender"), labelled=False
+        f"{key}:top_box", high_values, (True, True), ("insats", "gender"), labelled=False
     )
     pub.add(high_ids, [counts.ids[:, i, :] for i in top])
     high = Counts(pub, high_values, high_ids, [counts.labels[0], counts.labels[2]])
     total = counts.slice(1, -1)
-    title = f"Helhetsintryck: andel som gav {values[-2]} eller {values[-1]}"
+    title = f"{label}: andel som gav {values[-2]} eller {values[-1]}"
     return title, lambda: shares(high, total)
 
 
@@ -255,21 +419,22 @@ def _category_block(
     pub: Publication,
     participants: Counts,
     questionnaire_id: str,
-    item_id: str,
+    item: Item,
+    answer_id: str,
     title: str,
-    percent: bool = False,
+    distribution: Distribution,
 ) -> tuple[list[Block], Counts | None]:
-    answers = _answers(dataset, questionnaire_id)
-    definition = dataset.definitions.get(questionnaire_id)
-    item = definition.item(item_id) if definition is not None else None
-    if answers.empty or item is None:
+    """Counts per category (`answer_id`: the item's id in the answers, see `versions`)."""
+    if _answers(dataset, questionnaire_id, distribution.occasion).empty:
         return [(f"{title}: inga uppgifter i urvalet", _empty)], None
     labels = {c.value: c.label.get("sv") for c in item.choices}
-    part = answers[answers["item_id"] == item_id].assign(category=lambda f: f["value"].map(labels))
+    part = _item_part(dataset, questionnaire_id, answer_id, distribution.occasion).assign(
+        category=lambda f: f["value"].map(labels)
+    )
     name = str(item.text.get("sv"))
     counts = cube(
         pub,
-        f"{questionnaire_id}:{item_id}",
+        f"{questionnaire_id}:{answer_id}",
         part,
         "category",
         list(labels.values()),
@@ -278,31 +443,8 @@ def _category_block(
     )
     pub.within([counts.ids[:, -1, :]], participants.ids)  # one answer per participation
     blocks: list[Block] = [(title, _frame(counts, ["Insats", name]))]
-    if percent:
+    if distribution.shares:
         blocks.append(
             (f"{title}, andel per insats och kön", lambda: cube_shares(counts, ["Insats", name]))
         )
     return blocks, counts
-
-
-def register(dataset: Dataset, pub: Publication, participants: Counts) -> list[Block]:
-    blocks: list[Block] = []
-    for questionnaire_id, item_id, title in (
-        ("inskrivning", "income", "Försörjning vid start (antal)"),
-        ("utskrivning", "income", "Försörjning vid avslut (antal)"),
-        ("inskrivning", "occupation", "Sysselsättning vid start (antal)"),
-        ("utskrivning", "occupation", "Sysselsättning vid avslut (antal)"),
-    ):
-        blocks.extend(
-            _category_block(dataset, pub, participants, questionnaire_id, item_id, title)[0]
-        )
-    return blocks
-
-
-def exit_reasons(
-    dataset: Dataset, pub: Publication, participants: Counts
-) -> tuple[list[Block], Counts | None]:
-    """The exit-reason blocks, and their counts (goals on exit reasons use them)."""
-    return _category_block(
-        dataset, pub, participants, "utskrivning", "exit_reason", "Avslutsorsak", percent=True
-    )

@@ -108,6 +108,8 @@ def _comparison(report: Report) -> Section:
     """The comparison sheets' rows over all insatser ("Totalt"), by gender and in total."""
     table = report.comparison
     genders = [*report.dataset.genders, TOTAL]
+    measures = report.dataset.measures
+    sheets = list(dict.fromkeys(measures[k].sheet for k in key_measures(report)))
     rows: list[list[Any]] = []
     for key in key_measures(report):
         part = table[(table["measure"] == key) & (table["insats"] == TOTAL)]
@@ -125,9 +127,13 @@ def _comparison(report: Report) -> Section:
         ["Mått", "Kön", *[name for _, name, _ in COMPARISON_COLUMNS]],
         [TEXT, TEXT, *[kind for _, _, kind in COMPARISON_COLUMNS]],
         rows,
-        note="Samma rader som ”Totalt” på bladen Självskattning och EQ-5D, där också varje "
-        "insats och konfidensintervallen finns.",
+        note=f"Samma rader som ”Totalt” på bladen {_names(sheets)}, där också varje insats och "
+        "konfidensintervallen finns.",
     )
+
+
+def _names(names: list[str]) -> str:
+    return " och ".join([", ".join(names[:-1]), names[-1]] if len(names) > 1 else names)
 
 
 def _goals(report: Report) -> Section:

@@ -15,13 +15,22 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
+from survey_app import scoring
 from survey_app.clock import STOCKHOLM
+from survey_app.questionnaires import Questionnaire, Section
 from survey_app.reports import goals, printing, sheets, summary
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
-from survey_app.reports.dataset import Dataset, Measure, Progress, with_other_genders_merged
+from survey_app.reports.dataset import (
+    Dataset,
+    Measure,
+    Progress,
+    category_goal,
+    declared_measures,
+    sections_of,
+    with_other_genders_merged,
+)
 from survey_app.reports.protection import SECONDARY, Publication, primary_label
 from survey_app.reports.tables import Counts
-from survey_app.scoring import eq5d
 
 # "Antal med start" is not shown: it is the sum of the two counts shown.
 COUNT_COLUMNS = ["n_pairs", "n_without_exit"]
@@ -54,6 +63,8 @@ INTERNAL_NOTE = (
 
 
 WRITE_STEPS = 9
+# Of these, the steps for the sheets between Översikt and Om rapporten.
+SHEET_STEPS = WRITE_STEPS - 3
 
 
 @dataclass
@@ -63,8 +74,23 @@ class Report:
     dataset: Dataset
     overview: Counts
     comparison: pd.DataFrame  # the comparison rows as shown
-    blocks: dict[str, list[sheets.Block]]  # item sheets: titles and tables
+    layout: list[Layout]  # the sheets between Översikt and Om rapporten, in order
     goals: pd.DataFrame
+
+    @property
+    def blocks(self) -> dict[str, list[sheets.Block]]:
+        """The item sheets' titles and tables, by sheet name."""
+        return {s.name: s.blocks.blocks for s in self.layout if s.blocks is not None}
+
+
+@dataclass
+class Layout:
+    """One sheet of the declared sections: a comparison (START → EXIT per measure) or blocks."""
+
+    name: str
+    comparison: Questionnaire | None = None  # the first file comparing on it (note, chart)
+    section: Section | None = None
+    blocks: sheets.Sheet | None = None
 
 
 def build(dataset: Dataset) -> Report:
@@ -79,15 +105,30 @@ def build(dataset: Dataset) -> Report:
     raw = _raw_comparison(dataset)
     participants = overview.slice(0, -1)
     comparisons = _register_comparisons(dataset, pub, raw, participants)
-    blocks = {
-        "Våld": sheets.violence(dataset, pub, participants),
-        "Nöjdhet": sheets.satisfaction(dataset, pub, participants),
-        "Försörjning och sysselsättning": sheets.register(dataset, pub, participants),
-    }
-    blocks["Avslut"], reasons = sheets.exit_reasons(dataset, pub, participants)
+    item_sheets, reasons = sheets.blocks(dataset, pub, participants)
     goal_rows = _register_goals(dataset, pub, comparisons, reasons)
     pub.protect()
-    return Report(dataset, overview, _comparison_table(raw, comparisons), blocks, goal_rows())
+    return Report(
+        dataset,
+        overview,
+        _comparison_table(raw, comparisons),
+        _layout(dataset, item_sheets),
+        goal_rows(),
+    )
+
+
+def _layout(dataset: Dataset, item_sheets: list[sheets.Sheet]) -> list[Layout]:
+    """The sheets in the order of the sections first naming them."""
+    by_name = {sheet.name: sheet for sheet in item_sheets}
+    out: dict[str, Layout] = {}
+    for questionnaire, section in sections_of(dataset):
+        if section.sheet in out:
+            continue
+        if section.compare:
+            out[section.sheet] = Layout(section.sheet, questionnaire, section)
+        elif section.sheet in by_name:
+            out[section.sheet] = Layout(section.sheet, blocks=by_name[section.sheet])
+    return list(out.values())
 
 
 def write(
@@ -101,7 +142,7 @@ def write(
     `internal`: an ad hoc report for the förbund's admins, marked as such on every sheet."""
     report = build(dataset)
     dataset, k = report.dataset, report.dataset.forbund.min_group_size
-    comparison, blocks = report.comparison, report.blocks
+    comparison = report.comparison
     progress("jämförelser beräknade och skyddade")
     with pd.ExcelWriter(
         target,
@@ -113,23 +154,22 @@ def write(
         pages[summary.SHEET] = _summary_sheet(writer, dataset, summary.sections(report), formats)
         pages["Översikt"] = _overview(writer, dataset, report.overview, formats, report.goals)
         progress("Översikt")
-        pages["Självskattning"] = _comparison_sheet(
-            writer, "Självskattning", dataset, comparison, "self", formats
-        )
-        progress("Självskattning")
-        pages["EQ-5D"] = _comparison_sheet(writer, "EQ-5D", dataset, comparison, "eq5d", formats)
-        progress("EQ-5D")
-        for name, title in (
-            ("Våld", "Våldsenkäten"),
-            ("Nöjdhet", "Nöjdhet vid avslut"),
-            (
-                "Försörjning och sysselsättning",
-                "Försörjning och sysselsättning vid start och avslut",
-            ),
-            ("Avslut", "Avslutsorsaker"),
-        ):
-            pages[name] = _blocks_sheet(writer, name, title, blocks[name], formats)
-            progress(name)
+        done = 0
+        for number, layout in enumerate(report.layout, start=1):
+            if layout.blocks is not None:
+                blocks = layout.blocks
+                pages[blocks.name] = _blocks_sheet(
+                    writer, blocks.name, blocks.title, blocks.blocks, formats
+                )
+            else:
+                pages[layout.name] = _comparison_sheet(writer, layout, dataset, comparison, formats)
+            # SHEET_STEPS steps however many sheets there are.
+            due = number * SHEET_STEPS // len(report.layout)
+            for extra in range(due - done):
+                progress(layout.name if extra == 0 else f"{layout.name} ({extra + 1})")
+            done = due
+        for extra in range(SHEET_STEPS - done):
+            progress(f"blad skrivna ({extra + 1})")
         pages["Om rapporten"] = _about(writer, dataset, k, made_by, formats, internal)
         for name, sheet in writer.sheets.items():
             if internal:
@@ -289,8 +329,9 @@ def _register_goals(
 ) -> Any:
     """Register what the goal table publishes (its counts are cells of other tables; a goal
     on exit reasons publishes their sum), and return how to show it once protected."""
-    labels = {key: m.label for key, m in dataset.measures.items()}
-    labels["sjalvskattning:mean"] = "Självskattning: medelvärde av alla frågor"
+    questionnaires = list({q.id: q for q, _ in sections_of(dataset)}.values())
+    labels = {key: label for key, (label, _) in declared_measures(questionnaires).items()}
+    labels.update({key: m.goal_label or m.label for key, m in dataset.measures.items()})
     reason_labels = _reason_labels(dataset)
     insatser = sheets.cohort_insatser(dataset)
     rows: list[tuple[str, str, float, Any, Any, Any]] = []
@@ -344,9 +385,13 @@ def _register_goals(
 
 
 def _reason_labels(dataset: Dataset) -> dict[str, str]:
-    utskrivning = dataset.definitions.get("utskrivning")
-    reason_item = utskrivning.item("exit_reason") if utskrivning else None
-    return {str(c.value): c.label.get("sv") for c in reason_item.choices} if reason_item else {}
+    found = category_goal(q for q, _ in sections_of(dataset))
+    if found is None:
+        return {}
+    questionnaire, item = found
+    version = dataset.definitions.get(questionnaire.id)  # the answers' own, where there are any
+    item = (version.item(item.id) if version else None) or item
+    return {str(c.value): c.label.get("sv") for c in item.choices}
 
 
 # --- writing ----------------------------------------------------------------------------------
@@ -426,8 +471,8 @@ def _summary_sheet(
 
 
 SUMMARY_NOTE = (
-    "Siffrorna är desamma som på bladen Översikt, Självskattning och EQ-5D. ”<5” och ”x” är "
-    "dolda antal (se Om rapporten)."
+    "Siffrorna är desamma som på de andra bladen (Översikt och jämförelserna). ”<5” och ”x” "
+    "är dolda antal (se Om rapporten)."
 )
 
 
@@ -499,13 +544,13 @@ def _overview(
 
 def _comparison_sheet(
     writer: pd.ExcelWriter,
-    sheet_name: str,
+    layout: Layout,
     dataset: Dataset,
     comparison: pd.DataFrame,
-    which: str,
     formats: dict[str, Any],
 ) -> printing.Pages:
-    keys = [key for key, m in dataset.measures.items() if m.sheet == which]
+    sheet_name = layout.name
+    keys = [key for key, m in dataset.measures.items() if m.sheet == sheet_name]
     table = comparison[comparison["measure"].isin(keys)].copy()
     order = {key: i for i, key in enumerate(keys)}
     table["_order"] = table["measure"].map(order)
@@ -522,11 +567,12 @@ def _comparison_sheet(
     out.to_excel(writer, sheet_name=sheet_name, startrow=start_row, index=False)
     sheet = writer.sheets[sheet_name]
     sheet.write(0, 0, f"{sheet_name}: före och efter (start och avslut)", formats["title"])
-    if which == "eq5d":
-        names = _value_set_names(dataset)
-        sheet.write(1, 0, f"EQ-5D index beräknat med värdeset: {names}", formats["note"])
-    else:
-        sheet.write(1, 0, "Skala 1–10, högre är bättre.", formats["note"])
+    section, questionnaire = layout.section, layout.comparison
+    assert section is not None and questionnaire is not None  # noqa: S101 (a comparison sheet)
+    if section.note:
+        settings = scoring.describe(questionnaire, scoring.context_for(dataset.forbund))
+        note = section.note.replace("{settings}", settings[1] if settings else "")
+        sheet.write(1, 0, note, formats["note"])
     widths: list[float] = []
     for col, name in enumerate(columns):
         fmt = (
@@ -555,7 +601,10 @@ def _comparison_sheet(
         units.append((first, first + len(part) - 1))
         first += len(part)
     charts_at = start_row + len(out) + 2
-    extra = _charts(writer, sheet_name, dataset, keyed, which, len(columns) + 1, charts_at, formats)
+    charted = [f"{section.measures}:{section.chart}"] if section.chart is not None else []
+    extra = _charts(
+        writer, sheet_name, dataset, keyed, charted, len(columns) + 1, charts_at, formats
+    )
     units += extra.units
     pages = printing.Pages(
         repeat=(start_row, start_row),
@@ -582,18 +631,20 @@ def _charts(
     sheet_name: str,
     dataset: Dataset,
     table: pd.DataFrame,
-    which: str,
+    charted: list[str],
     first_col: int,
     first_row: int,
     formats: dict[str, Any],
 ) -> printing.Pages:
-    """Bar charts of the mean at START and EXIT per insats, each from a block of data beside
-    the table (the block copies the table's cells), placed below the table one under the
-    other, each kept on one page."""
+    """Bar charts of the mean at START and EXIT per insats of the measures the sheet's section
+    declares (`chart`), each from a block of data beside the table (the block copies the
+    table's cells), placed below the table one under the other, each kept on one page."""
     out = printing.Pages(widths=[28.0, 10.0, 10.0, 10.0])
     top = 3
     row = first_row
-    for key in summary.overall_measures(dataset.measures, which):
+    for key in charted:
+        if key not in dataset.measures:
+            continue
         rows = table[(table["measure"] == key) & (table["gender"] == TOTAL)]
         if rows.empty:
             continue
@@ -771,12 +822,15 @@ def _blocks_sheet(
     return pages
 
 
-def _value_set_names(dataset: Dataset) -> str:
-    names = []
-    for key in ("eq5d_value_set_3l", "eq5d_value_set_5l"):
-        name = getattr(dataset.forbund, key)
-        names.append(f"{eq5d.VALUE_SETS[name].label} ({name})")
-    return "3L: " + names[0] + "; 5L: " + names[1]
+def _scoring_settings(dataset: Dataset) -> list[tuple[str, str]]:
+    """The settings the compared scores were computed with (e.g. the EQ-5D value sets)."""
+    context = scoring.context_for(dataset.forbund)
+    found = [
+        scoring.describe(questionnaire, context)
+        for questionnaire, section in sections_of(dataset)
+        if section.compare
+    ]
+    return list(dict.fromkeys(row for row in found if row is not None))
 
 
 def protection_text(k: int, keep: str, merged: bool) -> str:
@@ -835,7 +889,7 @@ def _about(
             "Insatser",
             ", ".join(sorted(dataset.participations["insats"].unique())) or "inga deltagare",
         ),
-        ("Värdeset för EQ-5D", _value_set_names(dataset)),
+        *_scoring_settings(dataset),
         (
             "Skydd av små grupper",
             protection_text(
@@ -870,6 +924,7 @@ def _about(
             "riktning (högre är bättre för alla mått här).",
         ),
         ("Frågeformulär", versions or "inga svar"),
+        *(("Versioner", note) for note in dataset.version_notes),
         ("Fritext", "Fritextsvar ingår aldrig i den här sammanställningen."),
         (
             "Sammanfattning",

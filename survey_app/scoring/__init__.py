@@ -25,11 +25,40 @@ class ScoringContext:
     value_sets: Mapping[str, str] = field(default_factory=dict)
 
 
+def context_for(forbund: Any) -> ScoringContext:
+    """A förbund's scoring settings: the one place they are read from its columns."""
+    return ScoringContext({"3L": forbund.eq5d_value_set_3l, "5L": forbund.eq5d_value_set_5l})
+
+
+Range = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class ScoreMeasure:
+    """A numeric result of a scorer that a report can compare START → EXIT."""
+
+    value_range: Range  # the least and greatest value under the settings
+    label: str  # the default label (a file's report section may name it otherwise)
+    direction: str = "higher"
+
+
+def _no_measures(
+    _questionnaire: Questionnaire, _params: Params, _context: ScoringContext
+) -> dict[str, ScoreMeasure]:
+    return {}
+
+
 @dataclass(frozen=True)
 class Scorer:
     name: str
     check: Callable[[Questionnaire, Params], list[str]]
     score: Callable[[Questionnaire, Params, Answers, ScoringContext], dict[str, Any]]
+    # The numeric results a report can compare START → EXIT, named.
+    measures: Callable[[Questionnaire, Params, ScoringContext], dict[str, ScoreMeasure]] = (
+        _no_measures
+    )
+    # The settings the scores were computed with, for the report: (what, which), or None.
+    describe: Callable[[ScoringContext], tuple[str, str] | None] = lambda _context: None
 
 
 SCORERS: dict[str, Scorer] = {}
@@ -50,6 +79,22 @@ def check(questionnaire: Questionnaire) -> list[str]:
         known = ", ".join(sorted(SCORERS))
         return [f"okänd scorer {spec['scorer']!r}; kända är {known}"]
     return scorer.check(questionnaire, spec)
+
+
+def measures(questionnaire: Questionnaire, context: ScoringContext) -> dict[str, ScoreMeasure]:
+    """The numeric results of the questionnaire's scorer (none without one)."""
+    spec = questionnaire.scoring
+    scorer = SCORERS.get(spec["scorer"]) if spec is not None else None
+    if spec is None or scorer is None:
+        return {}
+    return scorer.measures(questionnaire, spec, context)
+
+
+def describe(questionnaire: Questionnaire, context: ScoringContext) -> tuple[str, str] | None:
+    """The settings the questionnaire's scores are computed with, e.g. the EQ-5D value sets."""
+    spec = questionnaire.scoring
+    scorer = SCORERS.get(spec["scorer"]) if spec is not None else None
+    return scorer.describe(context) if scorer is not None else None
 
 
 def score(

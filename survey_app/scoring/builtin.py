@@ -5,7 +5,15 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING, Any
 
-from survey_app.scoring import Answers, Params, Scorer, ScoringContext, eq5d, register
+from survey_app.scoring import (
+    Answers,
+    Params,
+    ScoreMeasure,
+    Scorer,
+    ScoringContext,
+    eq5d,
+    register,
+)
 
 if TYPE_CHECKING:
     from survey_app.questionnaires.definition import Questionnaire
@@ -46,7 +54,20 @@ def _mean_score(
     return {"mean": statistics.fmean(values) if len(values) >= minimum else None, "n": len(values)}
 
 
-register(Scorer("mean", _mean_check, _mean_score))
+def _mean_measures(
+    questionnaire: Questionnaire, params: Params, _context: ScoringContext
+) -> dict[str, ScoreMeasure]:
+    items = [questionnaire.item(i) for i in params.get("items", [])]
+    ranges = [item.value_range() for item in items if item is not None]
+    whole = (
+        (min(r[0] for r in ranges), max(r[1] for r in ranges))
+        if ranges
+        else (-float("inf"), float("inf"))
+    )
+    return {"mean": ScoreMeasure(whole, "Medelvärde")}
+
+
+register(Scorer("mean", _mean_check, _mean_score, _mean_measures))
 
 
 # --- any "yes" (violence screening) ---------------------------------------------------------
@@ -128,4 +149,26 @@ def _eq5d_score(
     }
 
 
-register(Scorer("eq5d", _eq5d_check, _eq5d_score))
+def _eq5d_measures(
+    _questionnaire: Questionnaire, params: Params, context: ScoringContext
+) -> dict[str, ScoreMeasure]:
+    """The index lies within the ranges of the value sets in use (both level counts' sets: a
+    report's index column holds 3L and 5L values)."""
+    names = list(context.value_sets.values()) or list(eq5d.DEFAULT_VALUE_SET.values())
+    ranges = [eq5d.value_range(name) for name in names]
+    whole = (min(r[0] for r in ranges), max(r[1] for r in ranges))
+    out = {"index": ScoreMeasure(whole, "EQ-5D index")}
+    if params.get("vas"):
+        out["vas"] = ScoreMeasure((0.0, 100.0), "EQ VAS (termometer)")
+    return out
+
+
+def _eq5d_describe(context: ScoringContext) -> tuple[str, str]:
+    names = []
+    for levels in ("3L", "5L"):
+        name = context.value_sets.get(levels, eq5d.DEFAULT_VALUE_SET[levels])
+        names.append(f"{levels}: {eq5d.VALUE_SETS[name].label} ({name})")
+    return "Värdeset för EQ-5D", "; ".join(names)
+
+
+register(Scorer("eq5d", _eq5d_check, _eq5d_score, _eq5d_measures, _eq5d_describe))

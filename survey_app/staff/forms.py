@@ -27,6 +27,7 @@ from wtforms.validators import (
 
 from survey_app.clock import today
 from survey_app.forms import SwedishForm
+from survey_app.i18n import LANGUAGES, STAFF_NAMES
 from survey_app.models import GENDER_LABELS, REMITTENT_LABELS
 from survey_app.participant_codes import BadCode, check_code, normalise
 from survey_app.sms import mobile_number
@@ -39,6 +40,15 @@ def _participant_code(_form: Any, field: Any) -> None:
         field.data = check_code(field.data or "")
     except BadCode as error:
         raise ValidationError(error.message) from error
+
+
+LANGUAGE_CHOICES = [SelectChoice(code, STAFF_NAMES[code]) for code in LANGUAGES]
+
+
+def _listed_choice(_form: Any, field: SelectField) -> None:
+    """One of the participant pages' languages, with a message that says what to do."""
+    if field.data not in LANGUAGES:
+        raise ValidationError("Välj ett av språken i listan.")
 
 
 class RegistrationFields(SwedishForm):
@@ -94,7 +104,29 @@ class ParticipantForm(RegistrationFields):
     existing_participant = BooleanField(
         "Personen finns redan i förbundet och börjar nu i den här insatsen (samma kod)"
     )
+    # The view marks the languages not reviewed for the insats (staff/languages.py); a file of
+    # many participants registers them in Swedish.
+    language = SelectField(
+        "Deltagarens språk",
+        choices=LANGUAGE_CHOICES,
+        description="Frågorna öppnas på det här språket. Deltagaren kan byta språk på varje sida.",
+        default="sv",
+        validate_choice=False,
+        validators=[_listed_choice],
+    )
     submit = SubmitField("Registrera deltagare")
+
+
+class LanguageForm(SwedishForm):
+    """The language a participant's pages open in, changed on the participant's page."""
+
+    language = SelectField(
+        "Deltagarens språk",
+        choices=LANGUAGE_CHOICES,
+        validate_choice=False,
+        validators=[_listed_choice],
+    )
+    submit = SubmitField("Spara språket")
 
 
 class CorrectionForm(RegistrationFields):

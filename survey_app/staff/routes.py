@@ -61,6 +61,7 @@ from survey_app.staff.forms import (
     CorrectionForm,
     DueLinksForm,
     HandleFlagForm,
+    LanguageForm,
     ParticipantForm,
     SearchForm,
     SendLinkForm,
@@ -68,6 +69,7 @@ from survey_app.staff.forms import (
     TodoFilterForm,
     end_participation_form,
 )
+from survey_app.staff.languages import language_choices, language_name, language_statuses
 from survey_app.staff.services import (
     END_UNDO_DAYS,
     EXIT_FORM,
@@ -82,6 +84,7 @@ from survey_app.staff.services import (
     occasion_overview,
     participant_rows,
     register_participant,
+    set_language,
     todo_rows,
     undo_deadline,
     undo_end,
@@ -129,6 +132,7 @@ def insats(insats_id: int) -> str:
         rows=participant_rows(insats),
         gender_labels=GENDER_LABELS,
         status_labels=STATUS_LABELS,
+        languages=language_statuses(insats, current_app.extensions["questionnaires"]),
     )
 
 
@@ -222,6 +226,7 @@ def create_occasion(participation_id: int, kind: str, number: int) -> WerkzeugRe
 def register(insats_id: int) -> WerkzeugResponse | str:
     insats = access.insats_for_participant_work(current_user, insats_id)
     form = ParticipantForm()
+    form.language.choices = language_choices(insats, current_app.extensions["questionnaires"])
     if form.is_submitted() and code_lookups.remaining(current_user) <= 0:
         abort(429)  # whatever the code: while spent, the answer says nothing about it
     if form.validate_on_submit():
@@ -232,6 +237,7 @@ def register(insats_id: int) -> WerkzeugResponse | str:
             remittent=Remittent(form.remittent.data),
             start_date=form.start_date.data,
             existing_participant=bool(form.existing_participant.data),
+            language=form.language.data,
         )
         try:
             register_participant(insats, data)
@@ -291,7 +297,28 @@ def participation(participation_id: int) -> str:
         handle_form=HandleFlagForm(),
         history=_history(found),
         undo_until=_undo_until(found),
+        language_name=language_name(found),
+        language_form=_language_form(found),
     )
+
+
+def _language_form(found: Participation) -> LanguageForm:
+    form = LanguageForm(language=found.language or "sv")
+    form.language.choices = language_choices(found.insats, current_app.extensions["questionnaires"])
+    return form
+
+
+@bp.route("/deltagande/<int:participation_id>/sprak", methods=["POST"])
+def change_language(participation_id: int) -> WerkzeugResponse:
+    """The language the participant's pages open in (links and the tablet alike)."""
+    found = access.participation_for_work(current_user, participation_id)
+    form = _language_form(found)
+    if not form.validate_on_submit():
+        flash("Välj ett av språken i listan.", "error")
+    elif set_language(found, form.language.data):
+        db.session.commit()
+        flash(f"Deltagarens språk är nu {language_name(found).lower()}.", "success")
+    return redirect(url_for("staff.participation", participation_id=found.id))
 
 
 def _undo_until(found: Participation) -> datetime | None:

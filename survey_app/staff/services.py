@@ -15,6 +15,7 @@ from survey_app import audit, occasions
 from survey_app.clock import last_day, today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
+from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from survey_app.models import (
     FollowUpFlag,
     Gender,
@@ -71,6 +72,33 @@ class NewParticipant:
     remittent: Remittent
     start_date: date
     existing_participant: bool = False
+    # The language the participant's pages open in (None: Swedish).
+    language: str | None = None
+
+
+def participant_language(code: str | None) -> str | None:
+    """A language as the participation keeps it: Swedish, the default, as nothing."""
+    if code is None or code == DEFAULT_LANGUAGE:
+        return None
+    if code not in LANGUAGES:
+        raise DomainError("Välj ett av språken i listan.", field="language")
+    return code
+
+
+def set_language(participation: Participation, code: str | None) -> bool:
+    """Change the language the participant's pages open in; False if it was already that."""
+    wanted = participant_language(code)
+    if participation.language == wanted:
+        return False
+    participation.language = wanted
+    # The log names the change, not the language (it can hint at where a person comes from).
+    audit.record(
+        "participation_language_changed",
+        forbund_id=participation.insats.forbund_id,
+        object_type="participation",
+        object_id=participation.id,
+    )
+    return True
 
 
 def register_participant(insats: Insats, data: NewParticipant) -> Participation:
@@ -116,6 +144,7 @@ def register_participant(insats: Insats, data: NewParticipant) -> Participation:
         remittent=data.remittent,
         start_date=data.start_date,
         status=ParticipationStatus.ACTIVE,
+        language=participant_language(data.language),
     )
     db.session.add(participation)
     db.session.add(

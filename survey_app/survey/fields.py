@@ -9,157 +9,32 @@ from typing import Any
 from flask import current_app
 from markupsafe import Markup
 from wtforms import (
-    DateField,
     Field,
-    FloatField,
-    IntegerField,
-    RadioField,
-    SelectChoice,
-    SelectMultipleField,
-    TextAreaField,
-    ValidationError,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from survey_app.forms import SwedishForm
 from survey_app.i18n import gettext
-from survey_app.questionnaires import Item, ItemType, Page
-from survey_app.questionnaires.definition import DECLINE, NO, YES
+from survey_app.questionnaires import Item, Page
 
 FIELD_PREFIX = "item_"
-
-
-class CheckboxesField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-class IsoDateField(DateField):
-    """A date field that also takes the stored answer, an ISO date text, as its data (an
-    earlier answer shown again)."""
-
-    def process_data(self, value: Any) -> None:
-        if isinstance(value, str):
-            try:
-                value = date.fromisoformat(value)
-            except ValueError:
-                value = None
-        super().process_data(value)
 
 
 def field_name(item: Item) -> str:
     return FIELD_PREFIX + item.id
 
 
-def _required(item: Item, message: str) -> list[Any]:
-    return [InputRequired(message)] if item.required else [Optional()]
-
-
 def build_field(item: Item, language: str) -> Field:
     label = item.text.get(language)
     description = item.help.get(language) if item.help else ""
-    choose = missing_message(item, language)
     common: dict[str, Any] = {"label": label, "description": description}
-    kind = item.type
-    if kind in (ItemType.SINGLE_CHOICE, ItemType.SCALE, ItemType.YES_NO):
-        values = item.choice_values()
-        if kind == ItemType.YES_NO:
-            names = {YES: gettext("Ja"), NO: gettext("Nej"), DECLINE: gettext("Vill inte svara")}
-            labels = [names[v] for v in values]
-        elif kind == ItemType.SCALE:
-            labels = [str(v) for v in values]
-        else:
-            labels = [c.label.get(language) for c in item.choices]
-        numeric = all(isinstance(v, int) for v in values)
-        return RadioField(
-            choices=[SelectChoice(str(v), text) for v, text in zip(values, labels, strict=True)],
-            coerce=int if numeric else str,
-            validators=_required(item, choose),
-            **common,
-        )
-    if kind == ItemType.MULTIPLE_CHOICE:
-        numeric = all(isinstance(c.value, int) for c in item.choices)
-        return CheckboxesField(
-            choices=[SelectChoice(str(c.value), c.label.get(language)) for c in item.choices],
-            coerce=int if numeric else str,
-            validators=_required(item, choose),
-            **common,
-        )
-    if kind in (ItemType.VAS, ItemType.NUMBER):
-        low, high = item.min, item.max
-        message = _range_message(low, high)
-        field_class = IntegerField if item.integer or kind == ItemType.VAS else FloatField
-        return field_class(
-            validators=[
-                *_required(item, choose),
-                NumberRange(min=low, max=high, message=message),
-            ],
-            render_kw={
-                "inputmode": "numeric" if field_class is IntegerField else "decimal",
-                **({"min": low} if low is not None else {}),
-                **({"max": high} if high is not None else {}),
-            },
-            **common,
-        )
-    if kind == ItemType.DATE:
-        return IsoDateField(
-            validators=[*_required(item, choose), _not_absurd_date],
-            **common,
-        )
-    limit = item.max_length or 2000
-    return TextAreaField(
-        validators=[
-            *_required(item, choose),
-            Length(
-                max=limit, message=gettext("Texten får vara högst %(limit)s tecken.", limit=limit)
-            ),
-        ],
-        render_kw={"maxlength": limit, "rows": 5},
-        **common,
-    )
+    return item.kind.field(item, language, common, missing_message(item, language))
 
 
 def missing_message(item: Item, language: str) -> str:
     """What to do when a required answer is missing: the item's own words, else the type's."""
     if item.error is not None:
         return item.error.get(language)
-    kind = item.type
-    if kind == ItemType.SCALE:
-        low, high = _fmt(item.min or 0), _fmt(item.max or 0)
-        return gettext("Välj en siffra från %(low)s till %(high)s.", low=low, high=high)
-    if kind == ItemType.YES_NO and item.allow_decline:
-        return gettext("Välj ja, nej eller vill inte svara.")
-    if kind == ItemType.YES_NO:
-        return gettext("Välj ja eller nej.")
-    if kind in (ItemType.VAS, ItemType.NUMBER):
-        return _range_message(item.min, item.max)
-    if kind == ItemType.SINGLE_CHOICE:
-        return gettext("Välj det svar som stämmer bäst.")
-    if kind == ItemType.MULTIPLE_CHOICE:
-        return gettext("Välj ett eller flera svar.")
-    if kind == ItemType.DATE:
-        return gettext("Skriv ett datum, till exempel 2026-03-01.")
-    return gettext("Skriv ditt svar.")
-
-
-def _range_message(low: float | None, high: float | None) -> str:
-    if low is not None and high is not None:
-        return gettext("Skriv ett tal från %(low)s till %(high)s.", low=_fmt(low), high=_fmt(high))
-    if low is not None:
-        return gettext("Skriv ett tal som är minst %(low)s.", low=_fmt(low))
-    if high is not None:
-        return gettext("Skriv ett tal som är högst %(high)s.", high=_fmt(high))
-    return gettext("Skriv ett tal.")
-
-
-def _fmt(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
-
-
-def _not_absurd_date(_form: Any, field: Field) -> None:
-    if isinstance(field.data, date) and not 1900 <= field.data.year <= 2100:
-        raise ValidationError(gettext("Datumet verkar fel; kontrollera året."))
+    return item.kind.missing_message(item, language)
 
 
 class PageForm(SwedishForm):

@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     g,
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -33,7 +36,7 @@ from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, gettext
 from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.models._types import utcnow
 from survey_app.questionnaires import Registry
-from survey_app.survey import links
+from survey_app.survey import audio, links
 from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class, render_item
 from survey_app.survey.flow import effective_answers, next_step
 from survey_app.survey.services import (
@@ -107,15 +110,17 @@ class State:
 def begin(
     occasion: Occasion, mode: ResponseMode, respondent: str, invitation: Invitation | None
 ) -> None:
-    """Start answering an occasion in this browser session."""
+    """Start answering an occasion in this browser session: a participant's pages open in the
+    language staff chose for them (staff entering answers work in Swedish)."""
     session.pop(DONE, None)
     session.pop(LOCKED, None)
+    chosen = occasion.participation.language if mode != ResponseMode.STAFF else None
     State(
         occasion_id=occasion.id,
         mode=mode,
         respondent=respondent,
         invitation_id=invitation.id if invitation else None,
-        language=DEFAULT_LANGUAGE,
+        language=chosen if chosen in LANGUAGES else DEFAULT_LANGUAGE,
         seen=time.time(),
         participation_id=occasion.participation_id,
     ).save()
@@ -192,8 +197,13 @@ def _choose_language() -> None:
     """Apply `?sprak=` to the state when the bundle offers that language."""
     state: State = g.state
     wanted = request.args.get("sprak")
-    if wanted in offered_languages(g.bundle) and wanted != state.language:
+    offered = offered_languages(g.bundle)
+    if wanted in offered and wanted != state.language:
         state.language = wanted
+        state.save()
+    elif state.language not in offered:
+        # The language staff chose, where a questionnaire still to answer lacks it: Swedish.
+        state.language = DEFAULT_LANGUAGE
         state.save()
     g.language = state.language
 
@@ -385,7 +395,44 @@ def page(number: int) -> str | WerkzeugResponse:
         field_name=field_name,
         render_item=render_item,
         kiosk=state.mode == ResponseMode.KIOSK,
+        recordings=_recordings(bundle, step, state.language),
     )
+
+
+def _audio_dir() -> Path:
+    return Path(current_app.config["SETTINGS"].audio_dir)
+
+
+def _recordings(bundle: Bundle, step: Any, language: str) -> dict[str, str]:
+    """The addresses of the förbund's recordings of the page's questions in the page's
+    language, by item id (a directory listing; no database read)."""
+    questionnaire_id = step.questionnaire.id
+    forbund_id = bundle.occasion.participation.insats.forbund_id
+    found = audio.recordings(_audio_dir(), forbund_id, questionnaire_id)
+    return {
+        item.id: url_for("survey.recording", questionnaire_id=questionnaire_id, name=name)
+        for item in step.page.items
+        if (name := found.get(f"{item.id}.{language}"))
+    }
+
+
+@bp.route("/svar/ljud/<questionnaire_id>/<name>")
+def recording(questionnaire_id: str, name: str) -> WerkzeugResponse:
+    """A recording of a question, for a browser answering a bundle that asks it. The address
+    names the question and language only; the förbund is the session's."""
+    bundle: Bundle = g.bundle
+    path = audio.recording_path(
+        _audio_dir(),
+        bundle.occasion.participation.insats.forbund_id,
+        questionnaire_id,
+        name,
+        (q.id for q in bundle.questionnaires),
+    )
+    if path is None:
+        abort(404)
+    response = send_file(path, mimetype=audio.MIME_TYPES[path.suffix], conditional=True, max_age=0)
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
 
 
 def _page_key(step: Any) -> str:
