@@ -51,6 +51,7 @@ RULES: dict[str, set[str]] = {
     "staff.handle_follow_up": WORKS_WITH_A,
     "reports.report": {"admin", "analyst"},
     "reports.release": {"admin", "analyst"},  # a published yearly report
+    "reports.release_summary": {"admin", "analyst"},  # its summary as a page
     "reports.publish": {"admin"},
     "reports.adhoc": {"admin"},  # internal reports with free periods: not for analysts
     "reports.participant_level": {"admin"},

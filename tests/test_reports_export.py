@@ -28,6 +28,7 @@ from survey_app.models import (
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter
+from survey_app.reports.summary import read_back
 from survey_app.staff.services import NewParticipant, register_participant
 from tests import factories
 from tests.conftest import unavailable
@@ -123,6 +124,7 @@ def _find(rows: list[dict[str, Any]], measure: str, insats: str, gender: str) ->
 def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
     book = _export(app, tmp_path, "--period-by", "start")
     assert book.sheetnames == [
+        "Sammanfattning",
         "Översikt",
         "Självskattning",
         "EQ-5D",
@@ -239,7 +241,7 @@ def test_the_workbook_opens_cleanly_in_libreoffice(app: Flask, tmp_path: Path) -
     )
     assert result.returncode == 0, result.stderr
     converted = (tmp_path / "rapport.csv").read_text(encoding="utf-8", errors="replace")
-    assert "Översikt – Skaraborg" in converted
+    assert "Sammanfattning – Skaraborg" in converted  # the first sheet
 
 
 @pytest.mark.usefixtures("dataset")
@@ -267,3 +269,98 @@ def test_goals_are_reported_with_outcome_and_attainment(app: Flask, tmp_path: Pa
         0,
         "För få (färre än 5)",
     )
+
+
+def _titled(sheet: Any, title: str) -> tuple[list[Any], list[list[Any]]]:
+    """The table under a title alone in column A: its header and rows, up to an empty row."""
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    start = next(i for i, r in enumerate(rows) if r[0] == title)
+    header = rows[start + 1]
+    width = max(i for i, v in enumerate(header) if v is not None) + 1
+    out = []
+    for row in rows[start + 2 :]:
+        if all(v is None for v in row):
+            break
+        out.append(row[:width])
+    return header[:width], out
+
+
+@pytest.mark.usefixtures("dataset")
+def test_the_summary_repeats_published_cells_as_they_are_shown(app: Flask, tmp_path: Path) -> None:
+    with app.app_context():
+        insats = db.session.query(Insats).one()
+        insats.goals = [
+            {"kind": "improved", "measure": "sjalvskattning:general_health", "target": 0.7},
+            {"kind": "exit_reasons", "reasons": ["arbete"], "target": 0.3},
+        ]
+        db.session.commit()
+    book = _export(app, tmp_path, "--period-by", "start")
+    summary, overview = book["Sammanfattning"], book["Översikt"]
+
+    # Participants: Översikt's "Totalt" column (per insats) and "Totalt" row (per gender).
+    _, by_insats = _titled(summary, "Deltagare per insats (alla kön)")
+    _, by_gender = _titled(summary, "Deltagare per kön (alla insatser)")
+    for column, title in ((1, "Deltagare i urvalet"), (2, "Avslutade"), (3, "Pågående")):
+        header, rows = _titled(overview, title)
+        table = {r[0]: dict(zip(header[1:], r[1:], strict=True)) for r in rows}
+        for row in by_insats:
+            assert row[column] == table[row[0]]["Totalt"], (title, row)
+        for row in by_gender:
+            assert row[column] == table["Totalt"][row[0]], (title, row)
+    # By hand (see `dataset`): six women, all ended; two men, both still active.
+    genders = {r[0]: r[1:] for r in by_gender}
+    assert genders["Kvinna"] == [6, 6, 0]
+    assert genders["Man"][0] == "<5" and genders["Man"][1] == 0
+    assert [r[0] for r in by_insats] == ["Hälsoskolan", "Totalt"]
+
+    # START → EXIT: the comparison sheets' rows over all insatser, cell for cell.
+    header, rows = _titled(
+        summary,
+        next(
+            r[0]
+            for r in summary.iter_rows(values_only=True)
+            if str(r[0]).startswith("Före och efter")
+        ),
+    )
+    assert header[:2] == ["Mått", "Kön"]
+    sheets = {
+        "Medelvärde av alla frågor": _rows(book["Självskattning"], 4),
+        "EQ-5D index": _rows(book["EQ-5D"], 4),
+        "EQ VAS (termometer)": _rows(book["EQ-5D"], 4),
+    }
+    names = {
+        "Antal par": "Antal par (start och avslut)",
+        "Start utan avslut": "Start utan avslut",
+        "Medel vid start": "Medel vid start",
+        "Medel vid avslut": "Medel vid avslut",
+        "Förändring": "Förändring",
+        "Andel förbättrade": "Andel förbättrade",
+    }
+    measure = None
+    seen = set()
+    for row in rows:
+        measure = row[0] or measure
+        original = _find(sheets[measure], measure, "Totalt", row[1])
+        for name, value in zip(header[2:], row[2:], strict=True):
+            assert value == original[names[name]], (measure, row[1], name)
+        seen.add((measure, row[1]))
+    assert {m for m, _ in seen} == set(sheets)
+    women = next(r for r in rows if r[1] == "Kvinna" and r[0] == "EQ-5D index")
+    # Sweden 3L 22222 → 11111: 0.6843 → 0.9694, all six improved.
+    assert women[2] == 6 and women[4] == pytest.approx(0.6843) and women[7] == 1
+    men = [r for r in rows if r[1] == "Man"]
+    assert all(r[2] == 0 and r[4] is None for r in men)  # no pairs: no mean
+
+    # Goals: Översikt's goal rows, the same cells.
+    _, goals = _titled(summary, "Insatsernas mål och utfall")
+    _, original_goals = _titled(overview, "Mål")
+    assert goals == original_goals
+    assert goals[0][1:] == ["70 % förbättrade: Hur mår du i allmänhet?", 1, 6, "Ja"]
+
+    # The service's summary page reads the same sheet back: every table, row for row.
+    page = read_back((tmp_path / "rapport.xlsx").read_bytes())
+    assert page is not None
+    for section in page.sections:
+        header, rows = _titled(summary, section.title)
+        assert (section.header, section.rows) == (header, rows), section.title
+    assert [s.title for s in page.sections][-1] == "Insatsernas mål och utfall"

@@ -15,6 +15,7 @@ from flask.testing import FlaskClient
 from survey_app.extensions import db
 from survey_app.models import (
     AuditEvent,
+    Forbund,
     Insats,
     Participation,
     ParticipationStatus,
@@ -271,3 +272,73 @@ def test_analysts_get_no_participant_level_export(app: Flask, ids: dict[str, int
     analyst = _client(app, "analys@example.org")
     assert analyst.get("/rapporter/deltagarniva").status_code == 404
     assert analyst.post("/rapporter/deltagarniva", data={}).status_code == 404
+
+
+def _page_tables(page: str) -> dict[str, list[list[str]]]:
+    """Each table of a page by its caption: its rows' cell texts (header row first)."""
+    out = {}
+    for caption, body in re.findall(r"<caption>(.*?)</caption>(.*?)</table>", page, flags=re.S):
+        rows = re.findall(r"<tr>(.*?)</tr>", body, flags=re.S)
+        out[caption] = [
+            [c.strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", r, flags=re.S)]
+            for r in rows
+        ]
+    return out
+
+
+def _sheet_text(value: object) -> str:
+    """A workbook cell as the page should show it (counts and markers as they are)."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace("<", "&lt;")
+
+
+def test_an_analyst_reads_a_published_summary_as_a_printable_page(
+    app: Flask, ended_2025: dict[str, int]
+) -> None:
+    _publish(app, 2025)
+    release_id = _release_id(app, 2025)
+    analyst = _client(app, "analys@example.org")
+    listing = analyst.get("/rapporter").get_data(as_text=True)
+    assert f"/rapporter/publicerade/{release_id}/sammanfattning" in listing
+    response = analyst.get(f"/rapporter/publicerade/{release_id}/sammanfattning")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Sammanfattning – Skaraborg" in page
+    assert "<script" not in page  # prints from the browser as it is
+    tables = _page_tables(page)
+    # By hand: Hälsoskolan's six women all ended in 2025 (the seventh ended in 2026).
+    assert tables["Deltagare per insats (alla kön)"][1:] == [
+        ["Hälsoskolan", "6", "6", "0"],
+        ["Totalt", "6", "6", "0"],
+    ]
+    assert ["Kvinna", "6", "6", "0"] in tables["Deltagare per kön (alla insatser)"]
+    # No figure differs from the stored workbook's summary sheet.
+    stored = analyst.get(f"/rapporter/publicerade/{release_id}").data
+    sheet = openpyxl.load_workbook(io.BytesIO(stored))["Sammanfattning"]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    for caption, table in tables.items():
+        start = next(i for i, r in enumerate(rows) if r[0] == caption)
+        for offset, cells in enumerate(table, start=1):
+            expected = [_sheet_text(v) for v in rows[start + offset][: len(cells)]]
+            assert cells == expected, caption
+    with app.app_context():
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "report_summary_viewed")
+        ).all()
+        assert [e.object_id for e in events] == [release_id]
+
+
+def test_another_forbunds_reader_gets_no_summary(app: Flask, ended_2025: dict[str, int]) -> None:
+    _publish(app, 2025)
+    release_id = _release_id(app, 2025)
+    with app.app_context():
+        other = db.session.scalars(sa.select(Forbund).where(Forbund.name == "Annat")).one()
+        factories.user(other, RoleKind.ANALYST, email="annan@example.org")
+        db.session.commit()
+    stranger = _client(app, "annan@example.org")
+    assert stranger.get(f"/rapporter/publicerade/{release_id}/sammanfattning").status_code == 404
+    coach = _client(app, "coach@example.org")
+    assert coach.get(f"/rapporter/publicerade/{release_id}/sammanfattning").status_code == 404

@@ -35,7 +35,7 @@ from survey_app.forms import SwedishForm
 from survey_app.models import Insats, ReportRelease, RoleKind
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import participant_level as participant_level_export
-from survey_app.reports import workbook
+from survey_app.reports import summary, workbook
 from survey_app.reports.dataset import ReportFilter
 from survey_app.security import deny, require_role
 
@@ -156,6 +156,23 @@ def release(release_id: int) -> WerkzeugResponse:
         mimetype=XLSX,
         as_attachment=True,
         download_name=f"arsrapport-{found.year}.xlsx",
+    )
+
+
+@bp.route("/rapporter/publicerade/<int:release_id>/sammanfattning")
+@require_role(RoleKind.ADMIN, RoleKind.ANALYST)
+def release_summary(release_id: int) -> str:
+    """A published report's summary as a page that prints to PDF from the browser: read back
+    from the stored workbook's first sheet, so it shows exactly the published figures."""
+    found = db.session.get(ReportRelease, release_id)
+    if found is None or found.forbund_id != current_user.forbund_id:
+        deny("report_release", release_id)
+    assert found is not None  # noqa: S101
+    page = summary.read_back(found.workbook)
+    audit.record("report_summary_viewed", object_type="report_release", object_id=found.id)
+    db.session.commit()
+    return render_template(
+        "reports/summary.html", release=found, page=page, shown=summary.shown, stockholm=STOCKHOLM
     )
 
 

@@ -18,10 +18,11 @@ import pandas as pd
 from survey_app import scoring
 from survey_app.clock import STOCKHOLM
 from survey_app.questionnaires import Questionnaire, Section
-from survey_app.reports import goals, sheets
+from survey_app.reports import goals, printing, sheets, summary
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
 from survey_app.reports.dataset import (
     Dataset,
+    Measure,
     Progress,
     category_goal,
     declared_measures,
@@ -148,28 +149,20 @@ def write(
         engine="xlsxwriter",
         engine_kwargs={"options": {"strings_to_formulas": False, "strings_to_urls": False}},
     ) as writer:
-        book = writer.book
-        formats = {
-            "title": book.add_format({"bold": True, "font_size": 14}),
-            "header": book.add_format(
-                {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1}
-            ),
-            "percent": book.add_format({"num_format": "0%"}),
-            "decimal": book.add_format({"num_format": "0.00"}),
-            "p": book.add_format({"num_format": "0.000"}),
-            "note": book.add_format({"italic": True, "font_color": "#555555"}),
-            "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
-            "internal": book.add_format({"bold": True, "font_color": "#9C0006"}),
-        }
-        _overview(writer, dataset, report.overview, formats, report.goals)
+        formats = _formats(writer.book)
+        pages: dict[str, printing.Pages] = {}
+        pages[summary.SHEET] = _summary_sheet(writer, dataset, summary.sections(report), formats)
+        pages["Översikt"] = _overview(writer, dataset, report.overview, formats, report.goals)
         progress("Översikt")
         done = 0
         for number, layout in enumerate(report.layout, start=1):
             if layout.blocks is not None:
                 blocks = layout.blocks
-                _blocks_sheet(writer, blocks.name, blocks.title, blocks.blocks, formats)
+                pages[blocks.name] = _blocks_sheet(
+                    writer, blocks.name, blocks.title, blocks.blocks, formats
+                )
             else:
-                _comparison_sheet(writer, layout, dataset, comparison, formats)
+                pages[layout.name] = _comparison_sheet(writer, layout, dataset, comparison, formats)
             # SHEET_STEPS steps however many sheets there are.
             due = number * SHEET_STEPS // len(report.layout)
             for extra in range(due - done):
@@ -177,11 +170,36 @@ def write(
             done = due
         for extra in range(SHEET_STEPS - done):
             progress(f"blad skrivna ({extra + 1})")
-        _about(writer, dataset, k, made_by, formats, internal)
-        if internal:
-            for sheet in writer.sheets.values():
+        pages["Om rapporten"] = _about(writer, dataset, k, made_by, formats, internal)
+        for name, sheet in writer.sheets.items():
+            if internal:
                 sheet.write(0, 6, INTERNAL_NOTE, formats["internal"])
+            _page_setup(sheet, dataset, pages.get(name, printing.Pages()), internal)
     progress("Om rapporten; arbetsboken sparad")
+
+
+def _formats(book: Any) -> dict[str, Any]:
+    """Cell styles. Every number and every protection marker ("<5", "x") of a table is
+    right-aligned in its column's style, so that a hidden count never looks shifted."""
+    # Top-aligned like the labels, whose texts may wrap onto more lines.
+    right = {"align": "right", "valign": "top"}
+    return {
+        "title": book.add_format({"bold": True, "font_size": 14}),
+        "header": book.add_format({"bold": True, "text_wrap": True, "valign": "top", "bottom": 1}),
+        # A table's title: one line, running over the empty cells beside it.
+        "section": book.add_format({"bold": True}),
+        "header_right": book.add_format(
+            {"bold": True, "text_wrap": True, "valign": "top", "bottom": 1, **right}
+        ),
+        "count": book.add_format({"num_format": "0", **right}),
+        "percent": book.add_format({"num_format": "0%", **right}),
+        "decimal": book.add_format({"num_format": "0.00", **right}),
+        "p": book.add_format({"num_format": "0.000", **right}),
+        "text": book.add_format({"valign": "top"}),
+        "note": book.add_format({"italic": True, "font_color": "#555555"}),
+        "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
+        "internal": book.add_format({"bold": True, "font_color": "#9C0006"}),
+    }
 
 
 def _raw_comparison(dataset: Dataset) -> pd.DataFrame:
@@ -379,16 +397,96 @@ def _reason_labels(dataset: Dataset) -> dict[str, str]:
 # --- writing ----------------------------------------------------------------------------------
 
 
+def _period(dataset: Dataset) -> str:
+    f = dataset.filter
+    return f"{f.date_from or 'början'} – {f.date_to or 'idag'}"
+
+
+def _page_setup(sheet: Any, dataset: Dataset, pages: printing.Pages, internal: bool) -> None:
+    header, footer = printing.header_and_footer(
+        dataset.forbund.name, f"period {_period(dataset)}", internal
+    )
+    printing.setup(sheet, pages, header, footer)
+
+
+def _width(texts: Sequence[object], least: float = 8, most: float = 60) -> float:
+    """A column wide enough for its longest text (up to `most`; longer texts wrap)."""
+    longest = max((len(str(t)) for t in texts if t is not None), default=0)
+    return float(min(most, max(least, longest * 1.1 + 2)))
+
+
+def _write_value(sheet: Any, row: int, col: int, value: Any, kind: str, formats: Any) -> None:
+    """One table cell: a number in its style, a protection marker right-aligned like the
+    numbers, a blank left empty."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return
+    style = formats[kind] if kind != summary.TEXT else formats["text"]
+    if isinstance(value, str):
+        sheet.write_string(row, col, value, style)
+    else:
+        sheet.write_number(row, col, float(value), style)
+
+
+def _summary_sheet(
+    writer: pd.ExcelWriter,
+    dataset: Dataset,
+    sections: list[summary.Section],
+    formats: dict[str, Any],
+) -> printing.Pages:
+    """The first sheet: what a board reads first, every value a copy of a published cell
+    (see summary.py). Fitted to at most two landscape pages."""
+    sheet = writer.book.add_worksheet(summary.SHEET)
+    writer.sheets[summary.SHEET] = sheet
+    sheet.write(0, 0, f"Sammanfattning – {dataset.forbund.name}", formats["title"])
+    sheet.write(1, 0, f"Period {_period(dataset)}. {SUMMARY_NOTE}", formats["note"])
+    row = 3
+    columns: dict[int, list[object]] = {}
+    pages = printing.Pages(repeat=(0, 0), fit_height=2)
+    wrapped: list[tuple[int, int, object]] = []
+    for section in sections:
+        sheet.write(row, 0, section.title, formats["section"])
+        header_row = row + 1
+        for col, (name, kind) in enumerate(zip(section.header, section.kinds, strict=True)):
+            style = formats["header" if kind == summary.TEXT else "header_right"]
+            sheet.write_string(header_row, col, name, style)
+            wrapped.append((header_row, col, name))
+        for r, values in enumerate(section.rows, start=header_row + 1):
+            for col, (value, kind) in enumerate(zip(values, section.kinds, strict=True)):
+                _write_value(sheet, r, col, value, kind, formats)
+                if kind == summary.TEXT and value is not None:
+                    columns.setdefault(col, []).append(value)
+                    wrapped.append((r, col, value))
+        # An empty row before a note: it is not a row of the table.
+        row = header_row + len(section.rows) + 2
+        if section.note:
+            sheet.write(row, 0, section.note, formats["note"])
+            row += 2
+    widths = [_width(columns.get(0, []), least=24, most=40), _width(columns.get(1, []), 12, 34)]
+    widths += [13.0] * (max(len(s.header) for s in sections) - 2)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width, formats["wrap"] if col < 2 else None)
+    pages.widths = widths
+    printing.fit_rows(pages, wrapped)
+    return pages
+
+
+SUMMARY_NOTE = (
+    "Siffrorna är desamma som på de andra bladen (Översikt och jämförelserna). ”<5” och ”x” "
+    "är dolda antal (se Om rapporten)."
+)
+
+
 def _overview(
     writer: pd.ExcelWriter,
     dataset: Dataset,
     overview: Counts,
     formats: dict[str, Any],
     goal_rows: pd.DataFrame,
-) -> None:
+) -> printing.Pages:
     sheet_name = "Översikt"
     shown = overview.shown()
     row = 2
+    pages = printing.Pages(repeat=(0, 0))
     for title, status in (("Deltagare i urvalet", 2), ("Avslutade", 0), ("Pågående", 1)):
         table = pd.DataFrame(
             shown[status], index=overview.labels[1], columns=overview.labels[2], dtype=object
@@ -396,29 +494,52 @@ def _overview(
         table.index.name = "Insats"
         table.to_excel(writer, sheet_name=sheet_name, startrow=row + 1)
         sheet = writer.sheets[sheet_name]
-        sheet.write(row, 0, title, formats["header"])
+        sheet.write(row, 0, title, formats["section"])
+        sheet.write(row + 1, 0, "Insats", formats["header"])
+        for col, name in enumerate(table.columns, start=1):
+            sheet.write(row + 1, col, name, formats["header_right"])
+        for r, values in enumerate(table.itertuples(), start=row + 2):
+            sheet.write_string(r, 0, str(values[0]), formats["text"])  # not pandas' boxed label
+            for col, value in enumerate(values[1:], start=1):
+                if value is not None:
+                    _write_value(sheet, r, col, value, "count", formats)
+        pages.units.append((row, row + len(table) + 1))
         row += len(table) + 4
     sheet = writer.sheets[sheet_name]
-    sheet.write(row, 0, "Mål", formats["header"])
+    sheet.write(row, 0, "Mål", formats["section"])
+    wrapped: list[tuple[int, int, object]] = []
     if goal_rows.empty:
         sheet.write(row + 1, 0, "Inga mål är angivna för insatserna.", formats["note"])
     else:
-        for col, name in enumerate(goal_rows.columns):
-            sheet.write(row + 1, col, name, formats["header"])
+        kinds = ["text", "wrap", "percent", "count", "text"]
+        for col, (name, kind) in enumerate(zip(goal_rows.columns, kinds, strict=True)):
+            style = "header" if kind in ("text", "wrap") else "header_right"
+            sheet.write(row + 1, col, name, formats[style])
         for i, values in enumerate(goal_rows.itertuples(index=False), start=2):
-            insats, goal, outcome, n, attained = values
-            sheet.write_string(row + i, 0, insats)
-            sheet.write_string(row + i, 1, goal)
-            if outcome is not None and not pd.isna(outcome):
-                sheet.write_number(row + i, 2, outcome, formats["percent"])
-            sheet.write(row + i, 3, n)
-            sheet.write_string(row + i, 4, attained)
-    # Below everything (a line of its own: not to be read as a table's title).
-    sheet.write(row + len(goal_rows) + 4, 0, MARGINS_TEXT, formats["note"])
+            for col, (value, kind) in enumerate(zip(values, kinds, strict=True)):
+                if kind == "wrap":
+                    sheet.write_string(row + i, col, str(value), formats["wrap"])
+                    wrapped.append((row + i, col, str(value)))
+                else:
+                    _write_value(sheet, row + i, col, value, kind, formats)
+        pages.units.append((row, row + len(goal_rows) + 1))
     sheet.write(0, 0, f"Översikt – {dataset.forbund.name}", formats["title"])
-    sheet.set_column(0, 0, 28)
-    sheet.set_column(1, len(dataset.genders) + 1, 14)
+    labels = [*overview.labels[1], "Deltagare i urvalet", *goal_rows.get("Insats", [])]
+    goal_texts = list(goal_rows.get("Mål", []))
+    widths = [_width(labels, least=20, most=45), _width(goal_texts, least=14, most=50)]
+    widths += [_width([g], least=12, most=20) for g in overview.labels[2][1:]]
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    pages.widths = widths
+    # Below everything (lines of their own: not to be read as a table's title), a sentence a
+    # line rather than one line running far beyond the tables on paper.
+    note_row = row + len(goal_rows) + 4
+    first, second = MARGINS_TEXT.split(". ", 1)
+    sheet.write(note_row, 0, f"{first}.", formats["note"])
+    sheet.write(note_row + 1, 0, second, formats["note"])
+    printing.fit_rows(pages, wrapped)
     sheet.freeze_panes(1, 1)
+    return pages
 
 
 def _comparison_sheet(
@@ -427,7 +548,7 @@ def _comparison_sheet(
     dataset: Dataset,
     comparison: pd.DataFrame,
     formats: dict[str, Any],
-) -> None:
+) -> printing.Pages:
     sheet_name = layout.name
     keys = [key for key, m in dataset.measures.items() if m.sheet == sheet_name]
     table = comparison[comparison["measure"].isin(keys)].copy()
@@ -438,6 +559,7 @@ def _comparison_sheet(
     table["_gender_order"] = table["gender"].map({g: i for i, g in enumerate(genders)})
     table = table.sort_values(["_order", "_insats_total", "insats", "_gender_order"])
     table = table.drop(columns=["_order", "_insats_total", "_gender_order"])
+    keyed = table.copy()
     table["measure"] = table["measure"].map(lambda key: dataset.measures[key].label)
     columns = ["measure", "insats", "gender", *SHOWN_COLUMNS]
     out = table[columns].rename(columns=HEADERS)
@@ -451,8 +573,8 @@ def _comparison_sheet(
         settings = scoring.describe(questionnaire, scoring.context_for(dataset.forbund))
         note = section.note.replace("{settings}", settings[1] if settings else "")
         sheet.write(1, 0, note, formats["note"])
+    widths: list[float] = []
     for col, name in enumerate(columns):
-        sheet.write(start_row, col, HEADERS[name], formats["header"])
         fmt = (
             formats["percent"]
             if name in PERCENT_COLUMNS
@@ -460,52 +582,166 @@ def _comparison_sheet(
             if name == "p_wilcoxon"
             else formats["decimal"]
             if name in STAT_COLUMNS
-            else None
+            else formats["count"]
+            if name in COUNT_COLUMNS
+            else formats["wrap"]
         )
-        width = 34 if name == "measure" else 22 if name == "insats" else 13
+        label = name in ("measure", "insats", "gender")
+        sheet.write(start_row, col, HEADERS[name], formats["header" if label else "header_right"])
+        width = _width([*out[HEADERS[name]], "Mått"], least=12, most=40) if label else 12.0
+        widths.append(width)
         sheet.set_column(col, col, width, fmt)
     sheet.freeze_panes(start_row + 1, 3)
     if len(out):
         sheet.autofilter(start_row, 0, start_row + len(out), len(columns) - 1)
-    if section.chart is not None:
-        charted = dataset.measures.get(f"{section.measures}:{section.chart}")
-        if charted is not None:
-            _chart(writer, sheet_name, table, charted.label, len(columns) + 1, formats)
+    # Each measure's rows on one page where they fit.
+    units: list[tuple[int, int]] = []
+    first = start_row + 1
+    for _, part in out.groupby(HEADERS["measure"], sort=False):
+        units.append((first, first + len(part) - 1))
+        first += len(part)
+    charts_at = start_row + len(out) + 2
+    charted = [f"{section.measures}:{section.chart}"] if section.chart is not None else []
+    extra = _charts(
+        writer, sheet_name, dataset, keyed, charted, len(columns) + 1, charts_at, formats
+    )
+    units += extra.units
+    pages = printing.Pages(
+        repeat=(start_row, start_row),
+        widths=widths,
+        units=units,
+        # The chart data beside the table is for the charts, not for paper.
+        print_columns=(0, len(columns) - 1),
+        last_row=max([start_row + len(out), *[last for _, last in extra.units]]),
+    )
+    labels = out[HEADERS["measure"]]
+    printing.fit_rows(
+        pages,
+        [(start_row, col, HEADERS[name]) for col, name in enumerate(columns)]
+        + [(start_row + 1 + i, 0, text) for i, text in enumerate(labels)],
+    )
+    return pages
 
 
-def _chart(
+CHART_ROWS = 18  # a chart's height in rows (of the default height)
+
+
+def _charts(
     writer: pd.ExcelWriter,
     sheet_name: str,
+    dataset: Dataset,
     table: pd.DataFrame,
-    label: str,
+    charted: list[str],
     first_col: int,
+    first_row: int,
+    formats: dict[str, Any],
+) -> printing.Pages:
+    """Bar charts of the mean at START and EXIT per insats of the measures the sheet's section
+    declares (`chart`), each from a block of data beside the table (the block copies the
+    table's cells), placed below the table one under the other, each kept on one page."""
+    out = printing.Pages(widths=[28.0, 10.0, 10.0, 10.0])
+    top = 3
+    row = first_row
+    for key in charted:
+        if key not in dataset.measures:
+            continue
+        rows = table[(table["measure"] == key) & (table["gender"] == TOTAL)]
+        if rows.empty:
+            continue
+        measure = dataset.measures[key]
+        _chart_block(writer, sheet_name, rows, first_col, top, formats)
+        chart = _chart(writer, sheet_name, measure, rows, first_col, top)
+        writer.sheets[sheet_name].insert_chart(
+            row,
+            0,
+            chart,
+            {"x_scale": 1.6, "y_scale": CHART_ROWS * 20 / 288, "x_offset": 4, "y_offset": 6},
+        )
+        out.units.append((row, row + CHART_ROWS))
+        row += CHART_ROWS + 2
+        top += len(rows) + 3  # the next block below, after an empty row
+    return out
+
+
+def _chart_block(
+    writer: pd.ExcelWriter,
+    sheet_name: str,
+    rows: pd.DataFrame,
+    first_col: int,
+    top: int,
     formats: dict[str, Any],
 ) -> None:
-    """A bar chart of the mean at START and EXIT per insats, from a block beside the table."""
-    rows = table[(table["measure"] == label) & (table["gender"] == TOTAL)]
-    if rows.empty:
-        return
+    """Insats, its pairs, the means at START and EXIT: copies of the table's cells, and the
+    chart's category labels ("Hälsoskolan (n = 6)") from them."""
     sheet = writer.sheets[sheet_name]
-    top = 3
-    sheet.write_row(top, first_col, ["Insats", "Start", "Avslut"], formats["header"])
+    sheet.write_row(top, first_col, ["Insats", "Start", "Avslut", "Diagram"], formats["header"])
     for i, (_, row) in enumerate(rows.iterrows(), start=1):
         sheet.write(top + i, first_col, row["insats"])
         for j, key in enumerate(("mean_start", "mean_exit"), start=1):
             value = row[key]
             if value is not None and not pd.isna(value):
                 sheet.write_number(top + i, first_col + j, float(value), formats["decimal"])
+        n = row["n_pairs"]
+        shown = f"n: {n}" if isinstance(n, str) else f"n = {int(n)}"
+        sheet.write_string(top + i, first_col + 3, f"{row['insats']} ({shown})")
+
+
+def _chart(
+    writer: pd.ExcelWriter,
+    sheet_name: str,
+    measure: Measure,
+    rows: pd.DataFrame,
+    first_col: int,
+    top: int,
+) -> Any:
+    """The value axis runs over the measure's whole scale, from its least value (docs:
+    reports.md, "Charts"), so that a small change does not look large."""
     chart = writer.book.add_chart({"type": "column"})
+    last = top + len(rows)
     for j, name in ((1, "Start"), (2, "Avslut")):
         chart.add_series(
             {
                 "name": name,
-                "categories": [sheet_name, top + 1, first_col, top + len(rows), first_col],
-                "values": [sheet_name, top + 1, first_col + j, top + len(rows), first_col + j],
+                "categories": [sheet_name, top + 1, first_col + 3, last, first_col + 3],
+                "values": [sheet_name, top + 1, first_col + j, last, first_col + j],
+                "data_labels": {"value": True, "num_format": "0.00"},
             }
         )
-    chart.set_title({"name": f"{label}: start och avslut per insats"})
+    low, high = axis_range(measure)
+    total = rows[rows["insats"] == TOTAL]["n_pairs"]
+    n = total.iloc[0] if len(total) else 0
+    pairs = f"n: {n}" if isinstance(n, str) else f"n = {int(n)}"
+    chart.set_title(
+        {
+            "name": f"{measure.label}: medel vid start och avslut per insats "
+            f"(par med start och avslut, totalt {pairs})",
+            "name_font": {"size": 12},
+        }
+    )
+    chart.set_y_axis(
+        {
+            "min": low,
+            "max": high,
+            "name": f"Medelvärde (skala {_number(low)}–{_number(high)})",
+            "major_gridlines": {"visible": True, "line": {"color": "#DDDDDD"}},
+        }
+    )
+    chart.set_x_axis({"name": "Insats (antal par)"})
     chart.set_legend({"position": "bottom"})
-    sheet.insert_chart(top + len(rows) + 2, first_col, chart)
+    return chart
+
+
+def axis_range(measure: Measure) -> tuple[float, float]:
+    """A chart's value axis: the measure's scale, the least value rounded down (and the
+    greatest up) to a tenth."""
+    low, high = measure.value_range
+    if not np.isfinite(low) or not np.isfinite(high):
+        return (0.0, 1.0)
+    return (float(np.floor(low * 10) / 10), float(np.ceil(high * 10) / 10))
+
+
+def _number(value: float) -> str:
+    return (f"{value:g}").replace(".", ",").replace("-", "−")
 
 
 def _blocks_sheet(
@@ -514,15 +750,21 @@ def _blocks_sheet(
     title: str,
     blocks: list[sheets.Block],
     formats: dict[str, Any],
-) -> None:
-    """Tables one below the other, each with its title; shares as percent."""
+) -> printing.Pages:
+    """Tables one below the other, each with its title; shares as percent. Each table on one
+    page where it fits, else each insats' rows of it."""
     sheet = writer.book.add_worksheet(sheet_name)
     writer.sheets[sheet_name] = sheet
     sheet.write(0, 0, title, formats["title"])
     row = 2
+    labels: dict[int, list[object]] = {}
+    value_columns = 0
+    pages = printing.Pages(repeat=(0, 0))
+    wrapped: list[tuple[int, int, object]] = []
     for block_title, show in blocks:
         table = show()
-        sheet.write(row, 0, block_title, formats["header"])
+        sheet.write(row, 0, block_title, formats["section"])
+        first = row
         row += 1
         if table.empty:
             row += 1
@@ -530,34 +772,54 @@ def _blocks_sheet(
         is_share = "andel" in block_title.lower()
         # A table's row labels take one column per level (e.g. insats, then category).
         levels = table.index.nlevels
+        value_columns = max(value_columns, levels + len(table.columns))
         for col, name in enumerate(table.index.names):
             sheet.write(row, col, str(name) if levels > 1 and name else "", formats["header"])
         for col, name in enumerate(table.columns, start=levels):
-            sheet.write(row, col, str(name), formats["header"])
+            sheet.write(row, col, str(name), formats["header_right"])
+            labels.setdefault(col, []).append(str(name))
+            wrapped.append((row, col, str(name)))
         previous: tuple[object, ...] = ()
+        insats_start = row + 1
         for label, values in table.iterrows():
             row += 1
-            labels = label if isinstance(label, tuple) else (label,)
-            for col, part in enumerate(labels):
-                if col < levels - 1 and previous[: col + 1] == labels[: col + 1]:
+            labels_here = label if isinstance(label, tuple) else (label,)
+            if levels > 1 and previous[:1] != labels_here[:1] and previous:
+                pages.units.append((insats_start, row - 1))
+                insats_start = row
+            for col, part in enumerate(labels_here):
+                if col < levels - 1 and previous[: col + 1] == labels_here[: col + 1]:
                     continue  # an insats is named once, on the first of its rows
-                sheet.write(row, col, str(part))
-            previous = labels
+                sheet.write(row, col, str(part), formats["wrap"])
+                labels.setdefault(col, []).append(str(part))
+                wrapped.append((row, col, str(part)))
+            previous = labels_here
             for col, (name, value) in enumerate(values.items(), start=levels):
                 if value is None or (isinstance(value, float) and pd.isna(value)):
                     continue
                 if isinstance(value, str):
-                    sheet.write_string(row, col, value)
+                    kind = "count"
                 elif is_share or str(name).startswith("Andel"):
-                    sheet.write_number(row, col, float(value), formats["percent"])
+                    kind = "percent"
                 elif isinstance(value, float) and not float(value).is_integer():
-                    sheet.write_number(row, col, float(value), formats["decimal"])
+                    kind = "decimal"
                 else:
-                    sheet.write_number(row, col, float(value))
+                    kind = "count"
+                _write_value(sheet, row, col, value, kind, formats)
+        if levels > 1:
+            pages.units.append((insats_start, row))
+        pages.units.append((first, row))
         row += 3
-    sheet.set_column(0, 0, 48)
-    sheet.set_column(1, 20, 14)
+    widths = [_width(labels.get(0, []), least=24, most=50)]
+    widths += [
+        _width(labels.get(col, []), least=11, most=30) for col in range(1, max(value_columns, 2))
+    ]
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
+    pages.widths = widths
+    printing.fit_rows(pages, wrapped)
     sheet.freeze_panes(1, 1)
+    return pages
 
 
 def _scoring_settings(dataset: Dataset) -> list[tuple[str, str]]:
@@ -613,7 +875,7 @@ def _about(
     made_by: str,
     formats: dict[str, Any],
     internal: bool,
-) -> None:
+) -> printing.Pages:
     f = dataset.filter
     period_by = "avslutsdatum" if f.period_by == "exit" else "startdatum"
     period = f"{f.date_from or 'början'} – {f.date_to or 'idag'}, efter {period_by}"
@@ -664,6 +926,18 @@ def _about(
         ("Frågeformulär", versions or "inga svar"),
         *(("Versioner", note) for note in dataset.version_notes),
         ("Fritext", "Fritextsvar ingår aldrig i den här sammanställningen."),
+        (
+            "Sammanfattning",
+            "Första bladet upprepar siffror från Översikt, Självskattning och EQ-5D, visade "
+            "precis som där (dolda antal också): det lägger inte till någon siffra.",
+        ),
+        (
+            "Diagram",
+            "Staplarnas värdeaxel går över måttets hela skala och börjar på skalans lägsta "
+            "värde: självskattningen från skalans minsta värde, EQ-5D index från det lägsta "
+            "värde som värdeseten ger, EQ VAS från 0 till 100. Antalet par står vid varje insats "
+            "och totalt i rubriken.",
+        ),
     ]
     frame = pd.DataFrame(rows, columns=["Uppgift", "Värde"])
     frame.to_excel(writer, sheet_name="Om rapporten", index=False, startrow=2)
@@ -671,3 +945,4 @@ def _about(
     sheet.write(0, 0, "Om rapporten", formats["title"])
     sheet.set_column(0, 0, 24, formats["wrap"])
     sheet.set_column(1, 1, 100, formats["wrap"])
+    return printing.Pages(repeat=(0, 0), widths=[24.0, 100.0])
