@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from survey_app import scoring
+from survey_app.clock import STOCKHOLM
 from survey_app.extensions import db
 from survey_app.models import (
     GENDER_LABELS,
@@ -44,13 +46,46 @@ EQ5D = ("eq5d-3l", "eq5d-5l")
 ITEMIZED = ("valdsenkat", "nojdhet", "inskrivning", "utskrivning")
 
 
+class Cohort(StrEnum):
+    """Which participations a report is about, relative to its period (docs/reports.md)."""
+
+    ACTIVE = "aktiva"  # started on or before the period's end, not ended before its start
+    NEW = "nya"  # started in the period
+    ENDED = "avslutade"  # ended in the period
+    ENROLLED = "inskrivna"  # started before the period, not ended before it
+
+
+COHORT_LABELS = {
+    Cohort.ACTIVE: "aktiva under perioden",
+    Cohort.NEW: "nya under perioden",
+    Cohort.ENDED: "avslutade under perioden",
+    Cohort.ENROLLED: "inskrivna vid periodens början",
+}
+COHORT_DEFINITIONS = {
+    Cohort.ACTIVE: "deltaganden som började senast periodens sista dag och inte avslutades "
+    "före periodens första dag",
+    Cohort.NEW: "deltaganden som började under perioden",
+    Cohort.ENDED: "deltaganden som avslutades under perioden",
+    Cohort.ENROLLED: "deltaganden som började före periodens första dag och inte avslutades "
+    "före den",
+}
+# Answers given at or after the end of a participation, and the questionnaires asked there:
+# counted only for participations that ended in the period (see `load`).
+EXIT_OCCASIONS = ("exit", "after")
+EXIT_QUESTIONNAIRES = ("nojdhet", "utskrivning")
+
+
 @dataclass(frozen=True)
 class ReportFilter:
     forbund_id: int
     insats_ids: tuple[int, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
-    period_by: str = "exit"  # "exit": participations that ended in the period; "start": began
+    cohort: Cohort = Cohort.ACTIVE
+    # A published yearly release: only figures that never overlap between two years (the flow
+    # without the counts of participations active across the year's boundaries, the reach over
+    # the cohort); see docs/reports.md, the threat model.
+    released: bool = False
 
 
 @dataclass
@@ -77,6 +112,24 @@ class Dataset:
     definitions: dict[str, Questionnaire] = field(default_factory=dict)
     goals: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by insats name
     genders: list[str] = field(default_factory=lambda: list(GENDER_LABELS.values()))
+    # The participations active in the period (a superset of the cohort): the flow on
+    # Översikt and the violence screening's reach. None: the cohort itself.
+    period: pd.DataFrame | None = None
+    # Violence screenings submitted in the period by those participations (response_id,
+    # participation_id). None: every screening in `answers`.
+    screenings: pd.DataFrame | None = None
+
+    @property
+    def active(self) -> pd.DataFrame:
+        return self.participations if self.period is None else self.period
+
+    def screenings_in_period(self) -> pd.DataFrame:
+        if self.screenings is not None:
+            return self.screenings
+        if self.answers.empty:
+            return pd.DataFrame({"response_id": [], "participation_id": []})
+        frame = self.answers[self.answers["questionnaire_id"] == "valdsenkat"]
+        return frame[["response_id", "participation_id"]].drop_duplicates()
 
 
 OTHER_GENDERS = "Annat eller ej uppgivet"
@@ -98,6 +151,7 @@ def with_other_genders_merged(dataset: Dataset) -> Dataset:
     return replace(
         dataset,
         participations=relabel(dataset.participations),
+        period=None if dataset.period is None else relabel(dataset.period),
         measurements=relabel(dataset.measurements),
         answers=relabel(dataset.answers),
         genders=[GENDER_LABELS[Gender.WOMAN], GENDER_LABELS[Gender.MAN], OTHER_GENDERS],
@@ -120,11 +174,27 @@ def load(
     forbund = db.session.get(Forbund, report_filter.forbund_id)
     if forbund is None:
         raise LookupError("no such förbund")
-    participations = _participations(report_filter)
+    period = _participations(report_filter)
+    participations = period[cohort_mask(period, report_filter)].reset_index(drop=True)
+    ended = set(period.loc[ended_mask(period, report_filter), "participation_id"])
     progress("deltaganden lästa")
     measurements, measures, versions = _measurements(report_filter, registry, forbund)
+    measurements = _ended_only(measurements, ended)
     progress("självskattning och EQ-5D poängsatta")
     answers, definitions = _item_answers(report_filter, registry)
+    answers = _ended_only(answers, ended)
+    screenings = _screenings(report_filter)
+    # Screenings count where they were submitted in the period; the reach counts for the
+    # cohort exactly the screenings its violence tables count.
+    answers = answers[
+        (answers["questionnaire_id"] != "valdsenkat")
+        | answers["response_id"].isin(screenings["response_id"])
+    ]
+    counted = answers.loc[answers["questionnaire_id"] == "valdsenkat", "response_id"]
+    screenings = screenings[
+        ~screenings["participation_id"].isin(participations["participation_id"])
+        | screenings["response_id"].isin(counted)
+    ].reset_index(drop=True)
     progress("övriga svar lästa")
     versions |= {(d.id, d.version) for d in definitions.values()}
     goals = {
@@ -146,7 +216,96 @@ def load(
         answers,
         definitions,
         goals,
+        period=None if report_filter.released else period,
+        screenings=screenings[
+            screenings["participation_id"].isin(participations["participation_id"])
+        ]
+        if report_filter.released
+        else screenings,
     )
+
+
+def cohort_mask(frame: pd.DataFrame, report_filter: ReportFilter) -> pd.Series:
+    """Which participations of `frame` (start_date, exit_date) are in the filter's cohort: the
+    same definitions as `_cohort_condition` (SQL)."""
+    start, exit_date = frame["start_date"], frame["exit_date"]
+    first, last = report_filter.date_from, report_filter.date_to
+    everyone = pd.Series(True, index=frame.index)
+    started_by_end = start.map(lambda d: last is None or d <= last).astype(bool)
+    not_ended_before = exit_date.map(
+        lambda d: first is None or d is None or pd.isna(d) or d >= first
+    ).astype(bool)
+    cohort = report_filter.cohort
+    if cohort == Cohort.ACTIVE:
+        return everyone & started_by_end & not_ended_before
+    if cohort == Cohort.NEW:
+        return (
+            everyone
+            & started_by_end
+            & start.map(lambda d: first is None or d >= first).astype(bool)
+        )
+    if cohort == Cohort.ENDED:
+        return ended_mask(frame, report_filter)
+    return (
+        everyone
+        & not_ended_before
+        & start.map(lambda d: first is not None and d < first).astype(bool)
+    )
+
+
+def ended_mask(frame: pd.DataFrame, report_filter: ReportFilter) -> pd.Series:
+    """Which participations ended in the period."""
+    first, last = report_filter.date_from, report_filter.date_to
+    return (
+        frame["exit_date"]
+        .map(
+            lambda d: (
+                d is not None
+                and not pd.isna(d)
+                and (first is None or d >= first)
+                and (last is None or d <= last)
+            )
+        )
+        .astype(bool)
+    )
+
+
+def _ended_only(frame: pd.DataFrame, ended: set[int]) -> pd.DataFrame:
+    """Answers and measurements at the end of a participation (EXIT, after-exit follow-ups, the
+    exit questionnaires) only of participations that ended in the period: a START → EXIT pair,
+    an exit reason, satisfaction are counted in the period of the exit, so a report on a past
+    period does not change as later exits come in."""
+    if frame.empty:
+        return frame
+    at_end = frame["occasion"].isin(EXIT_OCCASIONS)
+    if "questionnaire_id" in frame:
+        at_end |= frame["questionnaire_id"].isin(EXIT_QUESTIONNAIRES)
+    return frame[~at_end | frame["participation_id"].isin(ended)].reset_index(drop=True)
+
+
+def _screenings(report_filter: ReportFilter) -> pd.DataFrame:
+    """Violence screenings submitted (Swedish date) in the period by participations active in
+    it: response_id, participation_id."""
+    rows = db.session.execute(
+        sa.select(Response.id, Participation.id, Response.submitted_at)
+        .join(Occasion, Response.occasion_id == Occasion.id)
+        .join(Participation, Occasion.participation_id == Participation.id)
+        .join(Insats, Participation.insats_id == Insats.id)
+        .where(
+            *_cohort_condition(replace(report_filter, cohort=Cohort.ACTIVE)),
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.questionnaire_id == "valdsenkat",
+        )
+    ).all()
+    first, last = report_filter.date_from, report_filter.date_to
+    kept = [
+        (response_id, participation_id)
+        for response_id, participation_id, at in rows
+        if at is not None
+        and (first is None or at.astimezone(STOCKHOLM).date() >= first)
+        and (last is None or at.astimezone(STOCKHOLM).date() <= last)
+    ]
+    return pd.DataFrame(kept, columns=["response_id", "participation_id"], dtype="int64")
 
 
 def _item_answers(
@@ -185,17 +344,27 @@ ANSWER_COLUMNS = (
 
 
 def _cohort_condition(report_filter: ReportFilter) -> list[Any]:
+    """The cohort in SQL (the same definitions as `cohort_mask`)."""
     conditions: list[Any] = [Insats.forbund_id == report_filter.forbund_id]
     if report_filter.insats_ids:
         conditions.append(Insats.id.in_(report_filter.insats_ids))
-    column = (
-        Participation.exit_date if report_filter.period_by == "exit" else Participation.start_date
-    )
-    if report_filter.date_from is not None:
-        conditions.append(column >= report_filter.date_from)
-    if report_filter.date_to is not None:
-        conditions.append(column <= report_filter.date_to)
-    return conditions
+    first, last = report_filter.date_from, report_filter.date_to
+    start, exit_date = Participation.start_date, Participation.exit_date
+    not_ended_before = sa.or_(exit_date.is_(None), exit_date >= first) if first else None
+    cohort = report_filter.cohort
+    if cohort == Cohort.ENDED:
+        conditions.append(exit_date.is_not(None))
+        conditions += [exit_date >= first] if first else []
+        conditions += [exit_date <= last] if last else []
+        return conditions
+    if cohort == Cohort.ENROLLED:
+        if first is None:
+            return [sa.false()]
+        return [*conditions, start < first, not_ended_before]
+    conditions += [start <= last] if last else []
+    if cohort == Cohort.NEW:
+        return conditions + ([start >= first] if first else [])
+    return conditions + ([not_ended_before] if first else [])
 
 
 def _submitted(
@@ -320,6 +489,7 @@ ANSWER_CHUNK = 200_000
 
 
 def _participations(report_filter: ReportFilter) -> pd.DataFrame:
+    """The participations active in the period (every cohort is a part of them)."""
     rows = db.session.execute(
         sa.select(
             Participation.id.label("participation_id"),
@@ -331,7 +501,7 @@ def _participations(report_filter: ReportFilter) -> pd.DataFrame:
         )
         .join(Insats, Participation.insats_id == Insats.id)
         .join(Participant, Participation.participant_id == Participant.id)
-        .where(*_cohort_condition(report_filter))
+        .where(*_cohort_condition(replace(report_filter, cohort=Cohort.ACTIVE)))
     ).all()
     frame = pd.DataFrame(
         rows,
@@ -467,3 +637,15 @@ def exit_reason_labels(registry: Registry) -> dict[object, str]:
     exit_form = registry.get("utskrivning")
     item = exit_form.item("exit_reason") if exit_form else None
     return {c.value: c.label.get("sv") for c in item.choices} if item else {}
+
+
+def cohort_text(report_filter: ReportFilter) -> str:
+    """The cohort and its definition in Swedish: a line under every sheet's title."""
+    first = report_filter.date_from or "början"
+    last = report_filter.date_to or "idag"
+    cohort = Cohort(report_filter.cohort)
+    return (
+        f"Urval: {COHORT_LABELS[cohort]} {first} – {last} ({COHORT_DEFINITIONS[cohort]}). "
+        "Svar vid avslut, och därmed par start–avslut, räknas för dem i urvalet som avslutades "
+        "under perioden; våldsenkäter när de skickades in under perioden."
+    )

@@ -18,7 +18,15 @@ import pandas as pd
 from survey_app.clock import STOCKHOLM
 from survey_app.reports import goals, sheets
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
-from survey_app.reports.dataset import Dataset, Progress, with_other_genders_merged
+from survey_app.reports.dataset import (
+    COHORT_DEFINITIONS,
+    COHORT_LABELS,
+    Cohort,
+    Dataset,
+    Progress,
+    cohort_text,
+    with_other_genders_merged,
+)
 from survey_app.reports.protection import SECONDARY, Publication, primary_label
 from survey_app.reports.tables import Counts
 from survey_app.scoring import eq5d
@@ -55,13 +63,34 @@ INTERNAL_NOTE = (
 
 WRITE_STEPS = 9
 
+# The flow of the period on Översikt, in this order: aktiva = inskrivna vid början + nya
+# = avslutade + pågående vid slut.
+ENROLLED, NEW, ACTIVE, ENDED, ONGOING = range(5)
+FLOW = (
+    "Inskrivna vid periodens början",
+    "Nya under perioden",
+    "Aktiva under perioden",
+    "Avslutade under perioden",
+    "Pågående vid periodens slut",
+)
+COHORT_FLOW = {
+    Cohort.ENROLLED: ENROLLED,
+    Cohort.NEW: NEW,
+    Cohort.ACTIVE: ACTIVE,
+    Cohort.ENDED: ENDED,
+}
+# A published release shows only the flow's events: those counts never overlap between two
+# years (a participation starts once and ends once).
+RELEASED_FLOW = (NEW, ENDED)
+
 
 @dataclass
 class Report:
     """Everything a workbook publishes, protected, ready to write."""
 
     dataset: Dataset
-    overview: Counts
+    overview: Counts  # the flow of the period (FLOW) by insats and gender
+    participants: Counts  # the cohort by insats and gender: the flow's row of the cohort
     comparison: pd.DataFrame  # the comparison rows as shown
     blocks: dict[str, list[sheets.Block]]  # item sheets: titles and tables
     goals: pd.DataFrame
@@ -77,17 +106,22 @@ def build(dataset: Dataset) -> Report:
     )
     overview = _register_overview(dataset, pub)
     raw = _raw_comparison(dataset)
-    participants = overview.slice(0, -1)
-    comparisons = _register_comparisons(dataset, pub, raw, participants)
+    rows = overview.labels[0]
+    participants = overview.slice(0, rows.index(FLOW[COHORT_FLOW[Cohort(dataset.filter.cohort)]]))
+    ended = overview.slice(0, rows.index(FLOW[ENDED]))
+    population = overview.slice(0, rows.index(FLOW[ACTIVE])) if FLOW[ACTIVE] in rows else None
+    comparisons = _register_comparisons(dataset, pub, raw, participants, ended)
     blocks = {
-        "Våld": sheets.violence(dataset, pub, participants),
+        "Våld": sheets.violence(dataset, pub, participants, population),
         "Nöjdhet": sheets.satisfaction(dataset, pub, participants),
         "Försörjning och sysselsättning": sheets.register(dataset, pub, participants),
     }
     blocks["Avslut"], reasons = sheets.exit_reasons(dataset, pub, participants)
     goal_rows = _register_goals(dataset, pub, comparisons, reasons)
     pub.protect()
-    return Report(dataset, overview, _comparison_table(raw, comparisons), blocks, goal_rows())
+    return Report(
+        dataset, overview, participants, _comparison_table(raw, comparisons), blocks, goal_rows()
+    )
 
 
 def write(
@@ -121,15 +155,15 @@ def write(
             "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
             "internal": book.add_format({"bold": True, "font_color": "#9C0006"}),
         }
-        _overview(writer, dataset, report.overview, formats, report.goals)
+        _overview(writer, dataset, report, formats)
         progress("Översikt")
         _comparison_sheet(writer, "Självskattning", dataset, comparison, "self", formats)
         progress("Självskattning")
         _comparison_sheet(writer, "EQ-5D", dataset, comparison, "eq5d", formats)
         progress("EQ-5D")
-        _blocks_sheet(writer, "Våld", "Våldsenkäten", blocks["Våld"], formats)
+        _blocks_sheet(writer, "Våld", "Våldsenkäten", blocks["Våld"], formats, dataset)
         progress("Våld")
-        _blocks_sheet(writer, "Nöjdhet", "Nöjdhet vid avslut", blocks["Nöjdhet"], formats)
+        _blocks_sheet(writer, "Nöjdhet", "Nöjdhet vid avslut", blocks["Nöjdhet"], formats, dataset)
         progress("Nöjdhet")
         _blocks_sheet(
             writer,
@@ -137,9 +171,10 @@ def write(
             "Försörjning och sysselsättning vid start och avslut",
             blocks["Försörjning och sysselsättning"],
             formats,
+            dataset,
         )
         progress("Försörjning och sysselsättning")
-        _blocks_sheet(writer, "Avslut", "Avslutsorsaker", blocks["Avslut"], formats)
+        _blocks_sheet(writer, "Avslut", "Avslutsorsaker", blocks["Avslut"], formats, dataset)
         progress("Avslut")
         _about(writer, dataset, k, made_by, formats, internal)
         if internal:
@@ -159,23 +194,33 @@ def _raw_comparison(dataset: Dataset) -> pd.DataFrame:
 
 
 def _register_overview(dataset: Dataset, pub: Publication) -> Counts:
-    """Ended, ongoing and all participations by insats and gender: one table, since the third
-    is the sum of the other two (status × insats × gender, totals along every axis)."""
-    frame = dataset.participations
+    """The flow of the period by insats and gender (FLOW × insats × gender, margins only), with
+    aktiva = inskrivna vid början + nya = avslutade + pågående vid slut, cell by cell. A
+    published release registers only the events (RELEASED_FLOW)."""
+    frame = dataset.active
+    first, last = dataset.filter.date_from, dataset.filter.date_to
     insatser = sheets.cohort_insatser(dataset)
-    values = np.zeros((3, len(insatser) + 1, len(dataset.genders) + 1), dtype=int)
+    values = np.zeros((len(FLOW), len(insatser) + 1, len(dataset.genders) + 1), dtype=int)
     row = {name: i for i, name in enumerate(insatser)}
     col = {name: i for i, name in enumerate(dataset.genders)}
-    for ended, insats, gender in zip(
-        frame["exit_date"].notna(), frame["insats"], frame["gender"], strict=True
+    for start, end, insats, gender in zip(
+        frame["start_date"], frame["exit_date"], frame["insats"], frame["gender"], strict=True
     ):
-        values[0 if ended else 1, row[insats], col[gender]] += 1
+        ended = end is not None and not pd.isna(end) and (last is None or end <= last)
+        new = first is None or start >= first
+        for flow in (NEW if new else ENROLLED, ACTIVE, ENDED if ended else ONGOING):
+            values[flow, row[insats], col[gender]] += 1
     values[:, :, -1] = values[:, :, :-1].sum(axis=2)
     values[:, -1, :] = values[:, :-1, :].sum(axis=1)
-    values[-1] = values[:-1].sum(axis=0)
-    ids = pub.table("overview", values, (True, True, True), axes=("status", "insats", "gender"))
-    labels = [["Avslutade", "Pågående", TOTAL], [*insatser, TOTAL], [*dataset.genders, TOTAL]]
-    return Counts(pub, values, ids, labels)
+    shown = list(RELEASED_FLOW if dataset.filter.released else range(len(FLOW)))
+    ids = pub.table(
+        "overview", values[shown], (False, True, True), axes=("flow", "insats", "gender")
+    )
+    if not dataset.filter.released:
+        pub.add(ids[ACTIVE], [ids[ENROLLED], ids[NEW]])
+        pub.add(ids[ACTIVE], [ids[ENDED], ids[ONGOING]])
+    labels = [[FLOW[f] for f in shown], [*insatser, TOTAL], [*dataset.genders, TOTAL]]
+    return Counts(pub, values[shown], ids, labels)
 
 
 @dataclass
@@ -188,7 +233,7 @@ class _Comparison:
 
 
 def _register_comparisons(
-    dataset: Dataset, pub: Publication, raw: pd.DataFrame, participants: Counts
+    dataset: Dataset, pub: Publication, raw: pd.DataFrame, participants: Counts, ended: Counts
 ) -> dict[str, _Comparison]:
     insatser = [*sheets.cohort_insatser(dataset), TOTAL]
     genders = [*dataset.genders, TOTAL]
@@ -228,6 +273,8 @@ def _register_comparisons(
             pub.sums(outcome_ids[-1], sums[s], (True, True), measure.value_range)
         # Those with a START value (pairs and START without EXIT) are participants.
         pub.within([outcome_ids[-1], without_ids], participants.ids)
+        # A pair needs an EXIT, which counts only for those who ended in the period.
+        pub.within([outcome_ids[-1]], ended.ids)
         out[key] = _Comparison(
             Counts(pub, outcomes, outcome_ids, [[*OUTCOMES, "n_pairs"], insatser, genders]),
             Counts(pub, without, without_ids, [insatser, genders]),
@@ -339,25 +386,36 @@ def _reason_labels(dataset: Dataset) -> dict[str, str]:
 
 
 def _overview(
-    writer: pd.ExcelWriter,
-    dataset: Dataset,
-    overview: Counts,
-    formats: dict[str, Any],
-    goal_rows: pd.DataFrame,
+    writer: pd.ExcelWriter, dataset: Dataset, report: Report, formats: dict[str, Any]
 ) -> None:
+    """The cohort by insats and gender, the flow of the period per insats and per gender, the
+    goals."""
     sheet_name = "Översikt"
-    shown = overview.shown()
-    row = 2
-    for title, status in (("Deltagare i urvalet", 2), ("Avslutade", 0), ("Pågående", 1)):
-        table = pd.DataFrame(
-            shown[status], index=overview.labels[1], columns=overview.labels[2], dtype=object
-        )
-        table.index.name = "Insats"
+    goal_rows = report.goals
+    participants = report.participants
+    table = pd.DataFrame(
+        participants.shown(),
+        index=participants.labels[0],
+        columns=participants.labels[1],
+        dtype=object,
+    )
+    table.index.name = "Insats"
+    row = 3
+    table.to_excel(writer, sheet_name=sheet_name, startrow=row + 1)
+    sheet = writer.sheets[sheet_name]
+    sheet.write(row, 0, "Deltagare i urvalet", formats["header"])
+    row += len(table) + 4
+    flow = report.overview
+    shown = flow.shown()
+    for title, name, labels, cells in (
+        ("Flöde under perioden per insats", "Insats", flow.labels[1], shown[:, :, -1]),
+        ("Flöde under perioden per kön", "Kön", flow.labels[2], shown[:, -1, :]),
+    ):
+        table = pd.DataFrame(cells.T, index=labels, columns=flow.labels[0], dtype=object)
+        table.index.name = name
         table.to_excel(writer, sheet_name=sheet_name, startrow=row + 1)
-        sheet = writer.sheets[sheet_name]
         sheet.write(row, 0, title, formats["header"])
         row += len(table) + 4
-    sheet = writer.sheets[sheet_name]
     sheet.write(row, 0, "Mål", formats["header"])
     if goal_rows.empty:
         sheet.write(row + 1, 0, "Inga mål är angivna för insatserna.", formats["note"])
@@ -374,10 +432,23 @@ def _overview(
             sheet.write_string(row + i, 4, attained)
     # Below everything (a line of its own: not to be read as a table's title).
     sheet.write(row + len(goal_rows) + 4, 0, MARGINS_TEXT, formats["note"])
-    sheet.write(0, 0, f"Översikt – {dataset.forbund.name}", formats["title"])
+    sheet.write(row + len(goal_rows) + 5, 0, FLOW_TEXT, formats["note"])
+    _heading(sheet, f"Översikt – {dataset.forbund.name}", dataset, formats)
     sheet.set_column(0, 0, 28)
-    sheet.set_column(1, len(dataset.genders) + 1, 14)
+    sheet.set_column(1, max(len(dataset.genders), len(FLOW)) + 1, 14)
     sheet.freeze_panes(1, 1)
+
+
+FLOW_TEXT = (
+    "Flöde: aktiva under perioden = inskrivna vid periodens början + nya under perioden = "
+    "avslutade under perioden + pågående vid periodens slut."
+)
+
+
+def _heading(sheet: Any, title: str, dataset: Dataset, formats: dict[str, Any]) -> None:
+    """A sheet's title, and under it the cohort and its definition."""
+    sheet.write(0, 0, title, formats["title"])
+    sheet.write(1, 0, cohort_text(dataset.filter), formats["note"])
 
 
 def _comparison_sheet(
@@ -403,12 +474,12 @@ def _comparison_sheet(
     start_row = 3
     out.to_excel(writer, sheet_name=sheet_name, startrow=start_row, index=False)
     sheet = writer.sheets[sheet_name]
-    sheet.write(0, 0, f"{sheet_name}: före och efter (start och avslut)", formats["title"])
+    _heading(sheet, f"{sheet_name}: före och efter (start och avslut)", dataset, formats)
     if which == "eq5d":
         names = _value_set_names(dataset)
-        sheet.write(1, 0, f"EQ-5D index beräknat med värdeset: {names}", formats["note"])
+        sheet.write(2, 0, f"EQ-5D index beräknat med värdeset: {names}", formats["note"])
     else:
-        sheet.write(1, 0, "Skala 1–10, högre är bättre.", formats["note"])
+        sheet.write(2, 0, "Skala 1–10, högre är bättre.", formats["note"])
     for col, name in enumerate(columns):
         sheet.write(start_row, col, HEADERS[name], formats["header"])
         fmt = (
@@ -470,12 +541,13 @@ def _blocks_sheet(
     title: str,
     blocks: list[sheets.Block],
     formats: dict[str, Any],
+    dataset: Dataset,
 ) -> None:
     """Tables one below the other, each with its title; shares as percent."""
     sheet = writer.book.add_worksheet(sheet_name)
     writer.sheets[sheet_name] = sheet
-    sheet.write(0, 0, title, formats["title"])
-    row = 2
+    _heading(sheet, title, dataset, formats)
+    row = 3
     for block_title, show in blocks:
         table = show()
         sheet.write(row, 0, block_title, formats["header"])
@@ -568,14 +640,15 @@ def _about(
     internal: bool,
 ) -> None:
     f = dataset.filter
-    period_by = "avslutsdatum" if f.period_by == "exit" else "startdatum"
-    period = f"{f.date_from or 'början'} – {f.date_to or 'idag'}, efter {period_by}"
+    cohort = Cohort(f.cohort)
+    period = f"{f.date_from or 'början'} – {f.date_to or 'idag'}"
     versions = ", ".join(f"{qid} version {v}" for qid, v in sorted(dataset.questionnaire_versions))
     rows = [
         ("Förbund", dataset.forbund.name),
         ("Skapad", datetime.now(STOCKHOLM).strftime("%Y-%m-%d %H:%M")),
         ("Skapad av", made_by),
         ("Period", period),
+        ("Urval", f"{COHORT_LABELS[cohort].capitalize()}: {COHORT_DEFINITIONS[cohort]}."),
         (
             "Insatser",
             ", ".join(sorted(dataset.participations["insats"].unique())) or "inga deltagare",
@@ -592,21 +665,33 @@ def _about(
             "Jämförelser mellan rapporter",
             INTERNAL_NOTE
             if internal
-            else "Publicerad rapport för ett helt kalenderår och alla förbundets insatser. "
-            "Perioder och urval är fasta, och en publicerad rapport ändras inte, så att två "
-            "rapporter inte kan jämföras för att få fram en liten grupp.",
+            else "Publicerad rapport för ett helt kalenderår och alla förbundets insatser: "
+            "deltaganden som avslutades under året. Perioder och urval är fasta, och en "
+            "publicerad rapport ändras inte, så att två rapporter inte kan jämföras för att få "
+            "fram en liten grupp. Därför visar den bara det som inte överlappar mellan två år: "
+            "nya och avslutade under året (inte de som var inskrivna över årsskiftet), och "
+            "våldsenkätens räckvidd bland deltagarna i urvalet.",
         ),
         (
             "Par",
             "En deltagare räknas i jämförelsen av ett mått bara om måttet finns både vid start "
-            "och vid avslut. Medel vid start och vid avslut gäller dessa par. ”Start utan avslut” "
-            "är de som har ett startvärde men inget avslutsvärde (pågår, eller avslutade utan "
-            "avslutsenkät).",
+            "och vid avslut. Svar vid avslut räknas bara för dem i urvalet som avslutades under "
+            "perioden, så jämförelsen gäller dem (i urvalet ”avslutade” alla, i ”aktiva” de "
+            "som avslutades under perioden) och ändras inte när senare avslut kommer in. Medel "
+            "vid start och vid avslut gäller dessa par. ”Start utan avslut” är de i urvalet som "
+            "har ett startvärde men inget avslutsvärde under perioden (pågick vid periodens "
+            "slut, eller avslutades utan avslutsenkät).",
         ),
         (
-            "Urval",
-            "Efter avslutsdatum: deltagare som avslutades under perioden. Efter startdatum: "
-            "deltagare som började under perioden.",
+            "Flöde",
+            "Inskrivna vid periodens början: började före periodens första dag och hade inte "
+            "avslutats före den. Nya: började under perioden. Aktiva: inskrivna vid början + "
+            "nya. Avslutade: avslutades under perioden. Pågående vid periodens slut: aktiva − "
+            "avslutade.",
+        ),
+        (
+            "Räckvidd (våldsenkäten)",
+            sheets.REACH_TEXT,
         ),
         (
             "Förändring",
@@ -618,8 +703,8 @@ def _about(
         ("Fritext", "Fritextsvar ingår aldrig i den här sammanställningen."),
     ]
     frame = pd.DataFrame(rows, columns=["Uppgift", "Värde"])
-    frame.to_excel(writer, sheet_name="Om rapporten", index=False, startrow=2)
+    frame.to_excel(writer, sheet_name="Om rapporten", index=False, startrow=3)
     sheet = writer.sheets["Om rapporten"]
-    sheet.write(0, 0, "Om rapporten", formats["title"])
+    _heading(sheet, "Om rapporten", dataset, formats)
     sheet.set_column(0, 0, 24, formats["wrap"])
     sheet.set_column(1, 1, 100, formats["wrap"])
