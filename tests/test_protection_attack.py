@@ -414,7 +414,7 @@ def test_attacker_uses_a_total_printed_on_another_sheet() -> None:
         ["Totalt", 5, 14, 19],
     ]
     assert attack(_book({"Översikt": overview}), 5) == []
-    reach = [["Våldsenkäten"], [], ["Räckvidd"], [None, "Deltagare"], ["A", 8], ["B", 11]]
+    reach = [["Våldsenkäten"], [], ["Räckvidd"], [None, "Deltagare i urvalet"], ["A", 8], ["B", 11]]
     findings = attack(_book({"Översikt": overview, "Våld": [*reach, ["Totalt", 19]]}), 5)
     # A has 8 participants: its "x" men are 5 to 7, its "<5" women 1 to 3.
     [women] = _at(findings, "Översikt", "B5")
