@@ -957,6 +957,14 @@ class Model:
                                 "subset",
                                 f"{question}: answers ≤ participants {key}",
                             )
+                        ended = self._flow(*key).get(FLOW_ENDED)
+                        if ended is not None:
+                            self.at_most(
+                                expr + (other or Lin()),
+                                ended,
+                                "subset",
+                                f"{question}: answers at the end ≤ avslutade {key}",
+                            )
 
     def _yes_share(self, share: Table, answered: CountTable, shown: Table) -> None:
         """The "ja" behind a share: never printed, but they add up like the counts."""
@@ -983,6 +991,14 @@ class Model:
                     "share of ja",
                 )
 
+    def _at_end(self, table: CountTable) -> bool:
+        """Answers given at the end of a participation (satisfaction, the exit form): the
+        sheets say they count only for those who ended in the period."""
+        shown = self.tables.get(table.name)
+        return shown is not None and (
+            shown.sheet in ("Nöjdhet", "Avslut") or "vid avslut" in table.name
+        )
+
     def _register(self) -> None:
         for table in self._cubes():
             if self.one_response:
@@ -996,6 +1012,14 @@ class Model:
                                 participants,
                                 "subset",
                                 f"{table.name}: answers ≤ participants [{insats} / {gender}]",
+                            )
+                        ended = self._flow(insats, gender).get(FLOW_ENDED)
+                        if answers is not None and ended is not None and self._at_end(table):
+                            self.at_most(
+                                answers,
+                                ended,
+                                "subset",
+                                f"{table.name}: at the end ≤ avslutade [{insats} / {gender}]",
                             )
             share = self.tables.get(f"{table.name}, andel per insats och kön")
             if share is None:

@@ -150,7 +150,8 @@ def build(cohort: Cohort, k: int | None = None) -> Dataset:
             exit_date = None
             if rnd.random() < cohort.exited:
                 exit_date = min(today, start + timedelta(days=rnd.randint(14, 500)))
-            at_exit = rnd.random() < (cohort.exit_answers if exit_date else 0.1)
+            # Answers at the end count only for participations that ended (dataset.load).
+            at_exit = exit_date is not None and rnd.random() < cohort.exit_answers
             participations.append(
                 (pid, insats, gender, start, exit_date, "exited" if exit_date else "active")
             )

@@ -151,6 +151,10 @@ class Publication:
         self._lines(ids, totals)
         return ids
 
+    def tables(self, prefix: str) -> dict[str, np.ndarray]:
+        """The registered tables whose key starts with `prefix`, by key: their variable ids."""
+        return {key: ids for key, ids in self._tables.items() if key.startswith(prefix)}
+
     def sums(
         self,
         counts: np.ndarray,

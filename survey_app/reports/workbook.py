@@ -21,6 +21,7 @@ from survey_app.reports.compare import COLUMNS, TOTAL, compare
 from survey_app.reports.dataset import (
     COHORT_DEFINITIONS,
     COHORT_LABELS,
+    EXIT_QUESTIONNAIRES,
     Cohort,
     Dataset,
     Progress,
@@ -117,6 +118,7 @@ def build(dataset: Dataset) -> Report:
         "Försörjning och sysselsättning": sheets.register(dataset, pub, participants),
     }
     blocks["Avslut"], reasons = sheets.exit_reasons(dataset, pub, participants)
+    _within_ended(pub, ended)
     goal_rows = _register_goals(dataset, pub, comparisons, reasons)
     pub.protect()
     return Report(
@@ -280,6 +282,17 @@ def _register_comparisons(
             Counts(pub, without, without_ids, [insatser, genders]),
         )
     return out
+
+
+def _within_ended(pub: Publication, ended: Counts) -> None:
+    """The exit questionnaires' answers come only from participations that ended in the period
+    (dataset.EXIT_QUESTIONNAIRES): each of their tables by insats and gender (a cube: its
+    total over the categories) is at most the period's avslutade."""
+    for questionnaire in EXIT_QUESTIONNAIRES:
+        for ids in pub.tables(f"{questionnaire}:").values():
+            whole = ids[:, -1, :] if ids.ndim == 3 else ids
+            if whole.shape == ended.ids.shape:
+                pub.within([whole], ended.ids)
 
 
 def _cells(
