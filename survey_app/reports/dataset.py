@@ -175,26 +175,13 @@ def load(
     if forbund is None:
         raise LookupError("no such förbund")
     period = _participations(report_filter)
-    participations = period[cohort_mask(period, report_filter)].reset_index(drop=True)
-    ended = set(period.loc[ended_mask(period, report_filter), "participation_id"])
     progress("deltaganden lästa")
     measurements, measures, versions = _measurements(report_filter, registry, forbund)
-    measurements = _ended_only(measurements, ended)
     progress("självskattning och EQ-5D poängsatta")
     answers, definitions = _item_answers(report_filter, registry)
-    answers = _ended_only(answers, ended)
-    screenings = _screenings(report_filter)
-    # Screenings count where they were submitted in the period; the reach counts for the
-    # cohort exactly the screenings its violence tables count.
-    answers = answers[
-        (answers["questionnaire_id"] != "valdsenkat")
-        | answers["response_id"].isin(screenings["response_id"])
-    ]
-    counted = answers.loc[answers["questionnaire_id"] == "valdsenkat", "response_id"]
-    screenings = screenings[
-        ~screenings["participation_id"].isin(participations["participation_id"])
-        | screenings["response_id"].isin(counted)
-    ].reset_index(drop=True)
+    participations, measurements, answers, screenings = in_period(
+        report_filter, period, measurements, answers, _screenings(report_filter)
+    )
     progress("övriga svar lästa")
     versions |= {(d.id, d.version) for d in definitions.values()}
     goals = {
@@ -223,6 +210,49 @@ def load(
         if report_filter.released
         else screenings,
     )
+
+
+def in_period(
+    report_filter: ReportFilter,
+    period: pd.DataFrame,
+    measurements: pd.DataFrame,
+    answers: pd.DataFrame,
+    screenings: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What a report counts, from the participations active in the period (`period`), the
+    cohort's measurements and answers, and the violence screenings submitted in the period
+    (response_id, participation_id): the cohort's participations; measurements and answers
+    with those at the end kept only for participations that ended in the period; violence
+    answers only of screenings in the period; and those screenings, the cohort's exactly the
+    ones its violence tables count (the reach shares them)."""
+    participations = period[cohort_mask(period, report_filter)].reset_index(drop=True)
+    ended = set(period.loc[ended_mask(period, report_filter), "participation_id"])
+    in_cohort = participations["participation_id"]
+    measurements = _ended_only(measurements, ended)
+    answers = _ended_only(answers, ended)
+    if not answers.empty:
+        answers = answers[
+            answers["participation_id"].isin(in_cohort)
+            & (
+                (answers["questionnaire_id"] != "valdsenkat")
+                | answers["response_id"].isin(screenings["response_id"])
+            )
+        ].reset_index(drop=True)
+    if not measurements.empty:
+        measurements = measurements[measurements["participation_id"].isin(in_cohort)]
+    counted = (
+        answers.loc[answers["questionnaire_id"] == "valdsenkat", "response_id"]
+        if not answers.empty
+        else pd.Series([], dtype="int64")
+    )
+    screenings = screenings[
+        screenings["participation_id"].isin(period["participation_id"])
+        & (
+            ~screenings["participation_id"].isin(in_cohort)
+            | screenings["response_id"].isin(counted)
+        )
+    ].reset_index(drop=True)
+    return participations, measurements.reset_index(drop=True), answers, screenings
 
 
 def cohort_mask(frame: pd.DataFrame, report_filter: ReportFilter) -> pd.Series:
