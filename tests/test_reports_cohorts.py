@@ -8,6 +8,7 @@ boundaries.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -223,3 +224,21 @@ def test_yearly_reach_by_both_definitions_in_forms_and_persons(cohort: Cohort) -
     # The violence tables count the cohort's screenings: all 8, or those of p4, p5, p6.
     screened = dict(report.blocks["Våld"])["Genomförda våldsenkäter"]()
     assert screened.loc["A", "Totalt"] == (8 if cohort == Cohort.ACTIVE else 3)
+
+
+def test_a_published_release_shows_only_what_never_overlaps_between_years() -> None:
+    """The published yearly release: cohort avslutade (p4, p5, p6), the flow's events of the
+    whole year, and the reach among the cohort."""
+    dataset = _reach_dataset(Cohort.ENDED)
+    dataset = replace(dataset, filter=replace(dataset.filter, released=True))
+    report = workbook.build(dataset)
+    flow = report.overview
+    assert flow.labels[0] == ["Nya under perioden", "Avslutade under perioden"]
+    # New in 2025: p2, p3, p6 (whatever their end); ended in 2025: p4, p5, p6.
+    assert list(flow.shown()[:, -1, -1]) == [3, 3]
+    reach = dict(report.blocks["Våld"])["Räckvidd"]().loc["A"]
+    assert reach["Deltagare i urvalet"] == 3
+    assert reach["Våldsenkäter under perioden (antal enkäter)"] == 3  # p5's three
+    assert reach["Deltagare med minst en enkät"] == 1
+    assert reach["Aktiva mer än 6 månader under perioden"] == 1  # p4: 183 days
+    assert reach["Varav deltagare med minst två enkäter"] == 0  # p5 is not long

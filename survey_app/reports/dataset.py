@@ -203,7 +203,7 @@ def load(
         answers,
         definitions,
         goals,
-        period=None if report_filter.released else period,
+        period=period,
         screenings=screenings[
             screenings["participation_id"].isin(participations["participation_id"])
         ]

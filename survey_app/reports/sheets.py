@@ -136,7 +136,9 @@ def _reach(
     among those active more than six months of it, those screened at least twice. `on`: the
     period's end when it has none (today)."""
     first, last = dataset.filter.date_from, dataset.filter.date_to or on or today()
-    people = dataset.active.copy()
+    # A published release counts the reach among its cohort (see REACH_TEXT).
+    among_cohort = dataset.period is None or dataset.filter.released
+    people = (dataset.participations if among_cohort else dataset.active).copy()
     screenings = dataset.screenings_in_period()
     counts = screenings.groupby("participation_id").size()
     people["screenings"] = people["participation_id"].map(counts).fillna(0).astype(int)
@@ -153,7 +155,7 @@ def _reach(
 
     everyone = population.slice(1, -1)  # Översikt's cells: per insats over all genders
     per_insats = people.set_index("insats")
-    if dataset.period is None or dataset.filter.cohort == Cohort.ACTIVE:
+    if among_cohort or dataset.filter.cohort == Cohort.ACTIVE:
         forms = screened.slice(1, -1)  # the same screenings as the table above
     else:
         forms = by_insats("reach:forms", per_insats["screenings"])
@@ -167,7 +169,7 @@ def _reach(
     pub.within([long.ids], everyone.ids)
     pub.within([twice.ids], long.ids)
     pub.within([twice.ids], once.ids)
-    base = "Deltagare i urvalet" if dataset.period is None else "Aktiva under perioden"
+    base = "Deltagare i urvalet" if among_cohort else "Aktiva under perioden"
 
     def show() -> pd.DataFrame:
         return pd.DataFrame(

@@ -445,7 +445,8 @@ def _overview(
             sheet.write_string(row + i, 4, attained)
     # Below everything (a line of its own: not to be read as a table's title).
     sheet.write(row + len(goal_rows) + 4, 0, MARGINS_TEXT, formats["note"])
-    sheet.write(row + len(goal_rows) + 5, 0, FLOW_TEXT, formats["note"])
+    if not dataset.filter.released:
+        sheet.write(row + len(goal_rows) + 5, 0, FLOW_TEXT, formats["note"])
     _heading(sheet, f"Översikt – {dataset.forbund.name}", dataset, formats)
     sheet.set_column(0, 0, 28)
     sheet.set_column(1, max(len(dataset.genders), len(FLOW)) + 1, 14)
