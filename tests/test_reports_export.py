@@ -152,6 +152,11 @@ def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
         "Om rapporten",
     ]
 
+    # The cohort and its definition under every sheet's title.
+    for sheet in book.worksheets:
+        assert str(sheet["A2"].value).startswith(
+            "Urval: nya under perioden början – idag (deltaganden som började under perioden)."
+        ), sheet.title
     eq = _rows(book["EQ-5D"], 4)
     women = _find(eq, "EQ-5D index", "Totalt", "Kvinna")
     # Sweden 3L: 22222 = 0.9694 − 0.0666 − 0.0276 − 0.1012 − 0.0345 − 0.0552 = 0.6843;

@@ -177,6 +177,14 @@ def test_an_admin_makes_an_internal_report_marked_as_such(app: Flask, ids: dict[
         factories.user(mine.forbund, RoleKind.ADMIN, email="chef@example.org")
         db.session.commit()
     admin = _client(app, "chef@example.org")
+    form = admin.get("/rapporter/intern").get_data(as_text=True)
+    for label in (
+        "aktiva under perioden",
+        "nya under perioden",
+        "avslutade under perioden",
+        "inskrivna vid periodens början",
+    ):
+        assert label in form  # every cohort is offered
     response = admin.post("/rapporter/intern", data={"cohort": "nya"})
     assert response.headers["Content-Disposition"].startswith(
         "attachment; filename=intern-uppfoljning-"
