@@ -242,3 +242,53 @@ def test_a_published_release_shows_only_what_never_overlaps_between_years() -> N
     assert reach["Deltagare med minst en enkät"] == 1
     assert reach["Aktiva mer än 6 månader under perioden"] == 1  # p4: 183 days
     assert reach["Varav deltagare med minst två enkäter"] == 0  # p5 is not long
+
+
+def test_answers_at_the_end_count_only_for_those_who_ended_in_the_period() -> None:
+    """2025, aktiva: p1 ended in March, p2 in January 2026 (after the period), p3 is active.
+    p2's EXIT value, exit form and satisfaction belong to 2026; p3's second screening was not
+    submitted in 2025; p1's screening 11 has no answers the violence tables count, so the
+    reach does not count it for the cohort either."""
+    period = pd.DataFrame(
+        [
+            (1, "A", "Kvinna", date(2024, 6, 1), date(2025, 3, 1), "exited"),
+            (2, "A", "Kvinna", date(2025, 2, 1), date(2026, 1, 15), "exited"),
+            (3, "A", "Kvinna", date(2025, 5, 1), None, "active"),
+        ],
+        columns=["participation_id", "insats", "gender", "start_date", "exit_date", "status"],
+    )
+    measurements = pd.DataFrame(
+        [
+            (1, "A", "Kvinna", "start", "eq5d:vas", 40.0),
+            (1, "A", "Kvinna", "exit", "eq5d:vas", 60.0),
+            (2, "A", "Kvinna", "start", "eq5d:vas", 50.0),
+            (2, "A", "Kvinna", "exit", "eq5d:vas", 90.0),
+            (3, "A", "Kvinna", "start", "eq5d:vas", 30.0),
+        ],
+        columns=list(reports_dataset.MEASUREMENT_COLUMNS),
+    )
+    answers = pd.DataFrame(
+        [
+            (10, 1, "A", "Kvinna", "start", "inskrivning", "income", "lon"),
+            (12, 1, "A", "Kvinna", "exit", "utskrivning", "exit_reason", "arbete"),
+            (21, 2, "A", "Kvinna", "exit", "utskrivning", "exit_reason", "studier"),
+            (22, 2, "A", "Kvinna", "exit", "nojdhet", "overall", 5),
+            (31, 3, "A", "Kvinna", "start", "valdsenkat", "threats", "nej"),
+            (32, 3, "A", "Kvinna", "followup", "valdsenkat", "threats", "ja"),
+        ],
+        columns=list(reports_dataset.ANSWER_COLUMNS),
+    )
+    screenings = pd.DataFrame([(11, 1), (31, 3)], columns=["response_id", "participation_id"])
+    report_filter = ReportFilter(1, date_from=YEAR_2025[0], date_to=YEAR_2025[1])
+    people, kept, given, screened = reports_dataset.in_period(
+        report_filter, period, measurements, answers, screenings
+    )
+    assert list(people["participation_id"]) == [1, 2, 3]
+    assert [(p, o) for p, o in zip(kept["participation_id"], kept["occasion"], strict=True)] == [
+        (1, "start"),
+        (1, "exit"),
+        (2, "start"),
+        (3, "start"),
+    ]
+    assert list(given["response_id"]) == [10, 12, 31]
+    assert list(screened["response_id"]) == [31]
