@@ -1572,3 +1572,62 @@ def _propagate(
                     changed.add(var)
         pending = {n for var in changed for n in by_var[var]}
     return lo, hi, why
+
+
+# --- two consecutive years ------------------------------------------------------------------
+
+
+def analyse_years(earlier: bytes, later: bytes, k: int) -> list[Finding]:
+    """Two internal workbooks of consecutive periods read together: every relation of each,
+    and the boundary between them (pågående vid periodens slut of the earlier = inskrivna vid
+    periodens början of the later, per insats and per gender). The hidden cells whose range is
+    narrower together than in their own workbook ("x" read as ≥ k)."""
+    models = []
+    for book in (earlier, later):
+        sheets = openpyxl.load_workbook(io.BytesIO(book), data_only=True).worksheets
+        model = Model(k, k, True)
+        model.read([(ws.title, _grid(ws)) for ws in sheets])
+        models.append(model)
+    alone = [
+        {(f.sheet, f.cell): (f.low, f.high) for f in model.solve("abc").findings if f.low}
+        for model in models
+    ]
+    joint = Model(k, k, True)
+    offsets = (0, len(models[0].vars))
+    for year, (model, offset) in enumerate(zip(models, offsets, strict=True)):
+        for var in model.vars:
+            cell = var.cell
+            if cell is not None:
+                cell = Hidden(
+                    f"{year}:{cell.sheet}",
+                    cell.address,
+                    cell.label,
+                    cell.lo,
+                    cell.hi,
+                    cell.primary,
+                    cell.var + offset,
+                )
+            joint.vars.append(Var(var.name, var.lo, var.hi, var.integer, cell))
+        for row in model.rows:
+            terms = {v + offset: c for v, c in row.terms.items()}
+            joint.rows.append(Row(terms, row.const, row.sense, row.kind, row.text))
+    for title in FLOW_TABLES:
+        before, after = (model.counts.get(title) for model in models)
+        if before is None or after is None:
+            continue
+        for key in before.axes[0]:
+            ongoing, enrolled = before.at(key, FLOW_ONGOING), after.at(key, FLOW_ENROLLED)
+            if ongoing is not None and enrolled is not None:
+                shifted = Lin(
+                    {v + offsets[1]: c for v, c in enrolled.terms.items()}, enrolled.const
+                )
+                joint.equal(ongoing, shifted, "same count", f"year boundary: {title} [{key}]")
+    out = []
+    for finding in joint.solve("abc").findings:
+        if finding.low is None:
+            continue
+        year, sheet = finding.sheet.split(":", 1)
+        own = alone[int(year)].get((sheet, finding.cell))
+        if own is None or finding.low > own[0] + EPS or finding.high < own[1] - EPS:
+            out.append(finding)
+    return out

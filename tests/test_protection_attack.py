@@ -36,7 +36,7 @@ from survey_app.reports.dataset import (
     cohort_mask,
     in_period,
 )
-from tests.attacker import Finding, analyse, attack
+from tests.attacker import Finding, analyse, analyse_years, attack
 
 REGISTRY = Registry(Path(__file__).resolve().parent.parent / "questionnaires")
 GENDERS = ("Kvinna", "Man", "Annat (hen)", "Vill inte uppge")
@@ -514,3 +514,50 @@ def test_attacker_falls_back_when_an_x_is_below_k() -> None:
     assert report.notes and "≥ 5" in report.notes[0]
     # x + "<5" = 5 with x ≥ 1: the "<5" is 1 to 4 after all, the "x" too: 4 values.
     assert report.findings == []
+
+
+# --- consecutive years (issue 14: why a published release is not "aktiva") --------------------
+
+CONSECUTIVE = Cohort(5, (37, 17), (8, 8, 3, 0), 0.6, 0.5, 0.6, 0.3, 0.6, 0.3, 0.5, 0.5, 6, 0)
+
+
+def _years(which: ReportCohort, released: bool) -> list[bytes]:
+    """Two consecutive twelve-month periods of the same generated participations."""
+    today = date.today()
+    periods = [
+        (today - timedelta(days=729), today - timedelta(days=365)),
+        (today - timedelta(days=364), today),
+    ]
+    books = []
+    for first, last in periods:
+        dataset = dated(build(CONSECUTIVE), which, first, last)
+        books.append(_write(replace(dataset, filter=replace(dataset.filter, released=released))))
+    return books
+
+
+def test_two_years_of_aktiva_narrow_each_other_across_the_boundary() -> None:
+    """Each year's workbook is protected on its own, but the years share the stock of
+    participations at the boundary (pågående at the end of one = inskrivna at the start of the
+    next): read together, a reader works out cells each year hid. So a published release is not
+    "aktiva" (docs/reports.md, threat model)."""
+    found = analyse_years(*_years(ReportCohort.ACTIVE, released=False), CONSECUTIVE.k)
+    assert any("year boundary" in f.detail for f in found), found
+    # The earlier year's "x" for insats A's ongoing at its end is the later year's visible
+    # count of those enrolled at its start.
+    assert any(f.low == f.high and f.label == "x" for f in found)
+
+
+def test_two_published_years_share_no_count() -> None:
+    """Published releases (avslutade, the flow's events, the reach among the cohort): nothing of
+    one year is a count of the other, and read together they give nothing more."""
+    earlier, later = _years(ReportCohort.ENDED, released=True)
+    for book in (earlier, later):
+        cells = {
+            str(v)
+            for ws in openpyxl.load_workbook(io.BytesIO(book)).worksheets
+            for row in ws.values
+            for v in row
+        }
+        assert not {"Pågående vid periodens slut", "Inskrivna vid periodens början"} & cells
+        assert "Aktiva under perioden" not in cells
+    assert analyse_years(earlier, later, CONSECUTIVE.k) == []
