@@ -23,7 +23,7 @@ from survey_app.models._types import utcnow
 from survey_app.questionnaires import DefinitionError, Questionnaire, parse_definition
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
-from survey_app.reports.dataset import ReportFilter
+from survey_app.reports.dataset import Cohort, ReportFilter
 from survey_app.survey import audio_cli
 from survey_app.wording import plural
 
@@ -146,11 +146,12 @@ def import_responses(csv_file: IO[str], create_missing: bool) -> None:
 @click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="Period start.")
 @click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Period end.")
 @click.option(
-    "--period-by",
-    type=click.Choice(["exit", "start"]),
-    default="exit",
+    "--cohort",
+    type=click.Choice([c.value for c in Cohort]),
+    default=Cohort.ACTIVE.value,
     show_default=True,
-    help="Choose participations by exit date or by start date.",
+    help="Participations active in the period, new in it, ended in it, or enrolled at its "
+    "start (docs/reports.md).",
 )
 @with_appcontext
 def export(
@@ -159,7 +160,7 @@ def export(
     insats_names: tuple[str, ...],
     date_from: datetime | None,
     date_to: datetime | None,
-    period_by: str,
+    cohort: str,
 ) -> None:
     """Write the aggregated before/after workbook of a förbund."""
     forbunds = db.session.scalars(
@@ -185,7 +186,7 @@ def export(
         insats_ids=tuple(insats_ids),
         date_from=date_from.date() if date_from else None,
         date_to=date_to.date() if date_to else None,
-        period_by=period_by,
+        cohort=Cohort(cohort),
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     with click.progressbar(
@@ -210,7 +211,7 @@ def export(
         insats_ids=insats_ids,
         date_from=report_filter.date_from.isoformat() if report_filter.date_from else None,
         date_to=report_filter.date_to.isoformat() if report_filter.date_to else None,
-        period_by=period_by,
+        cohort=cohort,
         via="cli",
     )
     db.session.commit()

@@ -12,7 +12,10 @@ improved / unchanged / worsened pairs, the number of "ja" behind a share. The re
 
 - totals: every line of a table with a "Totalt" row, column or insats block adds up (two-way
   tables and the three-way insats × category × gender tables alike);
-- Översikt: "Deltagare i urvalet" = "Avslutade" + "Pågående", cell by cell;
+- Översikt: the flow of the period per insats and per gender: aktiva = inskrivna vid början +
+  nya = avslutade + pågående vid slut; the two flow tables share their Totalt row; "Deltagare
+  i urvalet" is the flow's column of the cohort named under the sheet's title ("Urval: …");
+  pairs (which need an EXIT in the period) are at most the period's avslutade;
 - the same count printed twice: Översikt's participants per insats and Räckvidd's "Deltagare";
   a goal's "Antal" and the comparison sheet's pairs (or the exit reasons given) of that insats;
 - shares beside counts: share × denominator = numerator (violence, reach, satisfaction, exit
@@ -79,6 +82,20 @@ UNCHANGED = "Andel oförändrade"
 WORSENED = "Andel försämrade"
 
 COUNT_KINDS = ("total", "overview", "same count", "subset")
+
+# Översikt's flow: column names, and the cohort named in the line under each sheet's title.
+FLOW_ENROLLED = "Inskrivna vid periodens början"
+FLOW_NEW = "Nya under perioden"
+FLOW_ACTIVE = "Aktiva under perioden"
+FLOW_ENDED = "Avslutade under perioden"
+FLOW_ONGOING = "Pågående vid periodens slut"
+FLOW_TABLES = ("Flöde under perioden per insats", "Flöde under perioden per kön")
+COHORTS = {
+    "aktiva under perioden": FLOW_ACTIVE,
+    "nya under perioden": FLOW_NEW,
+    "avslutade under perioden": FLOW_ENDED,
+    "inskrivna vid periodens början": FLOW_ENROLLED,
+}
 
 
 # --- results -------------------------------------------------------------------------------
@@ -494,6 +511,7 @@ class Model:
         self.pairs: dict[tuple[str, str, str, str], Lin] = {}  # (sheet, measure, insats, g)
         self.improved: dict[tuple[str, str, str, str], Lin] = {}
         self.stat_leaks: list[tuple[str, str, str, Lin, str]] = []
+        self.cohort: str | None = None  # the flow column the cohort is (from "Urval: …")
 
     # -- unknowns and relations --
 
@@ -581,6 +599,11 @@ class Model:
 
     def read(self, sheets: Sequence[tuple[str, Grid]]) -> None:
         for name, grid in sheets:
+            line = str(grid.get(2, {}).get(1, ""))
+            if name == "Översikt" and line.startswith("Urval: "):
+                self.cohort = next(
+                    (c for label, c in COHORTS.items() if line[7:].startswith(label)), None
+                )
             comparison = _comparison(name, grid)
             if comparison is not None:
                 self.comparisons.append(comparison)
@@ -628,15 +651,56 @@ class Model:
         table = self.counts.get("Deltagare i urvalet")
         return table.at(insats, gender) if table else None
 
+    def _flow(self, insats: str, gender: str) -> dict[str, Lin]:
+        """The flow's counts of one insats (all genders) or one gender (all insatser)."""
+        by_insats, by_gender = (self.counts.get(t) for t in FLOW_TABLES)
+        if gender == TOTAL and by_insats is not None:
+            row = by_insats.axes[0]
+            if insats in row:
+                return {c: e for (r, c), e in by_insats.cells.items() if r == insats}
+        if insats == TOTAL and by_gender is not None:
+            return {c: e for (r, c), e in by_gender.cells.items() if r == gender}
+        return {}
+
     def _overview(self) -> None:
-        whole = self.counts.get("Deltagare i urvalet")
-        ended = self.counts.get("Avslutade")
-        ongoing = self.counts.get("Pågående")
-        if whole and ended and ongoing:
-            for key, expr in whole.cells.items():
-                a, b = ended.cells.get(key), ongoing.cells.get(key)
+        for title in FLOW_TABLES:
+            table = self.counts.get(title)
+            if table is None:
+                continue
+            for key in table.axes[0]:
+                cells = {c: e for (r, c), e in table.cells.items() if r == key}
+                where = f"Översikt {title} [{key}]"
+                if {FLOW_ACTIVE, FLOW_ENROLLED, FLOW_NEW} <= set(cells):
+                    self.equal(
+                        cells[FLOW_ACTIVE],
+                        cells[FLOW_ENROLLED] + cells[FLOW_NEW],
+                        "overview",
+                        f"{where}: aktiva = inskrivna + nya",
+                    )
+                if {FLOW_ACTIVE, FLOW_ENDED, FLOW_ONGOING} <= set(cells):
+                    self.equal(
+                        cells[FLOW_ACTIVE],
+                        cells[FLOW_ENDED] + cells[FLOW_ONGOING],
+                        "overview",
+                        f"{where}: aktiva = avslutade + pågående",
+                    )
+        by_insats, by_gender = (self.counts.get(t) for t in FLOW_TABLES)
+        if by_insats is not None and by_gender is not None:
+            for column in by_insats.axes[-1]:
+                a, b = by_insats.at(TOTAL, column), by_gender.at(TOTAL, column)
                 if a is not None and b is not None:
-                    self.equal(expr, a + b, "overview", f"Översikt [{' / '.join(key)}]: D = A + P")
+                    self.equal(a, b, "same count", f"Översikt: {column} in total, both tables")
+        whole = self.counts.get("Deltagare i urvalet")
+        if whole is None or self.cohort is None:
+            return
+        for (insats, gender), expr in whole.cells.items():
+            if TOTAL not in (insats, gender):
+                continue
+            flow = self._flow(insats, gender).get(self.cohort)
+            if flow is not None:
+                self.equal(
+                    expr, flow, "same count", f"Översikt [{insats} / {gender}]: the cohort's flow"
+                )
 
     def _share_cell(
         self,
@@ -745,15 +809,16 @@ class Model:
         table = self.tables.get("Räckvidd")
         if not reach or not table:
             return
-        everyone, once, long, twice = (
-            "Deltagare",
-            "Minst en enkät",
-            "Deltagit mer än 6 mån",
-            "Varav minst två enkäter",
+        population = FLOW_ACTIVE if FLOW_ACTIVE in reach.axes[-1] else "Deltagare i urvalet"
+        forms, once, long, twice = (
+            "Våldsenkäter under perioden (antal enkäter)",
+            "Deltagare med minst en enkät",
+            "Aktiva mer än 6 månader under perioden",
+            "Varav deltagare med minst två enkäter",
         )
         for insats in reach.axes[0]:
-            cells = {c: reach.at(insats, c) for c in (everyone, once, long, twice)}
-            pairs = [(once, everyone), (long, everyone), (twice, long), (twice, once)]
+            cells = {c: reach.at(insats, c) for c in (population, forms, once, long, twice)}
+            pairs = [(once, population), (long, population), (twice, long), (twice, once)]
             for part, whole in pairs:
                 if cells[part] is not None and cells[whole] is not None:
                     self.at_most(
@@ -762,33 +827,40 @@ class Model:
                         "subset",
                         f"Räckvidd [{insats}]: {part} ≤ {whole}",
                     )
-            participants = self._participants(insats, TOTAL)
-            if participants is not None and cells[everyone] is not None:
+            if population == FLOW_ACTIVE:
+                same = self._flow(insats, TOTAL).get(FLOW_ACTIVE)
+            else:
+                same = self._participants(insats, TOTAL)
+            if same is not None and cells[population] is not None:
                 self.equal(
-                    cells[everyone],
-                    participants,
+                    cells[population],
+                    same,
                     "same count",
-                    f"Räckvidd [{insats}] Deltagare = Översikt participants",
+                    f"Räckvidd [{insats}] {population} = Översikt",
                 )
-            if screened is not None and cells[once] is not None:
+            if cells[forms] is not None and cells[once] is not None:
+                self.at_most(
+                    cells[once] + (cells[twice] or Lin()),
+                    cells[forms],
+                    "subset",
+                    f"Räckvidd [{insats}]: once + twice ≤ screenings",
+                )
+            if screened is not None and cells[forms] is not None:
                 responses = screened.at(insats, TOTAL)
                 if responses is not None:
-                    self.at_most(
-                        cells[once],
-                        responses,
-                        "subset",
-                        f"Räckvidd [{insats}]: screened people ≤ screenings",
-                    )
-                    if cells[twice] is not None:
+                    # The cohort's screenings are a part of the period's (all of them when
+                    # the cohort is the population).
+                    if population != FLOW_ACTIVE or self.cohort == FLOW_ACTIVE:
+                        self.equal(
+                            responses, cells[forms], "same count", f"Räckvidd [{insats}]: forms"
+                        )
+                    else:
                         self.at_most(
-                            cells[once] + cells[twice],
-                            responses,
-                            "subset",
-                            f"Räckvidd [{insats}]: once + twice ≤ screenings",
+                            responses, cells[forms], "subset", f"Räckvidd [{insats}]: forms"
                         )
             for share, (part, whole) in {
-                "Andel minst en": (once, everyone),
-                "Andel minst två": (twice, long),
+                "Andel med minst en enkät": (once, population),
+                "Andel med minst två enkäter": (twice, long),
             }.items():
                 self._share_cell(
                     table,
@@ -885,6 +957,14 @@ class Model:
                                 "subset",
                                 f"{question}: answers ≤ participants {key}",
                             )
+                        ended = self._flow(*key).get(FLOW_ENDED)
+                        if ended is not None:
+                            self.at_most(
+                                expr + (other or Lin()),
+                                ended,
+                                "subset",
+                                f"{question}: answers at the end ≤ avslutade {key}",
+                            )
 
     def _yes_share(self, share: Table, answered: CountTable, shown: Table) -> None:
         """The "ja" behind a share: never printed, but they add up like the counts."""
@@ -911,6 +991,14 @@ class Model:
                     "share of ja",
                 )
 
+    def _at_end(self, table: CountTable) -> bool:
+        """Answers given at the end of a participation (satisfaction, the exit form): the
+        sheets say they count only for those who ended in the period."""
+        shown = self.tables.get(table.name)
+        return shown is not None and (
+            shown.sheet in ("Nöjdhet", "Avslut") or "vid avslut" in table.name
+        )
+
     def _register(self) -> None:
         for table in self._cubes():
             if self.one_response:
@@ -924,6 +1012,14 @@ class Model:
                                 participants,
                                 "subset",
                                 f"{table.name}: answers ≤ participants [{insats} / {gender}]",
+                            )
+                        ended = self._flow(insats, gender).get(FLOW_ENDED)
+                        if answers is not None and ended is not None and self._at_end(table):
+                            self.at_most(
+                                answers,
+                                ended,
+                                "subset",
+                                f"{table.name}: at the end ≤ avslutade [{insats} / {gender}]",
                             )
             share = self.tables.get(f"{table.name}, andel per insats och kön")
             if share is None:
@@ -1050,6 +1146,9 @@ class Model:
             self.at_most(
                 n + w, participants, "subset", f"{where}: pairs + start without exit ≤ participants"
             )
+        ended = self._flow(insats, gender).get(FLOW_ENDED)
+        if ended is not None:
+            self.at_most(n, ended, "subset", f"{where}: pairs ≤ avslutade under perioden")
         chart_label = next(
             (m for m in ("Medelvärde av alla frågor", "EQ-5D index") if m in comparison.measures),
             None,
@@ -1473,3 +1572,62 @@ def _propagate(
                     changed.add(var)
         pending = {n for var in changed for n in by_var[var]}
     return lo, hi, why
+
+
+# --- two consecutive years ------------------------------------------------------------------
+
+
+def analyse_years(earlier: bytes, later: bytes, k: int) -> list[Finding]:
+    """Two internal workbooks of consecutive periods read together: every relation of each,
+    and the boundary between them (pågående vid periodens slut of the earlier = inskrivna vid
+    periodens början of the later, per insats and per gender). The hidden cells whose range is
+    narrower together than in their own workbook ("x" read as ≥ k)."""
+    models = []
+    for book in (earlier, later):
+        sheets = openpyxl.load_workbook(io.BytesIO(book), data_only=True).worksheets
+        model = Model(k, k, True)
+        model.read([(ws.title, _grid(ws)) for ws in sheets])
+        models.append(model)
+    alone = [
+        {(f.sheet, f.cell): (f.low, f.high) for f in model.solve("abc").findings if f.low}
+        for model in models
+    ]
+    joint = Model(k, k, True)
+    offsets = (0, len(models[0].vars))
+    for year, (model, offset) in enumerate(zip(models, offsets, strict=True)):
+        for var in model.vars:
+            cell = var.cell
+            if cell is not None:
+                cell = Hidden(
+                    f"{year}:{cell.sheet}",
+                    cell.address,
+                    cell.label,
+                    cell.lo,
+                    cell.hi,
+                    cell.primary,
+                    cell.var + offset,
+                )
+            joint.vars.append(Var(var.name, var.lo, var.hi, var.integer, cell))
+        for row in model.rows:
+            terms = {v + offset: c for v, c in row.terms.items()}
+            joint.rows.append(Row(terms, row.const, row.sense, row.kind, row.text))
+    for title in FLOW_TABLES:
+        before, after = (model.counts.get(title) for model in models)
+        if before is None or after is None:
+            continue
+        for key in before.axes[0]:
+            ongoing, enrolled = before.at(key, FLOW_ONGOING), after.at(key, FLOW_ENROLLED)
+            if ongoing is not None and enrolled is not None:
+                shifted = Lin(
+                    {v + offsets[1]: c for v, c in enrolled.terms.items()}, enrolled.const
+                )
+                joint.equal(ongoing, shifted, "same count", f"year boundary: {title} [{key}]")
+    out = []
+    for finding in joint.solve("abc").findings:
+        if finding.low is None:
+            continue
+        year, sheet = finding.sheet.split(":", 1)
+        own = alone[int(year)].get((sheet, finding.cell))
+        if own is None or finding.low > own[0] + EPS or finding.high < own[1] - EPS:
+            out.append(finding)
+    return out

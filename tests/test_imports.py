@@ -60,7 +60,7 @@ def test_import_then_export_finds_the_imported_figures(app: Flask, tmp_path: Pat
         assert len(exited) == 6
     out = tmp_path / "rapport.xlsx"
     exported = app.test_cli_runner().invoke(
-        args=["export", "--out", str(out), "--forbund", "Skaraborg", "--period-by", "start"]
+        args=["export", "--out", str(out), "--forbund", "Skaraborg", "--cohort", "nya"]
     )
     assert exported.exit_code == 0, exported.output
     sheet = openpyxl.load_workbook(out)["EQ-5D"]

@@ -183,7 +183,8 @@ def test_its_comparison_sheet_has_the_paired_figures(
     assert names.index("Måla för hälsan") < names.index("Måla – svar vid avslut")
     assert names[-1] == "Om rapporten"
     sheet = book["Måla för hälsan"]
-    assert sheet["A2"].value == "Skala 1–6, högre är bättre."
+    assert sheet["A2"].value.startswith("Urval: aktiva under perioden")
+    assert sheet["A3"].value == "Skala 1–6, högre är bättre."
     rows = _rows(sheet, 4)
     women = np.arange(WOMEN)
     men = np.arange(WOMEN, WOMEN + MEN)

@@ -266,3 +266,26 @@ def test_a_three_way_table_is_protected_along_every_axis() -> None:
         for axis in range(3):
             lines = np.moveaxis(hidden, axis, -1).reshape(-1, values.shape[axis])
             assert (lines.sum(axis=1) != 1).all()
+
+
+def test_a_share_blank_beside_a_hidden_whole_tells_nothing_of_its_part() -> None:
+    """k = 3. Pairs by insats: A 2, B 2, in total 4; A's pairs improved 1 and unchanged 1, B's
+    improved 1 and worsened 1 (counts printed only as shares of the pairs). A and B are "<3";
+    beside them their shares are blank, so a reader does not know that A improved at all.
+    A visible total of 4 would pin A and B at 2 each (each at most 2): the total must go.
+    Before shares were tied to their wholes, the protection counted the blank shares' parts
+    as known to be at least 1 — which made 2 look like all the labels alone allowed."""
+    pub = Publication(3, cross=True)
+    pairs = pub.table("pairs", np.asarray([2, 2, 4]), (True,), axes=("insats",))
+    outcomes = pub.table(
+        "outcomes",
+        np.asarray([[1, 1, 2], [1, 0, 1], [0, 1, 1]]),  # improved, unchanged, worsened
+        (False, True),
+        axes=("outcome", "insats"),
+        labelled=False,
+    )
+    pub.add(pairs, list(outcomes))
+    pub.share_of(outcomes, pairs)
+    pub.protect()
+    assert list(pub.shown(pairs)) == ["<3", "<3", "x"]
+    assert pub.hidden(outcomes).all()  # every share beside a hidden count is blank

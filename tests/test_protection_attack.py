@@ -12,7 +12,7 @@ import io
 import os
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,14 +20,23 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 from survey_app.models import Forbund
 from survey_app.questionnaires import Registry
 from survey_app.reports import workbook
-from survey_app.reports.dataset import Dataset, Measure, ReportFilter
-from tests.attacker import Finding, analyse, attack
+from survey_app.reports.dataset import (
+    Cohort as ReportCohort,
+)
+from survey_app.reports.dataset import (
+    Dataset,
+    Measure,
+    ReportFilter,
+    cohort_mask,
+    in_period,
+)
+from tests.attacker import Finding, analyse, analyse_years, attack
 
 REGISTRY = Registry(Path(__file__).resolve().parent.parent / "questionnaires")
 GENDERS = ("Kvinna", "Man", "Annat (hen)", "Vill inte uppge")
@@ -154,7 +163,8 @@ def build(cohort: Cohort, k: int | None = None) -> Dataset:
             exit_date = None
             if rnd.random() < cohort.exited:
                 exit_date = min(today, start + timedelta(days=rnd.randint(14, 500)))
-            at_exit = rnd.random() < (cohort.exit_answers if exit_date else 0.1)
+            # Answers at the end count only for participations that ended (dataset.load).
+            at_exit = exit_date is not None and rnd.random() < cohort.exit_answers
             participations.append(
                 (pid, insats, gender, start, exit_date, "exited" if exit_date else "active")
             )
@@ -263,11 +273,79 @@ EXAMPLES = 5 if os.environ.get("CI") else 4
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 @given(cohorts())
+# Found by the attacker: two "<3" pairs counts beside a visible total of 4, whose blank shares
+# the protection took for known non-zero parts (see Publication.share_of).
+@example(
+    Cohort(3, (10, 16), (10, 0, 8, 10), 0.69, 0.27, 0.53, 0.32, 0.07, 0.27, 0.88, 0.39, 7, 8667)
+)
 def test_no_hidden_count_can_be_worked_out(cohort: Cohort) -> None:
-    report = analyse(_write(build(cohort)), cohort.k)
+    _attack_and_check(cohort, lambda dataset: dataset)
+
+
+def dated(dataset: Dataset, which: ReportCohort, first: date, last: date) -> Dataset:
+    """The generated participations as a report on one period and cohort: each violence
+    screening gets a date within its participation, and the dataset goes through the same
+    selection as `dataset.load` (`in_period`)."""
+    report_filter = ReportFilter(1, date_from=first, date_to=last, cohort=which)
+    people = dataset.participations
+    period = people[cohort_mask(people, replace(report_filter, cohort=ReportCohort.ACTIVE))]
+    rnd = random.Random(first.toordinal())
+    spans = {
+        pid: (start, end if end is not None and not pd.isna(end) else date.today())
+        for pid, start, end in zip(
+            people["participation_id"], people["start_date"], people["exit_date"], strict=True
+        )
+    }
+    violence = dataset.answers.loc[
+        dataset.answers["questionnaire_id"] == "valdsenkat", ["response_id", "participation_id"]
+    ].drop_duplicates()
+    submitted = [
+        spans[pid][0] + timedelta(days=rnd.randint(0, (spans[pid][1] - spans[pid][0]).days))
+        for pid in violence["participation_id"]
+    ]
+    screenings = violence[[first <= on <= last for on in submitted]]
+    participations, measurements, answers, screenings = in_period(
+        report_filter,
+        period.reset_index(drop=True),
+        dataset.measurements,
+        dataset.answers,
+        screenings,
+        ["valdsenkat"],
+    )
+    return replace(
+        dataset,
+        filter=report_filter,
+        participations=participations,
+        measurements=measurements,
+        answers=answers,
+        period=period.reset_index(drop=True),
+        screenings=screenings,
+    )
+
+
+# Fixed, not drawn: drawn yearly cohorts found a gap of the protection (issue 14 report, and
+# docs/reports.md "Margins, not the cross"): two tables each at most the participants of every
+# insats × gender group (satisfaction and register answers) narrow a small flow count through
+# the unpublished cross. Until the protection knows that, a drawn example can fail.
+YEARLY = Cohort(5, (30, 12), (5, 3, 1, 1), 0.7, 0.8, 0.9, 0.2, 0.8, 0.3, 0.8, 0.9, 4, 7)
+
+
+@pytest.mark.parametrize("which", list(ReportCohort))
+def test_no_hidden_count_of_a_yearly_cohort_can_be_worked_out(which: ReportCohort) -> None:
+    """Twelve months in the middle of the generated participations (which start up to 720
+    days ago), each cohort: the flow (inskrivna vid början, nya, aktiva, avslutade,
+    pågående), pairs and exit answers only of those who ended in it, the reach among those
+    active in it."""
+    last = date.today() - timedelta(days=181)
+    first = last - timedelta(days=364)
+    _attack_and_check(YEARLY, lambda dataset: dated(dataset, which, first, last))
+
+
+def _attack_and_check(cohort: Cohort, select: Any) -> None:
+    report = analyse(_write(select(build(cohort))), cohort.k)
     # The attacker's own check: every range it deduces holds the true count, read from the
     # same cohort's workbook written with nothing hidden (same layout, k = 1).
-    truth = openpyxl.load_workbook(io.BytesIO(_write(build(cohort, k=1))))
+    truth = openpyxl.load_workbook(io.BytesIO(_write(select(build(cohort, k=1)))))
     for finding in report.findings:
         if finding.low is None or finding.method.startswith("statistic"):
             continue
@@ -418,7 +496,7 @@ def test_attacker_uses_a_total_printed_on_another_sheet() -> None:
         ["Totalt", 5, 14, 19],
     ]
     assert attack(_book({"Översikt": overview}), 5) == []
-    reach = [["Våldsenkäten"], [], ["Räckvidd"], [None, "Deltagare"], ["A", 8], ["B", 11]]
+    reach = [["Våldsenkäten"], [], ["Räckvidd"], [None, "Deltagare i urvalet"], ["A", 8], ["B", 11]]
     findings = attack(_book({"Översikt": overview, "Våld": [*reach, ["Totalt", 19]]}), 5)
     # A has 8 participants: its "x" men are 5 to 7, its "<5" women 1 to 3.
     [women] = _at(findings, "Översikt", "B5")
@@ -446,3 +524,50 @@ def test_attacker_falls_back_when_an_x_is_below_k() -> None:
     assert report.notes and "≥ 5" in report.notes[0]
     # x + "<5" = 5 with x ≥ 1: the "<5" is 1 to 4 after all, the "x" too: 4 values.
     assert report.findings == []
+
+
+# --- consecutive years (issue 14: why a published release is not "aktiva") --------------------
+
+CONSECUTIVE = Cohort(5, (37, 17), (8, 8, 3, 0), 0.6, 0.5, 0.6, 0.3, 0.6, 0.3, 0.5, 0.5, 6, 0)
+
+
+def _years(which: ReportCohort, released: bool) -> list[bytes]:
+    """Two consecutive twelve-month periods of the same generated participations."""
+    today = date.today()
+    periods = [
+        (today - timedelta(days=729), today - timedelta(days=365)),
+        (today - timedelta(days=364), today),
+    ]
+    books = []
+    for first, last in periods:
+        dataset = dated(build(CONSECUTIVE), which, first, last)
+        books.append(_write(replace(dataset, filter=replace(dataset.filter, released=released))))
+    return books
+
+
+def test_two_years_of_aktiva_narrow_each_other_across_the_boundary() -> None:
+    """Each year's workbook is protected on its own, but the years share the stock of
+    participations at the boundary (pågående at the end of one = inskrivna at the start of the
+    next): read together, a reader works out cells each year hid. So a published release is not
+    "aktiva" (docs/reports.md, threat model)."""
+    found = analyse_years(*_years(ReportCohort.ACTIVE, released=False), CONSECUTIVE.k)
+    assert any("year boundary" in f.detail for f in found), found
+    # The earlier year's "x" for insats A's ongoing at its end is the later year's visible
+    # count of those enrolled at its start.
+    assert any(f.low == f.high and f.label == "x" for f in found)
+
+
+def test_two_published_years_share_no_count() -> None:
+    """Published releases (avslutade, the flow's events, the reach among the cohort): nothing of
+    one year is a count of the other, and read together they give nothing more."""
+    earlier, later = _years(ReportCohort.ENDED, released=True)
+    for book in (earlier, later):
+        cells = {
+            str(v)
+            for ws in openpyxl.load_workbook(io.BytesIO(book)).worksheets
+            for row in ws.values
+            for v in row
+        }
+        assert not {"Pågående vid periodens slut", "Inskrivna vid periodens början"} & cells
+        assert "Aktiva under perioden" not in cells
+    assert analyse_years(earlier, later, CONSECUTIVE.k) == []

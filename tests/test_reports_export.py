@@ -122,7 +122,7 @@ def _find(rows: list[dict[str, Any]], measure: str, insats: str, gender: str) ->
 
 @pytest.mark.usefixtures("dataset")
 def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
-    book = _export(app, tmp_path, "--period-by", "start")
+    book = _export(app, tmp_path, "--cohort", "nya")
     assert book.sheetnames == [
         "Sammanfattning",
         "Översikt",
@@ -135,6 +135,11 @@ def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
         "Om rapporten",
     ]
 
+    # The cohort and its definition under every sheet's title.
+    for sheet in book.worksheets:
+        assert str(sheet["A2"].value).startswith(
+            "Urval: nya under perioden början – idag (deltaganden som började under perioden)."
+        ), sheet.title
     eq = _rows(book["EQ-5D"], 4)
     women = _find(eq, "EQ-5D index", "Totalt", "Kvinna")
     # Sweden 3L: 22222 = 0.9694 − 0.0666 − 0.0276 − 0.1012 − 0.0345 − 0.0552 = 0.6843;
@@ -154,7 +159,7 @@ def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
     assert men["Antal par (start och avslut)"] == 0 and men["Medel vid start"] is None
     vas = _find(eq, "EQ VAS (termometer)", "Totalt", "Totalt")
     assert (vas["Medel vid start"], vas["Medel vid avslut"], vas["Förändring"]) == (40, 70, 30)
-    assert "se_tto_3l" in book["EQ-5D"]["A2"].value
+    assert "se_tto_3l" in book["EQ-5D"]["A3"].value
 
     self_rows = _rows(book["Självskattning"], 4)
     general = _find(self_rows, "Hur mår du i allmänhet?", "Totalt", "Totalt")
@@ -162,7 +167,7 @@ def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
     mean = _find(self_rows, "Medelvärde av alla frågor", "Totalt", "Kvinna")
     assert mean["Förändring"] == 2
 
-    overview = list(book["Översikt"].iter_rows(min_row=4, max_row=6, max_col=6, values_only=True))
+    overview = list(book["Översikt"].iter_rows(min_row=5, max_row=7, max_col=6, values_only=True))
     assert overview[0] == ("Insats", "Kvinna", "Man", "Annat (hen)", "Vill inte uppge", "Totalt")
     # 6 women and 2 men: the 2 is hidden, and one more count of the line (8 − 6 would reveal
     # it). Not the 6: a hidden count of women (at least 5, as every hidden "x" is) would
@@ -173,7 +178,8 @@ def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
     assert book["EQ-5D"]._charts, "a bar chart of START and EXIT"
 
     about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=4, values_only=True)}
-    assert "efter startdatum" in about["Period"]
+    assert about["Period"] == "början – idag"
+    assert about["Urval"].startswith("Nya under perioden: deltaganden som började")
     assert "sjalvskattning version 2" in about["Frågeformulär"]
     with app.app_context():
         assert db.session.query(AuditEvent).filter_by(action="export").count() == 1
@@ -185,9 +191,7 @@ def test_a_long_export_reports_every_step_of_its_progress(app: Flask) -> None:
     with app.app_context():
         forbund_id = db.session.scalar(sa.select(Forbund.id))
         registry = app.extensions["questionnaires"]
-        data = reports_dataset.load(
-            ReportFilter(forbund_id, period_by="start"), registry, progress=steps.append
-        )
+        data = reports_dataset.load(ReportFilter(forbund_id), registry, progress=steps.append)
         assert len(steps) == reports_dataset.LOAD_STEPS
         workbook.write(data, io.BytesIO(), made_by="test", progress=steps.append)
     # The bar of `flask export` is LOAD_STEPS + WRITE_STEPS long: it must end full, once.
@@ -197,13 +201,29 @@ def test_a_long_export_reports_every_step_of_its_progress(app: Flask) -> None:
 
 
 @pytest.mark.usefixtures("dataset")
-def test_period_by_exit_takes_those_who_ended_in_the_period(app: Flask, tmp_path: Path) -> None:
-    book = _export(app, tmp_path, "--from", "2026-05-01", "--to", "2026-06-30")
+def test_the_ended_cohort_takes_those_who_ended_in_the_period(app: Flask, tmp_path: Path) -> None:
+    period = ("--from", "2026-05-01", "--to", "2026-06-30")
+    book = _export(app, tmp_path, *period, "--cohort", "avslutade")
     total = _find(_rows(book["EQ-5D"], 4), "EQ-5D index", "Totalt", "Totalt")
     assert total["Antal par (start och avslut)"] == 6
-    assert total["Start utan avslut"] == 0  # the active men are not in an exit-date period
-    empty = _export(app, tmp_path, "--from", "2026-07-01", "--to", "2026-12-31")
+    assert total["Start utan avslut"] == 0  # the active men did not end in the period
+    # Active in the period: the six women (ended in it) and the two men (still active).
+    active = _find(
+        _rows(_export(app, tmp_path, *period)["EQ-5D"], 4), "EQ-5D index", *["Totalt"] * 2
+    )
+    assert (active["Antal par (start och avslut)"], active["Start utan avslut"]) == (6, "<5")
+    empty = _export(
+        app, tmp_path, "--from", "2026-07-01", "--to", "2026-12-31", "--cohort", "avslutade"
+    )
     assert _rows(empty["EQ-5D"], 4) == []
+    # Active in the second half of the year: the two men only; the women's EXIT answers
+    # (before the period) are not theirs to count.
+    later = _export(app, tmp_path, "--from", "2026-07-01", "--to", "2026-12-31")
+    later_total = _find(_rows(later["EQ-5D"], 4), "EQ-5D index", "Totalt", "Totalt")
+    assert (later_total["Antal par (start och avslut)"], later_total["Start utan avslut"]) == (
+        0,
+        "<5",
+    )
 
 
 @pytest.mark.usefixtures("dataset")
@@ -222,7 +242,7 @@ def test_the_workbook_opens_cleanly_in_libreoffice(app: Flask, tmp_path: Path) -
     if soffice is None:
         unavailable("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
     assert soffice is not None
-    _export(app, tmp_path, "--period-by", "start")
+    _export(app, tmp_path)
     result = subprocess.run(  # noqa: S603 (a fixed local program)
         [
             soffice,
@@ -254,7 +274,7 @@ def test_goals_are_reported_with_outcome_and_attainment(app: Flask, tmp_path: Pa
             {"kind": "exit_reasons", "reasons": ["arbete", "studier"], "target": 0.3},
         ]
         db.session.commit()
-    book = _export(app, tmp_path, "--period-by", "start")
+    book = _export(app, tmp_path)
     rows = list(book["Översikt"].iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if r[0] == "Mål")
     goals = [r[:5] for r in rows[start + 2 : start + 5]]
@@ -294,23 +314,40 @@ def test_the_summary_repeats_published_cells_as_they_are_shown(app: Flask, tmp_p
             {"kind": "exit_reasons", "reasons": ["arbete"], "target": 0.3},
         ]
         db.session.commit()
-    book = _export(app, tmp_path, "--period-by", "start")
+    book = _export(app, tmp_path)
     summary, overview = book["Sammanfattning"], book["Översikt"]
 
-    # Participants: Översikt's "Totalt" column (per insats) and "Totalt" row (per gender).
-    _, by_insats = _titled(summary, "Deltagare per insats (alla kön)")
+    # Participants: Översikt's "Totalt" column (per insats) and "Totalt" row (per gender) of the
+    # cohort, and its flow tables per insats and per gender, cell for cell.
+    head, by_insats = _titled(summary, "Deltagare per insats (alla kön)")
     _, by_gender = _titled(summary, "Deltagare per kön (alla insatser)")
-    for column, title in ((1, "Deltagare i urvalet"), (2, "Avslutade"), (3, "Pågående")):
+    header, rows = _titled(overview, "Deltagare i urvalet")
+    cohort = {r[0]: dict(zip(header[1:], r[1:], strict=True)) for r in rows}
+    for row in by_insats:
+        assert row[1] == cohort[row[0]]["Totalt"], row
+    for row in by_gender:
+        assert row[1] == cohort["Totalt"][row[0]], row
+    assert head[2:] == [
+        "Inskrivna vid periodens början",
+        "Nya under perioden",
+        "Aktiva under perioden",
+        "Avslutade under perioden",
+        "Pågående vid periodens slut",
+    ]
+    for title, copied in (
+        ("Flöde under perioden per insats", by_insats),
+        ("Flöde under perioden per kön", by_gender),
+    ):
         header, rows = _titled(overview, title)
-        table = {r[0]: dict(zip(header[1:], r[1:], strict=True)) for r in rows}
-        for row in by_insats:
-            assert row[column] == table[row[0]]["Totalt"], (title, row)
-        for row in by_gender:
-            assert row[column] == table["Totalt"][row[0]], (title, row)
-    # By hand (see `dataset`): six women, all ended; two men, both still active.
+        flow = {r[0]: dict(zip(header[1:], r[1:], strict=True)) for r in rows}
+        for row in copied:
+            for name, value in zip(head[2:], row[2:], strict=True):
+                assert value == flow[row[0]][name], (title, name, row)
+    # By hand (see `dataset`; no period, so everyone is new and active): six women, all ended;
+    # two men, both still active.
     genders = {r[0]: r[1:] for r in by_gender}
-    assert genders["Kvinna"] == [6, 6, 0]
-    assert genders["Man"][0] == "<5" and genders["Man"][1] == 0
+    assert genders["Kvinna"] == [6, 0, 6, 6, 6, 0]
+    assert genders["Man"][0] == "<5" and genders["Man"][4] == 0
     assert [r[0] for r in by_insats] == ["Hälsoskolan", "Totalt"]
 
     # START → EXIT: the comparison sheets' rows over all insatser, cell for cell.

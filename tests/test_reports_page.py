@@ -96,13 +96,21 @@ def test_an_admin_publishes_a_year_and_an_analyst_downloads_it(
     response = analyst.get(f"/rapporter/publicerade/{_release_id(app, 2025)}")
     assert response.headers["Content-Disposition"] == "attachment; filename=arsrapport-2025.xlsx"
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    overview = list(book["Översikt"].iter_rows(min_row=5, max_row=6, values_only=True))
+    overview = list(book["Översikt"].iter_rows(min_row=6, max_row=7, values_only=True))
     # The six who ended in 2025: per insats over all genders, per gender over all insatser.
     assert overview[0] == ("Hälsoskolan", None, None, None, None, 6)
     assert overview[1] == ("Totalt", 6, 0, 0, 0, 6)
     about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=4, values_only=True)}
     assert "2025-01-01 – 2025-12-31" in about["Period"]
     assert "Publicerad rapport" in about["Jämförelser mellan rapporter"]
+    assert about["Urval"].startswith("Avslutade under perioden")
+    # Only the flow's events: nothing that a year shares with the next (those active across
+    # the boundary) is published.
+    cells = [str(v) for row in book["Översikt"].values for v in row if v is not None]
+    assert "Nya under perioden" in cells and "Avslutade under perioden" in cells
+    assert not {"Aktiva under perioden", "Inskrivna vid periodens början"} & set(cells)
+    assert "Pågående vid periodens slut" not in cells
+    assert book["Översikt"]["A2"].value.startswith("Urval: avslutade under perioden 2025-01-01")
     assert "INTERNT" not in str(list(book["Översikt"].values))
     assert "Främmande" not in str(list(book["Översikt"].values))
     with app.app_context():
@@ -118,7 +126,7 @@ def test_differencing_gets_an_analyst_nothing(app: Flask, ended_2025: dict[str, 
     analyst = _client(app, "analys@example.org")
     first = analyst.get(f"/rapporter/publicerade/{_release_id(app, 2025)}").data
     # Periods one day apart, an insats chosen, a gender: none of it is offered or accepted.
-    adhoc = {"date_from": "2025-01-01", "date_to": "2025-12-30", "period_by": "exit"}
+    adhoc = {"date_from": "2025-01-01", "date_to": "2025-12-30", "cohort": "avslutade"}
     assert analyst.post("/rapporter/intern", data=adhoc).status_code == 404
     chosen = {**adhoc, "insatser": [str(ended_2025["mine"])], "gender": "man"}
     assert analyst.post("/rapporter/intern", data=chosen).status_code == 404
@@ -170,7 +178,15 @@ def test_an_admin_makes_an_internal_report_marked_as_such(app: Flask, ids: dict[
         factories.user(mine.forbund, RoleKind.ADMIN, email="chef@example.org")
         db.session.commit()
     admin = _client(app, "chef@example.org")
-    response = admin.post("/rapporter/intern", data={"period_by": "start"})
+    form = admin.get("/rapporter/intern").get_data(as_text=True)
+    for label in (
+        "aktiva under perioden",
+        "nya under perioden",
+        "avslutade under perioden",
+        "inskrivna vid periodens början",
+    ):
+        assert label in form  # every cohort is offered
+    response = admin.post("/rapporter/intern", data={"cohort": "nya"})
     assert response.headers["Content-Disposition"].startswith(
         "attachment; filename=intern-uppfoljning-"
     )
@@ -179,7 +195,7 @@ def test_an_admin_makes_an_internal_report_marked_as_such(app: Flask, ids: dict[
         assert "INTERNT" in str(sheet["G1"].value)
     with app.app_context():
         event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")).one()
-        assert event.details["period_by"] == "start" and event.details["via"] == "web"
+        assert event.details["cohort"] == "nya" and event.details["via"] == "web"
 
 
 def test_another_forbunds_insats_cannot_be_chosen(app: Flask, ids: dict[str, int]) -> None:
@@ -190,13 +206,13 @@ def test_another_forbunds_insats_cannot_be_chosen(app: Flask, ids: dict[str, int
         db.session.commit()
     admin = _client(app, "chef@example.org")
     response = admin.post(
-        "/rapporter/intern", data={"insatser": [str(ids["foreign"])], "period_by": "exit"}
+        "/rapporter/intern", data={"insatser": [str(ids["foreign"])], "cohort": "avslutade"}
     )
     assert response.status_code == 200
     assert "är inte ett giltigt val" in response.get_data(as_text=True)
     response = admin.post(
         "/rapporter/intern",
-        data={"date_from": "2026-06-01", "date_to": "2026-01-01", "period_by": "exit"},
+        data={"date_from": "2026-06-01", "date_to": "2026-01-01", "cohort": "avslutade"},
     )
     assert "Slutdatumet kan inte ligga före startdatumet." in response.get_data(as_text=True)
 
@@ -204,7 +220,7 @@ def test_another_forbunds_insats_cannot_be_chosen(app: Flask, ids: dict[str, int
 def test_insats_staff_do_not_get_reports(app: Flask, ids: dict[str, int]) -> None:
     coach = _client(app, "coach@example.org")
     assert coach.get("/rapporter").status_code == 404
-    assert coach.post("/rapporter/intern", data={"period_by": "exit"}).status_code == 404
+    assert coach.post("/rapporter/intern", data={"cohort": "avslutade"}).status_code == 404
     with app.app_context():
         assert db.session.query(Insats).count() == 2
 
@@ -309,12 +325,20 @@ def test_an_analyst_reads_a_published_summary_as_a_printable_page(
     assert "Sammanfattning – Skaraborg" in page
     assert "<script" not in page  # prints from the browser as it is
     tables = _page_tables(page)
-    # By hand: Hälsoskolan's six women all ended in 2025 (the seventh ended in 2026).
-    assert tables["Deltagare per insats (alla kön)"][1:] == [
-        ["Hälsoskolan", "6", "6", "0"],
-        ["Totalt", "6", "6", "0"],
+    # By hand: Hälsoskolan's six women all ended in 2025 (the cohort of a release); with the
+    # seventh, who ended in 2026, all seven started in 2025 (factories' start, 1 March 2025).
+    # A release's flow: nya and avslutade under the year.
+    assert tables["Deltagare per insats (alla kön)"][0] == [
+        "Insats",
+        "Deltagare i urvalet",
+        "Nya under perioden",
+        "Avslutade under perioden",
     ]
-    assert ["Kvinna", "6", "6", "0"] in tables["Deltagare per kön (alla insatser)"]
+    assert tables["Deltagare per insats (alla kön)"][1:] == [
+        ["Hälsoskolan", "6", "7", "6"],
+        ["Totalt", "6", "7", "6"],
+    ]
+    assert ["Kvinna", "6", "7", "6"] in tables["Deltagare per kön (alla insatser)"]
     # No figure differs from the stored workbook's summary sheet.
     stored = analyst.get(f"/rapporter/publicerade/{release_id}").data
     sheet = openpyxl.load_workbook(io.BytesIO(stored))["Sammanfattning"]

@@ -52,7 +52,7 @@ def printed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Printed]:
         db.session.commit()
         forbund_id = db.session.scalar(sa.select(Forbund.id))
         assert forbund_id is not None
-        data = reports_dataset.load(ReportFilter(forbund_id, period_by="start"), registry)
+        data = reports_dataset.load(ReportFilter(forbund_id), registry)
         workbook.write(data, target, made_by="test")
         db.session.remove()
         db.engine.dispose()

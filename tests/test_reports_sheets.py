@@ -129,8 +129,8 @@ def test_violence_counts_with_protection(violence: Dataset) -> None:
 
 def test_violence_reach(violence: Dataset) -> None:
     reach = _block(violence, "Våld", "Räckvidd")
-    # All 19 screened once; all have taken part longer than six months; none twice.
-    assert list(reach.loc["A"]) == [19, 19, 19, 0, 1.0, 0.0]
+    # All 19 screened once (19 forms); all have taken part longer than six months; none twice.
+    assert list(reach.loc["A"]) == [19, 19, 19, 1.0, 19, 0, 0.0]
 
 
 def test_yes_per_item(violence: Dataset) -> None:

@@ -50,6 +50,7 @@ DETAIL_LABELS = {
     "date_from": "från",
     "date_to": "till",
     "period_by": "period efter",
+    "cohort": "urval",
     "cutoff": "avslutade före",
     "per_insats": "per insats",
     "mode": "sätt",

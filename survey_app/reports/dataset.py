@@ -11,6 +11,7 @@ import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from survey_app import scoring
+from survey_app.clock import STOCKHOLM
 from survey_app.extensions import db
 from survey_app.models import (
     GENDER_LABELS,
@@ -49,13 +51,45 @@ from survey_app.survey.services import definition_by_hash
 GENDER_BY_CODE: dict[str, str] = {g.value: label for g, label in GENDER_LABELS.items()}
 
 
+class Cohort(StrEnum):
+    """Which participations a report is about, relative to its period (docs/reports.md)."""
+
+    ACTIVE = "aktiva"  # started on or before the period's end, not ended before its start
+    NEW = "nya"  # started in the period
+    ENDED = "avslutade"  # ended in the period
+    ENROLLED = "inskrivna"  # started before the period, not ended before it
+
+
+COHORT_LABELS = {
+    Cohort.ACTIVE: "aktiva under perioden",
+    Cohort.NEW: "nya under perioden",
+    Cohort.ENDED: "avslutade under perioden",
+    Cohort.ENROLLED: "inskrivna vid periodens början",
+}
+COHORT_DEFINITIONS = {
+    Cohort.ACTIVE: "deltaganden som började senast periodens sista dag och inte avslutades "
+    "före periodens första dag",
+    Cohort.NEW: "deltaganden som började under perioden",
+    Cohort.ENDED: "deltaganden som avslutades under perioden",
+    Cohort.ENROLLED: "deltaganden som började före periodens första dag och inte avslutades "
+    "före den",
+}
+# Answers given at or after the end of a participation (EXIT, the follow-ups after it): counted
+# only for participations that ended in the period (see `in_period`).
+EXIT_OCCASIONS = ("exit", "after")
+
+
 @dataclass(frozen=True)
 class ReportFilter:
     forbund_id: int
     insats_ids: tuple[int, ...] = ()
     date_from: date | None = None
     date_to: date | None = None
-    period_by: str = "exit"  # "exit": participations that ended in the period; "start": began
+    cohort: Cohort = Cohort.ACTIVE
+    # A published yearly release: only figures that never overlap between two years (the flow
+    # without the counts of participations active across the year's boundaries, the reach over
+    # the cohort); see docs/reports.md, the threat model.
+    released: bool = False
 
 
 @dataclass
@@ -91,6 +125,25 @@ class Dataset:
     variants: dict[tuple[str, str], list[Variant]] = field(default_factory=dict)
     version_notes: list[str] = field(default_factory=list)
     genders: list[str] = field(default_factory=lambda: list(GENDER_LABELS.values()))
+    # The participations active in the period (a superset of the cohort): the flow on
+    # Översikt and the violence screening's reach. None: the cohort itself.
+    period: pd.DataFrame | None = None
+    # Violence screenings submitted in the period by those participations (response_id,
+    # participation_id). None: every screening in `answers`.
+    screenings: pd.DataFrame | None = None
+
+    @property
+    def active(self) -> pd.DataFrame:
+        return self.participations if self.period is None else self.period
+
+    def screenings_in_period(self) -> pd.DataFrame:
+        if self.screenings is not None:
+            return self.screenings
+        if self.answers.empty:
+            return pd.DataFrame({"response_id": [], "participation_id": []})
+        screening = screening_questionnaires(self.declaring or list(self.definitions.values()))
+        frame = self.answers[self.answers["questionnaire_id"].isin(screening)]
+        return frame[["response_id", "participation_id"]].drop_duplicates()
 
 
 OTHER_GENDERS = "Annat eller ej uppgivet"
@@ -112,6 +165,7 @@ def with_other_genders_merged(dataset: Dataset) -> Dataset:
     return replace(
         dataset,
         participations=relabel(dataset.participations),
+        period=None if dataset.period is None else relabel(dataset.period),
         measurements=relabel(dataset.measurements),
         answers=relabel(dataset.answers),
         genders=[GENDER_LABELS[Gender.WOMAN], GENDER_LABELS[Gender.MAN], OTHER_GENDERS],
@@ -134,7 +188,7 @@ def load(
     forbund = db.session.get(Forbund, report_filter.forbund_id)
     if forbund is None:
         raise LookupError("no such förbund")
-    participations = _participations(report_filter)
+    period = _participations(report_filter)
     progress("deltaganden lästa")
     with_sections = declaring(registry)
     measurements, measures, versions, splits = _measurements(
@@ -142,6 +196,15 @@ def load(
     )
     progress("jämförda mått poängsatta")
     items = _item_answers(report_filter, registry, with_sections)
+    screening_ids = screening_questionnaires(with_sections)
+    participations, measurements, answers, screenings = in_period(
+        report_filter,
+        period,
+        measurements,
+        items.frame,
+        _screenings(report_filter, screening_ids),
+        screening_ids,
+    )
     progress("övriga svar lästa")
     versions |= {(d.id, d.version) for found in items.answered.values() for d in found}
     goals = {
@@ -160,13 +223,19 @@ def load(
         measurements,
         measures,
         versions,
-        items.frame,
+        answers,
         items.definitions,
         goals,
         with_sections,
         answered=items.answered,
         variants=items.variants,
         version_notes=[describe_split(split, counts) for split, counts in items.splits + splits],
+        period=period,
+        screenings=screenings[
+            screenings["participation_id"].isin(participations["participation_id"])
+        ]
+        if report_filter.released
+        else screenings,
     )
 
 
@@ -186,6 +255,138 @@ class ItemAnswers:
     answered: dict[str, list[Questionnaire]]  # every version answered, by questionnaire
     variants: dict[tuple[str, str], list[Variant]]  # (questionnaire, item): its parts
     splits: list[tuple[Split, dict[str, int]]]  # items reported in parts, answers per part
+
+
+def in_period(
+    report_filter: ReportFilter,
+    period: pd.DataFrame,
+    measurements: pd.DataFrame,
+    answers: pd.DataFrame,
+    screenings: pd.DataFrame,
+    screening: Sequence[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """What a report counts, from the participations active in the period (`period`), the
+    cohort's measurements and answers, and the violence screenings submitted in the period
+    (response_id, participation_id): the cohort's participations; measurements and answers
+    with those at the end kept only for participations that ended in the period; answers to
+    the screening questionnaires (`screening`: their ids) only of screenings in the period; and
+    those screenings, the cohort's exactly the ones its screening tables count (the reach shares
+    them)."""
+    participations = period[cohort_mask(period, report_filter)].reset_index(drop=True)
+    ended = set(period.loc[ended_mask(period, report_filter), "participation_id"])
+    in_cohort = participations["participation_id"]
+    measurements = _ended_only(measurements, ended)
+    answers = _ended_only(answers, ended)
+    if not answers.empty:
+        answers = answers[
+            answers["participation_id"].isin(in_cohort)
+            & (
+                ~answers["questionnaire_id"].isin(screening)
+                | answers["response_id"].isin(screenings["response_id"])
+            )
+        ].reset_index(drop=True)
+    if not measurements.empty:
+        measurements = measurements[measurements["participation_id"].isin(in_cohort)]
+    counted = (
+        answers.loc[answers["questionnaire_id"].isin(screening), "response_id"]
+        if not answers.empty
+        else pd.Series([], dtype="int64")
+    )
+    screenings = screenings[
+        screenings["participation_id"].isin(period["participation_id"])
+        & (
+            ~screenings["participation_id"].isin(in_cohort)
+            | screenings["response_id"].isin(counted)
+        )
+    ].reset_index(drop=True)
+    return participations, measurements.reset_index(drop=True), answers, screenings
+
+
+def cohort_mask(frame: pd.DataFrame, report_filter: ReportFilter) -> pd.Series:
+    """Which participations of `frame` (start_date, exit_date) are in the filter's cohort: the
+    same definitions as `_cohort_condition` (SQL)."""
+    start, exit_date = frame["start_date"], frame["exit_date"]
+    first, last = report_filter.date_from, report_filter.date_to
+    everyone = pd.Series(True, index=frame.index)
+    started_by_end = start.map(lambda d: last is None or d <= last).astype(bool)
+    not_ended_before = exit_date.map(
+        lambda d: first is None or d is None or pd.isna(d) or d >= first
+    ).astype(bool)
+    cohort = report_filter.cohort
+    if cohort == Cohort.ACTIVE:
+        return everyone & started_by_end & not_ended_before
+    if cohort == Cohort.NEW:
+        return (
+            everyone
+            & started_by_end
+            & start.map(lambda d: first is None or d >= first).astype(bool)
+        )
+    if cohort == Cohort.ENDED:
+        return ended_mask(frame, report_filter)
+    return (
+        everyone
+        & not_ended_before
+        & start.map(lambda d: first is not None and d < first).astype(bool)
+    )
+
+
+def ended_mask(frame: pd.DataFrame, report_filter: ReportFilter) -> pd.Series:
+    """Which participations ended in the period."""
+    first, last = report_filter.date_from, report_filter.date_to
+    return (
+        frame["exit_date"]
+        .map(
+            lambda d: (
+                d is not None
+                and not pd.isna(d)
+                and (first is None or d >= first)
+                and (last is None or d <= last)
+            )
+        )
+        .astype(bool)
+    )
+
+
+def _ended_only(frame: pd.DataFrame, ended: set[int]) -> pd.DataFrame:
+    """Answers and measurements at the end of a participation (EXIT, after-exit follow-ups)
+    only of participations that ended in the period: a START → EXIT pair, an exit reason,
+    satisfaction are counted in the period of the exit, so a report on a past period does not
+    change as later exits come in."""
+    if frame.empty:
+        return frame
+    at_end = frame["occasion"].str.partition(":")[0].isin(EXIT_OCCASIONS)
+    return frame[~at_end | frame["participation_id"].isin(ended)].reset_index(drop=True)
+
+
+def screening_questionnaires(questionnaires: Iterable[Questionnaire]) -> list[str]:
+    """The ids of the questionnaires a section reports as a screening (the violence screening):
+    the reach counts them per period."""
+    return sorted({q.id for q in questionnaires for s in q.report if s.screening})
+
+
+def _screenings(report_filter: ReportFilter, screening: Sequence[str]) -> pd.DataFrame:
+    """Screenings (`screening`: the questionnaires' ids) submitted (Swedish date) in the period
+    by participations active in it: response_id, participation_id."""
+    rows = db.session.execute(
+        sa.select(Response.id, Participation.id, Response.submitted_at)
+        .join(Occasion, Response.occasion_id == Occasion.id)
+        .join(Participation, Occasion.participation_id == Participation.id)
+        .join(Insats, Participation.insats_id == Insats.id)
+        .where(
+            *_cohort_condition(replace(report_filter, cohort=Cohort.ACTIVE)),
+            Response.status == ResponseStatus.SUBMITTED,
+            Response.questionnaire_id.in_(screening),
+        )
+    ).all()
+    first, last = report_filter.date_from, report_filter.date_to
+    kept = [
+        (response_id, participation_id)
+        for response_id, participation_id, at in rows
+        if at is not None
+        and (first is None or at.astimezone(STOCKHOLM).date() >= first)
+        and (last is None or at.astimezone(STOCKHOLM).date() <= last)
+    ]
+    return pd.DataFrame(kept, columns=["response_id", "participation_id"], dtype="int64")
 
 
 def _item_answers(
@@ -277,17 +478,27 @@ def step_label(occasion: str) -> str:
 
 
 def _cohort_condition(report_filter: ReportFilter) -> list[Any]:
+    """The cohort in SQL (the same definitions as `cohort_mask`)."""
     conditions: list[Any] = [Insats.forbund_id == report_filter.forbund_id]
     if report_filter.insats_ids:
         conditions.append(Insats.id.in_(report_filter.insats_ids))
-    column = (
-        Participation.exit_date if report_filter.period_by == "exit" else Participation.start_date
-    )
-    if report_filter.date_from is not None:
-        conditions.append(column >= report_filter.date_from)
-    if report_filter.date_to is not None:
-        conditions.append(column <= report_filter.date_to)
-    return conditions
+    first, last = report_filter.date_from, report_filter.date_to
+    start, exit_date = Participation.start_date, Participation.exit_date
+    not_ended_before = sa.or_(exit_date.is_(None), exit_date >= first) if first else None
+    cohort = report_filter.cohort
+    if cohort == Cohort.ENDED:
+        conditions.append(exit_date.is_not(None))
+        conditions += [exit_date >= first] if first else []
+        conditions += [exit_date <= last] if last else []
+        return conditions
+    if cohort == Cohort.ENROLLED:
+        if first is None:
+            return [sa.false()]
+        return [*conditions, start < first, not_ended_before]
+    conditions += [start <= last] if last else []
+    if cohort == Cohort.NEW:
+        return conditions + ([start >= first] if first else [])
+    return conditions + ([not_ended_before] if first else [])
 
 
 def _submitted(
@@ -412,6 +623,7 @@ ANSWER_CHUNK = 200_000
 
 
 def _participations(report_filter: ReportFilter) -> pd.DataFrame:
+    """The participations active in the period (every cohort is a part of them)."""
     rows = db.session.execute(
         sa.select(
             Participation.id.label("participation_id"),
@@ -423,7 +635,7 @@ def _participations(report_filter: ReportFilter) -> pd.DataFrame:
         )
         .join(Insats, Participation.insats_id == Insats.id)
         .join(Participant, Participation.participant_id == Participant.id)
-        .where(*_cohort_condition(report_filter))
+        .where(*_cohort_condition(replace(report_filter, cohort=Cohort.ACTIVE)))
     ).all()
     frame = pd.DataFrame(
         rows,
@@ -669,3 +881,15 @@ def exit_reason_labels(registry: Registry) -> dict[object, str]:
     """The categories a goal "share ended to …" can name (see `category_goal`)."""
     found = category_goal(declaring(registry))
     return {c.value: c.label.get("sv") for c in found[1].choices} if found else {}
+
+
+def cohort_text(report_filter: ReportFilter) -> str:
+    """The cohort and its definition in Swedish: a line under every sheet's title."""
+    first = report_filter.date_from or "början"
+    last = report_filter.date_to or "idag"
+    cohort = Cohort(report_filter.cohort)
+    return (
+        f"Urval: {COHORT_LABELS[cohort]} {first} – {last} ({COHORT_DEFINITIONS[cohort]}). "
+        "Svar vid avslut, och därmed par start–avslut, räknas för dem i urvalet som avslutades "
+        "under perioden; våldsenkäter när de skickades in under perioden."
+    )

@@ -123,6 +123,10 @@ class Publication:
     _restoring: bool = False
     _failing_sizes: list[int] = field(default_factory=list)  # hidden cells of each failing part
     _sum_parts: dict[int, list[int]] = field(default_factory=dict)  # see weighted()
+    _whole_of: dict[int, int] = field(default_factory=dict)  # see share_of()
+    # Unlabelled counts whose share is blank because its whole is hidden (see share_of), in the
+    # state last audited.
+    _blank: np.ndarray | None = None
     _shut: np.ndarray | None = None  # hidden counts and sums, once protected
     _fine: set[tuple[int, bytes]] = field(default_factory=set)  # relations _complete passed
     _hidden: np.ndarray | None = None
@@ -150,6 +154,10 @@ class Publication:
         self._tables[key] = ids
         self._lines(ids, totals)
         return ids
+
+    def tables(self, prefix: str) -> dict[str, np.ndarray]:
+        """The registered tables whose key starts with `prefix`, by key: their variable ids."""
+        return {key: ids for key, ids in self._tables.items() if key.startswith(prefix)}
 
     def sums(
         self,
@@ -185,6 +193,16 @@ class Publication:
             if cells[0] != UNPUBLISHED:
                 self._sum_parts[int(cells[0])] = [int(c) for c in cells[1:] if c != UNPUBLISHED]
             self._relate(list(cells), [1.0] + [-w for w, _ in parts], equality=True)
+
+    def share_of(self, parts: np.ndarray, whole: np.ndarray) -> None:
+        """Cell by cell, the counts `parts` (a `labelled=False` table) are printed only as a
+        share of `whole` (broadcast to their shape). Where `whole` is hidden the share is blank
+        whatever the part is, so a reader learns nothing of the part, not even that it is not
+        0; where only the part is hidden, its blank share says it is not 0."""
+        wholes = np.broadcast_to(np.asarray(whole), np.shape(parts))
+        for part, of in zip(np.ravel(parts), np.ravel(wholes), strict=True):
+            if part != UNPUBLISHED and of != UNPUBLISHED:
+                self._whole_of[int(part)] = int(of)
 
     def same(self, a: np.ndarray, b: np.ndarray) -> None:
         """The counts `a` and `b` (same shape) are printed in two places: one count each."""
@@ -367,6 +385,10 @@ class Publication:
         for var, parts in self._sum_parts.items():
             if hidden[parts].any():
                 out[var] = True
+        self._blank = np.zeros(len(out), dtype=bool)
+        for part, whole in self._whole_of.items():
+            if hidden[whole]:
+                self._blank[part] = out[part] = True
         return out
 
     def _complete(self, hidden: np.ndarray, secondary: np.ndarray) -> None:
@@ -411,7 +433,10 @@ class Publication:
 
     def _label_range(self, var: int, secondary: np.ndarray) -> tuple[float, float]:
         """What a hidden count's label says: "x" at least k, a blank share's count not 0,
-        "<k" 1..k−1 (one place for the audit's bounds and _shortfall's)."""
+        "<k" 1..k−1 (one place for the audit's bounds and _shortfall's); a share blank because
+        its whole is hidden says nothing."""
+        if self._blank is not None and self._blank[var]:
+            return 0.0, np.inf
         if secondary[var]:
             return float(self.k), np.inf
         if not self._labelled[var]:
@@ -748,6 +773,8 @@ class Publication:
         return low <= 1 + TOLERANCE and high >= k - 1 - TOLERANCE
 
     def _label_bounds(self, var: int, secondary: np.ndarray) -> tuple[float, float | None]:
+        if self._blank is not None and self._blank[var]:
+            return (0, None)  # a share blank beside a hidden whole: nothing known
         if not self._labelled[var]:
             return (0, 0) if self._values[var] == 0 else (1, None)  # a share of 0 % shows 0
         if secondary[var] or (self._count_of[var] < 0 and self._values[var] >= self.k):

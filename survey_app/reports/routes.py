@@ -36,7 +36,7 @@ from survey_app.models import Insats, ReportRelease, RoleKind
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import participant_level as participant_level_export
 from survey_app.reports import summary, workbook
-from survey_app.reports.dataset import ReportFilter
+from survey_app.reports.dataset import COHORT_DEFINITIONS, COHORT_LABELS, Cohort, ReportFilter
 from survey_app.security import deny, require_role
 
 bp = Blueprint("reports", __name__)
@@ -46,13 +46,12 @@ class ReportForm(SwedishForm):
     insatser = CheckboxList("Insatser (inga valda = alla)", choices=[], coerce=int)
     date_from = DateField("Från och med", validators=[Optional()])
     date_to = DateField("Till och med", validators=[Optional()])
-    period_by = RadioField(
-        "Välj deltagare efter",
+    cohort = RadioField(
+        "Urval",
         choices=[
-            SelectChoice("exit", "avslutsdatum (de som avslutades under perioden)"),
-            SelectChoice("start", "startdatum (de som började under perioden)"),
+            SelectChoice(c.value, f"{COHORT_LABELS[c]} ({COHORT_DEFINITIONS[c]})") for c in Cohort
         ],
-        default="exit",
+        default=Cohort.ACTIVE.value,
     )
     submit = SubmitField("Ladda ner intern Excel-rapport")
 
@@ -111,7 +110,8 @@ def report() -> str:
 @require_role(RoleKind.ADMIN)
 def publish() -> WerkzeugResponse:
     """Publish the report of one ended calendar year (participations that ended in it, all
-    insatser): kept as it is, the only report readers outside the participant work get."""
+    insatser, only what never overlaps between two years: docs/reports.md): kept as it is, the
+    only report readers outside the participant work get."""
     form = PublishForm()
     years = _publishable_years(current_user.forbund_id)
     form.year.choices = [SelectChoice(str(y), str(y)) for y in years]
@@ -123,7 +123,8 @@ def publish() -> WerkzeugResponse:
         forbund_id=current_user.forbund_id,
         date_from=date(year, 1, 1),
         date_to=date(year, 12, 31),
-        period_by="exit",
+        cohort=Cohort.ENDED,
+        released=True,
     )
     data = reports_dataset.load(report_filter, current_app.extensions["questionnaires"])
     buffer = io.BytesIO()
@@ -193,7 +194,7 @@ def adhoc() -> str | WerkzeugResponse:
             insats_ids=tuple(form.insatser.data or ()),
             date_from=form.date_from.data,
             date_to=form.date_to.data,
-            period_by=form.period_by.data,
+            cohort=Cohort(form.cohort.data),
         )
         data = reports_dataset.load(report_filter, current_app.extensions["questionnaires"])
         buffer = io.BytesIO()
@@ -205,7 +206,7 @@ def adhoc() -> str | WerkzeugResponse:
             insats_ids=list(report_filter.insats_ids),
             date_from=report_filter.date_from.isoformat() if report_filter.date_from else None,
             date_to=report_filter.date_to.isoformat() if report_filter.date_to else None,
-            period_by=report_filter.period_by,
+            cohort=report_filter.cohort.value,
             via="web",
         )
         db.session.commit()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 import numpy as np
@@ -19,7 +19,7 @@ import pandas as pd
 
 from survey_app.clock import today
 from survey_app.questionnaires import Distribution, Item, Questionnaire
-from survey_app.reports.dataset import Dataset, sections_of
+from survey_app.reports.dataset import Cohort, Dataset, sections_of
 from survey_app.reports.protection import Publication
 from survey_app.reports.tables import (
     Counts,
@@ -35,6 +35,15 @@ from survey_app.reports.versions import Variant
 # A table's title and how to show it once the publication is protected.
 Block = tuple[str, Callable[[], pd.DataFrame]]
 HALF_YEAR_DAYS = 182
+REACH_TEXT = (
+    "Räckvidd per period, som i förbundens årsrapporter: bland deltagarna aktiva under "
+    "perioden de som fyllt i våldsenkäten minst en gång under perioden, och bland dem som varit "
+    "aktiva mer än sex månader under perioden (mer än 182 dagar, första och sista dagen "
+    "medräknade) de som fyllt i den minst två gånger under perioden. ”Enkäter” är antalet "
+    "inskickade våldsenkäter under perioden, ”deltagare” antalet deltaganden (en person i två "
+    "insatser räknas i båda). En publicerad årsrapport räknar räckvidden bland deltagarna i "
+    "urvalet (de som avslutades under året)."
+)
 
 
 @dataclass
@@ -47,10 +56,10 @@ class Sheet:
 
 
 def blocks(
-    dataset: Dataset, pub: Publication, participants: Counts
+    dataset: Dataset, pub: Publication, participants: Counts, population: Counts | None = None
 ) -> tuple[list[Sheet], Counts | None]:
     """The item sheets of the declared sections, in order, and the counts of the item goals
-    name categories of (e.g. exit reasons), if any.
+    name categories of (e.g. exit reasons), if any. `population`: see `violence`.
 
     A sheet's tables come from every file with a section on it, in the order of their
     `position` (then the sections' order); a scale's top-box share comes first."""
@@ -63,7 +72,7 @@ def blocks(
         sheet = out.setdefault(section.sheet, Sheet(section.sheet, section.title or section.sheet))
         if section.screening:
             screenings.setdefault(sheet.name, []).extend(
-                violence(dataset, pub, participants, questionnaire, section.empty)
+                violence(dataset, pub, participants, questionnaire, section.empty, population)
             )
         for n, distribution in enumerate(section.distributions):
             position = distribution.position if distribution.position is not None else n
@@ -195,6 +204,7 @@ def _summarise_yes_no(where: _Where, item: Item, variant: Variant) -> Summary:
         labelled=False,  # only its share is shown
     )
     pub.within([yes.ids], total.ids)
+    pub.share_of(yes.ids, total.ids)
     pub.within([total.ids], where.participants.ids)
     blocks: list[Block] = [
         (f"{text} – antal som svarat ja eller nej", total.frame),
@@ -221,8 +231,9 @@ def _empty() -> pd.DataFrame:
 
 
 def cohort_insatser(dataset: Dataset) -> list[str]:
-    """The insatser of the cohort, in the order every table lists them."""
-    return sorted(dataset.participations["insats"].unique())
+    """The insatser of the participations active in the period (the cohort's and any other of
+    the flow on Översikt), in the order every table lists them."""
+    return sorted(dataset.active["insats"].unique())
 
 
 def _answers(dataset: Dataset, questionnaire_id: str, occasion: str | None = None) -> pd.DataFrame:
@@ -260,10 +271,12 @@ def violence(
     participants: Counts,
     questionnaire: Questionnaire,
     empty: str | None,
+    population: Counts | None = None,
 ) -> list[Block]:
     """A screening section (e.g. violence): screenings, those with at least one "ja" or
     "vill inte svara", "ja" per question, and the reach. `participants`: the cohort by insats
-    and gender (Översikt), which the reach shares."""
+    and gender (Översikt). `population`: those active in the period, by insats and gender
+    (Översikt's flow), among whom the reach is counted (None: the cohort)."""
     answers = _answers(dataset, questionnaire.id)
     if answers.empty:
         return [(empty or f"Inga svar på {questionnaire.name} i urvalet", _empty)]
@@ -308,7 +321,7 @@ def violence(
         pub.within([per_item.ids[row]], yes.ids[-1])
     pub.within([yes.ids[-1]], per_item.ids[-1])
     pub.within([per_item.ids[-1]], yes.ids[-1], times=len(items))
-    reach = _reach(dataset, pub, per_response, participants, screened)
+    reach = _reach(dataset, pub, participants if population is None else population, screened)
     return [
         ("Genomförda våldsenkäter", screened.frame),
         ("Varav minst ett ja", yes.frame),
@@ -322,47 +335,60 @@ def violence(
 def _reach(
     dataset: Dataset,
     pub: Publication,
-    per_response: pd.DataFrame,
-    participants: Counts,
+    population: Counts,
     screened: Counts,
     on: date | None = None,
 ) -> Callable[[], pd.DataFrame]:
-    """Share of the participants in the selection screened at least once; of those who have
-    taken part longer than six months, the share screened at least twice."""
-    on = on or today()
-    people = dataset.participations.copy()
-    counts = per_response.groupby("participation_id").size()
+    """The reach of the screening in the period (REACH_TEXT): among the participations active
+    in it (`population`, by insats and gender), those screened at least once in the period;
+    among those active more than six months of it, those screened at least twice. `on`: the
+    period's end when it has none (today)."""
+    first, last = dataset.filter.date_from, dataset.filter.date_to or on or today()
+    # A published release counts the reach among its cohort (see REACH_TEXT).
+    among_cohort = dataset.period is None or dataset.filter.released
+    people = (dataset.participations if among_cohort else dataset.active).copy()
+    screenings = dataset.screenings_in_period()
+    counts = screenings.groupby("participation_id").size()
     people["screenings"] = people["participation_id"].map(counts).fillna(0).astype(int)
-    end = people["exit_date"].where(people["exit_date"].notna(), on)
     people["long"] = [
-        (e - s).days > HALF_YEAR_DAYS for s, e in zip(people["start_date"], end, strict=True)
+        (min(last, e) if e is not None and not pd.isna(e) else last)
+        - (max(s, first) if first else s)
+        >= timedelta(days=HALF_YEAR_DAYS)  # more than 182 days, both ends counted
+        for s, e in zip(people["start_date"], people["exit_date"], strict=True)
     ]
     insatser = cohort_insatser(dataset)
 
-    def by_insats(key: str, part: pd.DataFrame) -> Counts:
-        return column(pub, key, part.groupby("insats").size().reindex(insatser, fill_value=0))
+    def by_insats(key: str, part: pd.Series) -> Counts:
+        return column(pub, key, part.groupby(level=0).sum().reindex(insatser, fill_value=0))
 
-    # "Deltagare" is the Översikt's count of the cohort per insats: the same cells.
-    everyone = participants.slice(1, -1)
-    once = by_insats("reach:once", people[people["screenings"] >= 1])
-    long = by_insats("reach:long", people[people["long"]])
-    twice = by_insats("reach:twice", people[people["long"] & (people["screenings"] >= 2)])
+    everyone = population.slice(1, -1)  # Översikt's cells: per insats over all genders
+    per_insats = people.set_index("insats")
+    if among_cohort or dataset.filter.cohort == Cohort.ACTIVE:
+        forms = screened.slice(1, -1)  # the same screenings as the table above
+    else:
+        forms = by_insats("reach:forms", per_insats["screenings"])
+        pub.within([screened.ids[:, -1]], forms.ids)  # the cohort's are a part of them
+    once = by_insats("reach:once", per_insats["screenings"] >= 1)
+    long = by_insats("reach:long", per_insats["long"])
+    twice = by_insats("reach:twice", per_insats["long"] & (per_insats["screenings"] >= 2))
     pub.within([once.ids], everyone.ids)
     # A person screened is at least one screening, one screened twice at least two.
-    pub.within([once.ids, twice.ids], screened.ids[:, -1])
+    pub.within([once.ids, twice.ids], forms.ids)
     pub.within([long.ids], everyone.ids)
     pub.within([twice.ids], long.ids)
     pub.within([twice.ids], once.ids)
+    base = "Deltagare i urvalet" if among_cohort else "Aktiva under perioden"
 
     def show() -> pd.DataFrame:
         return pd.DataFrame(
             {
-                "Deltagare": everyone.shown(),
-                "Minst en enkät": once.shown(),
-                "Deltagit mer än 6 mån": long.shown(),
-                "Varav minst två enkäter": twice.shown(),
-                "Andel minst en": share_values(once, everyone),
-                "Andel minst två": share_values(twice, long),
+                base: everyone.shown(),
+                "Våldsenkäter under perioden (antal enkäter)": forms.shown(),
+                "Deltagare med minst en enkät": once.shown(),
+                "Andel med minst en enkät": share_values(once, everyone),
+                "Aktiva mer än 6 månader under perioden": long.shown(),
+                "Varav deltagare med minst två enkäter": twice.shown(),
+                "Andel med minst två enkäter": share_values(twice, long),
             },
             index=once.labels[0],
         )
@@ -388,6 +414,7 @@ def _top_box(pub: Publication, key: str, counts: Counts, values: list[object], l
     pub.add(high_ids, [counts.ids[:, i, :] for i in top])
     high = Counts(pub, high_values, high_ids, [counts.labels[0], counts.labels[2]])
     total = counts.slice(1, -1)
+    pub.share_of(high_ids, total.ids)
     title = f"{label}: andel som gav {values[-2]} eller {values[-1]}"
     return title, lambda: shares(high, total)
 

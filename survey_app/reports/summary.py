@@ -26,8 +26,6 @@ if TYPE_CHECKING:
     from survey_app.reports.workbook import Report
 
 SHEET = "Sammanfattning"
-# The overview's status axis: ended, ongoing, all.
-_STATUS_COLUMNS = (("Deltagare", 2), ("Avslutade", 0), ("Pågående", 1))
 # What each column holds, for the cell style in the workbook and the page's number format.
 TEXT, COUNT, DECIMAL, PERCENT = "text", "count", "decimal", "percent"
 
@@ -75,17 +73,19 @@ def sections(report: Report) -> list[Section]:
 
 
 def _participants(report: Report) -> list[Section]:
-    """Översikt's margins: each insats over all genders, each gender over all insatser."""
-    shown = report.overview.shown()
+    """Översikt's margins: each insats over all genders, each gender over all insatser; the
+    cohort ("Deltagare i urvalet") and the flow of the period, as Översikt shows them."""
+    cohort = report.participants.shown()
+    flow = report.overview.shown()
     insatser, genders = report.overview.labels[1], report.overview.labels[2]
-    header = [name for name, _ in _STATUS_COLUMNS]
+    header = ["Deltagare i urvalet", *report.overview.labels[0]]
     kinds = [TEXT, *[COUNT] * len(header)]
     by_insats = [
-        [insats, *[_plain(shown[s, i, -1]) for _, s in _STATUS_COLUMNS]]
+        [insats, _plain(cohort[i, -1]), *[_plain(v) for v in flow[:, i, -1]]]
         for i, insats in enumerate(insatser)
     ]
     by_gender = [
-        [gender, *[_plain(shown[s, -1, g]) for _, s in _STATUS_COLUMNS]]
+        [gender, _plain(cohort[-1, g]), *[_plain(v) for v in flow[:, -1, g]]]
         for g, gender in enumerate(genders)
     ]
     return [

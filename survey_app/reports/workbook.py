@@ -21,10 +21,15 @@ from survey_app.questionnaires import Questionnaire, Section
 from survey_app.reports import goals, printing, sheets, summary
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
 from survey_app.reports.dataset import (
+    COHORT_DEFINITIONS,
+    COHORT_LABELS,
+    EXIT_OCCASIONS,
+    Cohort,
     Dataset,
     Measure,
     Progress,
     category_goal,
+    cohort_text,
     declared_measures,
     sections_of,
     with_other_genders_merged,
@@ -66,13 +71,34 @@ WRITE_STEPS = 9
 # Of these, the steps for the sheets between Översikt and Om rapporten.
 SHEET_STEPS = WRITE_STEPS - 3
 
+# The flow of the period on Översikt, in this order: aktiva = inskrivna vid början + nya
+# = avslutade + pågående vid slut.
+ENROLLED, NEW, ACTIVE, ENDED, ONGOING = range(5)
+FLOW = (
+    "Inskrivna vid periodens början",
+    "Nya under perioden",
+    "Aktiva under perioden",
+    "Avslutade under perioden",
+    "Pågående vid periodens slut",
+)
+COHORT_FLOW = {
+    Cohort.ENROLLED: ENROLLED,
+    Cohort.NEW: NEW,
+    Cohort.ACTIVE: ACTIVE,
+    Cohort.ENDED: ENDED,
+}
+# A published release shows only the flow's events: those counts never overlap between two
+# years (a participation starts once and ends once).
+RELEASED_FLOW = (NEW, ENDED)
+
 
 @dataclass
 class Report:
     """Everything a workbook publishes, protected, ready to write."""
 
     dataset: Dataset
-    overview: Counts
+    overview: Counts  # the flow of the period (FLOW) by insats and gender
+    participants: Counts  # the cohort by insats and gender: the flow's row of the cohort
     comparison: pd.DataFrame  # the comparison rows as shown
     layout: list[Layout]  # the sheets between Översikt and Om rapporten, in order
     goals: pd.DataFrame
@@ -103,14 +129,19 @@ def build(dataset: Dataset) -> Report:
     )
     overview = _register_overview(dataset, pub)
     raw = _raw_comparison(dataset)
-    participants = overview.slice(0, -1)
-    comparisons = _register_comparisons(dataset, pub, raw, participants)
-    item_sheets, reasons = sheets.blocks(dataset, pub, participants)
+    rows = overview.labels[0]
+    participants = overview.slice(0, rows.index(FLOW[COHORT_FLOW[Cohort(dataset.filter.cohort)]]))
+    ended = overview.slice(0, rows.index(FLOW[ENDED]))
+    population = overview.slice(0, rows.index(FLOW[ACTIVE])) if FLOW[ACTIVE] in rows else None
+    comparisons = _register_comparisons(dataset, pub, raw, participants, ended)
+    item_sheets, reasons = sheets.blocks(dataset, pub, participants, population)
+    _within_ended(pub, ended, dataset)
     goal_rows = _register_goals(dataset, pub, comparisons, reasons)
     pub.protect()
     return Report(
         dataset,
         overview,
+        participants,
         _comparison_table(raw, comparisons),
         _layout(dataset, item_sheets),
         goal_rows(),
@@ -152,14 +183,14 @@ def write(
         formats = _formats(writer.book)
         pages: dict[str, printing.Pages] = {}
         pages[summary.SHEET] = _summary_sheet(writer, dataset, summary.sections(report), formats)
-        pages["Översikt"] = _overview(writer, dataset, report.overview, formats, report.goals)
+        pages["Översikt"] = _overview(writer, dataset, report, formats)
         progress("Översikt")
         done = 0
         for number, layout in enumerate(report.layout, start=1):
             if layout.blocks is not None:
                 blocks = layout.blocks
                 pages[blocks.name] = _blocks_sheet(
-                    writer, blocks.name, blocks.title, blocks.blocks, formats
+                    writer, blocks.name, blocks.title, blocks.blocks, formats, dataset
                 )
             else:
                 pages[layout.name] = _comparison_sheet(writer, layout, dataset, comparison, formats)
@@ -213,23 +244,33 @@ def _raw_comparison(dataset: Dataset) -> pd.DataFrame:
 
 
 def _register_overview(dataset: Dataset, pub: Publication) -> Counts:
-    """Ended, ongoing and all participations by insats and gender: one table, since the third
-    is the sum of the other two (status × insats × gender, totals along every axis)."""
-    frame = dataset.participations
+    """The flow of the period by insats and gender (FLOW × insats × gender, margins only), with
+    aktiva = inskrivna vid början + nya = avslutade + pågående vid slut, cell by cell. A
+    published release registers only the events (RELEASED_FLOW)."""
+    frame = dataset.active
+    first, last = dataset.filter.date_from, dataset.filter.date_to
     insatser = sheets.cohort_insatser(dataset)
-    values = np.zeros((3, len(insatser) + 1, len(dataset.genders) + 1), dtype=int)
+    values = np.zeros((len(FLOW), len(insatser) + 1, len(dataset.genders) + 1), dtype=int)
     row = {name: i for i, name in enumerate(insatser)}
     col = {name: i for i, name in enumerate(dataset.genders)}
-    for ended, insats, gender in zip(
-        frame["exit_date"].notna(), frame["insats"], frame["gender"], strict=True
+    for start, end, insats, gender in zip(
+        frame["start_date"], frame["exit_date"], frame["insats"], frame["gender"], strict=True
     ):
-        values[0 if ended else 1, row[insats], col[gender]] += 1
+        ended = end is not None and not pd.isna(end) and (last is None or end <= last)
+        new = first is None or start >= first
+        for flow in (NEW if new else ENROLLED, ACTIVE, ENDED if ended else ONGOING):
+            values[flow, row[insats], col[gender]] += 1
     values[:, :, -1] = values[:, :, :-1].sum(axis=2)
     values[:, -1, :] = values[:, :-1, :].sum(axis=1)
-    values[-1] = values[:-1].sum(axis=0)
-    ids = pub.table("overview", values, (True, True, True), axes=("status", "insats", "gender"))
-    labels = [["Avslutade", "Pågående", TOTAL], [*insatser, TOTAL], [*dataset.genders, TOTAL]]
-    return Counts(pub, values, ids, labels)
+    shown = list(RELEASED_FLOW if dataset.filter.released else range(len(FLOW)))
+    ids = pub.table(
+        "overview", values[shown], (False, True, True), axes=("flow", "insats", "gender")
+    )
+    if not dataset.filter.released:
+        pub.add(ids[ACTIVE], [ids[ENROLLED], ids[NEW]])
+        pub.add(ids[ACTIVE], [ids[ENDED], ids[ONGOING]])
+    labels = [[FLOW[f] for f in shown], [*insatser, TOTAL], [*dataset.genders, TOTAL]]
+    return Counts(pub, values[shown], ids, labels)
 
 
 @dataclass
@@ -242,7 +283,7 @@ class _Comparison:
 
 
 def _register_comparisons(
-    dataset: Dataset, pub: Publication, raw: pd.DataFrame, participants: Counts
+    dataset: Dataset, pub: Publication, raw: pd.DataFrame, participants: Counts, ended: Counts
 ) -> dict[str, _Comparison]:
     insatser = [*sheets.cohort_insatser(dataset), TOTAL]
     genders = [*dataset.genders, TOTAL]
@@ -274,6 +315,7 @@ def _register_comparisons(
         )
         pairs = pub.table(f"pairs:{key}", outcomes[-1], (True, True), axes=("insats", "gender"))
         pub.add(pairs, list(parts))
+        pub.share_of(parts, pairs)
         outcome_ids = np.concatenate([parts, pairs[None]])
         without_ids = pub.table(
             f"without_exit:{key}", without, (True, True), axes=("insats", "gender")
@@ -282,11 +324,31 @@ def _register_comparisons(
             pub.sums(outcome_ids[-1], sums[s], (True, True), measure.value_range)
         # Those with a START value (pairs and START without EXIT) are participants.
         pub.within([outcome_ids[-1], without_ids], participants.ids)
+        # A pair needs an EXIT, which counts only for those who ended in the period.
+        pub.within([outcome_ids[-1]], ended.ids)
         out[key] = _Comparison(
             Counts(pub, outcomes, outcome_ids, [[*OUTCOMES, "n_pairs"], insatser, genders]),
             Counts(pub, without, without_ids, [insatser, genders]),
         )
     return out
+
+
+def _within_ended(pub: Publication, ended: Counts, dataset: Dataset) -> None:
+    """Answers at the end (EXIT, after it) come only from participations that ended in the
+    period (dataset.in_period): each table by insats and gender (a cube: its total over the
+    categories) of a questionnaire answered only there is at most the period's avslutade."""
+    answers = dataset.answers
+    if answers.empty:
+        return
+    at_end = answers["occasion"].str.partition(":")[0].isin(EXIT_OCCASIONS)
+    only_at_end = set(answers.loc[at_end, "questionnaire_id"]) - set(
+        answers.loc[~at_end, "questionnaire_id"]
+    )
+    for questionnaire in sorted(only_at_end):
+        for ids in pub.tables(f"{questionnaire}:").values():
+            whole = ids[:, -1, :] if ids.ndim == 3 else ids
+            if whole.shape == ended.ids.shape:
+                pub.within([whole], ended.ids)
 
 
 def _cells(
@@ -356,6 +418,7 @@ def _register_goals(
                 value = np.asarray([reasons.values[i, columns, -1].sum()])
                 ids = pub.table(f"goal:{insats}:{number}", value, (False,), labelled=False)
                 pub.add(ids, [np.asarray([reasons.ids[i, c, -1]]) for c in columns])
+                pub.share_of(ids, np.asarray([reasons.ids[i, -1, -1]]))
                 count = Counts(pub, value, ids, [["goal"]])
                 rows.append((insats, text, target, (count, reasons), (0,), (i, -1, -1)))
             else:
@@ -437,9 +500,9 @@ def _summary_sheet(
     (see summary.py). Fitted to at most two landscape pages."""
     sheet = writer.book.add_worksheet(summary.SHEET)
     writer.sheets[summary.SHEET] = sheet
-    sheet.write(0, 0, f"Sammanfattning – {dataset.forbund.name}", formats["title"])
-    sheet.write(1, 0, f"Period {_period(dataset)}. {SUMMARY_NOTE}", formats["note"])
-    row = 3
+    _heading(sheet, f"Sammanfattning – {dataset.forbund.name}", dataset, formats)
+    sheet.write(2, 0, SUMMARY_NOTE, formats["note"])
+    row = 4
     columns: dict[int, list[object]] = {}
     pages = printing.Pages(repeat=(0, 0), fit_height=2)
     wrapped: list[tuple[int, int, object]] = []
@@ -477,27 +540,44 @@ SUMMARY_NOTE = (
 
 
 def _overview(
-    writer: pd.ExcelWriter,
-    dataset: Dataset,
-    overview: Counts,
-    formats: dict[str, Any],
-    goal_rows: pd.DataFrame,
+    writer: pd.ExcelWriter, dataset: Dataset, report: Report, formats: dict[str, Any]
 ) -> printing.Pages:
+    """The cohort by insats and gender, the flow of the period per insats and per gender, the
+    goals."""
     sheet_name = "Översikt"
-    shown = overview.shown()
-    row = 2
+    goal_rows = report.goals
+    participants = report.participants
+    flow = report.overview
+    shown = flow.shown()
+    row = 3
     pages = printing.Pages(repeat=(0, 0))
-    for title, status in (("Deltagare i urvalet", 2), ("Avslutade", 0), ("Pågående", 1)):
-        table = pd.DataFrame(
-            shown[status], index=overview.labels[1], columns=overview.labels[2], dtype=object
-        )
-        table.index.name = "Insats"
+    tables = [
+        (
+            "Deltagare i urvalet",
+            pd.DataFrame(
+                participants.shown(),
+                index=participants.labels[0],
+                columns=participants.labels[1],
+                dtype=object,
+            ),
+            "Insats",
+        ),
+        *(
+            (title, pd.DataFrame(cells.T, index=labels, columns=flow.labels[0], dtype=object), name)
+            for title, name, labels, cells in (
+                ("Flöde under perioden per insats", "Insats", flow.labels[1], shown[:, :, -1]),
+                ("Flöde under perioden per kön", "Kön", flow.labels[2], shown[:, -1, :]),
+            )
+        ),
+    ]
+    for title, table, name in tables:
+        table.index.name = name
         table.to_excel(writer, sheet_name=sheet_name, startrow=row + 1)
         sheet = writer.sheets[sheet_name]
         sheet.write(row, 0, title, formats["section"])
-        sheet.write(row + 1, 0, "Insats", formats["header"])
-        for col, name in enumerate(table.columns, start=1):
-            sheet.write(row + 1, col, name, formats["header_right"])
+        sheet.write(row + 1, 0, name, formats["header"])
+        for col, column in enumerate(table.columns, start=1):
+            sheet.write(row + 1, col, column, formats["header_right"])
         for r, values in enumerate(table.itertuples(), start=row + 2):
             sheet.write_string(r, 0, str(values[0]), formats["text"])  # not pandas' boxed label
             for col, value in enumerate(values[1:], start=1):
@@ -523,11 +603,18 @@ def _overview(
                 else:
                     _write_value(sheet, row + i, col, value, kind, formats)
         pages.units.append((row, row + len(goal_rows) + 1))
-    sheet.write(0, 0, f"Översikt – {dataset.forbund.name}", formats["title"])
-    labels = [*overview.labels[1], "Deltagare i urvalet", *goal_rows.get("Insats", [])]
+    _heading(sheet, f"Översikt – {dataset.forbund.name}", dataset, formats)
+    labels = [
+        *flow.labels[1],
+        *flow.labels[2],
+        "Deltagare i urvalet",
+        "Flöde under perioden per insats",
+        *goal_rows.get("Insats", []),
+    ]
     goal_texts = list(goal_rows.get("Mål", []))
     widths = [_width(labels, least=20, most=45), _width(goal_texts, least=14, most=50)]
-    widths += [_width([g], least=12, most=20) for g in overview.labels[2][1:]]
+    heads = [*participants.labels[1][1:], *flow.labels[0][1:]]
+    widths += [_width([g], least=12, most=20) for g in heads]
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     pages.widths = widths
@@ -537,9 +624,23 @@ def _overview(
     first, second = MARGINS_TEXT.split(". ", 1)
     sheet.write(note_row, 0, f"{first}.", formats["note"])
     sheet.write(note_row + 1, 0, second, formats["note"])
+    if not dataset.filter.released:
+        sheet.write(note_row + 2, 0, FLOW_TEXT, formats["note"])
     printing.fit_rows(pages, wrapped)
     sheet.freeze_panes(1, 1)
     return pages
+
+
+FLOW_TEXT = (
+    "Flöde: aktiva under perioden = inskrivna vid periodens början + nya under perioden = "
+    "avslutade under perioden + pågående vid periodens slut."
+)
+
+
+def _heading(sheet: Any, title: str, dataset: Dataset, formats: dict[str, Any]) -> None:
+    """A sheet's title, and under it the cohort and its definition."""
+    sheet.write(0, 0, title, formats["title"])
+    sheet.write(1, 0, cohort_text(dataset.filter), formats["note"])
 
 
 def _comparison_sheet(
@@ -566,13 +667,13 @@ def _comparison_sheet(
     start_row = 3
     out.to_excel(writer, sheet_name=sheet_name, startrow=start_row, index=False)
     sheet = writer.sheets[sheet_name]
-    sheet.write(0, 0, f"{sheet_name}: före och efter (start och avslut)", formats["title"])
+    _heading(sheet, f"{sheet_name}: före och efter (start och avslut)", dataset, formats)
     section, questionnaire = layout.section, layout.comparison
     assert section is not None and questionnaire is not None  # noqa: S101 (a comparison sheet)
     if section.note:
         settings = scoring.describe(questionnaire, scoring.context_for(dataset.forbund))
         note = section.note.replace("{settings}", settings[1] if settings else "")
-        sheet.write(1, 0, note, formats["note"])
+        sheet.write(2, 0, note, formats["note"])
     widths: list[float] = []
     for col, name in enumerate(columns):
         fmt = (
@@ -750,13 +851,14 @@ def _blocks_sheet(
     title: str,
     blocks: list[sheets.Block],
     formats: dict[str, Any],
+    dataset: Dataset,
 ) -> printing.Pages:
     """Tables one below the other, each with its title; shares as percent. Each table on one
     page where it fits, else each insats' rows of it."""
     sheet = writer.book.add_worksheet(sheet_name)
     writer.sheets[sheet_name] = sheet
-    sheet.write(0, 0, title, formats["title"])
-    row = 2
+    _heading(sheet, title, dataset, formats)
+    row = 3
     labels: dict[int, list[object]] = {}
     value_columns = 0
     pages = printing.Pages(repeat=(0, 0))
@@ -877,14 +979,15 @@ def _about(
     internal: bool,
 ) -> printing.Pages:
     f = dataset.filter
-    period_by = "avslutsdatum" if f.period_by == "exit" else "startdatum"
-    period = f"{f.date_from or 'början'} – {f.date_to or 'idag'}, efter {period_by}"
+    cohort = Cohort(f.cohort)
+    period = f"{f.date_from or 'början'} – {f.date_to or 'idag'}"
     versions = ", ".join(f"{qid} version {v}" for qid, v in sorted(dataset.questionnaire_versions))
     rows = [
         ("Förbund", dataset.forbund.name),
         ("Skapad", datetime.now(STOCKHOLM).strftime("%Y-%m-%d %H:%M")),
         ("Skapad av", made_by),
         ("Period", period),
+        ("Urval", f"{COHORT_LABELS[cohort].capitalize()}: {COHORT_DEFINITIONS[cohort]}."),
         (
             "Insatser",
             ", ".join(sorted(dataset.participations["insats"].unique())) or "inga deltagare",
@@ -901,21 +1004,33 @@ def _about(
             "Jämförelser mellan rapporter",
             INTERNAL_NOTE
             if internal
-            else "Publicerad rapport för ett helt kalenderår och alla förbundets insatser. "
-            "Perioder och urval är fasta, och en publicerad rapport ändras inte, så att två "
-            "rapporter inte kan jämföras för att få fram en liten grupp.",
+            else "Publicerad rapport för ett helt kalenderår och alla förbundets insatser: "
+            "deltaganden som avslutades under året. Perioder och urval är fasta, och en "
+            "publicerad rapport ändras inte, så att två rapporter inte kan jämföras för att få "
+            "fram en liten grupp. Därför visar den bara det som inte överlappar mellan två år: "
+            "nya och avslutade under året (inte de som var inskrivna över årsskiftet), och "
+            "våldsenkätens räckvidd bland deltagarna i urvalet.",
         ),
         (
             "Par",
             "En deltagare räknas i jämförelsen av ett mått bara om måttet finns både vid start "
-            "och vid avslut. Medel vid start och vid avslut gäller dessa par. ”Start utan avslut” "
-            "är de som har ett startvärde men inget avslutsvärde (pågår, eller avslutade utan "
-            "avslutsenkät).",
+            "och vid avslut. Svar vid avslut räknas bara för dem i urvalet som avslutades under "
+            "perioden, så jämförelsen gäller dem (i urvalet ”avslutade” alla, i ”aktiva” de "
+            "som avslutades under perioden) och ändras inte när senare avslut kommer in. Medel "
+            "vid start och vid avslut gäller dessa par. ”Start utan avslut” är de i urvalet som "
+            "har ett startvärde men inget avslutsvärde under perioden (pågick vid periodens "
+            "slut, eller avslutades utan avslutsenkät).",
         ),
         (
-            "Urval",
-            "Efter avslutsdatum: deltagare som avslutades under perioden. Efter startdatum: "
-            "deltagare som började under perioden.",
+            "Flöde",
+            "Inskrivna vid periodens början: började före periodens första dag och hade inte "
+            "avslutats före den. Nya: började under perioden. Aktiva: inskrivna vid början + "
+            "nya. Avslutade: avslutades under perioden. Pågående vid periodens slut: aktiva − "
+            "avslutade.",
+        ),
+        (
+            "Räckvidd (våldsenkäten)",
+            sheets.REACH_TEXT,
         ),
         (
             "Förändring",
@@ -940,9 +1055,9 @@ def _about(
         ),
     ]
     frame = pd.DataFrame(rows, columns=["Uppgift", "Värde"])
-    frame.to_excel(writer, sheet_name="Om rapporten", index=False, startrow=2)
+    frame.to_excel(writer, sheet_name="Om rapporten", index=False, startrow=3)
     sheet = writer.sheets["Om rapporten"]
-    sheet.write(0, 0, "Om rapporten", formats["title"])
+    _heading(sheet, "Om rapporten", dataset, formats)
     sheet.set_column(0, 0, 24, formats["wrap"])
     sheet.set_column(1, 1, 100, formats["wrap"])
     return printing.Pages(repeat=(0, 0), widths=[24.0, 100.0])
