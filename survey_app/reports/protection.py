@@ -204,6 +204,14 @@ class Publication:
             if part != UNPUBLISHED and of != UNPUBLISHED:
                 self._whole_of[int(part)] = int(of)
 
+    def equal(self, left: Sequence[np.ndarray], right: Sequence[np.ndarray]) -> None:
+        """Cell by cell, the sum of `left` equals the sum of `right` (tables of one shape):
+        e.g. two ways of counting the same people."""
+        cells = [np.ravel(t) for t in (*left, *right)]
+        coefs = [1.0] * len(left) + [-1.0] * len(right)
+        for row in zip(*cells, strict=True):
+            self._relate(list(row), coefs, equality=True)
+
     def same(self, a: np.ndarray, b: np.ndarray) -> None:
         """The counts `a` and `b` (same shape) are printed in two places: one count each."""
         for x, y in zip(np.ravel(a), np.ravel(b), strict=True):

@@ -7,8 +7,9 @@ comparisons, every item sheet, the goals), protected as one system, and only the
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -32,6 +33,8 @@ from survey_app.reports.dataset import (
     cohort_text,
     declared_measures,
     sections_of,
+    series_steps,
+    step_label,
     with_other_genders_merged,
 )
 from survey_app.reports.protection import SECONDARY, Publication, primary_label
@@ -102,6 +105,9 @@ class Report:
     comparison: pd.DataFrame  # the comparison rows as shown
     layout: list[Layout]  # the sheets between Översikt and Om rapporten, in order
     goals: pd.DataFrame
+    # START paired with each later step of a series (follow-ups, after the exit) as shown, by
+    # step ("followup:1", "after:6"; compare.py); empty when no one has such values.
+    series: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
     def blocks(self) -> dict[str, list[sheets.Block]]:
@@ -134,6 +140,8 @@ def build(dataset: Dataset) -> Report:
     ended = overview.slice(0, rows.index(FLOW[ENDED]))
     population = overview.slice(0, rows.index(FLOW[ACTIVE])) if FLOW[ACTIVE] in rows else None
     comparisons = _register_comparisons(dataset, pub, raw, participants, ended)
+    series_raw = _raw_series(dataset)
+    series = _register_series(dataset, pub, series_raw, comparisons, ended)
     item_sheets, reasons = sheets.blocks(dataset, pub, participants, population)
     _within_ended(pub, ended, dataset)
     goal_rows = _register_goals(dataset, pub, comparisons, reasons)
@@ -145,6 +153,7 @@ def build(dataset: Dataset) -> Report:
         _comparison_table(raw, comparisons),
         _layout(dataset, item_sheets),
         goal_rows(),
+        {step: _comparison_table(raw, series[step]) for step, raw in series_raw.items()},
     )
 
 
@@ -201,6 +210,15 @@ def write(
             done = due
         for extra in range(SHEET_STEPS - done):
             progress(f"blad skrivna ({extra + 1})")
+        if report.series:
+            pages[SERIES_SHEET] = _blocks_sheet(
+                writer,
+                SERIES_SHEET,
+                "Start jämfört med uppföljningar (under deltagandet och efter avslut)",
+                _series_blocks(report),
+                formats,
+                dataset,
+            )
         pages["Om rapporten"] = _about(writer, dataset, k, made_by, formats, internal)
         for name, sheet in writer.sheets.items():
             if internal:
@@ -230,6 +248,68 @@ def _formats(book: Any) -> dict[str, Any]:
         "note": book.add_format({"italic": True, "font_color": "#555555"}),
         "wrap": book.add_format({"text_wrap": True, "valign": "top"}),
         "internal": book.add_format({"bold": True, "font_color": "#9C0006"}),
+    }
+
+
+SERIES_SHEET = "Uppföljningar"
+
+
+def _series_blocks(report: Report) -> list[sheets.Block]:
+    """One table per comparison sheet and step: the measures' rows (per insats, per gender, in
+    total) with the same columns as START → EXIT, named for the step."""
+    dataset = report.dataset
+    blocks: list[sheets.Block] = []
+    for layout in report.layout:
+        if layout.comparison is None:
+            continue
+        keys = [key for key, m in dataset.measures.items() if m.sheet == layout.name]
+        for step, table in report.series.items():
+            part = table[table["measure"].isin(keys)]
+            if part.empty:
+                continue
+            label = step_label(step)
+            blocks.append(
+                (f"{layout.name}: start → {label}", partial(_series_frame, dataset, part, label))
+            )
+    return blocks
+
+
+def _series_frame(dataset: Dataset, table: pd.DataFrame, label: str) -> pd.DataFrame:
+    genders = [*dataset.genders, TOTAL]
+    order = {key: i for i, key in enumerate(dataset.measures)}
+    rows = table.assign(
+        _measure=table["measure"].map(order),
+        _total=table["insats"] == TOTAL,
+        _gender=table["gender"].map({g: i for i, g in enumerate(genders)}),
+    ).sort_values(["_measure", "_total", "insats", "_gender"])
+    index = pd.MultiIndex.from_arrays(
+        [
+            rows["measure"].map(lambda key: dataset.measures[key].label),
+            [g if i == TOTAL else i for i, g in zip(rows["insats"], rows["gender"], strict=True)],
+        ],
+        names=["Mått", "Insats eller kön"],
+    )
+    headers = {
+        **HEADERS,
+        "n_pairs": f"Antal par (start och {label.lower()})",
+        "n_without_exit": f"Start utan {label.lower()}",
+        "mean_exit": f"Medel vid {label.lower()}",
+    }
+    out = rows[SHOWN_COLUMNS].rename(columns=headers)
+    out.index = index
+    return out.astype(object).where(out.notna(), None)
+
+
+def _raw_series(dataset: Dataset) -> dict[str, pd.DataFrame]:
+    """START compared with each step of a series other than EXIT, in the series' order."""
+    if dataset.measurements.empty:
+        return {}
+    directions = {key: m.direction for key, m in dataset.measures.items()}
+    steps = series_steps(dataset.measurements["occasion"].unique())
+    return {
+        step: compare(dataset.measurements, directions, cross=False, step=step)
+        for step in steps
+        if step != "exit"
     }
 
 
@@ -285,52 +365,93 @@ class _Comparison:
 def _register_comparisons(
     dataset: Dataset, pub: Publication, raw: pd.DataFrame, participants: Counts, ended: Counts
 ) -> dict[str, _Comparison]:
-    insatser = [*sheets.cohort_insatser(dataset), TOTAL]
-    genders = [*dataset.genders, TOTAL]
     out: dict[str, _Comparison] = {}
     for key, measure in dataset.measures.items():
-        part = raw[raw["measure"] == key].set_index(["insats", "gender"])
-        shape = (len(insatser), len(genders))
-        outcomes = np.zeros((len(OUTCOMES) + 1, *shape), dtype=int)
-        without = np.zeros(shape, dtype=int)
-        sums = np.zeros((2, *shape))
-        for (i, insats), (g, gender) in _cells(insatser, genders):
-            if (insats, gender) not in part.index:
-                continue
-            row = part.loc[(insats, gender)]
-            n = int(row["n_pairs"])
-            outcomes[-1, i, g] = n
-            for o, name in enumerate(OUTCOMES):
-                outcomes[o, i, g] = round(float(row[name]) * n) if n else 0
-            without[i, g] = int(row["n_without_exit"])
-            for s, name in enumerate(("mean_start", "mean_exit")):
-                sums[s, i, g] = float(row[name]) * n if n else 0.0
-        # Improved, unchanged and worsened are shown only as shares of the pairs.
-        parts = pub.table(
-            f"outcomes:{key}",
-            outcomes[:-1],
-            (False, True, True),
-            axes=("outcome", "insats", "gender"),
-            labelled=False,
-        )
-        pairs = pub.table(f"pairs:{key}", outcomes[-1], (True, True), axes=("insats", "gender"))
-        pub.add(pairs, list(parts))
-        pub.share_of(parts, pairs)
-        outcome_ids = np.concatenate([parts, pairs[None]])
-        without_ids = pub.table(
-            f"without_exit:{key}", without, (True, True), axes=("insats", "gender")
-        )
-        for s in range(2):
-            pub.sums(outcome_ids[-1], sums[s], (True, True), measure.value_range)
+        out[key] = found = _register_pairs(dataset, pub, raw, key, measure)
         # Those with a START value (pairs and START without EXIT) are participants.
-        pub.within([outcome_ids[-1], without_ids], participants.ids)
+        pub.within([found.outcomes.ids[-1], found.without_exit.ids], participants.ids)
         # A pair needs an EXIT, which counts only for those who ended in the period.
-        pub.within([outcome_ids[-1]], ended.ids)
-        out[key] = _Comparison(
-            Counts(pub, outcomes, outcome_ids, [[*OUTCOMES, "n_pairs"], insatser, genders]),
-            Counts(pub, without, without_ids, [insatser, genders]),
-        )
+        pub.within([found.outcomes.ids[-1]], ended.ids)
     return out
+
+
+def _register_series(
+    dataset: Dataset,
+    pub: Publication,
+    series: dict[str, pd.DataFrame],
+    comparisons: dict[str, _Comparison],
+    ended: Counts,
+) -> dict[str, dict[str, _Comparison]]:
+    """START paired with each later step of a series (follow-ups, after the exit), by step and
+    measure: the same counts as START → EXIT, and with the same START values (pairs + START
+    without the step = pairs + START without EXIT, cell by cell)."""
+    out: dict[str, dict[str, _Comparison]] = {}
+    for step, raw in series.items():
+        out[step] = {}
+        for key, measure in dataset.measures.items():
+            if key not in set(raw["measure"]):
+                continue
+            found = _register_pairs(dataset, pub, raw, key, measure, f"@{step}")
+            at_exit = comparisons[key]
+            pub.equal(
+                [found.outcomes.ids[-1], found.without_exit.ids],
+                [at_exit.outcomes.ids[-1], at_exit.without_exit.ids],
+            )
+            if step.startswith("after:"):
+                pub.within([found.outcomes.ids[-1]], ended.ids)  # after an exit in the period
+            out[step][key] = found
+    return out
+
+
+def _register_pairs(
+    dataset: Dataset,
+    pub: Publication,
+    raw: pd.DataFrame,
+    key: str,
+    measure: Measure,
+    suffix: str = "",
+) -> _Comparison:
+    """One measure's paired counts (outcomes, pairs, START without the later value) and the
+    sums behind its two means, by insats and gender."""
+    insatser = [*sheets.cohort_insatser(dataset), TOTAL]
+    genders = [*dataset.genders, TOTAL]
+    part = raw[raw["measure"] == key].set_index(["insats", "gender"])
+    shape = (len(insatser), len(genders))
+    outcomes = np.zeros((len(OUTCOMES) + 1, *shape), dtype=int)
+    without = np.zeros(shape, dtype=int)
+    sums = np.zeros((2, *shape))
+    for (i, insats), (g, gender) in _cells(insatser, genders):
+        if (insats, gender) not in part.index:
+            continue
+        row = part.loc[(insats, gender)]
+        n = int(row["n_pairs"])
+        outcomes[-1, i, g] = n
+        for o, name in enumerate(OUTCOMES):
+            outcomes[o, i, g] = round(float(row[name]) * n) if n else 0
+        without[i, g] = int(row["n_without_exit"])
+        for s, name in enumerate(("mean_start", "mean_exit")):
+            sums[s, i, g] = float(row[name]) * n if n else 0.0
+    # Improved, unchanged and worsened are shown only as shares of the pairs.
+    parts = pub.table(
+        f"outcomes:{key}{suffix}",
+        outcomes[:-1],
+        (False, True, True),
+        axes=("outcome", "insats", "gender"),
+        labelled=False,
+    )
+    pairs = pub.table(f"pairs:{key}{suffix}", outcomes[-1], (True, True), axes=("insats", "gender"))
+    pub.add(pairs, list(parts))
+    pub.share_of(parts, pairs)
+    outcome_ids = np.concatenate([parts, pairs[None]])
+    without_ids = pub.table(
+        f"without_exit:{key}{suffix}", without, (True, True), axes=("insats", "gender")
+    )
+    for s in range(2):
+        pub.sums(outcome_ids[-1], sums[s], (True, True), measure.value_range)
+    return _Comparison(
+        Counts(pub, outcomes, outcome_ids, [[*OUTCOMES, "n_pairs"], insatser, genders]),
+        Counts(pub, without, without_ids, [insatser, genders]),
+    )
 
 
 def _within_ended(pub: Publication, ended: Counts, dataset: Dataset) -> None:
