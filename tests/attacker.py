@@ -23,6 +23,10 @@ improved / unchanged / worsened pairs, the number of "ja" behind a share. The re
 - means beside counts: mean × n = the sum of the values; sums add up along the same lines as
   the counts; every group's sum lies between min · n and max · n of the scale ("mean bounds");
   for a satisfaction item the sum is Σ value × count of that value in the table above it;
+- series: a sheet comparing START with a follow-up ("… (start och uppföljning 1)") has the same
+  layout, its columns named for the step; its pairs + "Start utan <step>" equal the START → EXIT
+  sheet's pairs + "Start utan avslut" of the same measure and group (the same START values);
+  pairs after the exit are at most the period's avslutade, pairs at a follow-up are not;
 - subsets: a "Varav …" count is at most its whole; pairs + "Start utan avslut" are at most the
   participants of that insats and gender; questionnaires answered once per participation and
   occasion (satisfaction, register data, exit reason) have at most as many answers as there
@@ -427,11 +431,32 @@ class Comparison:
     rows: dict[tuple[str, str, str], dict[str, Cell]]
     measures: list[str]
     chart: list[tuple[str, dict[str, Cell]]]  # the block of means beside the table
+    # From the title "<name>: före och efter (start och <step>)": the comparison's name and its
+    # later occasion ("avslut", "uppföljning 1", "uppföljning 6 mån efter avslut").
+    name: str = ""
+    step: str = "avslut"
+
+
+TITLE = re.compile(r"^(.*): före och efter \(start och (.*)\)$")
+
+
+def _series_header(label: str) -> str:
+    """A series sheet's headers as the START → EXIT sheet's."""
+    for prefix, plain in (
+        ("Antal par (start och ", PAIRS),
+        ("Start utan ", WITHOUT_EXIT),
+        ("Medel vid ", MEAN_EXIT),
+    ):
+        if label.startswith(prefix) and label != MEAN_START:
+            return plain
+    return label
 
 
 def _comparison(sheet: str, grid: Grid) -> Comparison | None:
+    title = TITLE.match(str(grid.get(1, {}).get(1, "")))
     for r, cells in sorted(grid.items()):
         names: dict[str, int] = {}
+        cells = {c: _series_header(_label(v)) for c, v in cells.items()}
         for c, v in sorted(cells.items()):
             names.setdefault(_label(v), c)
         if PAIRS not in names or "Mått" not in names:
@@ -476,6 +501,8 @@ def _comparison(sheet: str, grid: Grid) -> Comparison | None:
         note = " ".join(
             str(v) for row in range(1, r) for v in grid.get(row, {}).values() if isinstance(v, str)
         )
+        if title:
+            return Comparison(sheet, note, rows, measures, chart, title[1], title[2])
         return Comparison(sheet, note, rows, measures, chart)
     return None
 
@@ -509,6 +536,7 @@ class Model:
         self.counts: dict[str, CountTable] = {}
         self.comparisons: list[Comparison] = []
         self.pairs: dict[tuple[str, str, str, str], Lin] = {}  # (sheet, measure, insats, g)
+        self.without: dict[tuple[str, str, str, str], Lin] = {}  # START without the later one
         self.improved: dict[tuple[str, str, str, str], Lin] = {}
         self.stat_leaks: list[tuple[str, str, str, Lin, str]] = []
         self.cohort: str | None = None  # the flow column the cohort is (from "Urval: …")
@@ -618,6 +646,7 @@ class Model:
         self._register()
         for comparison in self.comparisons:
             self._comparison(comparison)
+        self._series()
         self._goals()
 
     def _is_count_table(self, table: Table) -> bool:
@@ -1114,6 +1143,7 @@ class Model:
             n = self.count(sheet, row.get(PAIRS))
             w = self.count(sheet, row.get(WITHOUT_EXIT))
         self.pairs[(sheet, measure, insats, gender)] = n
+        self.without[(sheet, measure, insats, gender)] = w
         splits = [self.var(f"{where} {s}", 0, math.inf, True) for s in "IUW"]
         self.improved[(sheet, measure, insats, gender)] = splits[0]
         self.equal(_lsum(splits), n, "share", f"{where}: improved + unchanged + worsened = pairs")
@@ -1147,7 +1177,8 @@ class Model:
                 n + w, participants, "subset", f"{where}: pairs + start without exit ≤ participants"
             )
         ended = self._flow(insats, gender).get(FLOW_ENDED)
-        if ended is not None:
+        # Pairs need an answer at the end (EXIT, or after it): not so at a follow-up.
+        if ended is not None and comparison.step.endswith("avslut"):
             self.at_most(n, ended, "subset", f"{where}: pairs ≤ avslutade under perioden")
         chart_label = next(
             (m for m in ("Medelvärde av alla frågor", "EQ-5D index") if m in comparison.measures),
@@ -1164,6 +1195,27 @@ class Model:
             "S0": sums[0],
             "S1": sums[1],
         }
+
+    def _series(self) -> None:
+        """A series sheet's START values are the START → EXIT sheet's (same measure, group)."""
+        exits = {c.name: c for c in self.comparisons if c.name and c.step == "avslut"}
+        for comparison in self.comparisons:
+            base = exits.get(comparison.name)
+            if comparison.step == "avslut" or base is None:
+                continue
+            for (sheet, measure, insats, gender), n in list(self.pairs.items()):
+                if sheet != comparison.sheet:
+                    continue
+                key = (base.sheet, measure, insats, gender)
+                if key not in self.pairs:
+                    continue
+                self.equal(
+                    n + self.without[(sheet, measure, insats, gender)],
+                    self.pairs[key] + self.without[key],
+                    "subset",
+                    f"{sheet} {measure} [{insats} / {gender}]: pairs + START without the step"
+                    f" = {base.sheet}'s pairs + START without EXIT",
+                )
 
     def _chart(
         self,

@@ -18,6 +18,7 @@ from survey_app.extensions import db
 from survey_app.models import Gender, Occasion, OccasionKind, ParticipationStatus, Remittent
 from survey_app.staff.services import NewParticipant, register_participant
 from tests import factories
+from tests.attacker import analyse
 from tests.test_reports_export import SELF_ITEMS
 
 
@@ -78,22 +79,26 @@ def _export(app: Flask, tmp_path: Path) -> openpyxl.Workbook:
     return openpyxl.load_workbook(out)
 
 
-def _block(sheet: Any, title: str) -> dict[tuple[str, str], dict[str, Any]]:
-    """The table under a block title: {(measure, group): {column: value}}; the measure is
-    named on its first row only."""
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-    start = next(i for i, r in enumerate(rows) if r[0] == title)
-    header = rows[start + 1]
+def _rows(sheet: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """A comparison sheet's rows (header on row 4): {(measure, group): {column: value}}, the
+    group an insats (all genders) or a gender (all insatser)."""
+    rows = [list(r) for r in sheet.iter_rows(min_row=4, values_only=True)]
+    header = rows[0]
     out: dict[tuple[str, str], dict[str, Any]] = {}
-    measure = None
-    for row in rows[start + 2 :]:
-        if all(v is None for v in row):
+    for row in rows[1:]:
+        if row[0] is None:
             break
-        measure = row[0] or measure
-        out[(str(measure), str(row[1]))] = {
-            str(h): v for h, v in zip(header[2:], row[2:], strict=False) if h
+        group = row[2] if row[1] == "Totalt" else row[1]
+        out[(str(row[0]), str(group))] = {
+            str(h): v for h, v in zip(header[3:], row[3:], strict=False) if h
         }
     return out
+
+
+def _attacked(tmp_path: Path, k: int) -> list[str]:
+    """What the independent attacker works out of the workbook just exported."""
+    report = analyse((tmp_path / "rapport.xlsx").read_bytes(), k)
+    return [str(finding) for finding in report.findings]
 
 
 MEAN = "Medelvärde av alla frågor"
@@ -104,10 +109,8 @@ def test_start_is_compared_with_a_follow_up_and_with_six_months_after_the_exit(
     app: Flask, tmp_path: Path
 ) -> None:
     book = _export(app, tmp_path)
-    assert "Uppföljningar" in book.sheetnames
-    sheet = book["Uppföljningar"]
-
-    follow = _block(sheet, "Självskattning: start → Uppföljning 1")
+    assert book.sheetnames.index("Uppf. 1 – Självskattning") > book.sheetnames.index("EQ-5D")
+    follow = _rows(book["Uppf. 1 – Självskattning"])
     women, men, total = (follow[(MEAN, g)] for g in ("Kvinna", "Man", "Totalt"))
     # Women 3 → 4 and men 2 → 4: six pairs each, all better.
     assert women["Antal par (start och uppföljning 1)"] == 6
@@ -127,7 +130,7 @@ def test_start_is_compared_with_a_follow_up_and_with_six_months_after_the_exit(
     assert total["95 % KI, övre"] == pytest.approx(1.5 + half)
     assert total["Andel förbättrade"] == 1
 
-    after = _block(sheet, "Självskattning: start → Uppföljning 6 mån efter avslut")
+    after = _rows(book["Efter avslut 6 mån – Självskatt"])
     women, men, total = (after[(MEAN, g)] for g in ("Kvinna", "Man", "Totalt"))
     label = "Antal par (start och uppföljning 6 mån efter avslut)"
     # Only the women have left: 3 → 5. The men have a START and nothing after an exit.
@@ -137,6 +140,7 @@ def test_start_is_compared_with_a_follow_up_and_with_six_months_after_the_exit(
     assert total["Medel vid uppföljning 6 mån efter avslut"] == pytest.approx(5)
 
     # START → EXIT is as before, on its own sheet: the six women, 3 → 6.
+    assert _attacked(tmp_path, 5) == []
     exit_rows = [
         r
         for r in book["Självskattning"].iter_rows(values_only=True)
@@ -152,8 +156,8 @@ def test_the_series_keeps_small_groups_hidden(app: Flask, tmp_path: Path) -> Non
         forbund = db.session.query(factories.Forbund).one()
         forbund.min_group_size = 7
         db.session.commit()
-    sheet = _export(app, tmp_path)["Uppföljningar"]
-    follow = _block(sheet, "Självskattning: start → Uppföljning 1")
+    book = _export(app, tmp_path)
+    follow = _rows(book["Uppf. 1 – Självskattning"])
     for group in ("Kvinna", "Man"):
         row = follow[(MEAN, group)]
         assert row["Antal par (start och uppföljning 1)"] == "<7"
@@ -161,3 +165,7 @@ def test_the_series_keeps_small_groups_hidden(app: Flask, tmp_path: Path) -> Non
     for row in follow.values():
         if isinstance(row["Antal par (start och uppföljning 1)"], str):
             assert row["Medel vid uppföljning 1"] is None and row["Förändring"] is None
+    after = _rows(book["Efter avslut 6 mån – Självskatt"])
+    assert after[(MEAN, "Kvinna")]["Antal par (start och uppföljning 6 mån efter avslut)"] == "<7"
+    # Every sheet together, the series' relations included: nothing narrowed.
+    assert _attacked(tmp_path, 7) == []

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -210,15 +209,15 @@ def write(
             done = due
         for extra in range(SHEET_STEPS - done):
             progress(f"blad skrivna ({extra + 1})")
-        if report.series:
-            pages[SERIES_SHEET] = _blocks_sheet(
-                writer,
-                SERIES_SHEET,
-                "Start jämfört med uppföljningar (under deltagandet och efter avslut)",
-                _series_blocks(report),
-                formats,
-                dataset,
-            )
+        for layout in report.layout:
+            if layout.comparison is None:
+                continue
+            keys = {key for key, m in dataset.measures.items() if m.sheet == layout.name}
+            for step, table in report.series.items():
+                if table["measure"].isin(keys).any():
+                    pages[series_sheet(layout.name, step)] = _comparison_sheet(
+                        writer, layout, dataset, table, formats, step
+                    )
         pages["Om rapporten"] = _about(writer, dataset, k, made_by, formats, internal)
         for name, sheet in writer.sheets.items():
             if internal:
@@ -251,53 +250,24 @@ def _formats(book: Any) -> dict[str, Any]:
     }
 
 
-SERIES_SHEET = "Uppföljningar"
+def series_sheet(name: str, step: str) -> str:
+    """The sheet of START compared with a later step of a series: "Uppf. 1 – Självskattning",
+    "Efter avslut 6 mån – EQ-5D" (the step first: Excel allows 31 characters)."""
+    kind, _, number = step.partition(":")
+    short = f"Uppf. {number}" if kind == "followup" else f"Efter avslut {number} mån"
+    return f"{short} – {name}"[:31]
 
 
-def _series_blocks(report: Report) -> list[sheets.Block]:
-    """One table per comparison sheet and step: the measures' rows (per insats, per gender, in
-    total) with the same columns as START → EXIT, named for the step."""
-    dataset = report.dataset
-    blocks: list[sheets.Block] = []
-    for layout in report.layout:
-        if layout.comparison is None:
-            continue
-        keys = [key for key, m in dataset.measures.items() if m.sheet == layout.name]
-        for step, table in report.series.items():
-            part = table[table["measure"].isin(keys)]
-            if part.empty:
-                continue
-            label = step_label(step)
-            blocks.append(
-                (f"{layout.name}: start → {label}", partial(_series_frame, dataset, part, label))
-            )
-    return blocks
-
-
-def _series_frame(dataset: Dataset, table: pd.DataFrame, label: str) -> pd.DataFrame:
-    genders = [*dataset.genders, TOTAL]
-    order = {key: i for i, key in enumerate(dataset.measures)}
-    rows = table.assign(
-        _measure=table["measure"].map(order),
-        _total=table["insats"] == TOTAL,
-        _gender=table["gender"].map({g: i for i, g in enumerate(genders)}),
-    ).sort_values(["_measure", "_total", "insats", "_gender"])
-    index = pd.MultiIndex.from_arrays(
-        [
-            rows["measure"].map(lambda key: dataset.measures[key].label),
-            [g if i == TOTAL else i for i, g in zip(rows["insats"], rows["gender"], strict=True)],
-        ],
-        names=["Mått", "Insats eller kön"],
-    )
-    headers = {
+def _step_headers(step: str) -> dict[str, str]:
+    if step == "exit":
+        return HEADERS
+    label = step_label(step).lower()
+    return {
         **HEADERS,
-        "n_pairs": f"Antal par (start och {label.lower()})",
-        "n_without_exit": f"Start utan {label.lower()}",
-        "mean_exit": f"Medel vid {label.lower()}",
+        "n_pairs": f"Antal par (start och {label})",
+        "n_without_exit": f"Start utan {label}",
+        "mean_exit": f"Medel vid {label}",
     }
-    out = rows[SHOWN_COLUMNS].rename(columns=headers)
-    out.index = index
-    return out.astype(object).where(out.notna(), None)
 
 
 def _raw_series(dataset: Dataset) -> dict[str, pd.DataFrame]:
@@ -770,9 +740,13 @@ def _comparison_sheet(
     dataset: Dataset,
     comparison: pd.DataFrame,
     formats: dict[str, Any],
+    step: str = "exit",
 ) -> printing.Pages:
-    sheet_name = layout.name
-    keys = [key for key, m in dataset.measures.items() if m.sheet == sheet_name]
+    """START paired with EXIT (or with a later `step` of a series, on a sheet of its own, the
+    same columns named for the step) per measure, insats and gender; charts of START → EXIT."""
+    sheet_name = layout.name if step == "exit" else series_sheet(layout.name, step)
+    headers = _step_headers(step)
+    keys = [key for key, m in dataset.measures.items() if m.sheet == layout.name]
     table = comparison[comparison["measure"].isin(keys)].copy()
     order = {key: i for i, key in enumerate(keys)}
     table["_order"] = table["measure"].map(order)
@@ -784,11 +758,12 @@ def _comparison_sheet(
     keyed = table.copy()
     table["measure"] = table["measure"].map(lambda key: dataset.measures[key].label)
     columns = ["measure", "insats", "gender", *SHOWN_COLUMNS]
-    out = table[columns].rename(columns=HEADERS)
+    out = table[columns].rename(columns=headers)
     start_row = 3
     out.to_excel(writer, sheet_name=sheet_name, startrow=start_row, index=False)
     sheet = writer.sheets[sheet_name]
-    _heading(sheet, f"{sheet_name}: före och efter (start och avslut)", dataset, formats)
+    later = "avslut" if step == "exit" else step_label(step).lower()
+    _heading(sheet, f"{layout.name}: före och efter (start och {later})", dataset, formats)
     section, questionnaire = layout.section, layout.comparison
     assert section is not None and questionnaire is not None  # noqa: S101 (a comparison sheet)
     if section.note:
@@ -809,8 +784,8 @@ def _comparison_sheet(
             else formats["wrap"]
         )
         label = name in ("measure", "insats", "gender")
-        sheet.write(start_row, col, HEADERS[name], formats["header" if label else "header_right"])
-        width = _width([*out[HEADERS[name]], "Mått"], least=12, most=40) if label else 12.0
+        sheet.write(start_row, col, headers[name], formats["header" if label else "header_right"])
+        width = _width([*out[headers[name]], "Mått"], least=12, most=40) if label else 12.0
         widths.append(width)
         sheet.set_column(col, col, width, fmt)
     sheet.freeze_panes(start_row + 1, 3)
@@ -823,7 +798,11 @@ def _comparison_sheet(
         units.append((first, first + len(part) - 1))
         first += len(part)
     charts_at = start_row + len(out) + 2
-    charted = [f"{section.measures}:{section.chart}"] if section.chart is not None else []
+    charted = (
+        [f"{section.measures}:{section.chart}"]
+        if section.chart is not None and step == "exit"
+        else []
+    )
     extra = _charts(
         writer, sheet_name, dataset, keyed, charted, len(columns) + 1, charts_at, formats
     )
@@ -839,7 +818,7 @@ def _comparison_sheet(
     labels = out[HEADERS["measure"]]
     printing.fit_rows(
         pages,
-        [(start_row, col, HEADERS[name]) for col, name in enumerate(columns)]
+        [(start_row, col, headers[name]) for col, name in enumerate(columns)]
         + [(start_row + 1 + i, 0, text) for i, text in enumerate(labels)],
     )
     return pages
