@@ -13,7 +13,7 @@ import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import (
@@ -33,6 +33,7 @@ from survey_app.clock import STOCKHOLM, today
 from survey_app.extensions import db
 from survey_app.forms import SwedishForm
 from survey_app.models import Insats, ReportRelease, RoleKind
+from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import participant_level as participant_level_export
 from survey_app.reports import workbook
@@ -125,7 +126,7 @@ def publish() -> WerkzeugResponse:
         date_to=date(year, 12, 31),
         period_by="exit",
     )
-    data = reports_dataset.load(report_filter, current_app.extensions["questionnaires"])
+    data = reports_dataset.load(report_filter, questionnaires_for(current_user.forbund_id))
     buffer = io.BytesIO()
     workbook.write(data, buffer, made_by=current_user.email)
     release = ReportRelease(
@@ -178,7 +179,7 @@ def adhoc() -> str | WerkzeugResponse:
             date_to=form.date_to.data,
             period_by=form.period_by.data,
         )
-        data = reports_dataset.load(report_filter, current_app.extensions["questionnaires"])
+        data = reports_dataset.load(report_filter, questionnaires_for(current_user.forbund_id))
         buffer = io.BytesIO()
         workbook.write(data, buffer, made_by=current_user.email, internal=True)
         audit.record(

@@ -45,6 +45,7 @@ from survey_app.models import (
 )
 from survey_app.models._types import utcnow
 from survey_app.occasions import STATUS_LABELS
+from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports.protection import primary_label
 from survey_app.request_guard import takes_upload
 from survey_app.security import deny
@@ -279,7 +280,7 @@ def _occasion_of(participation: Participation, occasion_id: int) -> Occasion:
 @bp.route("/deltagande/<int:participation_id>")
 def participation(participation_id: int) -> str:
     found = access.participation_for_work(current_user, participation_id)
-    registry = current_app.extensions["questionnaires"]
+    registry = questionnaires_for(current_user.forbund_id)
     return render_template(
         "staff/participation.html",
         participation=found,
@@ -619,7 +620,7 @@ def enter_answers(participation_id: int, occasion_id: int, who: str) -> Werkzeug
 @bp.route("/formular/<questionnaire_id>/utskrift")
 def print_questionnaire(questionnaire_id: str) -> str:
     """A paper version for participants who prefer paper; staff enter the answers afterwards."""
-    questionnaire = current_app.extensions["questionnaires"].get(questionnaire_id)
+    questionnaire = questionnaires_for(current_user.forbund_id).get(questionnaire_id)
     if questionnaire is None:
         deny("questionnaire", None)
     return render_template("survey/print.html", questionnaire=questionnaire, lang="sv")
@@ -630,7 +631,7 @@ def end(participation_id: int) -> WerkzeugResponse | str:
     """Exit in one step: date and exit form, a confirmation page, then straight to the EXIT
     questionnaires. The end can be undone within END_UNDO_DAYS (`undo_end`)."""
     found = access.participation_for_work(current_user, participation_id)
-    registry = current_app.extensions["questionnaires"]
+    registry = questionnaires_for(current_user.forbund_id)
     exit_form = registry.get(EXIT_FORM)
     wanted = found.insats.questionnaires_for("exit")
     items = exit_form.pages[0].items if exit_form and EXIT_FORM in wanted else []
@@ -689,7 +690,7 @@ def _chosen_label(field: Any) -> str:
 def undo_end_of(participation_id: int) -> WerkzeugResponse | str:
     """Undo an end made by mistake, after a confirmation page."""
     found = access.participation_for_work(current_user, participation_id)
-    registry = current_app.extensions["questionnaires"]
+    registry = questionnaires_for(current_user.forbund_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -734,7 +735,7 @@ def links_for_due() -> str | WerkzeugResponse:
         chosen = [i for i in insatser if str(i.id) == form.insats.data.strip()]
         if not chosen:
             deny("insats", None)
-    created = links_for_all_due(chosen, current_user, current_app.extensions["questionnaires"])
+    created = links_for_all_due(chosen, current_user, questionnaires_for(current_user.forbund_id))
     db.session.commit()
     rows = []
     for link in created:
