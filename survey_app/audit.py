@@ -52,6 +52,8 @@ ACTION_LABELS = {
     "staff_account_activated": "Konto aktiverat",
     "staff_account_deactivated": "Konto inaktiverat",
     "forbund_settings_changed": "Förbundets inställningar ändrade",
+    "own_questionnaire_uploaded": "Eget frågeformulär uppladdat",
+    "own_questionnaire_activated": "Eget frågeformulär aktiverat",
     "admin_created_by_cli": "Administratör skapad (kommandorad)",
     "totp_enrolled": "Tvåstegsinloggning påslagen",
     "totp_failed": "Fel kod vid tvåstegsinloggning",

@@ -20,7 +20,7 @@ from survey_app.extensions import db
 from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from survey_app.models import Forbund, Insats, RoleKind
 from survey_app.models._types import utcnow
-from survey_app.questionnaires import DefinitionError, Questionnaire, parse_definition
+from survey_app.questionnaires import DefinitionError, Questionnaire, own, parse_definition
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
 from survey_app.reports.dataset import Cohort, ReportFilter
@@ -199,9 +199,8 @@ def export(
         def step(done: str) -> None:
             bar.update(1, done)
 
-        dataset = reports_dataset.load(
-            report_filter, current_app.extensions["questionnaires"], progress=step
-        )
+        registry = own.questionnaires_for(forbund)
+        dataset = reports_dataset.load(report_filter, registry, progress=step)
         workbook.write(dataset, out, made_by="flask export", progress=step, internal=True)
     audit.record(
         "export",
@@ -258,6 +257,32 @@ def check_questionnaires(paths: tuple[Path, ...]) -> None:
             _report_translations(definition)
     if failed:
         raise click.ClickException(f"{failed} av {len(files)} filer har fel.")
+
+
+@questionnaires.command("install")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--forbund", "forbund_name", required=True, help="The förbund's name.")
+@with_appcontext
+def install_questionnaire(path: Path, forbund_name: str) -> None:
+    """Check a definition file, store it as the förbund's own and put it in use (a file with a
+    shipped questionnaire's id replaces that one for this förbund only)."""
+    forbund = db.session.scalar(sa.select(Forbund).where(Forbund.name == forbund_name))
+    if forbund is None:
+        raise click.ClickException(f"Förbundet {forbund_name!r} finns inte.")
+    try:
+        row = own.upload(forbund, path.read_bytes(), path.name, actor_id=None)
+        own.activate(forbund, row, actor_id=None)
+    except DefinitionError as error:
+        db.session.rollback()
+        for problem in error.problems:
+            click.echo(f"FEL  {problem}")
+        raise click.ClickException("Filen installerades inte. Ingenting har sparats.") from error
+    db.session.commit()
+    replaces = " (ersätter det medföljande)" if own.shipped().get(row.questionnaire_id) else ""
+    click.echo(
+        f"OK   {path.name}: {row.questionnaire_id} version {row.version} används nu i "
+        f"{forbund.name}{replaces}."
+    )
 
 
 def _report_translations(definition: Questionnaire) -> None:

@@ -37,6 +37,7 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.participant_codes import BadCode, check_code
 from survey_app.questionnaires import Item, Questionnaire, Registry
+from survey_app.questionnaires.own import questionnaires_for
 from survey_app.survey.services import keep_snapshot
 
 HEADER = [
@@ -227,9 +228,22 @@ class _RowChecker:
     occasions: dict[str, tuple[OccasionKind, int] | None] = field(default_factory=dict)
     days: dict[str, date | None] = field(default_factory=dict)
     codes: dict[str, str | BadCode] = field(default_factory=dict)
-    values: dict[tuple[str, str, str], tuple[Questionnaire | None, Any, RowError | None]] = field(
-        default_factory=dict
+    values: dict[tuple[str, str, str, str], tuple[Questionnaire | None, Any, RowError | None]] = (
+        field(default_factory=dict)
     )
+    registries: dict[str, Registry] = field(default_factory=dict)
+
+    def registry_of(self, forbund_name: str) -> Registry:
+        """The förbund's own questionnaires over the shipped ones; the given registry for a
+        förbund that has none (or does not exist yet)."""
+        known = self.registries.get(forbund_name)
+        if known is None:
+            found = db.session.scalar(sa.select(Forbund).where(Forbund.name == forbund_name))
+            known = self.registry
+            if found is not None and found.questionnaire_generation:
+                known = questionnaires_for(found)
+            self.registries[forbund_name] = known
+        return known
 
     def check(self, line: int, raw: list[str]) -> _Row | None:
         """The row, or None (a blank row, or one with errors, which are added to `errors`)."""
@@ -254,9 +268,11 @@ class _RowChecker:
         if not item_id:
             row_errors.append(RowError(line, "item", "saknas"))
         row_errors += [RowError(line, column, reason) for column, reason in head.problems]
-        value_key = (questionnaire_id, item_id, value_text)
+        value_key = (head_cells[0], questionnaire_id, item_id, value_text)
         if value_key not in self.values:
-            self.values[value_key] = _value(self.registry, *value_key)
+            self.values[value_key] = _value(
+                self.registry_of(head_cells[0]), questionnaire_id, item_id, value_text
+            )
         questionnaire, value, problem = self.values[value_key]
         if problem is not None:
             row_errors.append(RowError(line, problem.column, problem.reason))

@@ -16,10 +16,14 @@ from werkzeug.routing import Rule
 
 from survey_app.extensions import db
 from survey_app.models import FollowUpFlag, Invitation, ReportRelease, RoleKind
+from survey_app.questionnaires import own
 from survey_app.security import PUBLIC_ENDPOINTS
 from survey_app.survey.links import create_invitation
 from tests import factories
 from tests.conftest import login
+from tests.own_files import mala
+
+OWN_FILE = mala()
 
 SIGNED_IN = {"admin", "analyst", "staff_a", "staff_b"}
 WORKS_WITH_A = {"admin", "staff_a"}  # participant-level work in insats A
@@ -66,6 +70,9 @@ RULES: dict[str, set[str]] = {
     "admin.reset_password": {"admin"},  # another account's temporary password
     "admin.forbund_settings": {"admin"},
     "admin.import_responses": {"admin"},
+    "admin.own_questionnaires": {"admin"},
+    "admin.own_questionnaire": {"admin"},
+    "admin.activate_own_questionnaire": {"admin"},
     "admin.participation_extract": {"admin"},
     "admin.erase_participation": {"admin"},
 }
@@ -131,11 +138,13 @@ def world(app: Flask) -> dict[str, dict[str, object]]:
                 reason="ja i våldsenkäten",
             )
             db.session.add(flag)
+            own_file = own.upload(owner, OWN_FILE, "eget.yaml", admin.id)
             release = ReportRelease(forbund_id=owner.id, year=2025, workbook=b"PK")
             db.session.add(release)
             db.session.flush()
             values[key] = {
                 "release_id": release.id,
+                "file_id": own_file.id,
                 "insats_id": a.id,
                 "participation_id": participation.id,
                 "occasion_id": occasion.id,

@@ -370,6 +370,17 @@ class ImportForm(SwedishForm):
     submit = SubmitField("Importera")
 
 
+class QuestionnaireFileForm(SwedishForm):
+    file = FileField(
+        "Definitionsfil (YAML)",
+        validators=[
+            FileRequired("Välj en fil."),
+            FileAllowed(["yaml", "yml"], "Filen ska vara en YAML-fil (.yaml)."),
+        ],
+    )
+    submit = SubmitField("Ladda upp och kontrollera")
+
+
 class AuditFilterForm(SwedishForm):
     """Filters of the audit log page (a GET form: it changes nothing)."""
 

@@ -29,6 +29,7 @@ from survey_app.admin.forms import (
     ForbundSettingsForm,
     ImportForm,
     InsatsForm,
+    QuestionnaireFileForm,
     StaffAccountForm,
     StaffRoleForm,
     TemporaryPasswordForm,
@@ -49,8 +50,17 @@ from survey_app.clock import STOCKHOLM, last_day
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.forms import ConfirmForm
-from survey_app.models import ROLE_LABELS, AuditEvent, Insats, RoleKind, StaffUser
+from survey_app.models import (
+    ROLE_LABELS,
+    AuditEvent,
+    Insats,
+    OwnQuestionnaire,
+    RoleKind,
+    StaffUser,
+)
 from survey_app.models._types import utcnow
+from survey_app.questionnaires import DefinitionError, Problem, own
+from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports.dataset import exit_reason_labels, goal_measures
 from survey_app.reports.workbook import protection_text
 from survey_app.request_guard import takes_upload
@@ -76,7 +86,7 @@ def _only_admins() -> None:
 def _questionnaire_choices() -> list[SelectChoice]:
     """Every questionnaire by the name staff know it by (not the participant's title), by
     name; the staff's own forms marked."""
-    registry = current_app.extensions["questionnaires"]
+    registry = questionnaires_for(current_user.forbund_id)
     return [
         SelectChoice(q.id, q.name + (" (fylls i av personal)" if q.respondent == "staff" else ""))
         for q in sorted(registry.by_id.values(), key=lambda q: q.name.casefold())
@@ -84,7 +94,7 @@ def _questionnaire_choices() -> list[SelectChoice]:
 
 
 def _goal_choices(form: InsatsForm) -> None:
-    registry = current_app.extensions["questionnaires"]
+    registry = questionnaires_for(current_user.forbund_id)
     measures = [SelectChoice("", "Inget mål")]
     for key, label in goal_measures(registry).items():
         measures.append(SelectChoice(key, label))
@@ -363,7 +373,7 @@ def import_responses() -> str:
         try:
             summary = imports.import_csv(
                 stream,
-                current_app.extensions["questionnaires"],
+                questionnaires_for(current_user.forbund_id),
                 create_missing=bool(form.create_missing.data),
                 actor_id=current_user.id,
                 only_forbund=current_user.forbund.name,
@@ -379,6 +389,75 @@ def import_responses() -> str:
         else:
             db.session.commit()
     return render_template("admin/import.html", form=form, errors=errors, summary=summary)
+
+
+@bp.route("/formular", methods=["GET", "POST"])
+@takes_upload
+def own_questionnaires() -> WerkzeugResponse | str:
+    """The förbund's own questionnaire files; uploading one checks it and keeps it as a draft
+    (a broken file: its problems by line, nothing stored)."""
+    form = QuestionnaireFileForm()
+    problems: list[Problem] = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            row = own.upload(
+                current_user.forbund,
+                upload.read(),
+                upload.filename or "fil.yaml",
+                current_user.id,
+            )
+        except DefinitionError as error:
+            db.session.rollback()
+            problems = error.problems
+        else:
+            db.session.commit()
+            return redirect(url_for("admin.own_questionnaire", file_id=row.id))
+    return render_template(
+        "admin/questionnaires.html",
+        form=form,
+        problems=problems,
+        files=own.files_of(current_user.forbund_id),
+        shipped=own.shipped().by_id,
+        status_labels=own.STATUS_LABELS,
+    )
+
+
+def _own_file(file_id: int) -> OwnQuestionnaire:
+    row = own.file_of(current_user.forbund_id, file_id)
+    if row is None:
+        deny("own_questionnaire", file_id)
+    assert row is not None  # noqa: S101  (deny() aborts)
+    return row
+
+
+@bp.route("/formular/<int:file_id>")
+def own_questionnaire(file_id: int) -> str:
+    """A stored file as participants and the print version would show it, to activate."""
+    row = _own_file(file_id)
+    return render_template(
+        "admin/questionnaire_preview.html",
+        row=row,
+        questionnaire=own.definition_of(row),
+        replaces=own.shipped().get(row.questionnaire_id),
+        status_labels=own.STATUS_LABELS,
+        confirm=ConfirmForm(),
+        lang="sv",
+    )
+
+
+@bp.route("/formular/<int:file_id>/aktivera", methods=["POST"])
+def activate_own_questionnaire(file_id: int) -> WerkzeugResponse:
+    row = _own_file(file_id)
+    if ConfirmForm().validate_on_submit():
+        own.activate(current_user.forbund, row, current_user.id)
+        db.session.commit()
+        flash(
+            f"{row.questionnaire_id} version {row.version} används nu i förbundets insatser. "
+            "Svar som redan har getts behåller den version de gavs i.",
+            "success",
+        )
+    return redirect(url_for("admin.own_questionnaires"))
 
 
 AUDIT_PAGE_SIZE = 50

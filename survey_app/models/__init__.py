@@ -1,7 +1,7 @@
 """The data model. Import models from here."""
 
 from survey_app.models.audit import AuditEvent
-from survey_app.models.organisation import Forbund, Insats, ReportRelease
+from survey_app.models.organisation import Forbund, Insats, OwnQuestionnaire, ReportRelease
 from survey_app.models.participants import (
     GENDER_LABELS,
     REMITTENT_LABELS,
@@ -45,6 +45,7 @@ __all__ = [
     "Invitation",
     "Occasion",
     "OccasionKind",
+    "OwnQuestionnaire",
     "Participant",
     "Participation",
     "ParticipationStatus",

@@ -44,6 +44,9 @@ class Forbund(db.Model):  # type: ignore[name-defined]
     # The e-mail that carries a personal link ({fornamn}, {lank}, {sista_dag}, {forbund});
     # empty: the default text in survey_app/mail.py.
     email_template: Mapped[str] = mapped_column(sa.Text, default="")
+    # Raised whenever one of the förbund's own questionnaire files is activated: every process
+    # compares it with the set it has cached (survey_app/questionnaires/own.py).
+    questionnaire_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
 
     insatser: Mapped[list[Insats]] = relationship(back_populates="forbund")
@@ -79,6 +82,41 @@ class ReportRelease(db.Model):  # type: ignore[name-defined]
     workbook: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
 
     __table_args__ = (sa.UniqueConstraint("forbund_id", "year", name="one_release_per_year"),)
+
+
+class OwnQuestionnaire(db.Model):  # type: ignore[name-defined]
+    """A förbund's own questionnaire definition file, exactly as uploaded.
+
+    An active file replaces the shipped questionnaire with the same id for this förbund only;
+    at most one file per förbund and questionnaire id is active. Files are never changed: a new
+    version is a new row, and responses keep theirs by content hash."""
+
+    __tablename__ = "own_questionnaire"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forbund_id: Mapped[int] = mapped_column(sa.ForeignKey("forbund.id"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(64))
+    version: Mapped[str] = mapped_column(sa.String(32))
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    source: Mapped[str] = mapped_column(sa.Text, deferred=True)
+    # "draft" (checked, not in use), "active", or "retired" (replaced by a later activation).
+    status: Mapped[str] = mapped_column(sa.String(16), default="draft")
+    uploaded_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="SET NULL")
+    )
+    uploaded_at: Mapped[datetime] = mapped_column(Timestamp, default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(Timestamp)
+
+    __table_args__ = (
+        sa.UniqueConstraint("forbund_id", "content_hash", name="own_questionnaire_once"),
+        sa.UniqueConstraint(
+            "forbund_id", "questionnaire_id", "version", name="own_questionnaire_version_once"
+        ),
+        sa.CheckConstraint(
+            "status IN ('draft', 'active', 'retired')", name="own_questionnaire_status"
+        ),
+    )
 
 
 class Insats(db.Model):  # type: ignore[name-defined]

@@ -3,7 +3,9 @@ stopping the others."""
 
 from __future__ import annotations
 
+import copy
 import logging
+from collections.abc import Iterable
 from pathlib import Path
 
 from survey_app.questionnaires import licensed
@@ -53,6 +55,14 @@ class Registry:
         self.by_id = by_id
         self.by_hash.update({q.content_hash: q for q in by_id.values()})
         self.problems = problems
+
+    def overlaid(self, own: Iterable[Questionnaire]) -> Registry:
+        """This registry with `own` definitions replacing those with the same id (a förbund's
+        active files, survey_app/questionnaires/own.py). The hash index is shared: a content
+        hash names one file's exact content whoever uploaded it."""
+        view = copy.copy(self)
+        view.by_id = {**self.by_id, **{q.id: q for q in own}}
+        return view
 
     def get(self, questionnaire_id: str) -> Questionnaire | None:
         return self.by_id.get(questionnaire_id)

@@ -13,7 +13,7 @@ import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, redirect, render_template, send_file, url_for
+from flask import Blueprint, flash, redirect, render_template, send_file, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import (
@@ -33,6 +33,7 @@ from survey_app.clock import STOCKHOLM, today
 from survey_app.extensions import db
 from survey_app.forms import SwedishForm
 from survey_app.models import Insats, ReportRelease, RoleKind
+from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import participant_level as participant_level_export
 from survey_app.reports import summary, workbook
@@ -126,7 +127,7 @@ def publish() -> WerkzeugResponse:
         cohort=Cohort.ENDED,
         released=True,
     )
-    data = reports_dataset.load(report_filter, current_app.extensions["questionnaires"])
+    data = reports_dataset.load(report_filter, questionnaires_for(current_user.forbund_id))
     buffer = io.BytesIO()
     workbook.write(data, buffer, made_by=current_user.email)
     release = ReportRelease(
@@ -196,7 +197,7 @@ def adhoc() -> str | WerkzeugResponse:
             date_to=form.date_to.data,
             cohort=Cohort(form.cohort.data),
         )
-        data = reports_dataset.load(report_filter, current_app.extensions["questionnaires"])
+        data = reports_dataset.load(report_filter, questionnaires_for(current_user.forbund_id))
         buffer = io.BytesIO()
         workbook.write(data, buffer, made_by=current_user.email, internal=True)
         audit.record(
@@ -239,7 +240,7 @@ def participant_level() -> str | WerkzeugResponse:
             current_user.forbund_id,
             buffer,
             include_sensitive=sensitive,
-            questionnaires=current_app.extensions["questionnaires"].by_id.values(),
+            questionnaires=questionnaires_for(current_user.forbund_id).by_id.values(),
         )
         audit.record(
             "participant_level_export",

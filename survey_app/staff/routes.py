@@ -45,6 +45,7 @@ from survey_app.models import (
 )
 from survey_app.models._types import utcnow
 from survey_app.occasions import STATUS_LABELS
+from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports.protection import primary_label
 from survey_app.request_guard import takes_upload
 from survey_app.security import deny
@@ -132,7 +133,7 @@ def insats(insats_id: int) -> str:
         rows=participant_rows(insats),
         gender_labels=GENDER_LABELS,
         status_labels=STATUS_LABELS,
-        languages=language_statuses(insats, current_app.extensions["questionnaires"]),
+        languages=language_statuses(insats, questionnaires_for(insats.forbund_id)),
     )
 
 
@@ -226,7 +227,7 @@ def create_occasion(participation_id: int, kind: str, number: int) -> WerkzeugRe
 def register(insats_id: int) -> WerkzeugResponse | str:
     insats = access.insats_for_participant_work(current_user, insats_id)
     form = ParticipantForm()
-    form.language.choices = language_choices(insats, current_app.extensions["questionnaires"])
+    form.language.choices = language_choices(insats, questionnaires_for(insats.forbund_id))
     if form.is_submitted() and code_lookups.remaining(current_user) <= 0:
         abort(429)  # whatever the code: while spent, the answer says nothing about it
     if form.validate_on_submit():
@@ -285,7 +286,7 @@ def _occasion_of(participation: Participation, occasion_id: int) -> Occasion:
 @bp.route("/deltagande/<int:participation_id>")
 def participation(participation_id: int) -> str:
     found = access.participation_for_work(current_user, participation_id)
-    registry = current_app.extensions["questionnaires"]
+    registry = questionnaires_for(current_user.forbund_id)
     return render_template(
         "staff/participation.html",
         participation=found,
@@ -304,7 +305,9 @@ def participation(participation_id: int) -> str:
 
 def _language_form(found: Participation) -> LanguageForm:
     form = LanguageForm(language=found.language or "sv")
-    form.language.choices = language_choices(found.insats, current_app.extensions["questionnaires"])
+    form.language.choices = language_choices(
+        found.insats, questionnaires_for(found.insats.forbund_id)
+    )
     return form
 
 
@@ -646,7 +649,7 @@ def enter_answers(participation_id: int, occasion_id: int, who: str) -> Werkzeug
 @bp.route("/formular/<questionnaire_id>/utskrift")
 def print_questionnaire(questionnaire_id: str) -> str:
     """A paper version for participants who prefer paper; staff enter the answers afterwards."""
-    questionnaire = current_app.extensions["questionnaires"].get(questionnaire_id)
+    questionnaire = questionnaires_for(current_user.forbund_id).get(questionnaire_id)
     if questionnaire is None:
         deny("questionnaire", None)
     return render_template("survey/print.html", questionnaire=questionnaire, lang="sv")
@@ -657,7 +660,7 @@ def end(participation_id: int) -> WerkzeugResponse | str:
     """Exit in one step: date and exit form, a confirmation page, then straight to the EXIT
     questionnaires. The end can be undone within END_UNDO_DAYS (`undo_end`)."""
     found = access.participation_for_work(current_user, participation_id)
-    registry = current_app.extensions["questionnaires"]
+    registry = questionnaires_for(current_user.forbund_id)
     exit_form = registry.get(EXIT_FORM)
     wanted = found.insats.questionnaires_for("exit")
     items = exit_form.pages[0].items if exit_form and EXIT_FORM in wanted else []
@@ -716,7 +719,7 @@ def _chosen_label(field: Any) -> str:
 def undo_end_of(participation_id: int) -> WerkzeugResponse | str:
     """Undo an end made by mistake, after a confirmation page."""
     found = access.participation_for_work(current_user, participation_id)
-    registry = current_app.extensions["questionnaires"]
+    registry = questionnaires_for(current_user.forbund_id)
     form = ConfirmForm()
     if form.validate_on_submit():
         try:
@@ -761,7 +764,7 @@ def links_for_due() -> str | WerkzeugResponse:
         chosen = [i for i in insatser if str(i.id) == form.insats.data.strip()]
         if not chosen:
             deny("insats", None)
-    created = links_for_all_due(chosen, current_user, current_app.extensions["questionnaires"])
+    created = links_for_all_due(chosen, current_user, questionnaires_for(current_user.forbund_id))
     db.session.commit()
     rows = []
     for link in created:

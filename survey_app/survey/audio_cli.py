@@ -13,6 +13,7 @@ from flask.cli import with_appcontext
 from survey_app import audit
 from survey_app.extensions import db
 from survey_app.models import Forbund
+from survey_app.questionnaires.own import questionnaires_for
 from survey_app.survey import audio as recordings
 from survey_app.wording import plural
 
@@ -37,7 +38,7 @@ def install(source: Path, forbund_name: str) -> None:
         raise click.ClickException(f"Inget förbund heter {forbund_name!r}.")
     settings = current_app.config["SETTINGS"]
     outcome = recordings.install(
-        source, Path(settings.audio_dir), forbund.id, current_app.extensions["questionnaires"]
+        source, Path(settings.audio_dir), forbund.id, questionnaires_for(forbund)
     )
     for shown in outcome.installed:
         click.echo(f"OK   {shown}")

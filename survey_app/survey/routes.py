@@ -36,6 +36,7 @@ from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, gettext
 from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.models._types import utcnow
 from survey_app.questionnaires import Registry
+from survey_app.questionnaires.own import questionnaires_for
 from survey_app.survey import audio, links
 from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class, render_item
 from survey_app.survey.flow import effective_answers, next_step
@@ -126,9 +127,9 @@ def begin(
     ).save()
 
 
-def registry() -> Registry:
-    registry: Registry = current_app.extensions["questionnaires"]
-    return registry
+def registry(occasion: Occasion) -> Registry:
+    """The questionnaires of the occasion's förbund (its förbund is loaded with the occasion)."""
+    return questionnaires_for(occasion.participation.insats.forbund)
 
 
 def _link_failures_per_address() -> str:
@@ -164,7 +165,7 @@ def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
     if loaded is None:
         return link_not_working()
     occasion, _ = loaded
-    bundle = load_bundle(occasion, "participant", registry())
+    bundle = load_bundle(occasion, "participant", registry(occasion))
     if bundle.submitted or not bundle.questionnaires:
         return link_not_working()
     # Whatever this browser held before (even a staff login) gives way to the participant's link.
@@ -266,7 +267,7 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
     state.save()
     g.state = state
     g.expired = expired
-    g.bundle = load_bundle(occasion, state.respondent, registry())
+    g.bundle = load_bundle(occasion, state.respondent, registry(occasion))
     if not g.bundle.questionnaires:
         return link_not_working()
     _choose_language()

@@ -20,8 +20,10 @@ from survey_app.exceptions import DomainError
 from survey_app.extensions import begin_write, db
 from survey_app.models import (
     Answer,
+    Insats,
     Invitation,
     Occasion,
+    OwnQuestionnaire,
     Participation,
     QuestionnaireSnapshot,
     Response,
@@ -79,16 +81,18 @@ def load_occasion(
     participation_id: int | None = None,
     invitation_id: int | None = None,
 ) -> tuple[Occasion, Invitation | None] | None:
-    """The occasion with all a respondent's page reads (participation, insats, responses and
-    their answers) and, given its id, the invitation the link opened: one statement, the only
-    read of a page. None if the occasion does not exist (or is not the participation's)."""
+    """The occasion with all a respondent's page reads (participation, insats, förbund,
+    responses and their answers) and, given its id, the invitation the link opened: one
+    statement, the only read of a page. None if the occasion does not exist (or is not the
+    participation's)."""
     query = (
         sa.select(Occasion)
         .where(Occasion.id == occasion_id)
         .options(
-            joinedload(Occasion.participation, innerjoin=True).joinedload(
-                Participation.insats, innerjoin=True
-            ),
+            joinedload(Occasion.participation, innerjoin=True)
+            .joinedload(Participation.insats, innerjoin=True)
+            # The förbund's questionnaire generation picks its cached registry (own.py).
+            .joinedload(Insats.forbund, innerjoin=True),
             joinedload(Occasion.responses).joinedload(Response.answers),
         )
     )
@@ -129,13 +133,24 @@ def definition_by_hash(content_hash: str, registry: Registry) -> Questionnaire |
     known = registry.by_hash.get(content_hash)
     if known is not None:
         return known
-    snapshot = db.session.scalar(
-        sa.select(QuestionnaireSnapshot).where(QuestionnaireSnapshot.content_hash == content_hash)
+    # Not in memory (an older version, or a förbund's file this process has not met yet): the
+    # snapshot kept when it was answered, or else the förbund's stored file (an import keeps no
+    # snapshot).
+    source = db.session.scalar(
+        sa.select(QuestionnaireSnapshot.source).where(
+            QuestionnaireSnapshot.content_hash == content_hash
+        )
     )
-    if snapshot is None:
+    if source is None:
+        source = db.session.scalar(
+            sa.select(OwnQuestionnaire.source)
+            .where(OwnQuestionnaire.content_hash == content_hash)
+            .limit(1)
+        )
+    if source is None:
         return None
     try:
-        questionnaire = parse_definition(snapshot.source, f"snapshot {snapshot.questionnaire_id}")
+        questionnaire = parse_definition(source, f"snapshot {content_hash[:12]}")
     except DefinitionError:
         return None
     registry.remember(questionnaire)

@@ -4,14 +4,14 @@ An insats may ask for follow-ups a number of months after the exit date (issue 1
 `insats.after_exit_months` lists them, and each is an occasion of kind "after" whose number is
 its months after the exit.
 
-Revision ID: 0020
+Revision ID: 0015
 Revises: 0014
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020"
+revision = "0015"
 down_revision = "0014"
 branch_labels = None
 depends_on = None

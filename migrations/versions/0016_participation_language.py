@@ -3,16 +3,16 @@
 Issue 15: staff choose the participant's language; the personal link and the tablet start the
 participant's pages in it (the participant can still switch on every page).
 
-Revision ID: 0018
-Revises: 0020
+Revision ID: 0016
+Revises: 0015
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018"
+revision = "0016"
 # The brief said "0014"; main has since gained 0020 on 0014, so this follows it to keep one head.
-down_revision = "0020"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
