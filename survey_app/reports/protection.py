@@ -739,7 +739,9 @@ class Publication:
         passes if the published numbers narrow it no further than the labels do."""
         if not self._numbers_near(relations, shut):
             return []  # no number shown in reach: a reader has the labels only
-        counts = [var for var in members if self._count_of[var] < 0]
+        # Hidden counts; a count whose share is only blank beside its hidden whole is an unknown
+        # to the reader, not a hidden published count: nothing to keep open for it.
+        counts = [var for var in members if self._count_of[var] < 0 and hidden[var]]
         # A part too large for programs of single cells (it will have its region hidden if
         # anything fails): witnesses from the batches only; a cell without one fails.
         exact = self._restoring or len(members) <= REGION_ABOVE
