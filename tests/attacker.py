@@ -201,6 +201,10 @@ def label_ranges(
     rows = [r for r in model.rows if r.kind in COUNT_KINDS]
     lo = np.array([v.lo for v in model.vars], dtype=float)
     hi = np.array([v.hi for v in model.vars], dtype=float)
+    # Counts are whole numbers at every step, as in the attack itself (stage b before c): an
+    # "x" of ja answers (≥ k) over seven questions makes its responses at least 2, not 8/7.
+    # (The labels alone are looser than the workbook, which was feasible: no Infeasible here.)
+    lo, hi, _ = _propagate(rows, lo, hi, model.vars)
     parent = list(range(len(model.vars)))
 
     def find(i: int) -> int:
@@ -232,8 +236,8 @@ def label_ranges(
         greatest = component.run({i: -1.0})
         # Counts are whole numbers.
         out[(finding.sheet, finding.cell)] = (
-            math.ceil(least.fun - EPS) if least.status == 0 else -math.inf,
-            math.floor(-greatest.fun + EPS) if greatest.status == 0 else math.inf,
+            max(lo[i], math.ceil(least.fun - EPS)) if least.status == 0 else -math.inf,
+            min(hi[i], math.floor(-greatest.fun + EPS)) if greatest.status == 0 else math.inf,
         )
     return out
 

@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -303,7 +304,7 @@ def dated(dataset: Dataset, which: ReportCohort, first: date, last: date) -> Dat
         spans[pid][0] + timedelta(days=rnd.randint(0, (spans[pid][1] - spans[pid][0]).days))
         for pid in violence["participation_id"]
     ]
-    screenings = violence[[first <= on <= last for on in submitted]]
+    screenings = violence[np.asarray([first <= on <= last for on in submitted], dtype=bool)]
     participations, measurements, answers, screenings = in_period(
         report_filter,
         period.reset_index(drop=True),
@@ -323,22 +324,45 @@ def dated(dataset: Dataset, which: ReportCohort, first: date, last: date) -> Dat
     )
 
 
-# Fixed, not drawn: drawn yearly cohorts found a gap of the protection (issue 14 report, and
-# docs/reports.md "Margins, not the cross"): two tables each at most the participants of every
-# insats × gender group (satisfaction and register answers) narrow a small flow count through
-# the unpublished cross. Until the protection knows that, a drawn example can fail.
+# Drawn yearly cohorts once found a gap through the unpublished insats × gender cells (two
+# tables each at most the participants of every such group narrowed a small flow count); the
+# protection now audits those cells as unknowns (protection.py, "latent"). The first example is
+# the case of that finding's kind kept as a fixed one.
 YEARLY = Cohort(5, (30, 12), (5, 3, 1, 1), 0.7, 0.8, 0.9, 0.2, 0.8, 0.3, 0.8, 0.9, 4, 7)
+YEARLY_EXAMPLES = 3 if os.environ.get("CI") else 2
 
 
-@pytest.mark.parametrize("which", list(ReportCohort))
-def test_no_hidden_count_of_a_yearly_cohort_can_be_worked_out(which: ReportCohort) -> None:
+@settings(
+    max_examples=YEARLY_EXAMPLES,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(cohorts(), st.sampled_from(list(ReportCohort)))
+@example(YEARLY, ReportCohort.ENROLLED)
+# An "x" of ja answers over seven questions (≥ k) makes each gender's screenings at least 2:
+# the labels' own integer reasoning, found by the attacker and no leak (tests/attacker.py).
+@example(
+    Cohort(
+        8, (40, 27, 3), (4, 2, 3, 1), 0.39, 0.09, 0.09, 0.39, 0.38, 0.95, 0.2, 0.53, 10, 1083869816
+    ),
+    ReportCohort.ENDED,
+)
+# No violence screening in the year: the report still builds.
+@example(
+    Cohort(7, (6,), (6, 8, 5, 9), 0.62, 0.98, 0.68, 0.3, 0.08, 0.92, 0.05, 0.1, 3, 728830787),
+    ReportCohort.ACTIVE,
+)
+def test_no_hidden_count_of_a_yearly_cohort_can_be_worked_out(
+    cohort: Cohort, which: ReportCohort
+) -> None:
     """Twelve months in the middle of the generated participations (which start up to 720
     days ago), each cohort: the flow (inskrivna vid början, nya, aktiva, avslutade,
     pågående), pairs and exit answers only of those who ended in it, the reach among those
     active in it."""
     last = date.today() - timedelta(days=181)
     first = last - timedelta(days=364)
-    _attack_and_check(YEARLY, lambda dataset: dated(dataset, which, first, last))
+    _attack_and_check(cohort, lambda dataset: dated(dataset, which, first, last))
 
 
 def _attack_and_check(cohort: Cohort, select: Any) -> None:
@@ -528,7 +552,8 @@ def test_attacker_falls_back_when_an_x_is_below_k() -> None:
 
 # --- consecutive years (issue 14: why a published release is not "aktiva") --------------------
 
-CONSECUTIVE = Cohort(5, (37, 17), (8, 8, 3, 0), 0.6, 0.5, 0.6, 0.3, 0.6, 0.3, 0.5, 0.5, 6, 0)
+# The seed is one whose two years show the boundary leak (not every drawn one does).
+CONSECUTIVE = Cohort(5, (37, 17), (8, 8, 3, 0), 0.6, 0.5, 0.6, 0.3, 0.6, 0.3, 0.5, 0.5, 6, 3)
 
 
 def _years(which: ReportCohort, released: bool) -> list[bytes]:

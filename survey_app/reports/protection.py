@@ -30,8 +30,16 @@ narrow a hidden one. A statistic of a group whose count is hidden is never shown
 over a distribution with a hidden count (`weighted`).
 
 Tables by insats and gender may publish their margins only (`cross=False`): their insats ×
-gender cells are then no variables at all (UNPUBLISHED), and a relation through them keeps what
-it tells of the published cells (`_relate`).
+gender cells are then never printed. A group's count (a printed table's cross cell, or the
+total over the categories of a register table) stays an unknown of the audit (a count ≥ 0 a
+reader cannot see, "latent"): every relation through it holds as it is, so two tables that
+are each at most the participants of every insats × gender group are audited together, as a
+reader can combine them. A latent cell is never a target of the audit and never hidden to
+protect another (it is hidden already); its value is not needed (compare() does not compute
+the cross), so nothing reads it. The finer cells (a category's or an outcome's count within
+one insats × gender group, and the sums behind means) are no variables at all (UNPUBLISHED):
+a relation through them keeps what it tells of the others (`_relate`). They would multiply
+the programs' size by the number of categories; the group counts are what the tables share.
 """
 
 from __future__ import annotations
@@ -70,10 +78,11 @@ BATCH_ROUNDS = 3
 # A row of a linear program: columns, coefficients, lower and upper bound of their sum.
 _Row = tuple[list[int], list[float], float, float]
 
-
-# The id of a cell a table does not publish (see Publication.cross): shown blank, never a
-# variable of the audit.
+# The id of a cell no variable stands for (see the module doc): shown blank.
 UNPUBLISHED = -1
+# Axes that split a group into finer counts (a register table's categories, a comparison's
+# outcomes): an insats × gender cell along them is UNPUBLISHED unless it is their total.
+FINER = ("category", "outcome")
 
 
 def primary_label(k: int) -> str:
@@ -103,14 +112,15 @@ class Publication:
     keep: str = KEEP_TOTALS
     restore: bool = True  # try each "x" visible again (least loss)
     # False: a table by insats and gender publishes its margins only (each insats over all
-    # genders, each gender over all insatser, the total), never an insats × gender cell; see
-    # UNPUBLISHED.
+    # genders, each gender over all insatser, the total), never an insats × gender cell: those
+    # are latent or UNPUBLISHED (see the module doc).
     cross: bool = True
     _values: list[float] = field(default_factory=list)
     _cost: list[tuple[int, int, float]] = field(default_factory=list)
     _count_of: list[int] = field(default_factory=list)  # a sum's count; −1 for a count
     _bounds: list[tuple[float, float]] = field(default_factory=list)  # a sum's value range
     _labelled: list[bool] = field(default_factory=list)  # hidden shows "<k"/"x", not a blank
+    _latent: list[bool] = field(default_factory=list)  # never printed (an insats × gender cell)
     _relations: list[_Relation] = field(default_factory=list)
     _tables: dict[str, np.ndarray] = field(default_factory=dict)
     _index: list[list[int]] | None = None  # relations per count
@@ -150,7 +160,8 @@ class Publication:
         if key in self._tables:
             raise ValueError(f"table {key!r} registered twice")
         values = np.asarray(values)
-        ids = self._new_counts(values, totals, axes, labelled, self._published(values, axes))
+        latent, unpublished = self._cross_cells(values, axes, labelled)
+        ids = self._new_counts(values, totals, axes, labelled, latent, unpublished)
         self._tables[key] = ids
         self._lines(ids, totals)
         return ids
@@ -171,17 +182,22 @@ class Publication:
         counts do. Returns the sums' variable ids."""
         counts = np.asarray(counts)
         start = len(self._values)
-        published = counts != UNPUBLISHED
+        published = np.asarray(
+            [c != UNPUBLISHED and not self._latent[c] for c in counts.flat], dtype=bool
+        ).reshape(counts.shape)
         sum_ids = np.full(counts.shape, UNPUBLISHED)
         sum_ids[published] = np.arange(start, start + int(published.sum()))
-        for count_id, total in zip(counts.flat, np.asarray(sums, dtype=float).flat, strict=True):
-            if count_id == UNPUBLISHED:
+        for count_id, total, shown in zip(
+            counts.flat, np.asarray(sums, dtype=float).flat, published.flat, strict=True
+        ):
+            if not shown:
                 continue
             self._values.append(float(total))
             self._cost.append((9, 9, 0.0))
             self._count_of.append(int(count_id))
             self._bounds.append(value_range)
             self._labelled.append(False)
+            self._latent.append(False)
         self._lines(sum_ids, totals)
         return sum_ids
 
@@ -201,7 +217,7 @@ class Publication:
         0; where only the part is hidden, its blank share says it is not 0."""
         wholes = np.broadcast_to(np.asarray(whole), np.shape(parts))
         for part, of in zip(np.ravel(parts), np.ravel(wholes), strict=True):
-            if part != UNPUBLISHED and of != UNPUBLISHED:
+            if part != UNPUBLISHED and of != UNPUBLISHED and not self._latent[int(part)]:
                 self._whole_of[int(part)] = int(of)
 
     def equal(self, left: Sequence[np.ndarray], right: Sequence[np.ndarray]) -> None:
@@ -233,7 +249,9 @@ class Publication:
     def protect(self) -> None:
         values = np.asarray(self._values, dtype=float)
         counts = np.asarray(self._count_of) < 0
-        hidden = counts & (values >= 1) & (values < self.k)
+        latent = np.asarray(self._latent, dtype=bool)
+        # A latent cell is hidden from the start (shown blank, never "<k" or "x").
+        hidden = latent | (counts & (values >= 1) & (values < self.k))
         secondary = np.zeros(len(values), dtype=bool)
         rounds = stalls = 0
         failed_before: int | None = None
@@ -282,12 +300,12 @@ class Publication:
         return np.where(ids == UNPUBLISHED, True, self._shut[ids])
 
     def shown(self, ids: np.ndarray) -> np.ndarray:
-        """These cells as published: ints, "<k" or "x"."""
+        """These cells as published: ints, "<k" or "x" (None: a cell never printed)."""
         assert self._hidden is not None and self._secondary is not None  # noqa: S101
         ids = np.asarray(ids, dtype=int)
         out = np.empty(ids.shape, dtype=object)
         for index, var in np.ndenumerate(ids):
-            if var == UNPUBLISHED:
+            if var == UNPUBLISHED or self._latent[var]:
                 out[index] = None
             elif self._secondary[var]:
                 out[index] = SECONDARY
@@ -299,18 +317,29 @@ class Publication:
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _published(self, values: np.ndarray, axes: Sequence[str]) -> np.ndarray:
-        """Which cells of a table are published: without `cross`, an insats × gender cell is
-        not (the last index along each axis is its total)."""
-        published = np.ones(values.shape, dtype=bool)
-        if not self.cross and "insats" in axes and "gender" in axes:
-            insats, gender = list(axes).index("insats"), list(axes).index("gender")
-            for index in np.ndindex(values.shape):
-                if index[insats] < values.shape[insats] - 1 and (
-                    index[gender] < values.shape[gender] - 1
-                ):
-                    published[index] = False
-        return published
+    def _cross_cells(
+        self, values: np.ndarray, axes: Sequence[str], labelled: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Which cells of a table are never printed (without `cross`, an insats × gender cell:
+        not the last index along either axis), as (latent, UNPUBLISHED): a group's count is
+        latent; a finer one (one of the FINER axes not at its total, e.g. one category of a
+        register table; or any in a table printed only as shares) is UNPUBLISHED."""
+        latent = np.zeros(values.shape, dtype=bool)
+        unpublished = np.zeros(values.shape, dtype=bool)
+        if self.cross or "insats" not in axes or "gender" not in axes:
+            return latent, unpublished
+        names = list(axes)
+        insats, gender = names.index("insats"), names.index("gender")
+        finer = [a for a, name in enumerate(names) if name in FINER]
+        for index in np.ndindex(values.shape):
+            if (
+                index[insats] == values.shape[insats] - 1
+                or index[gender] == values.shape[gender] - 1
+            ):
+                continue
+            group = labelled and all(index[a] == values.shape[a] - 1 for a in finer)
+            (latent if group else unpublished)[index] = True
+        return latent, unpublished
 
     def _new_counts(
         self,
@@ -318,14 +347,15 @@ class Publication:
         totals: Sequence[bool],
         axes: Sequence[str],
         labelled: bool,
-        published: np.ndarray,
+        latent: np.ndarray,
+        unpublished: np.ndarray,
     ) -> np.ndarray:
         start = len(self._values)
         ids = np.full(values.shape, UNPUBLISHED)
-        ids[published] = np.arange(start, start + int(published.sum()))
+        ids[~unpublished] = np.arange(start, start + int((~unpublished).sum()))
         gender_axis = list(axes).index("gender") if "gender" in axes else None
         for index, value in np.ndenumerate(values):
-            if not published[index]:
+            if unpublished[index]:
                 continue
             on_total = [
                 bool(totals[a]) and index[a] == values.shape[a] - 1 for a in range(len(index))
@@ -336,11 +366,12 @@ class Publication:
                 tier = (1 if is_part else 0, n_totals)
             else:
                 tier = (n_totals, 0)
-            self._values.append(float(value))
+            self._values.append(0.0 if latent[index] else float(value))
             self._cost.append((tier[0], tier[1], float(value)))
             self._count_of.append(-1)
             self._bounds.append((-np.inf, np.inf))
             self._labelled.append(labelled)
+            self._latent.append(bool(latent[index]))
         return ids
 
     def _lines(self, ids: np.ndarray, totals: Sequence[bool]) -> None:
@@ -354,11 +385,12 @@ class Publication:
                 )
 
     def _relate(self, ids: Sequence[int], coefs: Sequence[float], equality: bool) -> None:
-        """Σ coef·x = 0 (or ≤ 0). Unpublished cells are unknowns ≥ 0 a reader cannot see; what
-        the relation tells of the published ones is kept: with every unpublished cell on one
-        side of an equality, the published side is bounded (e.g. a published total is at least
-        its published parts); an inequality only gets weaker without its unpublished parts,
-        and tells nothing once its whole is unpublished."""
+        """Σ coef·x = 0 (or ≤ 0). UNPUBLISHED cells are unknowns ≥ 0 that are no variables;
+        what the relation tells of the others is kept: with every such cell on one side of an
+        equality, the other side is bounded (e.g. a total is at least its other parts); an
+        inequality only gets weaker without its UNPUBLISHED parts, and tells nothing once its
+        whole is one. An inequality is tight where it holds with equality for the true counts;
+        one through a latent cell is taken as not tight (its value is not known here)."""
         ids_ = np.asarray(ids, dtype=int)
         coefs_ = np.asarray(coefs, dtype=float)
         gone = ids_ == UNPUBLISHED
@@ -368,20 +400,20 @@ class Publication:
             signs = np.sign(coefs_[gone])
             if equality:
                 if (signs != signs[0]).any():
-                    return  # unpublished on both sides: nothing follows
-                # Σ published = −Σ unpublished: ≤ 0 where those are added, ≥ 0 where subtracted.
+                    return  # UNPUBLISHED on both sides: nothing follows
+                # Σ others = −Σ UNPUBLISHED: ≤ 0 where those are added, ≥ 0 where subtracted.
                 ids_, coefs_ = ids_[~gone], coefs_[~gone] * (1.0 if signs[0] > 0 else -1.0)
                 equality = False
             else:
                 if (signs < 0).any():
-                    return  # its whole (or a part of it) unpublished: unbounded
+                    return  # its whole (or a part of it) UNPUBLISHED: unbounded
                 ids_, coefs_ = ids_[~gone], coefs_[~gone]
             if len(ids_) == 1 and coefs_[0] < 0:
                 return  # −x ≤ 0: a count is ≥ 0 anyway
-        slack = float(np.dot(coefs_, [self._values[v] for v in ids_]))
-        self._relations.append(
-            _Relation(ids_, coefs_, equality, tight=equality or abs(slack) < TOLERANCE)
-        )
+        tight = equality
+        if not equality and not any(self._latent[v] for v in ids_):
+            tight = abs(float(np.dot(coefs_, [self._values[v] for v in ids_]))) < TOLERANCE
+        self._relations.append(_Relation(ids_, coefs_, equality, tight=tight))
 
     def _is_hidden(self, hidden: np.ndarray) -> np.ndarray:
         """Hidden counts, and the sums of hidden counts or over a distribution with a hidden
@@ -442,8 +474,8 @@ class Publication:
     def _label_range(self, var: int, secondary: np.ndarray) -> tuple[float, float]:
         """What a hidden count's label says: "x" at least k, a blank share's count not 0,
         "<k" 1..k−1 (one place for the audit's bounds and _shortfall's); a share blank because
-        its whole is hidden says nothing."""
-        if self._blank is not None and self._blank[var]:
+        its whole is hidden says nothing, nor does a latent cell."""
+        if self._latent[var] or (self._blank is not None and self._blank[var]):
             return 0.0, np.inf
         if secondary[var]:
             return float(self.k), np.inf
@@ -465,13 +497,15 @@ class Publication:
             self._label_range(int(v), secondary) if h else (0.0, 0.0)
             for v, h in zip(ids, shut, strict=True)
         ]
+        latent = np.asarray([self._latent[v] for v in ids], dtype=bool)
         down = np.asarray(
             [v - lo if h else 0.0 for v, (lo, _), h in zip(values, ranges, shut, strict=True)]
         )
+        down[latent] = np.inf  # its value is not known: it gives as much room as needed
         up = np.asarray(
             [hi - v if h else 0.0 for v, (_, hi), h in zip(values, ranges, shut, strict=True)]
         )
-        for i in np.flatnonzero(shut):
+        for i in np.flatnonzero(shut & ~latent):
             var = int(ids[i])
             if secondary[var]:
                 need_up, need_down = float(self.k - 2), 0.0
@@ -741,36 +775,64 @@ class Publication:
             return []  # no number shown in reach: a reader has the labels only
         # Hidden counts; a count whose share is only blank beside its hidden whole is an unknown
         # to the reader, not a hidden published count: nothing to keep open for it.
-        counts = [var for var in members if self._count_of[var] < 0 and hidden[var]]
-        # A part too large for programs of single cells (it will have its region hidden if
-        # anything fails): witnesses from the batches only; a cell without one fails.
-        exact = self._restoring or len(members) <= REGION_ABOVE
-        low, high = self._ranges(members, relations, counts, secondary, exact=exact)
+        counts = [
+            var
+            for var in members
+            if self._count_of[var] < 0 and hidden[var] and not self._latent[var]
+        ]
+        # Witnesses first (batched programs): a cell seen over the range it needs passes.
+        low, high = self._ranges(members, relations, counts, secondary, exact=False)
         if not self._restoring:
             self._seen.update((v, (low[v], high[v])) for v in counts)
         narrow = [v for v in counts if not self._wide_enough(v, low[v], high[v], secondary)]
-        if not narrow or not exact:
+        # A part too large for programs of single cells (it will have its region hidden if
+        # anything fails): a cell without a witness fails.
+        if not narrow or not (self._restoring or len(members) <= REGION_ABOVE):
             return narrow
-        # Of a "<k" cell only the narrow ends need the labels' range: a solve spared per end.
+        # What the labels alone allow (of a "<k" cell only the ends not yet seen open), from
+        # the relations around each cell: a cell whose witnesses already reach that passes.
         ends = {
             var: (True, True)
             if secondary[var]
             else (low[var] > 1 + TOLERANCE, high[var] < self.k - 1 - TOLERANCE)
             for var in narrow
         }
-        labels_low, labels_high = self._label_ranges(relations, narrow, secondary, ends)
-        failing = []
+        labels: dict[int, tuple[float, float]] = {}
         for var in narrow:
+            low_, high_ = self._label_ranges(self._around(var, shut), [var], secondary, ends)
+            labels[var] = (low_[var], high_[var])
+
+        def excused(var: int) -> bool:
+            least, greatest = labels[var]
             if secondary[var]:
-                need = min(self.k - 2, labels_high[var] - labels_low[var])
-                if high[var] - low[var] < need - TOLERANCE:
-                    failing.append(var)
-            elif (
-                low[var] > max(1, labels_low[var]) + TOLERANCE
-                or high[var] < min(self.k - 1, labels_high[var]) - TOLERANCE
-            ):
-                failing.append(var)
-        return failing
+                return high[var] - low[var] >= min(self.k - 2, greatest - least) - TOLERANCE
+            return (
+                low[var] <= max(1, least) + TOLERANCE
+                and high[var] >= min(self.k - 1, greatest) - TOLERANCE
+            )
+
+        undecided = [var for var in narrow if not excused(var)]
+        if not undecided:
+            return []
+        # Their exact ranges (a program per end), then the same test.
+        exact_low, exact_high = self._ranges(members, relations, undecided, secondary)
+        low.update(exact_low)
+        high.update(exact_high)
+        if not self._restoring:
+            self._seen.update((v, (low[v], high[v])) for v in undecided)
+        return [var for var in undecided if not excused(var)]
+
+    def _around(self, var: int, shut: np.ndarray) -> list[_Relation]:
+        """The relations of a hidden count and of the hidden cells beside it: what the labels
+        alone say of it is taken from these only. Fewer relations say less, so a cell is
+        excused less (never more) than by the whole system, and the programs stay small where
+        latent cells join every table by insats and gender into one part."""
+        near = {id(r): r for r in self._relations_of(var)}
+        beside = {int(v) for r in list(near.values()) for v in r.ids if shut[v]} - {var}
+        for other in beside:
+            for relation in self._relations_of(self._counts(np.asarray([other]))[0]):
+                near.setdefault(id(relation), relation)
+        return list(near.values())
 
     def _numbers_near(self, relations: list[_Relation], shut: np.ndarray) -> bool:
         """Whether a number other than 0 is shown in any of these relations."""
@@ -783,7 +845,7 @@ class Publication:
         return low <= 1 + TOLERANCE and high >= k - 1 - TOLERANCE
 
     def _label_bounds(self, var: int, secondary: np.ndarray) -> tuple[float, float | None]:
-        if self._blank is not None and self._blank[var]:
+        if self._latent[var] or (self._blank is not None and self._blank[var]):
             return (0, None)  # a share blank beside a hidden whole: nothing known
         if not self._labelled[var]:
             return (0, 0) if self._values[var] == 0 else (1, None)  # a share of 0 % shows 0
@@ -981,6 +1043,8 @@ class _Program:
             inf = _highs.kHighsInf
             highs = _highs._Highs()
             highs.setOptionValue("output_flag", False)
+            highs.setOptionValue("presolve", "off")
+            highs.setOptionValue("simplex_strategy", 4)
             highs.addVars(
                 self.width,
                 np.where(np.isfinite(self.lower), self.lower, -inf),
