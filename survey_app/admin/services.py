@@ -222,6 +222,15 @@ SETTINGS_FIELDS = (
 )
 
 
+def reset_two_step_of(user: StaffUser) -> None:
+    """Turn off a user's two-step sign-in (a lost phone); every session of the user ends, so
+    the next sign-in asks for a new authenticator."""
+    user.totp_secret = None
+    user.totp_last_step = None
+    sessions.end_all(user)
+    audit.record("totp_reset", object_type="staff_user", object_id=user.id)
+
+
 def save_settings(forbund: Forbund, values: dict[str, object]) -> None:
     """Store the förbund's settings; a value set must fit its EQ-5D version."""
     for key, levels in (("eq5d_value_set_3l", 3), ("eq5d_value_set_5l", 5)):

@@ -235,6 +235,8 @@ class EndParticipationForm(SwedishForm):
     # "ja" once staff have seen the confirmation page (the values come back as hidden fields).
     bekraftat = HiddenField()
     submit = SubmitField("Fortsätt")
+    # On the confirmation page: back to the form with the values kept.
+    andra = SubmitField("Ändra uppgifterna")
 
 
 def end_participation_form(items: Any) -> EndParticipationForm:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -33,7 +33,7 @@ from survey_app.models import (
 )
 from survey_app.models._types import utcnow
 from survey_app.occasions import OccasionStatus, occasion_status
-from survey_app.questionnaires import Registry
+from survey_app.questionnaires import Item, Registry
 from survey_app.sms import link_text
 from survey_app.survey.links import create_invitation
 from survey_app.survey.services import load_bundle, save_page, submit
@@ -433,6 +433,28 @@ def handle_flag(flag: FollowUpFlag, by: StaffUser, on: date) -> None:
 
 
 EXIT_FORM = "utskrivning"
+
+
+def exit_form_items(participation: Participation, registry: Registry) -> list[Item]:
+    """The questions of the staff's exit form asked on the end page (its first page), or none
+    when the insats does not use the form at EXIT."""
+    exit_form = registry.get(EXIT_FORM)
+    if exit_form is None or EXIT_FORM not in participation.insats.questionnaires_for("exit"):
+        return []
+    return list(exit_form.pages[0].items)
+
+
+def exit_form_answers(items: Sequence[Item], picked: Mapping[str, str | None]) -> dict[str, object]:
+    """The stored values of the choices picked on the end page (the form gives them as text);
+    a question left unanswered, or an unknown choice, gives no answer."""
+    answers: dict[str, object] = {}
+    for item in items:
+        by_text = {str(c.value): c.value for c in item.choices}
+        chosen = picked.get(item.id)
+        if chosen in by_text:
+            answers[item.id] = by_text[chosen]
+    return answers
+
 
 # An end made by mistake (the wrong participant, the wrong date) can be undone this many days
 # after it was made, as long as the participant has not begun the EXIT questionnaires.
