@@ -87,6 +87,10 @@ class TodoItem:
         return occasion_label(self.kind, self.number)
 
     @property
+    def done(self) -> bool:
+        return self.urgency == Urgency.DONE
+
+    @property
     def urgency_label(self) -> str:
         return URGENCY_LABELS[self.urgency]
 

@@ -32,7 +32,12 @@ from survey_app.models import (
     StaffUser,
 )
 from survey_app.models._types import utcnow
-from survey_app.occasions import OccasionStatus, occasion_status
+from survey_app.occasions import (
+    QUESTIONNAIRE_STATE_LABELS,
+    OccasionStatus,
+    QuestionnaireState,
+    occasion_status,
+)
 from survey_app.questionnaires import Item, Registry
 from survey_app.sms import link_text
 from survey_app.survey.links import create_invitation
@@ -338,7 +343,16 @@ class QuestionnaireStatus:
     id: str
     title: str
     respondent: str
-    state: str  # "Ej påbörjad" / "Påbörjad" / "Inskickad"
+    state: QuestionnaireState
+
+    @property
+    def state_label(self) -> str:
+        return QUESTIONNAIRE_STATE_LABELS[self.state]
+
+    @property
+    def open(self) -> bool:
+        """Not sent yet: something is still to be answered."""
+        return self.state != QuestionnaireState.SUBMITTED
 
 
 @dataclass(frozen=True)
@@ -351,13 +365,11 @@ class OccasionOverview:
 
     @property
     def participant_part_open(self) -> bool:
-        return any(
-            q.respondent == "participant" and q.state != "Inskickad" for q in self.questionnaires
-        )
+        return any(q.respondent == "participant" and q.open for q in self.questionnaires)
 
     @property
     def staff_part_open(self) -> bool:
-        return any(q.respondent == "staff" and q.state != "Inskickad" for q in self.questionnaires)
+        return any(q.respondent == "staff" and q.open for q in self.questionnaires)
 
 
 def occasion_overview(
@@ -374,11 +386,11 @@ def occasion_overview(
             definition = registry.get(questionnaire_id)
             response = responses.get(questionnaire_id)
             if response is None:
-                state = "Ej påbörjad"
+                state = QuestionnaireState.NOT_STARTED
             elif response.status == ResponseStatus.SUBMITTED:
-                state = "Inskickad"
+                state = QuestionnaireState.SUBMITTED
             else:
-                state = "Påbörjad"
+                state = QuestionnaireState.IN_PROGRESS
             questionnaires.append(
                 QuestionnaireStatus(
                     id=questionnaire_id,
