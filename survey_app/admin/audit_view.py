@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 
 from survey_app.clock import STOCKHOLM
 from survey_app.extensions import db
+from survey_app.followup.occasions import occasion_label
 from survey_app.models import (
     ROLE_LABELS,
     AuditEvent,
@@ -31,7 +32,6 @@ from survey_app.models import (
     RoleKind,
     StaffUser,
 )
-from survey_app.occasions import occasion_label
 
 DETAIL_LABELS = {
     "insats_id": "insats",

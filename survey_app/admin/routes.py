@@ -21,7 +21,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey_app import access, audit, imports, mail, retention
+from survey_app import access, mail
 from survey_app.admin import audit_view
 from survey_app.admin.forms import (
     AuditFilterForm,
@@ -50,6 +50,7 @@ from survey_app.clock import STOCKHOLM, last_day
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.forms import ConfirmForm
+from survey_app.imports import answers
 from survey_app.models import (
     ROLE_LABELS,
     Insats,
@@ -58,6 +59,7 @@ from survey_app.models import (
     StaffUser,
 )
 from survey_app.models._types import utcnow
+from survey_app.privacy import audit, retention
 from survey_app.questionnaires import DefinitionError, Problem, own
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports.dataset import exit_reason_labels, goal_measures
@@ -365,12 +367,12 @@ def forbund_settings() -> WerkzeugResponse | str:
 def import_responses() -> str:
     """Answers from paper forms or old spreadsheets, for the admin's own förbund; all or nothing."""
     form = ImportForm()
-    errors: list[imports.RowError] = []
+    errors: list[answers.RowError] = []
     summary = None
     if form.validate_on_submit():
         stream = io.TextIOWrapper(form.file.data.stream, encoding="utf-8-sig")
         try:
-            summary = imports.import_csv(
+            summary = answers.import_csv(
                 stream,
                 questionnaires_for(current_user.forbund_id),
                 create_missing=bool(form.create_missing.data),
@@ -378,12 +380,12 @@ def import_responses() -> str:
                 only_forbund=current_user.forbund.name,
                 max_rows=current_app.config["SETTINGS"].import_max_rows,
             )
-        except (imports.ImportRejected, UnicodeDecodeError) as problem:
+        except (answers.ImportRejected, UnicodeDecodeError) as problem:
             db.session.rollback()
             errors = (
                 problem.errors
-                if isinstance(problem, imports.ImportRejected)
-                else [imports.RowError(0, "(fil)", "filen är inte UTF-8-kodad text")]
+                if isinstance(problem, answers.ImportRejected)
+                else [answers.RowError(0, "(fil)", "filen är inte UTF-8-kodad text")]
             )
         else:
             db.session.commit()

@@ -8,12 +8,12 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from survey_app import audit
 from survey_app.auth import sessions
 from survey_app.auth.passwords import hash_password, password_problem
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import Forbund, Insats, Role, RoleKind, StaffUser
+from survey_app.privacy import audit
 from survey_app.scoring import eq5d
 
 

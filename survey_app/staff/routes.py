@@ -23,11 +23,13 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey_app import access, audit, mail, sms
+from survey_app import access, mail, sms
 from survey_app.auth import sessions
 from survey_app.clock import STOCKHOLM, last_day
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
+from survey_app.followup.occasions import STATUS_LABELS
+from survey_app.followup.todo import apply_filters
 from survey_app.forms import ConfirmForm
 from survey_app.models import (
     GENDER_LABELS,
@@ -44,7 +46,7 @@ from survey_app.models import (
     StaffUser,
 )
 from survey_app.models._types import utcnow
-from survey_app.occasions import STATUS_LABELS
+from survey_app.privacy import audit
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports.protection import primary_label
 from survey_app.request_guard import takes_upload
@@ -93,7 +95,6 @@ from survey_app.staff.services import (
 )
 from survey_app.survey import links
 from survey_app.survey import routes as survey_routes
-from survey_app.todo import apply_filters
 from survey_app.urls import personal_link
 
 bp = Blueprint("staff", __name__)

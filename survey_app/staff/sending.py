@@ -8,11 +8,12 @@ That is why these functions return the reason a link was not sent instead of rai
 
 from __future__ import annotations
 
-from survey_app import audit, mail, sms
+from survey_app import mail, sms
 from survey_app.clock import last_day
 from survey_app.config import Settings
 from survey_app.models import Invitation, Participation
 from survey_app.models._types import utcnow
+from survey_app.privacy import audit
 
 
 def link_letter(
@@ -42,7 +43,7 @@ def email_link(
     """Send the link to `address`. None when it was sent, else why not ("Inte skickat: …").
 
     The address is kept only when reminders are wanted, and only while the link is pending
-    (reminders.py); without reminders an address kept earlier goes."""
+    (followup/reminders.py); without reminders an address kept earlier goes."""
     subject, body = link_letter(participation, url, invitation, first_name)
     try:
         mail.send(settings, mail.Letter(address, subject, body))
@@ -67,7 +68,7 @@ def sms_link(
 ) -> str | None:
     """Send the link's text to the mobile number `phone` (validated by the form). None when it
     was sent, else why not ("Inte skickat: …"). The number is kept only when reminders are
-    wanted, and only while the link is pending (reminders.py)."""
+    wanted, and only while the link is pending (followup/reminders.py)."""
     number = sms.mobile_number(phone) or ""
     try:
         gateway.send(number, sms.link_text(url, last_day(invitation.expires_at)))

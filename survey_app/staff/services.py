@@ -11,10 +11,24 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from survey_app import audit, occasions
 from survey_app.clock import last_day, today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
+from survey_app.followup import occasions
+from survey_app.followup.occasions import (
+    QUESTIONNAIRE_STATE_LABELS,
+    OccasionStatus,
+    QuestionnaireState,
+    occasion_status,
+)
+from survey_app.followup.todo import (
+    OccasionFacts,
+    ParticipationFacts,
+    TodoItem,
+    Urgency,
+    sort_key,
+    todo_list,
+)
 from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from survey_app.models import (
     FollowUpFlag,
@@ -32,24 +46,11 @@ from survey_app.models import (
     StaffUser,
 )
 from survey_app.models._types import utcnow
-from survey_app.occasions import (
-    QUESTIONNAIRE_STATE_LABELS,
-    OccasionStatus,
-    QuestionnaireState,
-    occasion_status,
-)
+from survey_app.privacy import audit
 from survey_app.questionnaires import Item, Registry
 from survey_app.sms import link_text
 from survey_app.survey.links import create_invitation
 from survey_app.survey.services import load_bundle, save_page, submit
-from survey_app.todo import (
-    OccasionFacts,
-    ParticipationFacts,
-    TodoItem,
-    Urgency,
-    sort_key,
-    todo_list,
-)
 
 CODE_UNAVAILABLE = (
     "Koden kan inte användas. Är det en ny deltagare: välj en annan kod. Är det någon som redan "
@@ -257,7 +258,7 @@ def participant_rows(insats: Insats, on: date | None = None) -> list[Participant
 
 
 def todo_items(insats: Insats, on: date | None = None) -> list[TodoItem]:
-    """The insats' "Att göra" list, most urgent first (see survey_app/todo.py)."""
+    """The insats' "Att göra" list, most urgent first (see survey_app/followup/todo.py)."""
     on = on or today()
     facts = [
         ParticipationFacts(
