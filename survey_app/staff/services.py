@@ -47,7 +47,7 @@ from survey_app.models import (
 )
 from survey_app.models._types import utcnow
 from survey_app.privacy import audit
-from survey_app.questionnaires import Item, Registry
+from survey_app.questionnaires import Item, ItemType, Questionnaire, Registry
 from survey_app.sms import link_text
 from survey_app.survey.links import create_invitation
 from survey_app.survey.services import load_bundle, save_page, submit
@@ -445,16 +445,26 @@ def handle_flag(flag: FollowUpFlag, by: StaffUser, on: date) -> None:
     )
 
 
-EXIT_FORM = "utskrivning"
+def exit_form_of(insats: Insats, registry: Registry) -> Questionnaire | None:
+    """The staff's exit form: the first questionnaire of the insats' EXIT bundle that staff
+    fill in (the register form of exit reason, income and occupation in the shipped set, or a
+    förbund's own). None when the insats asks staff nothing at EXIT. No id is named here: which
+    form it is follows from the bundle and the file's `respondent: staff`."""
+    for questionnaire_id in insats.questionnaires_for("exit"):
+        definition = registry.get(questionnaire_id)
+        if definition is not None and definition.respondent == "staff":
+            return definition
+    return None
 
 
 def exit_form_items(participation: Participation, registry: Registry) -> list[Item]:
-    """The questions of the staff's exit form asked on the end page (its first page), or none
-    when the insats does not use the form at EXIT."""
-    exit_form = registry.get(EXIT_FORM)
-    if exit_form is None or EXIT_FORM not in participation.insats.questionnaires_for("exit"):
+    """The questions of the staff's exit form asked on the end page: the single choices of its
+    first page (anything else of the form, and any other staff form, is filled in later on the
+    EXIT occasion like any staff form)."""
+    exit_form = exit_form_of(participation.insats, registry)
+    if exit_form is None:
         return []
-    return list(exit_form.pages[0].items)
+    return [item for item in exit_form.pages[0].items if item.type == ItemType.SINGLE_CHOICE]
 
 
 def exit_form_answers(items: Sequence[Item], picked: Mapping[str, str | None]) -> dict[str, object]:
@@ -480,7 +490,7 @@ def end_participation(
     register_answers: dict[str, object],
     registry: Registry,
 ) -> Occasion:
-    """End the participation in one step: the exit date, the staff's exit form (utskrivning:
+    """End the participation in one step: the exit date, the staff's exit form (`exit_form_of`:
     exit reason, income, occupation) submitted, and the EXIT occasion ready for the
     participant's questionnaires (tablet or link). Returns the EXIT occasion."""
     if participation.exit_date is not None:
@@ -498,7 +508,11 @@ def end_participation(
         db.session.add(occasion)
         db.session.flush()
     bundle = load_bundle(occasion, "staff", registry)
-    exit_form = next((q for q in bundle.questionnaires if q.id == EXIT_FORM), None)
+    wanted = exit_form_of(participation.insats, registry)
+    # The bundle's own copy: the version a response already begun was given.
+    exit_form = next(
+        (q for q in bundle.questionnaires if wanted is not None and q.id == wanted.id), None
+    )
     if exit_form is not None and register_answers:
         save_page(
             bundle,
