@@ -17,7 +17,7 @@ keepalive = 5
 max_requests = 5000
 max_requests_jitter = 500
 # Access log without the client's address (personal data) and without the query string; the
-# path of a personal link is redacted by survey_app.log_redaction before it is written.
+# path of a personal link is redacted by survey_app.privacy.log_redaction before it is written.
 accesslog = "-"
 access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"

@@ -22,7 +22,7 @@ from pathlib import Path
 from benchmarks.export_scale import bench_app, drop_schema, peak_memory_mb
 from benchmarks.synthetic import EXIT, GENDERS, START, _answers
 from survey_app.extensions import db
-from survey_app.imports import HEADER, import_csv
+from survey_app.imports.answers import HEADER, import_csv
 from survey_app.questionnaires import Registry
 
 

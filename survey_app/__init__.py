@@ -66,7 +66,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         Path(settings.questionnaire_dir), Path(settings.licensed_texts_dir)
     )
     _register_blueprints(app)
-    from survey_app import cli, errors, headers, i18n, log_redaction, request_log, security, wording
+    from survey_app import cli, errors, headers, i18n, request_log, security, wording
+    from survey_app.privacy import log_redaction
     from survey_app.survey.texts import phone_links
 
     app.jinja_env.filters["phone_links"] = phone_links

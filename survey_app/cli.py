@@ -12,14 +12,17 @@ import sqlalchemy as sa
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from survey_app import audit, imports, mail, reminders, retention, sms
+from survey_app import mail, sms
 from survey_app.admin.services import create_staff_account
 from survey_app.clock import today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
+from survey_app.followup import reminders
 from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from survey_app.imports import answers
 from survey_app.models import Forbund, Insats, RoleKind
 from survey_app.models._types import utcnow
+from survey_app.privacy import audit, retention
 from survey_app.questionnaires import DefinitionError, Questionnaire, own, parse_definition
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
@@ -114,12 +117,12 @@ def purge_expired(execute: bool) -> None:
 )
 @with_appcontext
 def import_responses(csv_file: IO[str], create_missing: bool) -> None:
-    """Import answers from a long CSV; all or nothing (see survey_app/imports.py)."""
+    """Import answers from a long CSV; all or nothing (see survey_app/imports/answers.py)."""
     try:
-        summary = imports.import_csv(
+        summary = answers.import_csv(
             csv_file, current_app.extensions["questionnaires"], create_missing=create_missing
         )
-    except imports.ImportRejected as rejected:
+    except answers.ImportRejected as rejected:
         db.session.rollback()
         for error in rejected.errors[:200]:
             click.echo(f"FEL  {error}")

@@ -40,7 +40,8 @@ limiter = Limiter(key_func=get_remote_address)
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     """WAL lets readers and a writer work at once; the busy timeout waits instead of failing.
     secure_delete overwrites deleted rows with zeros in the database's pages, so that erased
-    participant data cannot be read back from the file (retention.py checkpoints the WAL)."""
+    participant data cannot be read back from the file (privacy/retention.py checkpoints the
+    WAL)."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
     cursor = dbapi_connection.cursor()

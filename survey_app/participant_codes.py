@@ -1,5 +1,5 @@
 """The one rule for participant codes, wherever a code enters the service: the registration
-form, the CSV registration of many participants and the import of answers (`imports.py`).
+form, the CSV registration of many participants and the import of answers (`imports/answers.py`).
 
 A code is pseudonymous: it must not be, or contain, a personnummer or samordningsnummer, and it
 must be safe wherever it is shown again (a web page, an Excel cell, a CSV file, a log line).

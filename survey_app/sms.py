@@ -8,7 +8,8 @@ it (e.g. in a small module imported by its wsgi file):
 
 Without one, staff copy the ready SMS text or show the QR code. The number is used for the one
 message and not stored, unless staff ask for reminders: then it is kept on the link while the
-link is pending, and `flask send-reminders` reminds through the same gateway (reminders.py).
+link is pending, and `flask send-reminders` reminds through the same gateway
+(followup/reminders.py).
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 
 from survey_app.clock import today
 from survey_app.extensions import db
+from survey_app.followup.todo import add_months
 from survey_app.models import (
     Insats,
     Occasion,
@@ -22,7 +23,6 @@ from survey_app.models import (
     ResponseStatus,
     RoleKind,
 )
-from survey_app.todo import add_months
 from tests import factories
 from tests.conftest import login
 from tests.survey_helpers import PAGES

@@ -12,7 +12,6 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from survey_app import retention
 from survey_app.extensions import db
 from survey_app.models import (
     AuditEvent,
@@ -26,6 +25,7 @@ from survey_app.models import (
     Remittent,
     RoleKind,
 )
+from survey_app.privacy import retention
 from tests import factories
 from tests.conftest import login
 

@@ -262,3 +262,87 @@ def test_an_end_in_another_insats_cannot_be_undone(app: Flask, participation_id:
     assert stranger.get(f"/deltagande/{participation_id}/angra-avslut").status_code == 404
     assert stranger.post(f"/deltagande/{participation_id}/angra-avslut").status_code == 404
     assert _state(app, participation_id)[0] == ParticipationStatus.EXITED
+
+
+# A förbund's own exit form for staff (no shipped id): a single choice and a date on its first
+# page. Only the single choice is asked on the end page; the date is filled in later.
+OWN_EXIT_FORM = """id: avslut_egen
+name: Eget avslut
+version: "1"
+respondent: staff
+title:
+  sv: Eget avslut
+pages:
+  - items:
+      - id: vidare
+        type: single_choice
+        text: {sv: "Vad gör deltagaren efter insatsen?"}
+        choices:
+          - {value: jobb, label: {sv: "Jobbar"}}
+          - {value: skola, label: {sv: "Studerar"}}
+      - id: uppfoljt
+        type: date
+        required: false
+        text: {sv: "Uppföljningssamtal"}
+""".encode()
+
+
+def _own_exit_insats(app: Flask, exit_bundle: list[str]) -> int:
+    from survey_app.questionnaires import own
+
+    with app.app_context():
+        owner = factories.forbund("Sjuhärad")
+        own.activate(owner, own.upload(owner, OWN_EXIT_FORM, "avslut.yaml", None), None)
+        insats = factories.insats(owner, "Egen väg", start=["sjalvskattning"], exit=exit_bundle)
+        factories.user(owner, RoleKind.STAFF, [insats], email="egen@example.org")
+        found = factories.participation(insats, "EV-1", start=today() - timedelta(days=100))
+        db.session.commit()
+        return found.id
+
+
+def test_the_exit_form_is_the_staff_form_of_the_exit_bundle_whatever_its_id(
+    app: Flask, client: FlaskClient
+) -> None:
+    participation_id = _own_exit_insats(app, ["sjalvskattning", "avslut_egen"])
+    login(client, "egen@example.org", factories.PASSWORD)
+    path = f"/deltagande/{participation_id}/avsluta"
+    page = client.get(path).get_data(as_text=True)
+    assert "Vad gör deltagaren efter insatsen?" in page and "Jobbar" in page
+    assert "Uppföljningssamtal" not in page, "only its single choices are asked on the end page"
+    assert "Avslutsorsak" not in page
+    ended_on = today() - timedelta(days=2)
+    done = client.post(
+        path, data={"exit_date": ended_on.isoformat(), "item_vidare": "skola", "bekraftat": "ja"}
+    )
+    assert done.status_code == 302
+    with app.app_context():
+        stored = db.session.scalars(
+            sa.select(Response)
+            .join(Occasion, Response.occasion_id == Occasion.id)
+            .where(
+                Occasion.participation_id == participation_id,
+                Occasion.kind == OccasionKind.EXIT,
+            )
+        ).all()
+        assert [(r.questionnaire_id, r.mode) for r in stored] == [
+            ("avslut_egen", ResponseMode.STAFF)
+        ]
+        assert {a.item_id: a.value for a in stored[0].answers} == {"vidare": "skola"}
+
+
+def test_without_a_staff_form_at_exit_the_end_page_asks_only_the_date(
+    app: Flask, client: FlaskClient
+) -> None:
+    participation_id = _own_exit_insats(app, ["sjalvskattning"])
+    login(client, "egen@example.org", factories.PASSWORD)
+    path = f"/deltagande/{participation_id}/avsluta"
+    page = client.get(path).get_data(as_text=True)
+    assert "item_" not in page
+    ended_on = today() - timedelta(days=2)
+    done = client.post(path, data={"exit_date": ended_on.isoformat(), "bekraftat": "ja"})
+    assert done.status_code == 302
+    with app.app_context():
+        found = db.session.get(Participation, participation_id)
+        assert found is not None and found.exit_date == ended_on
+        exit_occasion = next(o for o in found.occasions if o.kind == OccasionKind.EXIT)
+        assert exit_occasion.responses == []

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from survey_app.extensions import db
-from survey_app.imports import parse_value
+from survey_app.imports.answers import parse_value
 from survey_app.models import Answer, Insats, Participation, Response, RoleKind, StaffUser
 from tests import factories
 from tests.conftest import IN_CI, login

@@ -37,3 +37,10 @@ def test_models_code_names_no_instrument() -> None:
     `scoring.context_for`); no model names a questionnaire or one of its measures."""
     pattern = re.compile(r"""["'](%s)\b""" % "|".join(IDS))  # noqa: UP031
     assert _hits("models", pattern) == []
+
+
+def test_staff_code_names_no_instrument() -> None:
+    """The staff's exit form is found by the insats' EXIT bundle and `respondent: staff`
+    (`staff.services.exit_form_of`), not by a questionnaire id in the code."""
+    pattern = re.compile(r"""["'](%s)\b""" % "|".join(IDS))  # noqa: UP031
+    assert _hits("staff", pattern) == []

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from survey_app.occasions import OccasionStatus, occasion_status
+from survey_app.followup.occasions import OccasionStatus, occasion_status
 
 DUE = date(2026, 3, 1)
 BUNDLE = ["sjalvskattning", "eq5d-3l"]

@@ -19,7 +19,7 @@ from flask import Flask, render_template
 from scipy import stats
 
 from survey_app.extensions import db
-from survey_app.imports import ImportRejected, import_csv
+from survey_app.imports.answers import ImportRejected, import_csv
 from survey_app.models import Forbund, Insats
 from survey_app.questionnaires import parse_definition
 from survey_app.reports import workbook

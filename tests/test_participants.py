@@ -198,3 +198,47 @@ def test_linking_needs_matching_gender_and_birth_year(
     message = "Koden kan inte användas."
     assert message in wrong and message in unknown
     assert _count(app, Participation) == 1
+
+
+def test_participation_page_names_each_questionnaires_state_and_offers_paper_only_for_open_ones(
+    app: Flask, coach: FlaskClient, insats_ids: tuple[int, int]
+) -> None:
+    """The state is kept as a code and worded on the page: a sent questionnaire reads
+    "Inskickad" and has no paper version to hand out; a begun one "Påbörjad", an untouched one
+    "Ej påbörjad", both with the paper version."""
+    first, _ = insats_ids
+    with app.app_context():
+        from survey_app.models import Insats
+
+        insats = db.session.get(Insats, first)
+        assert insats is not None
+        insats.bundles = {"start": ["sjalvskattning", "valdsenkat", "nojdhet"]}
+        found = factories.participation(insats, "STATES", start=today())
+        for questionnaire_id, status in (
+            ("sjalvskattning", ResponseStatus.SUBMITTED),
+            ("valdsenkat", ResponseStatus.IN_PROGRESS),
+        ):
+            db.session.add(
+                Response(
+                    occasion=found.occasions[0],
+                    questionnaire_id=questionnaire_id,
+                    questionnaire_version="1",
+                    content_hash="0" * 64,
+                    status=status,
+                    mode=ResponseMode.KIOSK,
+                    submitted_at=utcnow() if status == ResponseStatus.SUBMITTED else None,
+                )
+            )
+        db.session.commit()
+        participation_id = found.id
+    page = coach.get(f"/deltagande/{participation_id}").get_data(as_text=True)
+    items = {
+        title: page.split(f"<li>{title}", 1)[1].split("</li>", 1)[0]
+        for title in ("Självskattning", "Våldsenkät", "Nöjdhet")
+    }
+    assert "<strong>Inskickad</strong>" in items["Självskattning"]
+    assert "pappersversion" not in items["Självskattning"]
+    assert "<strong>Påbörjad</strong>" in items["Våldsenkät"]
+    assert "pappersversion" in items["Våldsenkät"]
+    assert "<strong>Ej påbörjad</strong>" in items["Nöjdhet"]
+    assert "pappersversion" in items["Nöjdhet"]

@@ -417,7 +417,7 @@ def test_without_e_mail_the_page_says_to_ask_an_admin(app: Flask) -> None:
 
 
 def test_reset_tokens_are_redacted_from_access_logs() -> None:
-    from survey_app.log_redaction import RedactLinkTokens
+    from survey_app.privacy.log_redaction import RedactLinkTokens
 
     record = logging.LogRecord(
         "werkzeug",

@@ -18,10 +18,11 @@ import segno
 from flask import Flask
 from flask.testing import FlaskClient
 
-from survey_app import create_app, reminders, sms
+from survey_app import create_app, sms
 from survey_app.clock import today
 from survey_app.config import ConfigError, Settings
 from survey_app.extensions import db
+from survey_app.followup import reminders
 from survey_app.models import Occasion, Participation, RoleKind
 from survey_app.models._types import utcnow
 from survey_app.survey.links import create_invitation

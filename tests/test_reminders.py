@@ -12,8 +12,8 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from survey_app import reminders
 from survey_app.extensions import db
+from survey_app.followup import reminders
 from survey_app.models import AuditEvent, Invitation
 from survey_app.models._types import utcnow
 from tests.smtp_server import SETTINGS, Inbox, smtp_server, text_of

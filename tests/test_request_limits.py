@@ -24,8 +24,9 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from survey_app import create_app, imports
+from survey_app import create_app
 from survey_app.extensions import db
+from survey_app.imports import answers
 from survey_app.models import Participant, Response, RoleKind
 from survey_app.request_guard import FORM_BODY_LIMIT
 from tests import factories
@@ -177,8 +178,8 @@ def test_the_import_stops_after_a_thousand_errors(app: Flask) -> None:
     # 2,000 rows with one error each (an unknown gender), on lines 2..2001.
     row = "Skaraborg,Hälsoskolan,P-{n},robot,1980,start,2026-01-10,eq5d-3l,MO,1\n"
     stream = io.StringIO(IMPORT_HEADER + "".join(row.format(n=n) for n in range(2000)))
-    with app.app_context(), pytest.raises(imports.ImportRejected) as rejected:
-        imports.import_csv(stream, app.extensions["questionnaires"], create_missing=True)
+    with app.app_context(), pytest.raises(answers.ImportRejected) as rejected:
+        answers.import_csv(stream, app.extensions["questionnaires"], create_missing=True)
     errors = rejected.value.errors
     # Lines 2..1001 give the first 1,000 errors; the check stops at line 1002.
     assert len(errors) == 1001

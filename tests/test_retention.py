@@ -28,7 +28,7 @@ from survey_app.models import (
     ResponseStatus,
     RoleKind,
 )
-from survey_app.retention import cutoff
+from survey_app.privacy.retention import cutoff
 from survey_app.staff.services import NewParticipant, register_participant
 from tests import factories
 from tests.conftest import login

@@ -11,10 +11,11 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from survey_app import reminders, sms
+from survey_app import sms
 from survey_app.clock import STOCKHOLM
 from survey_app.config import Settings
 from survey_app.extensions import db
+from survey_app.followup import reminders
 from survey_app.models import AuditEvent, Invitation
 from survey_app.models._types import utcnow
 from tests.survey_helpers import Setup, answer_all, make_setup, staff_client

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from survey_app.occasions import OccasionStatus
-from survey_app.todo import (
+from survey_app.followup.occasions import OccasionStatus
+from survey_app.followup.todo import (
     OccasionFacts,
     ParticipationFacts,
     Urgency,

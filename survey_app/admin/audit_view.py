@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from survey_app.clock import STOCKHOLM
 from survey_app.extensions import db
+from survey_app.followup.occasions import occasion_label
 from survey_app.models import (
     ROLE_LABELS,
     AuditEvent,
@@ -29,7 +32,6 @@ from survey_app.models import (
     RoleKind,
     StaffUser,
 )
-from survey_app.occasions import occasion_label
 
 DETAIL_LABELS = {
     "insats_id": "insats",
@@ -261,3 +263,64 @@ def in_words(events: Sequence[AuditEvent], forbund_id: int) -> list[EventInWords
         )
         for event in events
     ]
+
+
+# Events on one page of the log.
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What the admin asked to see: a period (Swedish dates, both days included), an event and
+    a user; None is no filter."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    action: str | None = None
+    actor_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    events: list[EventInWords]
+    page: int
+    pages: int
+    total: int
+
+
+def staff_names(forbund_id: int) -> list[tuple[int, str]]:
+    """The förbund's users as the log's filter and rows name them: "Namn (e-post)", by e-mail."""
+    return [
+        (user_id, f"{name} ({email})" if name else email)
+        for user_id, name, email in db.session.execute(
+            sa.select(StaffUser.id, StaffUser.name, StaffUser.email)
+            .where(StaffUser.forbund_id == forbund_id)
+            .order_by(StaffUser.email)
+        )
+    ]
+
+
+def audit_page(forbund_id: int, wanted: AuditFilter, page: int) -> AuditPage:
+    """One page of the förbund's own log, newest first. A page beyond the last (a hand-edited
+    URL, however large) gives the last."""
+    query = sa.select(AuditEvent).where(AuditEvent.forbund_id == forbund_id)
+    if wanted.date_from is not None:
+        query = query.where(
+            AuditEvent.at >= datetime.combine(wanted.date_from, time.min, STOCKHOLM)
+        )
+    if wanted.date_to is not None:
+        end = datetime.combine(wanted.date_to + timedelta(days=1), time.min, STOCKHOLM)
+        query = query.where(AuditEvent.at < end)
+    if wanted.action:
+        query = query.where(AuditEvent.action == wanted.action)
+    if wanted.actor_id is not None:
+        query = query.where(AuditEvent.actor_id == wanted.actor_id)
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(page, 1), pages)
+    events = db.session.scalars(
+        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    return AuditPage(in_words(events, forbund_id), page, pages, total)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import (
@@ -21,7 +21,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey_app import access, audit, imports, mail, retention
+from survey_app import access, mail
 from survey_app.admin import audit_view
 from survey_app.admin.forms import (
     AuditFilterForm,
@@ -38,6 +38,7 @@ from survey_app.admin.services import (
     SETTINGS_FIELDS,
     InsatsData,
     create_staff_account,
+    reset_two_step_of,
     role_of,
     save_insats,
     save_settings,
@@ -45,20 +46,20 @@ from survey_app.admin.services import (
     update_staff_account,
 )
 from survey_app.auth import services as auth_services
-from survey_app.auth import sessions
 from survey_app.clock import STOCKHOLM, last_day
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.forms import ConfirmForm
+from survey_app.imports import answers
 from survey_app.models import (
     ROLE_LABELS,
-    AuditEvent,
     Insats,
     OwnQuestionnaire,
     RoleKind,
     StaffUser,
 )
 from survey_app.models._types import utcnow
+from survey_app.privacy import audit, retention
 from survey_app.questionnaires import DefinitionError, Problem, own
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports.dataset import exit_reason_labels, goal_measures
@@ -366,12 +367,12 @@ def forbund_settings() -> WerkzeugResponse | str:
 def import_responses() -> str:
     """Answers from paper forms or old spreadsheets, for the admin's own förbund; all or nothing."""
     form = ImportForm()
-    errors: list[imports.RowError] = []
+    errors: list[answers.RowError] = []
     summary = None
     if form.validate_on_submit():
         stream = io.TextIOWrapper(form.file.data.stream, encoding="utf-8-sig")
         try:
-            summary = imports.import_csv(
+            summary = answers.import_csv(
                 stream,
                 questionnaires_for(current_user.forbund_id),
                 create_missing=bool(form.create_missing.data),
@@ -379,12 +380,12 @@ def import_responses() -> str:
                 only_forbund=current_user.forbund.name,
                 max_rows=current_app.config["SETTINGS"].import_max_rows,
             )
-        except (imports.ImportRejected, UnicodeDecodeError) as problem:
+        except (answers.ImportRejected, UnicodeDecodeError) as problem:
             db.session.rollback()
             errors = (
                 problem.errors
-                if isinstance(problem, imports.ImportRejected)
-                else [imports.RowError(0, "(fil)", "filen är inte UTF-8-kodad text")]
+                if isinstance(problem, answers.ImportRejected)
+                else [answers.RowError(0, "(fil)", "filen är inte UTF-8-kodad text")]
             )
         else:
             db.session.commit()
@@ -460,21 +461,11 @@ def activate_own_questionnaire(file_id: int) -> WerkzeugResponse:
     return redirect(url_for("admin.own_questionnaires"))
 
 
-AUDIT_PAGE_SIZE = 50
-
-
 @bp.route("/logg")
 def audit_log() -> str:
     """The förbund's own audit log, newest first, filtered by period, event and user."""
     forbund_id = current_user.forbund_id
-    users = [
-        (user_id, f"{name} ({email})" if name else email)
-        for user_id, name, email in db.session.execute(
-            sa.select(StaffUser.id, StaffUser.name, StaffUser.email)
-            .where(StaffUser.forbund_id == forbund_id)
-            .order_by(StaffUser.email)
-        )
-    ]
+    users = audit_view.staff_names(forbund_id)
     form = AuditFilterForm(request.args)
     form.action.choices = [SelectChoice("", "Alla händelser")] + [
         SelectChoice(action, label) for action, label in audit.ACTION_LABELS.items()
@@ -482,38 +473,26 @@ def audit_log() -> str:
     form.actor.choices = [SelectChoice("", "Alla användare")] + [
         SelectChoice(str(user_id), email) for user_id, email in users
     ]
-    query = sa.select(AuditEvent).where(AuditEvent.forbund_id == forbund_id)
+    wanted = audit_view.AuditFilter()
     if request.args and form.validate():
-        if form.date_from.data:
-            start = datetime.combine(form.date_from.data, time.min, STOCKHOLM)
-            query = query.where(AuditEvent.at >= start)
-        if form.date_to.data:
-            end = datetime.combine(form.date_to.data + timedelta(days=1), time.min, STOCKHOLM)
-            query = query.where(AuditEvent.at < end)
-        if form.action.data:
-            query = query.where(AuditEvent.action == form.action.data)
-        if form.actor.data:
-            query = query.where(AuditEvent.actor_id == int(form.actor.data))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    pages = max((total + AUDIT_PAGE_SIZE - 1) // AUDIT_PAGE_SIZE, 1)
-    # A page beyond the last (a hand-edited URL, however large) shows the last.
-    page = min(max(request.args.get("sida", 1, type=int) or 1, 1), pages)
-    events = db.session.scalars(
-        query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
-        .limit(AUDIT_PAGE_SIZE)
-        .offset((page - 1) * AUDIT_PAGE_SIZE)
-    ).all()
+        wanted = audit_view.AuditFilter(
+            date_from=form.date_from.data,
+            date_to=form.date_to.data,
+            action=form.action.data or None,
+            actor_id=int(form.actor.data) if form.actor.data else None,
+        )
+    shown = audit_view.audit_page(forbund_id, wanted, request.args.get("sida", 1, type=int) or 1)
     filters = {k: v for k, v in request.args.items() if k != "sida"}
     return render_template(
         "admin/audit_log.html",
         form=form,
-        events=audit_view.in_words(events, forbund_id),
+        events=shown.events,
         emails=dict(users),
         labels=audit.ACTION_LABELS,
         stockholm=STOCKHOLM,
-        page=page,
-        pages=pages,
-        total=total,
+        page=shown.page,
+        pages=shown.pages,
+        total=shown.total,
         filters=filters,
     )
 
@@ -561,10 +540,7 @@ def reset_two_step(user_id: int) -> WerkzeugResponse:
     """Another admin turns off a user's two-step sign-in (a lost phone); the user's sessions end."""
     user = _other_account(user_id)
     if ConfirmForm().validate_on_submit():
-        user.totp_secret = None
-        user.totp_last_step = None
-        sessions.end_all(user)
-        audit.record("totp_reset", object_type="staff_user", object_id=user.id)
+        reset_two_step_of(user)
         db.session.commit()
         flash(f"Tvåstegsinloggningen för {user.email} är återställd.", "success")
     return redirect(url_for("admin.staff_accounts"))

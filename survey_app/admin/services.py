@@ -8,12 +8,12 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from survey_app import audit
 from survey_app.auth import sessions
 from survey_app.auth.passwords import hash_password, password_problem
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import Forbund, Insats, Role, RoleKind, StaffUser
+from survey_app.privacy import audit
 from survey_app.scoring import eq5d
 
 
@@ -220,6 +220,15 @@ SETTINGS_FIELDS = (
     "require_totp_for_admins",
     "email_template",
 )
+
+
+def reset_two_step_of(user: StaffUser) -> None:
+    """Turn off a user's two-step sign-in (a lost phone); every session of the user ends, so
+    the next sign-in asks for a new authenticator."""
+    user.totp_secret = None
+    user.totp_last_step = None
+    sessions.end_all(user)
+    audit.record("totp_reset", object_type="staff_user", object_id=user.id)
 
 
 def save_settings(forbund: Forbund, values: dict[str, object]) -> None:

@@ -22,7 +22,7 @@ from flask import (
 from flask_login import current_user, login_required, login_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey_app import audit, mail
+from survey_app import mail
 from survey_app.auth import services, sessions, throttle, totp
 from survey_app.auth.forms import (
     ChangePasswordForm,
@@ -37,6 +37,7 @@ from survey_app.exceptions import DomainError
 from survey_app.extensions import db, limiter
 from survey_app.models import StaffUser
 from survey_app.models._types import utcnow
+from survey_app.privacy import audit
 from survey_app.security import STAFF_SEEN
 
 bp = Blueprint("auth", __name__)

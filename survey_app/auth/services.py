@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from survey_app import audit
 from survey_app.auth import sessions
 from survey_app.auth.passwords import hash_password, password_problem, verify_password
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.mail import Letter
 from survey_app.models import PasswordReset, StaffUser
+from survey_app.privacy import audit
 
 RESET_MINUTES = 30
 RESET_SUBJECT = "Välj ett nytt lösenord till Uppföljning"

@@ -15,10 +15,10 @@ import threading
 import sqlalchemy as sa
 from flask import current_app
 
-from survey_app import audit
 from survey_app.extensions import db
 from survey_app.models import Forbund, OwnQuestionnaire
 from survey_app.models._types import utcnow
+from survey_app.privacy import audit
 from survey_app.questionnaires import licensed
 from survey_app.questionnaires.definition import (
     DefinitionError,

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from survey_app import scoring
 from survey_app.clock import STOCKHOLM
 from survey_app.extensions import db
+from survey_app.followup.occasions import occasion_label
 from survey_app.models import (
     GENDER_LABELS,
     Answer,
@@ -34,7 +35,6 @@ from survey_app.models import (
     Response,
     ResponseStatus,
 )
-from survey_app.occasions import occasion_label
 from survey_app.questionnaires import Compared, Item, Questionnaire, Registry, Section
 from survey_app.reports.versions import (
     Split,

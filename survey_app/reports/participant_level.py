@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from survey_app.extensions import db
+from survey_app.followup.occasions import occasion_label
 from survey_app.models import (
     GENDER_LABELS,
     REMITTENT_LABELS,
@@ -27,7 +28,6 @@ from survey_app.models import (
     Response,
     ResponseStatus,
 )
-from survey_app.occasions import occasion_label
 from survey_app.questionnaires import Questionnaire
 
 

@@ -27,12 +27,12 @@ from wtforms import (
 )
 from wtforms.validators import Optional
 
-from survey_app import audit
 from survey_app.admin.forms import CheckboxList
 from survey_app.clock import STOCKHOLM, today
 from survey_app.extensions import db
 from survey_app.forms import SwedishForm
 from survey_app.models import Insats, ReportRelease, RoleKind
+from survey_app.privacy import audit
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import participant_level as participant_level_export

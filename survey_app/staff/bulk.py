@@ -15,9 +15,9 @@ from typing import IO
 
 from werkzeug.datastructures import MultiDict
 
-from survey_app.csv_rows import UnreadableRow, header_and_rows
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
+from survey_app.imports.csv_rows import UnreadableRow, header_and_rows
 from survey_app.models import Gender, Insats, Remittent, StaffUser
 from survey_app.staff import code_lookups
 from survey_app.staff.forms import ParticipantForm

@@ -10,7 +10,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from survey_app import access, audit
+from survey_app import access
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import (
@@ -23,6 +23,7 @@ from survey_app.models import (
     Remittent,
     StaffUser,
 )
+from survey_app.privacy import audit
 
 # The correctable fields, in the order the history shows them.
 FIELD_LABELS = {

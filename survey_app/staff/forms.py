@@ -26,12 +26,12 @@ from wtforms.validators import (
 )
 
 from survey_app.clock import today
+from survey_app.followup.todo import FILTERS, KIND_FILTERS
 from survey_app.forms import SwedishForm
 from survey_app.i18n import LANGUAGES, STAFF_NAMES
 from survey_app.models import GENDER_LABELS, REMITTENT_LABELS
 from survey_app.participant_codes import BadCode, check_code, normalise
 from survey_app.sms import mobile_number
-from survey_app.todo import FILTERS, KIND_FILTERS
 
 
 def _participant_code(_form: Any, field: Any) -> None:
@@ -235,6 +235,8 @@ class EndParticipationForm(SwedishForm):
     # "ja" once staff have seen the confirmation page (the values come back as hidden fields).
     bekraftat = HiddenField()
     submit = SubmitField("Fortsätt")
+    # On the confirmation page: back to the form with the values kept.
+    andra = SubmitField("Ändra uppgifterna")
 
 
 def end_participation_form(items: Any) -> EndParticipationForm:

@@ -23,11 +23,13 @@ from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import SelectChoice
 
-from survey_app import access, audit, mail, sms
+from survey_app import access, mail, sms
 from survey_app.auth import sessions
 from survey_app.clock import STOCKHOLM, last_day
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
+from survey_app.followup.occasions import STATUS_LABELS
+from survey_app.followup.todo import apply_filters
 from survey_app.forms import ConfirmForm
 from survey_app.models import (
     GENDER_LABELS,
@@ -44,12 +46,12 @@ from survey_app.models import (
     StaffUser,
 )
 from survey_app.models._types import utcnow
-from survey_app.occasions import STATUS_LABELS
+from survey_app.privacy import audit
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports.protection import primary_label
 from survey_app.request_guard import takes_upload
 from survey_app.security import deny
-from survey_app.staff import bulk, code_lookups
+from survey_app.staff import bulk, code_lookups, sending
 from survey_app.staff.corrections import (
     FIELD_LABELS,
     Registration,
@@ -73,11 +75,12 @@ from survey_app.staff.forms import (
 from survey_app.staff.languages import language_choices, language_name, language_statuses
 from survey_app.staff.services import (
     END_UNDO_DAYS,
-    EXIT_FORM,
     CodeUnavailable,
     NewParticipant,
     create_due_occasion,
     end_participation,
+    exit_form_answers,
+    exit_form_items,
     handle_flag,
     link_message,
     links_for_all_due,
@@ -92,7 +95,6 @@ from survey_app.staff.services import (
 )
 from survey_app.survey import links
 from survey_app.survey import routes as survey_routes
-from survey_app.todo import apply_filters
 from survey_app.urls import personal_link
 
 bp = Blueprint("staff", __name__)
@@ -494,24 +496,10 @@ def _link_page(
         expires=until,
         form=form,
         mail_configured=mail.configured(current_app.config["SETTINGS"]),
-        email_preview=_link_letter(found, url, invitation, form.first_name.data or ""),
+        email_preview=sending.link_letter(found, url, invitation, form.first_name.data or ""),
         sent_to=sent_to,
         sms_form=sms_form or SendSmsForm(formdata=None, token=token),
         sms_configured=sms.gateway(current_app.config["SETTINGS"]) is not None,
-    )
-
-
-def _link_letter(
-    found: Participation, url: str, invitation: Invitation, first_name: str
-) -> tuple[str, str]:
-    """(subject, body) of the e-mail with this link, exactly as it is sent."""
-    forbund = found.insats.forbund
-    return mail.render(
-        forbund.email_template,
-        forbund=forbund.name,
-        link=url,
-        last_day=last_day(invitation.expires_at),
-        first_name=first_name,
     )
 
 
@@ -537,23 +525,17 @@ def sms_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespons
     email_form = SendLinkForm(formdata=None, token=token)
     if not form.validate_on_submit():
         return _link_page(found, invitation, token, email_form, sms_form=form)
-    url = personal_link(token)
-    number = sms.mobile_number(form.phone.data or "") or ""
-    try:
-        gateway.send(number, link_message(url, last_day(invitation.expires_at)))
-    except sms.SmsError as error:
-        invitation.send_error = str(error)[:200]
-        audit.record("link_sms_failed", object_type="invitation", object_id=invitation.id)
-        db.session.commit()
-        form.phone.errors.append(f"Inte skickat: {error}")
-        return _link_page(found, invitation, token, email_form, sms_form=form)
-    invitation.sent_at = utcnow()
-    invitation.send_error = None
-    # Kept only when reminders are wanted, and only while the link is pending (reminders.py).
-    if form.remind.data:
-        invitation.phone = number
-    audit.record("link_sms_sent", object_type="invitation", object_id=invitation.id)
+    failed = sending.sms_link(
+        gateway,
+        invitation,
+        personal_link(token),
+        form.phone.data or "",
+        remind=bool(form.remind.data),
+    )
     db.session.commit()
+    if failed is not None:
+        form.phone.errors.append(failed)
+        return _link_page(found, invitation, token, email_form, sms_form=form)
     kept = (
         "Numret sparas för påminnelser tills länken är besvarad eller har gått ut."
         if form.remind.data
@@ -576,27 +558,20 @@ def email_link(participation_id: int, invitation_id: int) -> str | WerkzeugRespo
         return redirect(url_for("staff.participation", participation_id=found.id))
     if not form.validate_on_submit():
         return _link_page(found, invitation, token, form)
-    subject, body = _link_letter(
-        found, personal_link(token), invitation, form.first_name.data or ""
-    )
     address = (form.email.data or "").strip()
-    try:
-        mail.send(current_app.config["SETTINGS"], mail.Letter(address, subject, body))
-    except mail.MailError as error:
-        invitation.send_error = str(error)[:200]
-        audit.record("link_email_failed", object_type="invitation", object_id=invitation.id)
-        db.session.commit()
-        form.email.errors.append(f"Inte skickat: {error}")
-        return _link_page(found, invitation, token, form)
-    invitation.sent_at = utcnow()
-    invitation.send_error = None
-    # Kept only when reminders are wanted, and only while the link is pending (reminders.py).
-    if form.remind.data:
-        invitation.email = address
-    elif invitation.email is not None:
-        invitation.email = None
-    audit.record("link_emailed", object_type="invitation", object_id=invitation.id)
+    failed = sending.email_link(
+        current_app.config["SETTINGS"],
+        found,
+        invitation,
+        personal_link(token),
+        address,
+        form.first_name.data or "",
+        remind=bool(form.remind.data),
+    )
     db.session.commit()
+    if failed is not None:
+        form.email.errors.append(failed)
+        return _link_page(found, invitation, token, form)
     return _link_page(found, invitation, token, form, sent_to=address)
 
 
@@ -661,23 +636,18 @@ def end(participation_id: int) -> WerkzeugResponse | str:
     questionnaires. The end can be undone within END_UNDO_DAYS (`undo_end`)."""
     found = access.participation_for_work(current_user, participation_id)
     registry = questionnaires_for(current_user.forbund_id)
-    exit_form = registry.get(EXIT_FORM)
-    wanted = found.insats.questionnaires_for("exit")
-    items = exit_form.pages[0].items if exit_form and EXIT_FORM in wanted else []
+    items = exit_form_items(found, registry)
     form = end_participation_form(items)
     item_fields = [getattr(form, f"item_{item.id}") for item in items]
     if found.exit_date is not None and request.method == "GET":
         flash("Deltagandet är redan avslutat.", "error")
         return redirect(url_for("staff.participation", participation_id=found.id))
     if form.validate_on_submit():
-        answers: dict[str, object] = {}
-        for item in items:
-            picked = getattr(form, f"item_{item.id}").data
-            by_text = {str(c.value): c.value for c in item.choices}
-            if picked in by_text:
-                answers[item.id] = by_text[picked]
-        confirmed = form.bekraftat.data == "ja" and "andra" not in request.form
-        if "andra" not in request.form and not confirmed:
+        answers = exit_form_answers(
+            items, {item.id: field.data for item, field in zip(items, item_fields, strict=True)}
+        )
+        confirmed = form.bekraftat.data == "ja" and not form.andra.data
+        if not form.andra.data and not confirmed:
             return render_template(
                 "staff/end_confirm.html",
                 participation=found,

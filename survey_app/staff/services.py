@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -11,10 +11,24 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from survey_app import audit, occasions
 from survey_app.clock import last_day, today
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db
+from survey_app.followup import occasions
+from survey_app.followup.occasions import (
+    QUESTIONNAIRE_STATE_LABELS,
+    OccasionStatus,
+    QuestionnaireState,
+    occasion_status,
+)
+from survey_app.followup.todo import (
+    OccasionFacts,
+    ParticipationFacts,
+    TodoItem,
+    Urgency,
+    sort_key,
+    todo_list,
+)
 from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from survey_app.models import (
     FollowUpFlag,
@@ -32,19 +46,11 @@ from survey_app.models import (
     StaffUser,
 )
 from survey_app.models._types import utcnow
-from survey_app.occasions import OccasionStatus, occasion_status
-from survey_app.questionnaires import Registry
+from survey_app.privacy import audit
+from survey_app.questionnaires import Item, ItemType, Questionnaire, Registry
 from survey_app.sms import link_text
 from survey_app.survey.links import create_invitation
 from survey_app.survey.services import load_bundle, save_page, submit
-from survey_app.todo import (
-    OccasionFacts,
-    ParticipationFacts,
-    TodoItem,
-    Urgency,
-    sort_key,
-    todo_list,
-)
 
 CODE_UNAVAILABLE = (
     "Koden kan inte användas. Är det en ny deltagare: välj en annan kod. Är det någon som redan "
@@ -252,7 +258,7 @@ def participant_rows(insats: Insats, on: date | None = None) -> list[Participant
 
 
 def todo_items(insats: Insats, on: date | None = None) -> list[TodoItem]:
-    """The insats' "Att göra" list, most urgent first (see survey_app/todo.py)."""
+    """The insats' "Att göra" list, most urgent first (see survey_app/followup/todo.py)."""
     on = on or today()
     facts = [
         ParticipationFacts(
@@ -338,7 +344,16 @@ class QuestionnaireStatus:
     id: str
     title: str
     respondent: str
-    state: str  # "Ej påbörjad" / "Påbörjad" / "Inskickad"
+    state: QuestionnaireState
+
+    @property
+    def state_label(self) -> str:
+        return QUESTIONNAIRE_STATE_LABELS[self.state]
+
+    @property
+    def open(self) -> bool:
+        """Not sent yet: something is still to be answered."""
+        return self.state != QuestionnaireState.SUBMITTED
 
 
 @dataclass(frozen=True)
@@ -351,13 +366,11 @@ class OccasionOverview:
 
     @property
     def participant_part_open(self) -> bool:
-        return any(
-            q.respondent == "participant" and q.state != "Inskickad" for q in self.questionnaires
-        )
+        return any(q.respondent == "participant" and q.open for q in self.questionnaires)
 
     @property
     def staff_part_open(self) -> bool:
-        return any(q.respondent == "staff" and q.state != "Inskickad" for q in self.questionnaires)
+        return any(q.respondent == "staff" and q.open for q in self.questionnaires)
 
 
 def occasion_overview(
@@ -374,11 +387,11 @@ def occasion_overview(
             definition = registry.get(questionnaire_id)
             response = responses.get(questionnaire_id)
             if response is None:
-                state = "Ej påbörjad"
+                state = QuestionnaireState.NOT_STARTED
             elif response.status == ResponseStatus.SUBMITTED:
-                state = "Inskickad"
+                state = QuestionnaireState.SUBMITTED
             else:
-                state = "Påbörjad"
+                state = QuestionnaireState.IN_PROGRESS
             questionnaires.append(
                 QuestionnaireStatus(
                     id=questionnaire_id,
@@ -432,7 +445,39 @@ def handle_flag(flag: FollowUpFlag, by: StaffUser, on: date) -> None:
     )
 
 
-EXIT_FORM = "utskrivning"
+def exit_form_of(insats: Insats, registry: Registry) -> Questionnaire | None:
+    """The staff's exit form: the first questionnaire of the insats' EXIT bundle that staff
+    fill in (the register form of exit reason, income and occupation in the shipped set, or a
+    förbund's own). None when the insats asks staff nothing at EXIT. No id is named here: which
+    form it is follows from the bundle and the file's `respondent: staff`."""
+    for questionnaire_id in insats.questionnaires_for("exit"):
+        definition = registry.get(questionnaire_id)
+        if definition is not None and definition.respondent == "staff":
+            return definition
+    return None
+
+
+def exit_form_items(participation: Participation, registry: Registry) -> list[Item]:
+    """The questions of the staff's exit form asked on the end page: the single choices of its
+    first page (anything else of the form, and any other staff form, is filled in later on the
+    EXIT occasion like any staff form)."""
+    exit_form = exit_form_of(participation.insats, registry)
+    if exit_form is None:
+        return []
+    return [item for item in exit_form.pages[0].items if item.type == ItemType.SINGLE_CHOICE]
+
+
+def exit_form_answers(items: Sequence[Item], picked: Mapping[str, str | None]) -> dict[str, object]:
+    """The stored values of the choices picked on the end page (the form gives them as text);
+    a question left unanswered, or an unknown choice, gives no answer."""
+    answers: dict[str, object] = {}
+    for item in items:
+        by_text = {str(c.value): c.value for c in item.choices}
+        chosen = picked.get(item.id)
+        if chosen in by_text:
+            answers[item.id] = by_text[chosen]
+    return answers
+
 
 # An end made by mistake (the wrong participant, the wrong date) can be undone this many days
 # after it was made, as long as the participant has not begun the EXIT questionnaires.
@@ -445,7 +490,7 @@ def end_participation(
     register_answers: dict[str, object],
     registry: Registry,
 ) -> Occasion:
-    """End the participation in one step: the exit date, the staff's exit form (utskrivning:
+    """End the participation in one step: the exit date, the staff's exit form (`exit_form_of`:
     exit reason, income, occupation) submitted, and the EXIT occasion ready for the
     participant's questionnaires (tablet or link). Returns the EXIT occasion."""
     if participation.exit_date is not None:
@@ -463,7 +508,11 @@ def end_participation(
         db.session.add(occasion)
         db.session.flush()
     bundle = load_bundle(occasion, "staff", registry)
-    exit_form = next((q for q in bundle.questionnaires if q.id == EXIT_FORM), None)
+    wanted = exit_form_of(participation.insats, registry)
+    # The bundle's own copy: the version a response already begun was given.
+    exit_form = next(
+        (q for q in bundle.questionnaires if wanted is not None and q.id == wanted.id), None
+    )
     if exit_form is not None and register_answers:
         save_page(
             bundle,

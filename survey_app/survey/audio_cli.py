@@ -10,9 +10,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask.cli import with_appcontext
 
-from survey_app import audit
 from survey_app.extensions import db
 from survey_app.models import Forbund
+from survey_app.privacy import audit
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.survey import audio as recordings
 from survey_app.wording import plural

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from survey_app import audit
 from survey_app.extensions import db
 from survey_app.models import Invitation, Occasion, StaffUser
 from survey_app.models._types import utcnow
+from survey_app.privacy import audit
 
 TOKEN_BYTES = 24  # 192 bits from the OS's CSPRNG
 

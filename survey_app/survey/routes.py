@@ -28,13 +28,14 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError, OperationalError
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey_app import access, audit
+from survey_app import access
 from survey_app.exceptions import DomainError
 from survey_app.extensions import db, limiter
 from survey_app.forms import ConfirmForm
 from survey_app.i18n import DEFAULT_LANGUAGE, LANGUAGES, Language, gettext
 from survey_app.models import Invitation, Occasion, ResponseMode
 from survey_app.models._types import utcnow
+from survey_app.privacy import audit
 from survey_app.questionnaires import Registry
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.survey import audio, links

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from survey_app import audit, scoring
+from survey_app import scoring
 from survey_app.exceptions import DomainError
 from survey_app.extensions import begin_write, db
 from survey_app.models import (
@@ -31,6 +31,7 @@ from survey_app.models import (
     ResponseStatus,
 )
 from survey_app.models._types import Timestamp, utcnow
+from survey_app.privacy import audit
 from survey_app.questionnaires import (
     DefinitionError,
     Page,

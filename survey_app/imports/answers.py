@@ -17,9 +17,8 @@ from typing import IO, Any, NamedTuple
 
 import sqlalchemy as sa
 
-from survey_app import audit
-from survey_app.csv_rows import UnreadableRow, header_and_rows
 from survey_app.extensions import db
+from survey_app.imports.csv_rows import UnreadableRow, header_and_rows
 from survey_app.models import (
     Forbund,
     Gender,
@@ -36,6 +35,7 @@ from survey_app.models import (
 )
 from survey_app.models._types import utcnow
 from survey_app.participant_codes import BadCode, check_code
+from survey_app.privacy import audit
 from survey_app.questionnaires import Item, Questionnaire, Registry
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.survey.services import keep_snapshot

@@ -25,6 +25,21 @@ STATUS_LABELS = {
 }
 
 
+class QuestionnaireState(enum.StrEnum):
+    """How far one questionnaire of an occasion has come (its response's status, or none)."""
+
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+QUESTIONNAIRE_STATE_LABELS = {
+    QuestionnaireState.NOT_STARTED: "Ej påbörjad",
+    QuestionnaireState.IN_PROGRESS: "Påbörjad",
+    QuestionnaireState.SUBMITTED: "Inskickad",
+}
+
+
 def occasion_label(kind: str, number: int) -> str:
     """How staff pages, the audit log and exports name an occasion: "Start", "Uppföljning 2",
     "Avslut", "Uppföljning 6 mån efter avslut" (an "after" occasion's number is its months

@@ -18,11 +18,12 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from survey_app import audit, mail, sms
+from survey_app import mail, sms
 from survey_app.clock import last_day
 from survey_app.config import Settings
 from survey_app.extensions import db
 from survey_app.models import Invitation, Response, ResponseStatus
+from survey_app.privacy import audit
 from survey_app.survey import links
 from survey_app.urls import personal_link
 

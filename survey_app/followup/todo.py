@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from survey_app.occasions import GRACE_PERIOD, OccasionStatus, occasion_label
+from survey_app.followup.occasions import GRACE_PERIOD, OccasionStatus, occasion_label
 
 # Occasions due within this many days are shown as coming up.
 LOOKAHEAD = timedelta(days=14)
@@ -85,6 +85,10 @@ class TodoItem:
         if self.kind == "flag":
             return "Uppföljning av svar om våld"
         return occasion_label(self.kind, self.number)
+
+    @property
+    def done(self) -> bool:
+        return self.urgency == Urgency.DONE
 
     @property
     def urgency_label(self) -> str:
