@@ -112,12 +112,12 @@ def main() -> None:
                 print(
                     f"{args.db}: {rows} rows ({path.stat().st_size / 1e6:.0f} MB), "
                     f"{summary.responses} responses, {answers} answers stored; import "
-                    f"{elapsed:.1f} s; peak memory {peak_mb:.0f} MB"
+                    f"{elapsed:.2f} s; peak memory {peak_mb:.0f} MB"
                 )
                 db.session.remove()
                 bare = bare_load(path)
                 print(
-                    f"  bare bulk load of the same rows: {bare:.1f} s; import / bare: "
+                    f"  bare bulk load of the same rows: {bare:.2f} s; import / bare: "
                     f"{elapsed / bare:.1f}"
                 )
                 db.session.execute(db.text("DROP TABLE bare_import"))
