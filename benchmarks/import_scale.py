@@ -98,7 +98,9 @@ def keyed_load() -> tuple[float, int]:
     The part of an import the database itself spends on the answers' keys."""
     connection = db.session.connection()
     driver = connection.connection.driver_connection
-    rows = connection.exec_driver_sql("SELECT response_id, item_id, CAST(value AS TEXT) FROM answer").all()
+    rows = connection.exec_driver_sql(
+        "SELECT response_id, item_id, CAST(value AS TEXT) FROM answer"
+    ).all()
     if isinstance(driver, sqlite3.Connection):
         (schema,) = connection.exec_driver_sql(
             "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'answer'"
