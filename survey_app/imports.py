@@ -300,8 +300,11 @@ def _check_columns(raw: list[list[str]], checker: _RowChecker) -> _Checked | Non
         if not kept:
             return _Checked.of_rows([])
 
-    head_cells = list(zip(*columns[:7], strict=True))
-    number_of_head = {cells: i for i, cells in enumerate(dict.fromkeys(head_cells))}
+    # (The tuples of cells are made twice rather than held: a million rows of them is a few
+    # hundred MB.)
+    number_of_head = {
+        cells: i for i, cells in enumerate(dict.fromkeys(zip(*columns[:7], strict=True)))
+    }
     heads: list[_Who] = []
     occasion_texts: list[tuple[str, str, str, str]] = []
     for cells in number_of_head:
@@ -314,11 +317,12 @@ def _check_columns(raw: list[list[str]], checker: _RowChecker) -> _Checked | Non
         assert isinstance(code, str) and gender and occasion and day  # noqa: S101 (checked)
         heads.append(_Who(cells[0], cells[1], code, gender, head.birth_year, occasion, day))
         occasion_texts.append((cells[0], cells[1], code, cells[5]))
-    head_of_row = list(map(number_of_head.__getitem__, head_cells))
-    del head_cells
+    head_of_row = list(map(number_of_head.__getitem__, zip(*columns[:7], strict=True)))
 
-    answer_cells = list(zip(columns[0], columns[7], columns[8], columns[9], strict=True))
-    number_of_answer = {cells: i for i, cells in enumerate(dict.fromkeys(answer_cells))}
+    answer_columns = (columns[0], columns[7], columns[8], columns[9])
+    number_of_answer = {
+        cells: i for i, cells in enumerate(dict.fromkeys(zip(*answer_columns, strict=True)))
+    }
     answers: list[_Answer] = []
     for cells in number_of_answer:
         forbund, questionnaire_id, item_id, value_text = cells
@@ -332,16 +336,21 @@ def _check_columns(raw: list[list[str]], checker: _RowChecker) -> _Checked | Non
         if problem is not None or questionnaire is None:
             return None
         answers.append(_Answer(questionnaire, item_id, value))
-    answer_of_row = list(map(number_of_answer.__getitem__, answer_cells))
-    del answer_cells
+    answer_of_row = list(map(number_of_answer.__getitem__, zip(*answer_columns, strict=True)))
 
-    # The same question twice at the same occasion (the row check's "seen" keys).
-    question_of_answer = [(cells[1], cells[2]) for cells in number_of_answer]
+    # The same question twice at the same occasion (the row check's "seen" keys), as one
+    # number per row: occasion number × number of questions + question number.
+    occasion_numbers = {key: i for i, key in enumerate(dict.fromkeys(occasion_texts))}
+    occasion_of_head = list(map(occasion_numbers.__getitem__, occasion_texts))
+    question_numbers = {
+        key: i for i, key in enumerate(dict.fromkeys((c[1], c[2]) for c in number_of_answer))
+    }
+    question_of_answer = [question_numbers[(c[1], c[2])] for c in number_of_answer]
     asked = set(
-        zip(
-            map(occasion_texts.__getitem__, head_of_row),
+        map(
+            int.__add__,
+            map(len(question_numbers).__mul__, map(occasion_of_head.__getitem__, head_of_row)),
             map(question_of_answer.__getitem__, answer_of_row),
-            strict=True,
         )
     )
     if len(asked) != len(head_of_row):
