@@ -3,6 +3,7 @@ database's bulk load) stores exactly what the file says, as the row-by-row check
 
 from __future__ import annotations
 
+import gc
 import io
 from datetime import date
 from typing import Any
@@ -211,3 +212,16 @@ def test_the_same_question_twice_in_a_padded_and_a_plain_row_is_refused(app: Fla
     assert [str(e) for e in rejected.value.errors] == [
         "rad 3, kolumn item: samma fråga förekommer två gånger för samma mättillfälle"
     ]
+
+
+def test_the_cycle_collector_is_on_again_after_an_import_stored_or_refused(app: Flask) -> None:
+    assert gc.isenabled()
+    _import(app)
+    assert gc.isenabled()
+    with app.app_context(), pytest.raises(imports.ImportRejected):
+        imports.import_csv(
+            io.StringIO(HEADER + "\n" + ROWS[0] + "\n"),  # the same answers again
+            app.extensions["questionnaires"],
+            create_missing=True,
+        )
+    assert gc.isenabled()
