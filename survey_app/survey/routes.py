@@ -268,8 +268,11 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
         session.pop(STATE, None)
         return link_not_working()
     occasion, g.invitation = loaded
-    state.seen = time.time()
-    state.save()
+    if state.mode == ResponseMode.KIOSK:
+        # Only the tablet's idle lock reads the time a page was last seen; other sessions are
+        # not written (and the cookie not signed again) just to record it.
+        state.seen = time.time()
+        state.save()
     g.state = state
     g.expired = expired
     g.bundle = load_bundle(occasion, state.respondent, registry(occasion))
