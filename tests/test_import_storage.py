@@ -225,3 +225,14 @@ def test_the_cycle_collector_is_on_again_after_an_import_stored_or_refused(app: 
             create_missing=True,
         )
     assert gc.isenabled()
+
+
+def test_a_file_of_only_its_header_stores_nothing_and_says_so(app: Flask) -> None:
+    with app.app_context():
+        summary = imports.import_csv(
+            io.StringIO(HEADER + "\n\n"), app.extensions["questionnaires"], create_missing=True
+        )
+        db.session.commit()
+        assert (summary.rows, summary.responses) == (0, 0)
+        assert not any(summary.created.values())
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Participant)) == 0
