@@ -5,7 +5,9 @@ from paper forms; not timed), then times `import_csv` with `--create-missing` in
 database, commit included, and prints the time and the process's peak memory. Then the bare bulk
 load of the same rows for comparison (issue 17): the file read with the csv module and every row
 stored as it is in a table of ten text columns, by COPY on PostgreSQL and by the driver's
-executemany on SQLite, commit included, and the ratio.
+executemany on SQLite, commit included, and the ratio. Last, the answers the import stored, once
+more by the same bulk load into a table shaped as `answer` with its keys: what the database
+itself spends on the answers' primary key, unique key, index and foreign key.
 """
 
 from __future__ import annotations
@@ -89,6 +91,52 @@ def bare_load(path: Path) -> float:
     return time.perf_counter() - started
 
 
+def keyed_load() -> tuple[float, int]:
+    """Seconds to store the answers the import stored (read back first, not timed) once more,
+    by the same bulk load, into a table shaped as `answer` with its keys: primary key, the
+    unique (response, item), the index on the response and the foreign key to `response`.
+    The part of an import the database itself spends on the answers' keys."""
+    connection = db.session.connection()
+    driver = connection.connection.driver_connection
+    rows = connection.exec_driver_sql(
+        "SELECT response_id, item_id, CAST(value AS TEXT) FROM answer"
+    ).all()
+    if isinstance(driver, sqlite3.Connection):
+        (schema,) = connection.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'answer'"
+        ).one()
+        connection.exec_driver_sql(schema.replace("answer", "keyed_answer", 1))
+        connection.exec_driver_sql("CREATE INDEX ix_keyed_answer ON keyed_answer (response_id)")
+        db.session.commit()
+        started = time.perf_counter()
+        driver.executemany(
+            "INSERT INTO keyed_answer (response_id, item_id, value) VALUES (?, ?, ?)",
+            [tuple(r) for r in rows],
+        )
+        driver.commit()
+    else:
+        assert driver is not None
+        connection.exec_driver_sql("CREATE TABLE keyed_answer (LIKE answer INCLUDING ALL)")
+        connection.exec_driver_sql(
+            "ALTER TABLE keyed_answer ADD FOREIGN KEY (response_id) REFERENCES response (id)"
+            " ON DELETE CASCADE"
+        )
+        db.session.commit()
+        started = time.perf_counter()
+        with (
+            driver.cursor() as cursor,
+            cursor.copy("COPY keyed_answer (response_id, item_id, value) FROM STDIN") as copy,
+        ):
+            for response_id, item_id, value in rows:
+                copy.write_row((response_id, item_id, value))
+        driver.commit()
+    elapsed = time.perf_counter() - started
+    db.session.remove()
+    db.session.execute(db.text("DROP TABLE keyed_answer"))
+    db.session.commit()
+    return elapsed, len(rows)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
@@ -112,17 +160,22 @@ def main() -> None:
                 print(
                     f"{args.db}: {rows} rows ({path.stat().st_size / 1e6:.0f} MB), "
                     f"{summary.responses} responses, {answers} answers stored; import "
-                    f"{elapsed:.1f} s; peak memory {peak_mb:.0f} MB"
+                    f"{elapsed:.2f} s; peak memory {peak_mb:.0f} MB"
                 )
                 db.session.remove()
                 bare = bare_load(path)
                 print(
-                    f"  bare bulk load of the same rows: {bare:.1f} s; import / bare: "
+                    f"  bare bulk load of the same rows: {bare:.2f} s; import / bare: "
                     f"{elapsed / bare:.1f}"
                 )
                 db.session.execute(db.text("DROP TABLE bare_import"))
                 db.session.commit()
                 db.session.remove()
+                keyed, answers = keyed_load()
+                print(
+                    f"  the {answers} answers alone into a table with the answer table's keys: "
+                    f"{keyed:.2f} s ({keyed / bare:.1f} × the bare load)"
+                )
                 db.drop_all()
         finally:
             drop_schema(args.db, schema)

@@ -8,17 +8,22 @@ report lists every bad row (line, column, reason). Imported responses have mode 
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import compress
 from typing import IO, Any, NamedTuple
 
 import sqlalchemy as sa
 
 from survey_app.extensions import db
-from survey_app.imports.csv_rows import UnreadableRow, header_and_rows
+from survey_app.imports.bulk_insert import bulk_insert
+from survey_app.imports.csv_rows import UnreadableRow, header_and_all_rows
 from survey_app.models import (
     Forbund,
     Gender,
@@ -115,29 +120,106 @@ def import_csv(
     """Check every row, then store everything in the current transaction (flush only).
 
     `only_forbund` (the web page) restricts the file to the signed-in admin's own förbund;
-    `max_rows` (the web page) refuses a longer file without reading beyond the limit. The file is
-    read row by row, and no further than MAX_ERRORS errors."""
-    rows, errors = _parse(stream, registry, max_rows)
+    `max_rows` (the web page) refuses a longer file without reading beyond the limit. A file
+    with errors is reported up to MAX_ERRORS errors."""
+    with _without_cycle_collection():
+        return _import(stream, registry, create_missing, actor_id, only_forbund, max_rows)
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Python's cycle collector off while a file is checked and stored. The import holds every
+    row of the file (nothing is stored before all are checked), and the collector walks all
+    of these objects again and again while they are made: most of the time of a large import
+    went there. They hold no reference cycles; whatever garbage the import leaves in cycles is
+    collected once the collector is on again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _import(
+    stream: IO[str],
+    registry: Registry,
+    create_missing: bool,
+    actor_id: int | None,
+    only_forbund: str | None,
+    max_rows: int | None,
+) -> ImportSummary:
+    checked, errors = _parse(stream, registry, max_rows)
     if only_forbund is not None:
         errors += [
-            RowError(row.line, "forbund", f"du kan bara importera till {only_forbund}")
-            for row in rows
-            if row.forbund != only_forbund
+            RowError(line, "forbund", f"du kan bara importera till {only_forbund}")
+            for line, head in zip(checked.lines, checked.head, strict=True)
+            if checked.heads[head].forbund != only_forbund
         ]
     if not errors:
-        errors = _check_against_database(rows, create_missing)
+        errors = _check_against_database(checked, create_missing)
     if errors:
         raise ImportRejected(errors)
-    return _store(rows, actor_id)
+    return _store(checked, actor_id)
+
+
+class _Who(NamedTuple):
+    """Who answered where and when: the first seven cells of a row, checked."""
+
+    forbund: str
+    insats: str
+    participant: str
+    gender: Gender
+    birth_year: int | None
+    occasion: tuple[OccasionKind, int]
+    day: date
+
+
+class _Answer(NamedTuple):
+    questionnaire: Questionnaire
+    item: str
+    value: Any
+
+
+@dataclass
+class _Checked:
+    """The checked rows in columns: row i, on line `lines[i]`, is `heads[head[i]]` answering
+    `answers[answer[i]]`. A file repeats the same seven first cells for every answer of an
+    occasion and a handful of distinct answers per item, so the per-row columns are two lists of
+    numbers and everything else is worked out once per distinct head or answer."""
+
+    lines: Sequence[int]
+    heads: list[_Who]
+    remittents: list[Remittent | None]  # per head: the remittent its rows give, if any
+    answers: list[_Answer]
+    head: list[int]
+    answer: list[int]
+
+    @classmethod
+    def of_rows(cls, rows: list[_Row]) -> _Checked:
+        return cls(
+            lines=[row.line for row in rows],
+            heads=[_Who(*row[1:8]) for row in rows],
+            remittents=[row.remittent for row in rows],
+            answers=[_Answer(row.questionnaire, row.item, row.value) for row in rows],
+            head=list(range(len(rows))),
+            answer=list(range(len(rows))),
+        )
 
 
 def _parse(
     stream: IO[str], registry: Registry, max_rows: int | None
-) -> tuple[list[_Row], list[RowError]]:
-    header, numbered_rows = header_and_rows(stream)
+) -> tuple[_Checked, list[RowError]]:
+    """The checked rows and the errors. The whole file is checked column by column first
+    (`_check_columns`); a file that does not pass that way is checked again row by row, which
+    finds every error with its line and column in the order of the file."""
+    header, raw, unreadable = header_and_all_rows(
+        stream, None if max_rows is None else max_rows + 1
+    )
     names = [h.strip().lower() for h in header or []]
     if names not in (HEADER, HEADER + OPTIONAL):
-        return [], [
+        return _Checked.of_rows([]), [
             RowError(
                 1,
                 "(rubrik)",
@@ -148,8 +230,27 @@ def _parse(
                 + ")",
             )
         ]
-    rows: list[_Row] = []
     checker = _RowChecker(registry, width=len(names))
+    if unreadable is None and (max_rows is None or len(raw) <= max_rows):
+        checked = _check_columns(raw, checker)
+        if checked is not None:
+            return checked, []
+    rows, errors = _check_rows(_numbered(raw, unreadable), checker, max_rows)
+    return _Checked.of_rows(rows), errors
+
+
+def _numbered(raw: list[list[str]], unreadable: int | None) -> Iterator[tuple[int, list[str]]]:
+    """(line, cells) of the rows read, then the unreadable line (as csv_rows reads a file)."""
+    for index, cells in enumerate(raw):
+        yield index + 2, cells
+    if unreadable is not None:
+        raise UnreadableRow(unreadable)
+
+
+def _check_rows(
+    numbered_rows: Iterator[tuple[int, list[str]]], checker: _RowChecker, max_rows: int | None
+) -> tuple[list[_Row], list[RowError]]:
+    rows: list[_Row] = []
     errors = checker.errors
     try:
         for line, raw in numbered_rows:
@@ -172,6 +273,103 @@ def _parse(
     except UnreadableRow as unreadable:
         errors.append(RowError(unreadable.line, "(hela raden)", "raden går inte att läsa som CSV"))
     return rows, errors + _remittents_agree(rows)
+
+
+def _check_columns(raw: list[list[str]], checker: _RowChecker) -> _Checked | None:
+    """The rows checked column by column, each distinct cell (or set of cells) once; None as
+    soon as anything is wrong (`_check_rows` then finds and words every error). It accepts
+    exactly what `_RowChecker.check` accepts, without a loop in Python over the rows."""
+    width = checker.width
+    lines: Sequence[int] = range(2, len(raw) + 2)
+    if any(len(cells) != width for cells in raw):
+        if any(len(cells) != width and any(c.strip() for c in cells) for cells in raw):
+            return None
+        kept = [i for i, cells in enumerate(raw) if len(cells) == width]
+        raw, lines = [raw[i] for i in kept], [i + 2 for i in kept]
+    columns = [list(map(str.strip, column)) for column in zip(*raw, strict=True)]
+    if not columns:
+        return _Checked.of_rows([])
+    if "" in columns[0]:
+        # A row of empty cells is skipped; any other row without its förbund is an error.
+        blank = {i for i, name in enumerate(columns[0]) if not name}
+        if any(column[i] for column in columns for i in blank):
+            return None
+        kept = [i for i in range(len(columns[0])) if i not in blank]
+        columns = [[column[i] for i in kept] for column in columns]
+        lines = [lines[i] for i in kept]
+        if not kept:
+            return _Checked.of_rows([])
+
+    # (The tuples of cells are made twice rather than held: a million rows of them is a few
+    # hundred MB.)
+    number_of_head = {
+        cells: i for i, cells in enumerate(dict.fromkeys(zip(*columns[:7], strict=True)))
+    }
+    heads: list[_Who] = []
+    occasion_texts: list[tuple[str, str, str, str]] = []
+    for cells in number_of_head:
+        head = checker.heads.get(cells)
+        if head is None:
+            head = checker.heads[cells] = checker._head(cells)
+        if head.missing or head.problems:
+            return None
+        code, gender, occasion, day = head.code, head.gender, head.occasion, head.day
+        assert isinstance(code, str) and gender and occasion and day  # noqa: S101 (checked)
+        heads.append(_Who(cells[0], cells[1], code, gender, head.birth_year, occasion, day))
+        occasion_texts.append((cells[0], cells[1], code, cells[5]))
+    head_of_row = list(map(number_of_head.__getitem__, zip(*columns[:7], strict=True)))
+
+    answer_columns = (columns[0], columns[7], columns[8], columns[9])
+    number_of_answer = {
+        cells: i for i, cells in enumerate(dict.fromkeys(zip(*answer_columns, strict=True)))
+    }
+    answers: list[_Answer] = []
+    for cells in number_of_answer:
+        forbund, questionnaire_id, item_id, value_text = cells
+        if not questionnaire_id or not item_id:
+            return None
+        if cells not in checker.values:
+            checker.values[cells] = _value(
+                checker.registry_of(forbund), questionnaire_id, item_id, value_text
+            )
+        questionnaire, value, problem = checker.values[cells]
+        if problem is not None or questionnaire is None:
+            return None
+        answers.append(_Answer(questionnaire, item_id, value))
+    answer_of_row = list(map(number_of_answer.__getitem__, zip(*answer_columns, strict=True)))
+
+    # The same question twice at the same occasion (the row check's "seen" keys), as one
+    # number per row: occasion number × number of questions + question number.
+    occasion_numbers = {key: i for i, key in enumerate(dict.fromkeys(occasion_texts))}
+    occasion_of_head = list(map(occasion_numbers.__getitem__, occasion_texts))
+    question_numbers = {
+        key: i for i, key in enumerate(dict.fromkeys((c[1], c[2]) for c in number_of_answer))
+    }
+    question_of_answer = [question_numbers[(c[1], c[2])] for c in number_of_answer]
+    asked = set(
+        map(
+            int.__add__,
+            map(len(question_numbers).__mul__, map(occasion_of_head.__getitem__, head_of_row)),
+            map(question_of_answer.__getitem__, answer_of_row),
+        )
+    )
+    if len(asked) != len(head_of_row):
+        return None
+
+    remittents: list[Remittent | None] = [None] * len(heads)
+    if width > len(HEADER):
+        first: dict[tuple[str, str, str], Remittent] = {}
+        for head_number, text in dict.fromkeys(zip(head_of_row, columns[10], strict=True)):
+            if not text:
+                continue
+            remittent = REMITTENT_TEXTS.get(text.lower())
+            if remittent is None:
+                return None
+            who = heads[head_number]
+            if first.setdefault((who.forbund, who.insats, who.participant), remittent) != remittent:
+                return None
+            remittents[head_number] = remittent
+    return _Checked(lines, heads, remittents, answers, head_of_row, answer_of_row)
 
 
 def _remittents_agree(rows: list[_Row]) -> list[RowError]:
@@ -421,10 +619,11 @@ def _gender(text: str) -> Gender | None:
         return None
 
 
-def _check_against_database(rows: list[_Row], create_missing: bool) -> list[RowError]:
-    errors: list[RowError] = []
+def _check_against_database(checked: _Checked, create_missing: bool) -> list[RowError]:
+    """The rows whose förbund, insats or participant is unknown (unless they are to be created)
+    or whose gender differs from the participant's; worked out once per distinct head."""
     forbunds = {f.name: f for f in db.session.scalars(sa.select(Forbund))}
-    names = {row.forbund for row in rows} & forbunds.keys()
+    names = {who.forbund for who in checked.heads} & forbunds.keys()
     insatser = {
         (forbund_id, name)
         for forbund_id, name in db.session.execute(
@@ -434,28 +633,41 @@ def _check_against_database(rows: list[_Row], create_missing: bool) -> list[RowE
         )
     }
     genders = _participant_genders([forbunds[n].id for n in names])
-    for row in rows:
-        forbund = forbunds.get(row.forbund)
-        if forbund is None:
-            if not create_missing:
-                errors.append(
-                    RowError(row.line, "forbund", f"förbundet {row.forbund!r} finns inte")
-                )
-            continue
-        if (forbund.id, row.insats) not in insatser and not create_missing:
-            errors.append(
-                RowError(row.line, "insats", f"insatsen {row.insats!r} finns inte i {row.forbund}")
-            )
-        gender = genders.get((forbund.id, row.participant))
-        if gender is None and not create_missing:
-            errors.append(
-                RowError(row.line, "participant", f"deltagaren {row.participant!r} finns inte")
-            )
-        elif gender is not None and gender != row.gender:
-            errors.append(
-                RowError(row.line, "gender", "stämmer inte med deltagarens registrerade kön")
-            )
-    return errors
+    found: dict[tuple[str, str, str, Gender], list[tuple[str, str]]] = {}
+    for who in checked.heads:
+        key = (who.forbund, who.insats, who.participant, who.gender)
+        if key not in found:
+            found[key] = _unknown(who, forbunds, insatser, genders, create_missing)
+    problems = [found[(w.forbund, w.insats, w.participant, w.gender)] for w in checked.heads]
+    if not any(problems):
+        return []
+    return [
+        RowError(line, column, reason)
+        for line, head in zip(checked.lines, checked.head, strict=True)
+        for column, reason in problems[head]
+    ]
+
+
+def _unknown(
+    who: _Who,
+    forbunds: dict[str, Forbund],
+    insatser: set[tuple[int, str]],
+    genders: dict[tuple[int, str], Gender],
+    create_missing: bool,
+) -> list[tuple[str, str]]:
+    """(column, reason) of what the database does not know or knows otherwise."""
+    forbund = forbunds.get(who.forbund)
+    if forbund is None:
+        return [] if create_missing else [("forbund", f"förbundet {who.forbund!r} finns inte")]
+    problems = []
+    if (forbund.id, who.insats) not in insatser and not create_missing:
+        problems.append(("insats", f"insatsen {who.insats!r} finns inte i {who.forbund}"))
+    gender = genders.get((forbund.id, who.participant))
+    if gender is None and not create_missing:
+        problems.append(("participant", f"deltagaren {who.participant!r} finns inte"))
+    elif gender is not None and gender != who.gender:
+        problems.append(("gender", "stämmer inte med deltagarens registrerade kön"))
+    return problems
 
 
 def _participant_genders(forbund_ids: list[int]) -> dict[tuple[int, str], Gender]:
@@ -471,84 +683,109 @@ def _participant_genders(forbund_ids: list[int]) -> dict[tuple[int, str], Gender
     }
 
 
-# Rows are stored with bulk INSERTs (not one ORM object per answer): a historical file can hold a
-# million answers. Ids are read back by natural key after each insert.
-INSERT_CHUNK = 10_000
+# Rows are stored by the database's bulk load (bulk_insert.py), not one ORM object per answer: a
+# historical file can hold a million answers. Ids are read back by natural key after each insert.
 
 
-def _insert(model: Any, values: list[dict[str, Any]]) -> None:
-    for i in range(0, len(values), INSERT_CHUNK):
-        db.session.execute(model.__table__.insert(), values[i : i + INSERT_CHUNK])
-
-
-def _insert_answers(values: list[tuple[int, str, Any]]) -> None:
-    """(response id, item id, value) rows, handed to the driver as they are: by COPY on
-    PostgreSQL, by the driver's executemany on SQLite, inside the same transaction and without
-    SQLAlchemy's per-row parameter processing. The JSON text of each distinct value is made once
-    (answers repeat a handful of values)."""
+def _insert_answers(
+    response_of_row: list[int], answer_of_row: list[int], answers: list[_Answer]
+) -> None:
+    """Every row's answer (none for an empty optional cell), handed to the driver as it is: by
+    COPY on PostgreSQL, by the driver's executemany on SQLite, inside the same transaction.
+    The JSON text of each distinct answer is made once."""
     texts: dict[tuple[type, Any], str] = {}
-
-    def as_json(value: Any) -> str:
-        key = (type(value), tuple(value) if isinstance(value, list) else value)
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = json.dumps(value)
-        return text
-
+    json_of_answer = [_as_json(a.value, texts) for a in answers]
+    given = list(map((lambda text: text is not None), json_of_answer))
+    kept = list(map(given.__getitem__, answer_of_row))
+    response_ids = list(compress(response_of_row, kept))
+    answer_numbers = list(compress(answer_of_row, kept))
     connection = db.session.connection()
     if connection.dialect.name != "postgresql":
         statement = "INSERT INTO answer (response_id, item_id, value) VALUES (?, ?, ?)"
-        for i in range(0, len(values), INSERT_CHUNK * 10):
-            chunk = values[i : i + INSERT_CHUNK * 10]
-            connection.exec_driver_sql(statement, [(r, item, as_json(v)) for r, item, v in chunk])
+        item_of_answer = [a.item for a in answers]
+        rows = list(
+            zip(
+                response_ids,
+                map(item_of_answer.__getitem__, answer_numbers),
+                map(json_of_answer.__getitem__, answer_numbers),
+                strict=True,
+            )
+        )
+        for i in range(0, len(rows), ANSWER_CHUNK):
+            connection.exec_driver_sql(statement, rows[i : i + ANSWER_CHUNK])
         return
+    # COPY's text format, made with string operations that run in C: each distinct answer's
+    # "\t<item>\t<json>\n" once, each row its response id in front of it.
+    tails = [
+        f"\t{_copy_text(a.item)}\t{_copy_text(text)}\n" if text is not None else ""
+        for a, text in zip(answers, json_of_answer, strict=True)
+    ]
     driver = connection.connection.driver_connection
     assert driver is not None  # noqa: S101
     with (
         driver.cursor() as cursor,
         cursor.copy("COPY answer (response_id, item_id, value) FROM STDIN") as copy,
     ):
-        for response_id, item_id, value in values:
-            copy.write_row((response_id, item_id, as_json(value)))
+        for i in range(0, len(response_ids), ANSWER_CHUNK):
+            copy.write(
+                "".join(
+                    map(
+                        str.__add__,
+                        map(str, response_ids[i : i + ANSWER_CHUNK]),
+                        map(tails.__getitem__, answer_numbers[i : i + ANSWER_CHUNK]),
+                    )
+                )
+            )
 
 
-def _store(rows: list[_Row], actor_id: int | None) -> ImportSummary:
-    summary = ImportSummary(rows=len(rows))
+def _copy_text(text: str) -> str:
+    """A value in PostgreSQL's COPY text format (backslash, tab and line breaks escaped)."""
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+ANSWER_CHUNK = 100_000
+
+
+def _store(checked: _Checked, actor_id: int | None) -> ImportSummary:
+    """Store the checked rows: förbund, insatser, participants, participations and occasions
+    once per distinct head (in the order of the file), responses once per occasion and
+    questionnaire, and every answer."""
+    summary = ImportSummary(rows=len(checked.head))
+    heads = checked.heads
     forbunds: dict[str, Forbund] = {}
     insatser: dict[tuple[str, str], Insats] = {}
-    for row in rows:
-        if row.forbund not in forbunds:
-            forbunds[row.forbund] = _get_or_create_forbund(row.forbund, summary)
-        if (row.forbund, row.insats) not in insatser:
-            insatser[(row.forbund, row.insats)] = _get_or_create_insats(
-                forbunds[row.forbund], row, summary
+    for who in heads:
+        if who.forbund not in forbunds:
+            forbunds[who.forbund] = _get_or_create_forbund(who.forbund, summary)
+        if (who.forbund, who.insats) not in insatser:
+            insatser[(who.forbund, who.insats)] = _get_or_create_insats(
+                forbunds[who.forbund], who.insats, who.day, summary
             )
     forbund_ids = [f.id for f in forbunds.values()]
     insats_ids = [i.id for i in insatser.values()]
-    people = _store_participants(rows, forbunds, summary)
+    people = _store_participants(heads, forbunds, summary)
     participation_keys = [
-        (
-            insatser[(row.forbund, row.insats)].id,
-            people[(forbunds[row.forbund].id, row.participant)],
-        )
-        for row in rows
+        (insatser[(w.forbund, w.insats)].id, people[(forbunds[w.forbund].id, w.participant)])
+        for w in heads
     ]
-    series = _store_participations(rows, participation_keys, insats_ids, summary)
+    series = _store_participations(checked, participation_keys, insats_ids, summary)
     occasion_keys = [
-        (series[key], str(row.occasion[0]), row.occasion[1])
-        for row, key in zip(rows, participation_keys, strict=True)
+        (series[key], str(who.occasion[0]), who.occasion[1])
+        for who, key in zip(heads, participation_keys, strict=True)
     ]
-    occasions = _store_occasions(rows, occasion_keys, insats_ids)
-    response_keys = [
-        (occasions[key], row.questionnaire.id) for row, key in zip(rows, occasion_keys, strict=True)
-    ]
-    response_ids = _store_responses(rows, response_keys, insats_ids, summary)
+    occasions = _store_occasions(heads, occasion_keys, insats_ids)
+    occasion_of_head = [occasions[key] for key in occasion_keys]
+    questionnaire_of_answer = [a.questionnaire.id for a in checked.answers]
+    response_keys = list(
+        zip(
+            map(occasion_of_head.__getitem__, checked.head),
+            map(questionnaire_of_answer.__getitem__, checked.answer),
+            strict=True,
+        )
+    )
+    response_ids = _store_responses(checked, response_keys, insats_ids, summary)
     _insert_answers(
-        [
-            (response_ids[key], row.item, row.value)
-            for row, key in zip(rows, response_keys, strict=True)
-            if row.value is not None
-        ]
+        list(map(response_ids.__getitem__, response_keys)), checked.answer, checked.answers
     )
     audit.record(
         "responses_imported",
@@ -560,29 +797,35 @@ def _store(rows: list[_Row], actor_id: int | None) -> ImportSummary:
     return summary
 
 
+def _as_json(value: Any, texts: dict[tuple[type, Any], str]) -> str | None:
+    """The JSON text of a stored value (None for no answer), made once per distinct value."""
+    if value is None:
+        return None
+    key = (type(value), tuple(value) if isinstance(value, list) else value)
+    text = texts.get(key)
+    if text is None:
+        text = texts[key] = json.dumps(value)
+    return text
+
+
 def _store_participants(
-    rows: list[_Row], forbunds: dict[str, Forbund], summary: ImportSummary
+    heads: list[_Who], forbunds: dict[str, Forbund], summary: ImportSummary
 ) -> dict[tuple[int, str], int]:
     """Participant ids by (förbund id, code), creating the missing ones."""
     forbund_ids = [f.id for f in forbunds.values()]
     people = _participant_ids(forbund_ids)
-    new: dict[tuple[int, str], dict[str, Any]] = {}
-    for row in rows:
-        key = (forbunds[row.forbund].id, row.participant)
+    new: dict[tuple[int, str], tuple[int, str, Gender, int | None]] = {}
+    for who in heads:
+        key = (forbunds[who.forbund].id, who.participant)
         if key not in people and key not in new:
-            new[key] = {
-                "forbund_id": key[0],
-                "code": row.participant,
-                "gender": row.gender,
-                "birth_year": row.birth_year,
-            }
-    _insert(Participant, list(new.values()))
+            new[key] = (key[0], who.participant, who.gender, who.birth_year)
+    bulk_insert(Participant.__table__, ("forbund_id", "code", "gender", "birth_year"), new.values())
     summary.created["deltagare"] += len(new)
     return _participant_ids(forbund_ids) if new else people
 
 
 def _store_participations(
-    rows: list[_Row],
+    checked: _Checked,
     keys: list[tuple[int, int]],
     insats_ids: list[int],
     summary: ImportSummary,
@@ -590,33 +833,38 @@ def _store_participations(
     """Participation ids by (insats id, participant id): the participant's latest one in the
     insats, else a new one starting on the participant's first date in the file, referred by
     the file's remittent ("annan" when the file gives none). An EXIT in the file ends a
-    participation that has no exit date yet; an existing participation keeps its remittent."""
+    participation that has no exit date yet; an existing participation keeps its remittent.
+    `keys` are those of the heads (in the order of the file)."""
     first_day: dict[tuple[int, int], date] = {}
     exit_day: dict[tuple[int, int], date] = {}
     remittent: dict[tuple[int, int], Remittent] = {}
-    for row, key in zip(rows, keys, strict=True):
-        first_day[key] = min(first_day.get(key, row.day), row.day)
-        if row.remittent is not None:
-            remittent.setdefault(key, row.remittent)
-        if row.occasion[0] == OccasionKind.EXIT and key not in exit_day:
-            exit_day[key] = row.day
+    for who, given, key in zip(checked.heads, checked.remittents, keys, strict=True):
+        first_day[key] = min(first_day.get(key, who.day), who.day)
+        if given is not None:
+            remittent.setdefault(key, given)
+        if who.occasion[0] == OccasionKind.EXIT and key not in exit_day:
+            exit_day[key] = who.day
     series = _participations(insats_ids)
-    new: list[dict[str, Any]] = []
+    new: list[tuple[Any, ...]] = []
     for key, day in first_day.items():
         if key in series:
             continue
         end = max(exit_day[key], day) if key in exit_day else None
         new.append(
-            {
-                "insats_id": key[0],
-                "participant_id": key[1],
-                "remittent": remittent.get(key, Remittent.OTHER),
-                "start_date": day,
-                "exit_date": end,
-                "status": ParticipationStatus.EXITED if end else ParticipationStatus.ACTIVE,
-            }
+            (
+                key[0],
+                key[1],
+                remittent.get(key, Remittent.OTHER),
+                day,
+                end,
+                ParticipationStatus.EXITED if end else ParticipationStatus.ACTIVE,
+            )
         )
-    _insert(Participation, new)
+    bulk_insert(
+        Participation.__table__,
+        ("insats_id", "participant_id", "remittent", "start_date", "exit_date", "status"),
+        new,
+    )
     summary.created["deltaganden"] += len(new)
     for key, day in exit_day.items():
         if key in series and series[key][2] is None:
@@ -632,61 +880,72 @@ def _store_participations(
 
 
 def _store_occasions(
-    rows: list[_Row], keys: list[tuple[int, str, int]], insats_ids: list[int]
+    heads: list[_Who], keys: list[tuple[int, str, int]], insats_ids: list[int]
 ) -> dict[tuple[int, str, int], int]:
     """Occasion ids by (participation id, kind, number); new ones due on their first date."""
     occasions = _occasion_ids(insats_ids)
-    new: dict[tuple[int, str, int], dict[str, Any]] = {}
-    for row, key in zip(rows, keys, strict=True):
+    new: dict[tuple[int, str, int], tuple[int, OccasionKind, int, date]] = {}
+    for who, key in zip(heads, keys, strict=True):
         if key not in occasions and key not in new:
-            new[key] = {
-                "participation_id": key[0],
-                "kind": row.occasion[0],
-                "number": key[2],
-                "due_date": row.day,
-            }
-    _insert(Occasion, list(new.values()))
+            new[key] = (key[0], who.occasion[0], key[2], who.day)
+    bulk_insert(
+        Occasion.__table__, ("participation_id", "kind", "number", "due_date"), new.values()
+    )
     return _occasion_ids(insats_ids) if new else occasions
 
 
 def _store_responses(
-    rows: list[_Row],
+    checked: _Checked,
     keys: list[tuple[int, str]],
     insats_ids: list[int],
     summary: ImportSummary,
 ) -> dict[tuple[int, str], int]:
-    """Response ids by (occasion id, questionnaire id). There is one response per occasion and
-    questionnaire: an existing one rejects the file."""
+    """Response ids by (occasion id, questionnaire id), `keys` being those of the rows. There
+    is one response per occasion and questionnaire: an existing one rejects the file."""
     existing = _response_ids(insats_ids)
-    new: dict[tuple[int, str], dict[str, Any]] = {}
-    now = utcnow()
-    for row, key in zip(rows, keys, strict=True):
-        if key in existing:
-            raise ImportRejected(
-                [
-                    RowError(
-                        row.line,
-                        "questionnaire",
-                        "det finns redan svar på det här formuläret vid det här tillfället",
-                    )
-                ]
-            )
-        if key not in new:
-            new[key] = {
-                "occasion_id": key[0],
-                "questionnaire_id": row.questionnaire.id,
-                "questionnaire_version": row.questionnaire.version,
-                "content_hash": row.questionnaire.content_hash,
-                "status": ResponseStatus.SUBMITTED,
-                "mode": ResponseMode.IMPORT,
-                "submitted_at": now,
-                "pages_saved": len(row.questionnaire.pages),
-            }
-    for questionnaire in {
-        row.questionnaire.content_hash: row.questionnaire for row in rows
-    }.values():
+    if not existing.keys().isdisjoint(keys):
+        line = next(line for line, key in zip(checked.lines, keys, strict=True) if key in existing)
+        raise ImportRejected(
+            [
+                RowError(
+                    line,
+                    "questionnaire",
+                    "det finns redan svar på det här formuläret vid det här tillfället",
+                )
+            ]
+        )
+    questionnaires = [a.questionnaire for a in checked.answers]
+    # One questionnaire per key: an occasion belongs to one förbund, whose registry gives it.
+    new = dict(zip(keys, map(questionnaires.__getitem__, checked.answer), strict=True))
+    for questionnaire in {q.content_hash: q for q in questionnaires}.values():
         keep_snapshot(questionnaire)
-    _insert(Response, list(new.values()))
+    now = utcnow()
+    bulk_insert(
+        Response.__table__,
+        (
+            "occasion_id",
+            "questionnaire_id",
+            "questionnaire_version",
+            "content_hash",
+            "status",
+            "mode",
+            "submitted_at",
+            "pages_saved",
+        ),
+        (
+            (
+                occasion_id,
+                q.id,
+                q.version,
+                q.content_hash,
+                ResponseStatus.SUBMITTED,
+                ResponseMode.IMPORT,
+                now,
+                len(q.pages),
+            )
+            for (occasion_id, _), q in new.items()
+        ),
+    )
     summary.responses = len(new)
     return _response_ids(insats_ids)
 
@@ -758,13 +1017,15 @@ def _get_or_create_forbund(name: str, summary: ImportSummary) -> Forbund:
     return forbund
 
 
-def _get_or_create_insats(forbund: Forbund, row: _Row, summary: ImportSummary) -> Insats:
+def _get_or_create_insats(
+    forbund: Forbund, name: str, first_day: date, summary: ImportSummary
+) -> Insats:
     insats = db.session.scalar(
-        sa.select(Insats).where(Insats.forbund_id == forbund.id, Insats.name == row.insats)
+        sa.select(Insats).where(Insats.forbund_id == forbund.id, Insats.name == name)
     )
     if insats is None:
         insats = Insats(
-            forbund_id=forbund.id, name=row.insats, start_date=row.day, goals=[], bundles={}
+            forbund_id=forbund.id, name=name, start_date=first_day, goals=[], bundles={}
         )
         db.session.add(insats)
         db.session.flush()

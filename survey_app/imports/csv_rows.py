@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
+from itertools import islice
 from typing import IO
 
 
@@ -38,3 +39,23 @@ def _numbered(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
         except csv.Error as error:
             raise UnreadableRow(line) from error
         yield line, row
+
+
+def header_and_all_rows(
+    stream: IO[str], limit: int | None = None
+) -> tuple[list[str] | None, list[list[str]], int | None]:
+    """The first row (as `header_and_rows`), then the rest at once, at most `limit` of them, and
+    the line csv could not read (None when it read them all): the rows before that line are
+    returned. The reading runs in csv's C code, not row by row in Python."""
+    reader = csv.reader(stream)
+    try:
+        header = next(reader, None)
+    except csv.Error:
+        return None, [], None
+    rows: list[list[str]] = []
+    try:
+        rows.extend(reader if limit is None else islice(reader, limit))
+    except csv.Error:
+        # list.extend keeps what it took before the error: the rows on lines 2 .. len + 1.
+        return header, rows, len(rows) + 2
+    return header, rows, None

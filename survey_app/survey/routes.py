@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -228,10 +229,14 @@ def _language_links() -> dict[str, object]:
     if endpoint == "survey.open_link":
         endpoint = "survey.intro"  # the token stays out of the page's links
     args = dict(request.view_args or {}) if endpoint == request.endpoint else {}
+    # The page's address once; each language adds its query (what url_for would make, as the
+    # codes need no quoting), instead of building the address again per language.
+    here = url_for(endpoint, **args)
+    joint = "&" if "?" in here else "?"
     links: list[tuple[Language, str | None]] = [
         (
             LANGUAGES[code],
-            None if code == language.code else url_for(endpoint, **args, sprak=code),
+            None if code == language.code else f"{here}{joint}{urlencode({'sprak': code})}",
         )
         for code in codes
     ]
@@ -264,8 +269,11 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
         session.pop(STATE, None)
         return link_not_working()
     occasion, g.invitation = loaded
-    state.seen = time.time()
-    state.save()
+    if state.mode == ResponseMode.KIOSK:
+        # Only the tablet's idle lock reads the time a page was last seen; other sessions are
+        # not written (and the cookie not signed again) just to record it.
+        state.seen = time.time()
+        state.save()
     g.state = state
     g.expired = expired
     g.bundle = load_bundle(occasion, state.respondent, registry(occasion))
