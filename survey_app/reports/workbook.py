@@ -18,7 +18,7 @@ import pandas as pd
 from survey_app import scoring
 from survey_app.clock import STOCKHOLM
 from survey_app.questionnaires import Questionnaire, Section
-from survey_app.reports import goals, printing, sheets, summary
+from survey_app.reports import background, goals, printing, sheets, summary
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
 from survey_app.reports.dataset import (
     COHORT_DEFINITIONS,
@@ -141,7 +141,8 @@ def build(dataset: Dataset) -> Report:
     comparisons = _register_comparisons(dataset, pub, raw, participants, ended)
     series_raw = _raw_series(dataset)
     series = _register_series(dataset, pub, series_raw, comparisons, ended)
-    item_sheets, reasons = sheets.blocks(dataset, pub, participants, population)
+    background_sheet = background.sheet(dataset, pub, participants, overview)
+    item_sheets, reasons = sheets.blocks(dataset, pub, participants, population, ended)
     _within_ended(pub, ended, dataset)
     goal_rows = _register_goals(dataset, pub, comparisons, reasons)
     pub.protect()
@@ -150,7 +151,7 @@ def build(dataset: Dataset) -> Report:
         overview,
         participants,
         _comparison_table(raw, comparisons),
-        _layout(dataset, item_sheets),
+        [Layout(background.SHEET, blocks=background_sheet), *_layout(dataset, item_sheets)],
         goal_rows(),
         {step: _comparison_table(raw, series[step]) for step, raw in series_raw.items()},
     )
@@ -488,6 +489,7 @@ def _register_goals(
     reason_labels = _reason_labels(dataset)
     insatser = sheets.cohort_insatser(dataset)
     rows: list[tuple[str, str, float, Any, Any, Any]] = []
+    given_reasons: dict[str, Counts] = {}
     for insats in sorted(dataset.goals):
         for number, goal in enumerate(dataset.goals[insats]):
             text = goals.describe(goal, labels, reason_labels)
@@ -509,9 +511,11 @@ def _register_goals(
                 value = np.asarray([reasons.values[i, columns, -1].sum()])
                 ids = pub.table(f"goal:{insats}:{number}", value, (False,), labelled=False)
                 pub.add(ids, [np.asarray([reasons.ids[i, c, -1]]) for c in columns])
-                pub.share_of(ids, np.asarray([reasons.ids[i, -1, -1]]))
+                given = given_reasons.get(insats) or _given(pub, reasons, insats, i)
+                given_reasons[insats] = given
+                pub.share_of(ids, given.ids)
                 count = Counts(pub, value, ids, [["goal"]])
-                rows.append((insats, text, target, (count, reasons), (0,), (i, -1, -1)))
+                rows.append((insats, text, target, (count, given), (0,), (0,)))
             else:
                 rows.append((insats, text, target, None, None, None))
 
@@ -536,6 +540,19 @@ def _register_goals(
         return pd.DataFrame(out, columns=["Insats", "Mål", "Utfall", "Antal", "Uppnått"])
 
     return show
+
+
+def _given(pub: Publication, reasons: Counts, insats: str, i: int) -> Counts:
+    """The exit reasons given in an insats (a goal's "Antal": its reasons are shares of those
+    given), registered once per insats: the table's "Totalt" less its "Svar saknas"."""
+    categories = reasons.labels[1]
+    if sheets.MISSING not in categories:
+        return Counts(pub, reasons.values[i, -1, -1:], reasons.ids[i, -1, -1:], [["given"]])
+    m = categories.index(sheets.MISSING)
+    value = np.asarray([reasons.values[i, -1, -1] - reasons.values[i, m, -1]])
+    ids = pub.table(f"goal-given:{insats}", value, (False,))
+    pub.add(np.asarray([reasons.ids[i, -1, -1]]), [ids, np.asarray([reasons.ids[i, m, -1]])])
+    return Counts(pub, value, ids, [["given"]])
 
 
 def _reason_labels(dataset: Dataset) -> dict[str, str]:
@@ -1003,6 +1020,8 @@ def _blocks_sheet(
                     kind = "count"
                 elif is_share or str(name).startswith("Andel"):
                     kind = "percent"
+                elif str(name).startswith(("Medel", "Median")):
+                    kind = "decimal"
                 elif isinstance(value, float) and not float(value).is_integer():
                     kind = "decimal"
                 else:
