@@ -17,8 +17,8 @@ from survey_app.clock import today
 from survey_app.reports.compare import TOTAL
 from survey_app.reports.dataset import Dataset
 from survey_app.reports.protection import Publication
-from survey_app.reports.sheets import Block, Sheet, cohort_insatser
-from survey_app.reports.tables import Counts, cube, cube_shares
+from survey_app.reports.sheets import Block, Sheet
+from survey_app.reports.tables import Counts, cube_of, cube_shares
 
 SHEET = "Bakgrund och tid"
 TITLE = "Bakgrund, tid i insatsen och flöde per månad"
@@ -109,16 +109,7 @@ def _breakdown(
 ) -> list[Block]:
     """The cohort by a background category (insats × category × gender, margins only): its
     "Totalt" is the cohort, cell by cell the same counts as Översikt's participants."""
-    counts = cube(
-        pub,
-        f"background:{key}",
-        frame,
-        "category",
-        categories,
-        cohort_insatser(dataset),
-        dataset.genders,
-    )
-    pub.same(counts.ids[:, -1, :], participants.ids)
+    counts = cube_of(pub, f"background:{key}", frame, "category", categories, participants)
     names = ["Insats", title.split(" (")[0]]
     return [
         (title, lambda: counts.frame(names)),
@@ -142,7 +133,9 @@ def _time(dataset: Dataset, pub: Publication, ended: Counts) -> list[Block]:
         {
             "insats": done["insats"],
             "gender": done["gender"],
-            "months": [months(s, e) for s, e in zip(done["start_date"], done["exit_date"], strict=True)],
+            "months": [
+                months(s, e) for s, e in zip(done["start_date"], done["exit_date"], strict=True)
+            ],
         }
     )
     insatser, genders = ended.labels
@@ -223,9 +216,9 @@ def _per_month(dataset: Dataset, pub: Publication, flow: Counts) -> list[Block]:
     for start, end in zip(frame["start_date"], frame["exit_date"], strict=True):
         if first is None or start >= first:
             values[at[(start.year, start.month)], 0] += 1
-        if end is not None and not pd.isna(end) and (last is None or end <= last):
-            if (end.year, end.month) in at:
-                values[at[(end.year, end.month)], 1] += 1
+        ended = end is not None and not pd.isna(end) and (last is None or end <= last)
+        if ended and (end.year, end.month) in at:
+            values[at[(end.year, end.month)], 1] += 1
     values[-1] = values[:-1].sum(axis=0)
     ids = pub.table("flow-per-month", values, (True, False), axes=("month", "flow"))
     rows = flow.labels[0]

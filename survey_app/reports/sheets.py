@@ -30,7 +30,9 @@ from survey_app.reports.protection import Publication
 from survey_app.reports.tables import (
     Counts,
     column,
+    count_cube,
     cube,
+    cube_of,
     cube_shares,
     matrix,
     share_values,
@@ -487,27 +489,29 @@ def _category_block(
         )
         categories.append(MISSING)
     name = str(item.text.get("sv"))
-    counts = cube(
-        pub,
-        f"{questionnaire_id}:{answer_id}",
-        part,
-        "category",
-        categories,
-        cohort_insatser(dataset),
-        dataset.genders,
+    key = f"{questionnaire_id}:{answer_id}"
+    insatser = cohort_insatser(dataset)
+    # "Totalt" is every participation the question concerns: the cohort, or those of it that
+    # ended in the period (in `aktiva` and `avslutade` all the period's avslutade).
+    whole = (
+        (where.ended if dataset.filter.cohort in (Cohort.ACTIVE, Cohort.ENDED) else None)
+        if at_end
+        else participants
     )
-    total = counts.ids[:, -1, :]
-    pub.within([total], participants.ids)  # one answer per participation
-    if where.whole:
-        # "Totalt" is every participation the question concerns: the cohort, or those of it
-        # that ended in the period (in `aktiva` and `avslutade` all the period's avslutade).
-        whole = where.ended if at_end else participants
-        if whole is not None:
-            same = np.array_equal(counts.values[:, -1, :], whole.values)
-            if same and (not at_end or dataset.filter.cohort in (Cohort.ACTIVE, Cohort.ENDED)):
-                pub.same(total, whole.ids)
-            else:
-                pub.within([total], whole.ids)
+    if (
+        where.whole
+        and whole is not None
+        and np.array_equal(
+            count_cube(part, "category", categories, insatser, dataset.genders)[:, -1, :],
+            whole.values,
+        )
+    ):
+        counts = cube_of(pub, key, part, "category", categories, whole)
+    else:  # (answers of participations outside the cohort: only in hand-made data)
+        counts = cube(pub, key, part, "category", categories, insatser, dataset.genders)
+        pub.within([counts.ids[:, -1, :]], participants.ids)  # one answer per participation
+        if where.whole and where.ended is not None:
+            pub.within([counts.ids[:, -1, :]], where.ended.ids)
     blocks: list[Block] = [(title, _frame(counts, ["Insats", name]))]
     if distribution.shares or where.whole:
         blocks.append(

@@ -1020,9 +1020,9 @@ def _blocks_sheet(
                     kind = "count"
                 elif is_share or str(name).startswith("Andel"):
                     kind = "percent"
-                elif str(name).startswith(("Medel", "Median")):
-                    kind = "decimal"
-                elif isinstance(value, float) and not float(value).is_integer():
+                elif str(name).startswith(("Medel", "Median")) or (
+                    isinstance(value, float) and not float(value).is_integer()
+                ):
                     kind = "decimal"
                 else:
                     kind = "count"
