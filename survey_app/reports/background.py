@@ -54,7 +54,7 @@ TEXT = (
 
 def age_group(start: date, birth_year: object) -> str:
     """The age band at the start of a participation, or NOT_KNOWN."""
-    if birth_year is None or pd.isna(birth_year):  # type: ignore[arg-type]
+    if birth_year is None or pd.isna(birth_year):
         return NOT_KNOWN
     age = start.year - int(birth_year)  # type: ignore[call-overload]
     for low, high, label in AGE_GROUPS:
@@ -76,15 +76,11 @@ def sheet(dataset: Dataset, pub: Publication, participants: Counts, flow: Counts
     people = dataset.participations
     starts = people["start_date"]
     births = people["birth_year"] if "birth_year" in people else pd.Series(None, index=people.index)
-    ages = people.assign(
-        category=[age_group(s, b) for s, b in zip(starts, births, strict=True)]
-    )
+    ages = people.assign(category=[age_group(s, b) for s, b in zip(starts, births, strict=True)])
     labels = [label for _, _, label in AGE_GROUPS] + [OLDEST[1], NOT_KNOWN]
     out.blocks += _breakdown(dataset, pub, participants, "age", ages, labels, AGE_TITLE)
     remitted = people.assign(
-        category=(
-            people["remittent"].fillna(NOT_KNOWN) if "remittent" in people else NOT_KNOWN
-        )
+        category=(people["remittent"].fillna(NOT_KNOWN) if "remittent" in people else NOT_KNOWN)
     )
     found = sorted(set(remitted["category"]) - {NOT_KNOWN})
     out.blocks += _breakdown(

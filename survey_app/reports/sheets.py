@@ -58,6 +58,17 @@ REACH_TEXT = (
 
 
 @dataclass
+class Register:
+    """A register table (categories and "Svar saknas", `_category_block`): its counts, the
+    question, its categories' labels by value, and whether it is asked at the end."""
+
+    counts: Counts
+    text: str
+    labels: dict[str, str]
+    at_end: bool
+
+
+@dataclass
 class Sheet:
     """An item sheet: its name, heading and blocks, one below the other."""
 
@@ -72,11 +83,13 @@ def blocks(
     participants: Counts,
     population: Counts | None = None,
     ended: Counts | None = None,
-) -> tuple[list[Sheet], Counts | None]:
-    """The item sheets of the declared sections, in order, and the counts of the item goals
-    name categories of (e.g. exit reasons), if any. `population`: see `violence`. `ended`:
-    the period's avslutade by insats and gender (Översikt's flow), the whole of a register
-    table of answers given at the end (see `_category_block`).
+) -> tuple[list[Sheet], Counts | None, dict[str, Register]]:
+    """The item sheets of the declared sections, in order, the counts of the item goals
+    name categories of (e.g. exit reasons), if any, and every register table with "Svar
+    saknas" by "<questionnaire>:<item>" (goals on categories at exit name them).
+    `population`: see `violence`. `ended`: the period's avslutade by insats and gender
+    (Översikt's flow), the whole of a register table of answers given at the end (see
+    `_category_block`).
 
     A sheet's tables come from every file with a section on it, in the order of their
     `position` (then the sections' order); a scale's top-box share comes first."""
@@ -97,6 +110,7 @@ def blocks(
                 (position, number, questionnaire, section.empty, distribution)
             )
     goal_counts: Counts | None = None
+    registers: dict[str, Register] = {}
     for sheet in out.values():
         sheet.blocks.extend(screenings.get(sheet.name, []))
         first: list[Block] = []
@@ -116,8 +130,18 @@ def blocks(
             first.extend(top)
             if distribution.goal and counts is not None and goal_counts is None:
                 goal_counts = counts
+            if counts is not None and MISSING in counts.labels[1]:
+                declared = questionnaire.item(distribution.item)
+                registers[f"{questionnaire.id}:{distribution.item}"] = Register(
+                    counts,
+                    declared.text.get("sv") if declared is not None else distribution.item,
+                    {str(c.value): c.label.get("sv") for c in declared.choices}
+                    if declared is not None
+                    else {},
+                    asked_at_end(dataset, questionnaire.id, distribution.occasion),
+                )
         sheet.blocks[:0] = first
-    return list(out.values()), goal_counts
+    return list(out.values()), goal_counts, registers
 
 
 def _distribution(

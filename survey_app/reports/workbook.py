@@ -142,9 +142,9 @@ def build(dataset: Dataset) -> Report:
     series_raw = _raw_series(dataset)
     series = _register_series(dataset, pub, series_raw, comparisons, ended)
     background_sheet = background.sheet(dataset, pub, participants, overview)
-    item_sheets, reasons = sheets.blocks(dataset, pub, participants, population, ended)
+    item_sheets, reasons, registers = sheets.blocks(dataset, pub, participants, population, ended)
     _within_ended(pub, ended, dataset)
-    goal_rows = _register_goals(dataset, pub, comparisons, reasons)
+    goal_rows = _register_goals(dataset, pub, comparisons, reasons, registers)
     pub.protect()
     return Report(
         dataset,
@@ -480,6 +480,7 @@ def _register_goals(
     pub: Publication,
     comparisons: dict[str, _Comparison],
     reasons: Counts | None,
+    registers: dict[str, sheets.Register] | None = None,
 ) -> Any:
     """Register what the goal table publishes (its counts are cells of other tables; a goal
     on exit reasons publishes their sum), and return how to show it once protected."""
@@ -492,7 +493,16 @@ def _register_goals(
     given_reasons: dict[str, Counts] = {}
     for insats in sorted(dataset.goals):
         for number, goal in enumerate(dataset.goals[insats]):
-            text = goals.describe(goal, labels, reason_labels)
+            register = (registers or {}).get(str(goal.get("item")))
+            if goal["kind"] == "categories":
+                text = goals.describe_categories(
+                    goal,
+                    register.text if register else str(goal.get("item")),
+                    register.labels if register else {},
+                    register is None or register.at_end,
+                )
+            else:
+                text = goals.describe(goal, labels, reason_labels)
             target = float(goal["target"])
             if insats not in insatser:
                 rows.append((insats, text, target, None, None, None))
@@ -505,6 +515,21 @@ def _register_goals(
                     continue
                 counts = comparison.outcomes
                 rows.append((insats, text, target, counts, (0, i, -1), (-1, i, -1)))
+            elif goal["kind"] == "categories":
+                if register is None:
+                    rows.append((insats, text, target, None, None, None))
+                    continue
+                table = register.counts
+                names = [register.labels.get(str(c)) for c in goal.get("categories", [])]
+                columns = [table.labels[1].index(c) for c in names if c in table.labels[1]]
+                value = np.asarray([table.values[i, columns, -1].sum()])
+                ids = pub.table(f"goal:{insats}:{number}", value, (False,), labelled=False)
+                pub.add(ids, [np.asarray([table.ids[i, c, -1]]) for c in columns])
+                # Of every participation the question concerns, "Svar saknas" included: the
+                # table's "Totalt" (at the end: the insats' avslutade), stated in the goal.
+                pub.share_of(ids, np.asarray([table.ids[i, -1, -1]]))
+                count = Counts(pub, value, ids, [["goal"]])
+                rows.append((insats, text, target, (count, table), (0,), (i, -1, -1)))
             elif reasons is not None:
                 codes = [reason_labels.get(r, r) for r in goal["reasons"]]
                 columns = [reasons.labels[1].index(c) for c in codes if c in reasons.labels[1]]
