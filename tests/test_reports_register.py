@@ -4,18 +4,19 @@ new and ended per month, and a goal on a register category at exit with its deno
 
 Every expected figure is worked out by hand below; the workbook is read back with openpyxl.
 
-The cohort (k = 3, period 2025, aktiva), A women and B men:
+The cohort (k = 3, period 2025, aktiva), A women and B men (income at start; exit reason and
+occupation at exit):
 
-| # | insats | start      | exit       | days | born | income at start | at exit: reason, occupation |
-|---|--------|------------|------------|------|------|-----------------|------------------------------|
-| 1 | A      | 2025-01-10 | 2025-04-10 | 90   | 2003 | lön             | arbete, förvärvsarbete       |
-| 2 | A      | 2025-01-15 | 2025-04-15 | 90   | 2003 | lön             | arbete, förvärvsarbete       |
-| 3 | A      | 2025-01-20 | 2025-04-30 | 100  | 2003 | lön             | arbete, förvärvsarbete       |
-| 4–6 | A    | 2025-03-05 | –          |      | 1985 | –               |                              |
-| 7 | B      | 2025-02-01 | 2025-06-01 | 120  | 1995 | a-kassa         | – (no exit form)             |
-| 8 | B      | 2025-02-03 | 2025-06-03 | 120  | 1995 | a-kassa         | –                            |
-| 9 | B      | 2025-02-10 | 2025-06-30 | 140  | 1995 | a-kassa         | –                            |
-| 10–12 | B  | 2025-02-15/20/25 | –    |      | –    | a-kassa         |                              |
+| #     | insats | start            | exit       | days | born | income  | at exit                |
+|-------|--------|------------------|------------|------|------|---------|------------------------|
+| 1     | A      | 2025-01-10       | 2025-04-10 | 90   | 2003 | lön     | arbete, förvärvsarbete |
+| 2     | A      | 2025-01-15       | 2025-04-15 | 90   | 2003 | lön     | arbete, förvärvsarbete |
+| 3     | A      | 2025-01-20       | 2025-04-30 | 100  | 2003 | lön     | arbete, förvärvsarbete |
+| 4–6   | A      | 2025-03-05       | –          |      | 1985 | –       |                        |
+| 7     | B      | 2025-02-01       | 2025-06-01 | 120  | 1995 | a-kassa | – (no exit form)       |
+| 8     | B      | 2025-02-03       | 2025-06-03 | 120  | 1995 | a-kassa | –                      |
+| 9     | B      | 2025-02-10       | 2025-06-30 | 140  | 1995 | a-kassa | –                      |
+| 10–12 | B      | 2025-02-15/20/25 | –          |      | –    | a-kassa |                        |
 
 No count is from 1 to 2, so nothing is hidden and every figure can be checked exactly.
 """
@@ -44,7 +45,7 @@ GENDERS = ["Kvinna", "Man", "Annat (hen)", "Vill inte uppge", "Totalt"]
 
 def _dataset(
     extra: list[tuple[Any, ...]] = (), goals: dict[str, list[dict[str, Any]]] | None = None
-) -> Dataset:  # noqa: E501
+) -> Dataset:
     people: list[tuple[Any, ...]] = [
         (1, "A", "Kvinna", date(2025, 1, 10), date(2025, 4, 10), 2003, "Försäkringskassan"),
         (2, "A", "Kvinna", date(2025, 1, 15), date(2025, 4, 15), 2003, "Försäkringskassan"),
@@ -140,7 +141,8 @@ def _table(sheet: Any, title: str) -> tuple[list[Any], dict[tuple[str, ...], dic
         current = row[0] if row[0] is not None else current
         key = (current, row[1]) if two else (current,)
         first = 2 if two else 1
-        out[key] = {str(name): value for name, value in zip(header[first:], row[first:]) if name}
+        pairs = zip(header[first:], row[first:], strict=False)
+        out[key] = {str(name): value for name, value in pairs if name}
     return header, out
 
 
