@@ -332,3 +332,17 @@ def test_a_small_insats_hides_its_time_and_leaks_nothing() -> None:
     _, age = _table(book["Bakgrund och tid"], "Åldersgrupp vid start (antal)")
     assert age[("C", "55 och äldre")]["Totalt"] == "<3"  # 2025 − 1970 = 55
     assert attack(data, 3) == []
+
+
+def test_the_new_sheet_prints_like_every_sheet_and_is_described(book: openpyxl.Workbook) -> None:
+    sheet = book["Bakgrund och tid"]
+    setup = sheet.page_setup
+    assert (setup.orientation, setup.paperSize) == ("landscape", 9)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert setup.fitToWidth in (None, 1) and setup.fitToHeight == 0
+    assert sheet.print_title_rows
+    assert "&P av &N" in sheet.oddFooter.center.text
+    about = {row[0]: row[1] for row in book["Om rapporten"].iter_rows(min_row=5, values_only=True)}
+    assert "Svar saknas" in about["Registeruppgifter"]
+    assert "andel av alla avslutade" in about["Registeruppgifter"]
+    assert "Tid i insatsen" in about["Bakgrund och tid"]

@@ -764,6 +764,17 @@ def _overview(
     return pages
 
 
+REGISTER_TEXT = (
+    "Tabellerna över registeruppgifter (t.ex. försörjning, sysselsättning, utbildning, "
+    "avslutsorsak) visar antal och andel per svar, och ”Svar saknas”: deltaganden utan svar. "
+    "”Totalt” är alla deltaganden som frågan gäller – deltagarna i urvalet, eller för frågor vid "
+    "avslut de i urvalet som avslutades under perioden – och andelarna är andelar av dem. Ett "
+    "mål på en registeruppgift vid avslut (”40 % Sysselsättning vid avslut: förvärvsarbete "
+    "eller studier”) räknas som andel av alla avslutade, ”Svar saknas” medräknat, vilket står i "
+    "målet; ett mål på avslutsorsaker räknas bland de avslutsorsaker som angetts."
+)
+
+
 FLOW_TEXT = (
     "Flöde: aktiva under perioden = inskrivna vid periodens början + nya under perioden = "
     "avslutade under perioden + pågående vid periodens slut."
@@ -1176,6 +1187,8 @@ def _about(
             "Räckvidd (våldsenkäten)",
             sheets.REACH_TEXT,
         ),
+        ("Bakgrund och tid", background.TEXT),
+        ("Registeruppgifter", REGISTER_TEXT),
         (
             "Förändring",
             "Avslut minus start. 95 % konfidensintervall med t-fördelningen. Wilcoxons "
