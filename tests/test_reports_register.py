@@ -346,3 +346,41 @@ def test_the_new_sheet_prints_like_every_sheet_and_is_described(book: openpyxl.W
     assert "Svar saknas" in about["Registeruppgifter"]
     assert "andel av alla avslutade" in about["Registeruppgifter"]
     assert "Tid i insatsen" in about["Bakgrund och tid"]
+
+
+def test_age_groups_at_their_edges() -> None:
+    from survey_app.reports.background import age_group
+
+    start = date(2025, 6, 1)
+    assert age_group(start, 2001) == "Under 25"  # 24
+    assert age_group(start, 2000) == "25–34"  # 25
+    assert age_group(start, 1991) == "25–34"  # 34
+    assert age_group(start, 1990) == "35–44"  # 35
+    assert age_group(start, 1971) == "45–54"  # 54
+    assert age_group(start, 1970) == "55 och äldre"  # 55
+    assert age_group(start, 2012) == "Under 25"  # 13: still the youngest band
+    assert age_group(start, None) == "Uppgift saknas"
+    assert age_group(start, float("nan")) == "Uppgift saknas"
+
+
+def test_in_the_cohort_nya_an_exit_table_counts_those_of_it_who_ended() -> None:
+    """Everyone started in 2025, so "nya" is the same twelve; the exit table's "Totalt" is a
+    count of its own there (those of the cohort who ended: 3 + 3), not Översikt's column."""
+    dataset = _dataset()
+    dataset = replace_filter(dataset, Cohort.NEW)
+    book, data = _book(dataset)
+    _, occupation = _table(
+        book["Försörjning och sysselsättning"], "Sysselsättning vid avslut (antal)"
+    )
+    assert occupation[("A", "Förvärvsarbete")]["Totalt"] == 3
+    assert occupation[("B", "Svar saknas")]["Totalt"] == 3
+    assert occupation[("Totalt", "Totalt")]["Totalt"] == 6
+    _, income = _table(book["Försörjning och sysselsättning"], "Försörjning vid start (antal)")
+    assert income[("Totalt", "Totalt")]["Totalt"] == 12
+    assert attack(data, 3) == []
+
+
+def replace_filter(dataset: Dataset, cohort: Cohort) -> Dataset:
+    from dataclasses import replace
+
+    return replace(dataset, filter=replace(dataset.filter, cohort=cohort))
