@@ -94,6 +94,15 @@ FLOW_ACTIVE = "Aktiva under perioden"
 FLOW_ENDED = "Avslutade under perioden"
 FLOW_ONGOING = "Pågående vid periodens slut"
 FLOW_TABLES = ("Flöde under perioden per insats", "Flöde under perioden per kön")
+# A register table's participations without an answer; a background table's without the
+# information. With them a table's "Totalt" is every participation it is about.
+MISSING = "Svar saknas"
+NOT_KNOWN = "Uppgift saknas"
+# *Bakgrund och tid*: the time in the insats of those who ended in the period (their number,
+# mean and median months), and the flow's new and ended per month.
+TIME_TABLES = ("Tid i insatsen per insats", "Tid i insatsen per kön")
+MONTH_TABLE = "Nya och avslutade deltaganden per månad"
+TIME_N, TIME_MEAN, TIME_MEDIAN = "Avslutade under perioden", "Medel (månader)", "Median (månader)"
 COHORTS = {
     "aktiva under perioden": FLOW_ACTIVE,
     "nya under perioden": FLOW_NEW,
@@ -648,6 +657,7 @@ class Model:
         self._violence()
         self._satisfaction()
         self._register()
+        self._background()
         for comparison in self.comparisons:
             self._comparison(comparison)
         self._series()
@@ -658,7 +668,7 @@ class Model:
         return not (
             title.endswith(", medel")
             or "andel" in title
-            or table.title == "Mål"
+            or table.title in ("Mål", "Insatsernas mål och utfall")
             or table.title in ("Uppgift", "Om rapporten")
         )
 
@@ -666,7 +676,8 @@ class Model:
         """Register a table of counts and its totals."""
         if not self._is_count_table(table):
             return
-        columns = [c for c in table.columns if not c.startswith("Andel")]
+        # Shares, and the time in the insats' means and medians (months), are not counts.
+        columns = [c for c in table.columns if not c.startswith(("Andel", "Medel", "Median"))]
         if not columns:
             return
         axes = [table.axis(n) for n in range(table.nlabels)] + [columns]
@@ -1034,6 +1045,8 @@ class Model:
 
     def _register(self) -> None:
         for table in self._cubes():
+            if MISSING in table.axes[1] or NOT_KNOWN in table.axes[1]:
+                self._whole(table)
             if self.one_response:
                 for insats in table.axes[0]:
                     for gender in table.axes[2]:
@@ -1072,6 +1085,77 @@ class Model:
                         ],
                         f"share of {key[1]} in {key[0]}",
                     )
+
+    def _whole(self, table: CountTable) -> None:
+        """A table with "Svar saknas" (or "Uppgift saknas") counts every participation it is
+        about: its "Totalt" is the cohort, or asked at the end those of it who ended in the
+        period — in "aktiva" and "avslutade" the period's avslutade."""
+        at_end = self._at_end(table)
+        for insats in table.axes[0]:
+            for gender in table.axes[2]:
+                total = table.at(insats, TOTAL, gender)
+                if total is None or TOTAL not in (insats, gender):
+                    continue
+                where = f"{table.name} [{insats} / {gender}]"
+                if not at_end:
+                    whole = self._participants(insats, gender)
+                    if whole is not None:
+                        self.equal(total, whole, "same count", f"{where}: Totalt = the cohort")
+                    continue
+                ended = self._flow(insats, gender).get(FLOW_ENDED)
+                if ended is None:
+                    continue
+                if self.cohort in (FLOW_ACTIVE, FLOW_ENDED):
+                    self.equal(total, ended, "same count", f"{where}: Totalt = avslutade")
+                else:
+                    self.at_most(total, ended, "subset", f"{where}: Totalt ≤ avslutade")
+
+    def _background(self) -> None:
+        """*Bakgrund och tid*: the time tables' numbers are the flow's avslutade, their means
+        × n are sums of months (≥ 0) adding up like the counts, and a mean or median beside
+        a hidden number leaks; the months' "Totalt" row is the flow's nya and avslutade."""
+        sums: dict[tuple[str, str], Lin] = {}
+        for title, table in self.tables.items():
+            if not title.startswith(TIME_TABLES):
+                continue
+            by_gender = title.startswith(TIME_TABLES[1])
+            for key, cells in table.records:
+                group = key[0]
+                insats, gender = (TOTAL, group) if by_gender else (group, TOTAL)
+                count_cell = cells.get(TIME_N)
+                if count_cell is None:
+                    continue
+                n = self.count(table.sheet, count_cell)
+                ended = self._flow(insats, gender).get(FLOW_ENDED)
+                if ended is not None:
+                    self.equal(n, ended, "same count", f"{title} [{group}] = avslutade")
+                total = sums.get((insats, gender))
+                if total is None:
+                    total = self.var(f"sum of months [{insats} / {gender}]", 0.0, math.inf, False)
+                    sums[(insats, gender)] = total
+                for column in (TIME_MEAN, TIME_MEDIAN):
+                    cell = cells.get(column)
+                    value = _number(cell[1]) if cell else None
+                    if cell is None or value is None:
+                        continue
+                    if column == TIME_MEAN:  # rounded to one decimal
+                        self.ratio(total, n, value, 0.05, "mean", f"{title} [{group}]: mean × n")
+                    if _hidden(count_cell[1]):
+                        self._statistic_beside_hidden(
+                            table.sheet, cell[0], table.sheet, count_cell, f"{column} of {group}"
+                        )
+        whole = sums.get((TOTAL, TOTAL))
+        for axis in (0, 1):  # the insatser's sums, and the genders', add up to the total's
+            lines = [e for key, e in sums.items() if key[axis] != TOTAL]
+            if whole is not None and lines:
+                self.equal(_lsum(lines), whole, "sums", f"sums of months add up (axis {axis})")
+        months = self.counts.get(MONTH_TABLE)
+        if months is not None:
+            for column, flow in ((FLOW_NEW, FLOW_NEW), (FLOW_ENDED, FLOW_ENDED)):
+                total = months.at(TOTAL, column)
+                shown = self._flow(TOTAL, TOTAL).get(flow)
+                if total is not None and shown is not None:
+                    self.equal(total, shown, "same count", f"{MONTH_TABLE}: {column} = Översikt")
 
     def _scale(self, comparison: Comparison, measure: str) -> tuple[float, float] | None:
         if "index" in measure.lower():
@@ -1266,6 +1350,9 @@ class Model:
             numerator: Lin | None = None
             improved = re.match(r"^\d+ % förbättrade: (.*)$", text)
             ending = re.match(r"^\d+ % avslutas till (.*)$", text)
+            # "40 % Sysselsättning vid avslut: förvärvsarbete eller studier (andel av alla
+            # avslutade)": of the register table's "Totalt" ("Svar saknas" included).
+            category = re.match(r"^\d+ % (.*): (.*) \(andel av alla [a-zåäö]+\)$", text)
             if improved:
                 found = self._goal_measure(improved.group(1), insats)
                 if found is not None:
@@ -1277,11 +1364,35 @@ class Model:
                         f"Mål {goals.sheet}!{count_cell[0]} = "
                         f"pairs of {improved.group(1)} in {insats}",
                     )
+            elif category:
+                table = next(
+                    (
+                        t
+                        for t in self._cubes()
+                        if t.name.lower().startswith(category.group(1).lower())
+                        and MISSING in t.axes[1]
+                    ),
+                    None,
+                )
+                names = [r.strip().lower() for r in category.group(2).split(" eller ")]
+                if table is not None:
+                    categories = {c.lower(): c for c in table.axes[1] if c != TOTAL}
+                    whole = table.at(insats, TOTAL, TOTAL)
+                    if whole is not None:
+                        self.equal(
+                            n, whole, "same count", f"Mål {goals.sheet}!{count_cell[0]} = Totalt"
+                        )
+                    parts = [
+                        table.at(insats, categories[c], TOTAL) for c in names if c in categories
+                    ]
+                    numerator = _lsum(p for p in parts if p is not None)
             elif ending and reasons:
                 names = [r.strip().lower() for r in ending.group(1).split(" eller ")]
                 categories = {c.lower(): c for c in reasons.axes[1] if c != TOTAL}
                 total = reasons.at(insats, TOTAL, TOTAL)
-                if total is not None:
+                missing = reasons.at(insats, MISSING, TOTAL)
+                if total is not None and missing is not None:
+                    total = total - missing  # a share of the reasons given
                     self.equal(
                         n,
                         total,

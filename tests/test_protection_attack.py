@@ -24,7 +24,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from survey_app.models import Forbund
+from survey_app.models import REMITTENT_LABELS, Forbund
 from survey_app.questionnaires import Registry
 from survey_app.reports import workbook
 from survey_app.reports.dataset import (
@@ -41,6 +41,7 @@ from tests.attacker import Finding, analyse, analyse_years, attack
 
 REGISTRY = Registry(Path(__file__).resolve().parent.parent / "questionnaires")
 GENDERS = ("Kvinna", "Man", "Annat (hen)", "Vill inte uppge")
+REMITTENTS = tuple(REMITTENT_LABELS.values())
 YES_NO = ("ja", "nej", "vill_inte_svara")
 
 
@@ -135,6 +136,9 @@ def cohorts(draw: st.DrawFn) -> Cohort:
 def build(cohort: Cohort, k: int | None = None) -> Dataset:
     """The cohort as a report's Dataset, in memory (no database)."""
     rnd = random.Random(cohort.seed)
+    # Background (birth year, remittent) and goals on register categories from a stream of
+    # their own, so that the fixed examples below keep the rest of their data.
+    background = random.Random(cohort.seed + 1)
     today = date.today()
     participations: list[tuple] = []
     measurements: list[tuple] = []
@@ -166,8 +170,22 @@ def build(cohort: Cohort, k: int | None = None) -> Dataset:
                 exit_date = min(today, start + timedelta(days=rnd.randint(14, 500)))
             # Answers at the end count only for participations that ended (dataset.load).
             at_exit = exit_date is not None and rnd.random() < cohort.exit_answers
+            born = (
+                None
+                if background.random() < 0.1
+                else start.year - background.choice((18, 22, 30, 33, 41, 50, 58, 61))
+            )
             participations.append(
-                (pid, insats, gender, start, exit_date, "exited" if exit_date else "active")
+                (
+                    pid,
+                    insats,
+                    gender,
+                    start,
+                    exit_date,
+                    "exited" if exit_date else "active",
+                    born,
+                    background.choices(REMITTENTS, weights=(5, 4, 2, 1, 1))[0],
+                )
             )
             who = (pid, insats, gender)
             first = scores(None) if rnd.random() < cohort.start_answers else None
@@ -212,6 +230,15 @@ def build(cohort: Cohort, k: int | None = None) -> Dataset:
                 "target": 0.3,
             },
         ][: rnd.randint(0, 2)]
+        if background.random() < 0.5:
+            goals[insats].append(
+                {
+                    "kind": "categories",
+                    "item": "utskrivning:occupation",
+                    "categories": background.sample(codes[("utskrivning", "occupation")], 1),
+                    "target": 0.4,
+                }
+            )
     return Dataset(
         forbund=Forbund(
             name="Förbundet",
@@ -222,7 +249,16 @@ def build(cohort: Cohort, k: int | None = None) -> Dataset:
         filter=ReportFilter(forbund_id=1),
         participations=pd.DataFrame(
             participations,
-            columns=["participation_id", "insats", "gender", "start_date", "exit_date", "status"],
+            columns=[
+                "participation_id",
+                "insats",
+                "gender",
+                "start_date",
+                "exit_date",
+                "status",
+                "birth_year",
+                "remittent",
+            ],
         ),
         measurements=pd.DataFrame(
             measurements,
@@ -552,7 +588,8 @@ def test_attacker_falls_back_when_an_x_is_below_k() -> None:
 
 # --- consecutive years (issue 14: why a published release is not "aktiva") --------------------
 
-# The seed is one whose two years show the boundary leak (not every drawn one does).
+# The seed is one whose two aktiva years show the boundary leak: whether a drawn cohort does
+# depends on which cells each year happens to hide, so it moves when the tables change.
 CONSECUTIVE = Cohort(5, (37, 17), (8, 8, 3, 0), 0.6, 0.5, 0.6, 0.3, 0.6, 0.3, 0.5, 0.5, 6, 3)
 
 

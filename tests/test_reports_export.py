@@ -126,6 +126,7 @@ def test_export_pairs_start_with_exit(app: Flask, tmp_path: Path) -> None:
     assert book.sheetnames == [
         "Sammanfattning",
         "Översikt",
+        "Bakgrund och tid",
         "Självskattning",
         "EQ-5D",
         "Våld",

@@ -24,6 +24,7 @@ from survey_app.extensions import db
 from survey_app.followup.occasions import occasion_label
 from survey_app.models import (
     GENDER_LABELS,
+    REMITTENT_LABELS,
     Answer,
     Forbund,
     Gender,
@@ -32,6 +33,7 @@ from survey_app.models import (
     OccasionKind,
     Participant,
     Participation,
+    Remittent,
     Response,
     ResponseStatus,
 )
@@ -632,6 +634,8 @@ def _participations(report_filter: ReportFilter) -> pd.DataFrame:
             Participation.start_date,
             Participation.exit_date,
             Participation.status,
+            Participant.birth_year,
+            Participation.remittent,
         )
         .join(Insats, Participation.insats_id == Insats.id)
         .join(Participant, Participation.participant_id == Participant.id)
@@ -639,9 +643,22 @@ def _participations(report_filter: ReportFilter) -> pd.DataFrame:
     ).all()
     frame = pd.DataFrame(
         rows,
-        columns=["participation_id", "insats", "gender", "start_date", "exit_date", "status"],
+        columns=[
+            "participation_id",
+            "insats",
+            "gender",
+            "start_date",
+            "exit_date",
+            "status",
+            "birth_year",
+            "remittent",
+        ],
     )
     frame["gender"] = frame["gender"].map(lambda g: GENDER_LABELS[Gender(g)])
+    # Background (breakdowns, `background.py`): the remittent's Swedish label.
+    frame["remittent"] = frame["remittent"].map(
+        lambda r: None if r is None else REMITTENT_LABELS[Remittent(r)]
+    )
     return frame
 
 

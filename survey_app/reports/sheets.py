@@ -19,12 +19,20 @@ import pandas as pd
 
 from survey_app.clock import today
 from survey_app.questionnaires import Distribution, Item, Questionnaire
-from survey_app.reports.dataset import Cohort, Dataset, sections_of
+from survey_app.reports.dataset import (
+    EXIT_OCCASIONS,
+    Cohort,
+    Dataset,
+    ended_mask,
+    sections_of,
+)
 from survey_app.reports.protection import Publication
 from survey_app.reports.tables import (
     Counts,
     column,
+    count_cube,
     cube,
+    cube_of,
     cube_shares,
     matrix,
     share_values,
@@ -34,6 +42,9 @@ from survey_app.reports.versions import Variant
 
 # A table's title and how to show it once the publication is protected.
 Block = tuple[str, Callable[[], pd.DataFrame]]
+# The row of a register table counting the participations without an answer (its "Totalt" is
+# then every participation the question concerns).
+MISSING = "Svar saknas"
 HALF_YEAR_DAYS = 182
 REACH_TEXT = (
     "Räckvidd per period, som i förbundens årsrapporter: bland deltagarna aktiva under "
@@ -47,6 +58,17 @@ REACH_TEXT = (
 
 
 @dataclass
+class Register:
+    """A register table (categories and "Svar saknas", `_category_block`): its counts, the
+    question, its categories' labels by value, and whether it is asked at the end."""
+
+    counts: Counts
+    text: str
+    labels: dict[str, str]
+    at_end: bool
+
+
+@dataclass
 class Sheet:
     """An item sheet: its name, heading and blocks, one below the other."""
 
@@ -56,10 +78,18 @@ class Sheet:
 
 
 def blocks(
-    dataset: Dataset, pub: Publication, participants: Counts, population: Counts | None = None
-) -> tuple[list[Sheet], Counts | None]:
-    """The item sheets of the declared sections, in order, and the counts of the item goals
-    name categories of (e.g. exit reasons), if any. `population`: see `violence`.
+    dataset: Dataset,
+    pub: Publication,
+    participants: Counts,
+    population: Counts | None = None,
+    ended: Counts | None = None,
+) -> tuple[list[Sheet], Counts | None, dict[str, Register]]:
+    """The item sheets of the declared sections, in order, the counts of the item goals
+    name categories of (e.g. exit reasons), if any, and every register table with "Svar
+    saknas" by "<questionnaire>:<item>" (goals on categories at exit name them).
+    `population`: see `violence`. `ended`: the period's avslutade by insats and gender
+    (Översikt's flow), the whole of a register table of answers given at the end (see
+    `_category_block`).
 
     A sheet's tables come from every file with a section on it, in the order of their
     `position` (then the sections' order); a scale's top-box share comes first."""
@@ -80,6 +110,7 @@ def blocks(
                 (position, number, questionnaire, section.empty, distribution)
             )
     goal_counts: Counts | None = None
+    registers: dict[str, Register] = {}
     for sheet in out.values():
         sheet.blocks.extend(screenings.get(sheet.name, []))
         first: list[Block] = []
@@ -93,14 +124,24 @@ def blocks(
                     sheet.blocks.append((empty, _empty))
                 continue
             made, counts, top = _distribution(
-                dataset, pub, participants, questionnaire, distribution
+                dataset, pub, participants, questionnaire, distribution, ended
             )
             sheet.blocks.extend(made)
             first.extend(top)
             if distribution.goal and counts is not None and goal_counts is None:
                 goal_counts = counts
+            if counts is not None and MISSING in counts.labels[1]:
+                declared = questionnaire.item(distribution.item)
+                registers[f"{questionnaire.id}:{distribution.item}"] = Register(
+                    counts,
+                    declared.text.get("sv") if declared is not None else distribution.item,
+                    {str(c.value): c.label.get("sv") for c in declared.choices}
+                    if declared is not None
+                    else {},
+                    asked_at_end(dataset, questionnaire.id, distribution.occasion),
+                )
         sheet.blocks[:0] = first
-    return list(out.values()), goal_counts
+    return list(out.values()), goal_counts, registers
 
 
 def _distribution(
@@ -109,6 +150,7 @@ def _distribution(
     participants: Counts,
     questionnaire: Questionnaire,
     distribution: Distribution,
+    ended: Counts | None = None,
 ) -> tuple[list[Block], Counts | None, list[Block]]:
     """The blocks of one item by its type, its counts, and blocks to put first on the sheet.
     An item whose versions' answers differ is shown in parts, each named by its versions."""
@@ -120,7 +162,9 @@ def _distribution(
     made: list[Block] = []
     first: list[Block] = []
     main: Counts | None = None
-    where = _Where(dataset, pub, participants, questionnaire.id, distribution)
+    where = _Where(
+        dataset, pub, participants, questionnaire.id, distribution, ended, len(variants) == 1
+    )
     for variant in variants:
         item = variant.item or declared
         blocks, counts, top = SUMMARIES[str(item.kind.summary)](where, item, variant)
@@ -139,6 +183,9 @@ class _Where:
     participants: Counts
     questionnaire_id: str
     distribution: Distribution
+    ended: Counts | None = None
+    # One part over all versions: a register table then counts those without an answer too.
+    whole: bool = True
 
     def part(self, variant: Variant) -> pd.DataFrame:
         return _item_part(
@@ -151,16 +198,7 @@ Summary = tuple[list[Block], Counts | None, list[Block]]
 
 def _summarise_categories(where: _Where, item: Item, variant: Variant) -> Summary:
     title = (where.distribution.title or item.text.get("sv")) + variant.suffix
-    blocks, counts = _category_block(
-        where.dataset,
-        where.pub,
-        where.participants,
-        where.questionnaire_id,
-        item,
-        variant.key,
-        title,
-        where.distribution,
-    )
+    blocks, counts = _category_block(where, item, variant.key, title)
     return blocks, counts, []
 
 
@@ -442,36 +480,76 @@ def _means(pub: Publication, counts: Counts, values: list[object]) -> Callable[[
 
 
 def _category_block(
-    dataset: Dataset,
-    pub: Publication,
-    participants: Counts,
-    questionnaire_id: str,
-    item: Item,
-    answer_id: str,
-    title: str,
-    distribution: Distribution,
+    where: _Where, item: Item, answer_id: str, title: str
 ) -> tuple[list[Block], Counts | None]:
-    """Counts per category (`answer_id`: the item's id in the answers, see `versions`)."""
+    """Counts per category (`answer_id`: the item's id in the answers, see `versions`), and
+    "Svar saknas": the participations the question concerns without an answer, so that the
+    table's "Totalt" is all of them and each category's share is of all of them. The question
+    concerns the cohort's participations, or, asked at the end, those of them that ended in the
+    period (answers at the end count only for them: `dataset.in_period`). An item reported in
+    parts over its versions has no "Svar saknas" (a participation answers one part)."""
+    dataset, pub, participants = where.dataset, where.pub, where.participants
+    questionnaire_id, distribution = where.questionnaire_id, where.distribution
     if _answers(dataset, questionnaire_id, distribution.occasion).empty:
         return [(f"{title}: inga uppgifter i urvalet", _empty)], None
     labels = {c.value: c.label.get("sv") for c in item.choices}
     part = _item_part(dataset, questionnaire_id, answer_id, distribution.occasion).assign(
         category=lambda f: f["value"].map(labels)
     )
+    categories = list(labels.values())
+    at_end = asked_at_end(dataset, questionnaire_id, distribution.occasion)
+    if where.whole:
+        part = part[part["category"].notna()]
+        concerned = dataset.participations
+        if at_end:
+            concerned = concerned[ended_mask(concerned, dataset.filter)]
+        missing = concerned[~concerned["participation_id"].isin(part["participation_id"])]
+        part = pd.concat(
+            [
+                part[["participation_id", "insats", "gender", "category"]],
+                missing[["participation_id", "insats", "gender"]].assign(category=MISSING),
+            ],
+            ignore_index=True,
+        )
+        categories.append(MISSING)
     name = str(item.text.get("sv"))
-    counts = cube(
-        pub,
-        f"{questionnaire_id}:{answer_id}",
-        part,
-        "category",
-        list(labels.values()),
-        cohort_insatser(dataset),
-        dataset.genders,
+    key = f"{questionnaire_id}:{answer_id}"
+    insatser = cohort_insatser(dataset)
+    # "Totalt" is every participation the question concerns: the cohort, or those of it that
+    # ended in the period (in `aktiva` and `avslutade` all the period's avslutade).
+    whole = (
+        (where.ended if dataset.filter.cohort in (Cohort.ACTIVE, Cohort.ENDED) else None)
+        if at_end
+        else participants
     )
-    pub.within([counts.ids[:, -1, :]], participants.ids)  # one answer per participation
+    if (
+        where.whole
+        and whole is not None
+        and np.array_equal(
+            count_cube(part, "category", categories, insatser, dataset.genders)[:, -1, :],
+            whole.values,
+        )
+    ):
+        counts = cube_of(pub, key, part, "category", categories, whole)
+    else:  # (answers of participations outside the cohort: only in hand-made data)
+        counts = cube(pub, key, part, "category", categories, insatser, dataset.genders)
+        pub.within([counts.ids[:, -1, :]], participants.ids)  # one answer per participation
+        if where.whole and where.ended is not None:
+            pub.within([counts.ids[:, -1, :]], where.ended.ids)
     blocks: list[Block] = [(title, _frame(counts, ["Insats", name]))]
-    if distribution.shares:
+    if distribution.shares or where.whole:
         blocks.append(
             (f"{title}, andel per insats och kön", lambda: cube_shares(counts, ["Insats", name]))
         )
     return blocks, counts
+
+
+def asked_at_end(dataset: Dataset, questionnaire_id: str, occasion: str | None = None) -> bool:
+    """Whether a questionnaire's answers are given at the end of a participation (EXIT, after
+    it): the item's declared occasion, else every answer in the data."""
+    if occasion is not None:
+        return occasion in EXIT_OCCASIONS
+    answers = _answers(dataset, questionnaire_id)
+    if answers.empty:
+        return False
+    return bool(answers["occasion"].str.partition(":")[0].isin(EXIT_OCCASIONS).all())

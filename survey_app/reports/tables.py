@@ -145,6 +145,33 @@ def cube(
     return Counts(pub, values, ids, labels)
 
 
+def cube_of(
+    pub: Publication,
+    key: str,
+    frame: pd.DataFrame,
+    category: str,
+    categories: Sequence[object],
+    whole: Counts,
+) -> Counts:
+    """A category × insats × gender table whose "Totalt" over the categories is `whole` (insats
+    × gender, e.g. the cohort on Översikt: every participation falls in one category, "Svar
+    saknas" included). The categories are registered as their sum equal to `whole`'s cells, which
+    are shown again as the table's "Totalt": the same count, no new variable."""
+    insatser, genders = whole.labels[0][:-1], whole.labels[1][:-1]
+    values = count_cube(frame, category, categories, insatser, genders)
+    ids = pub.table(
+        key, values[:, :-1, :], (True, False, True), axes=("insats", "category", "gender")
+    )
+    pub.add(whole.ids, [ids[:, c, :] for c in range(len(categories))])
+    labels = [[*insatser, TOTAL], [*categories, TOTAL], [*genders, TOTAL]]
+    return Counts(
+        pub,
+        np.concatenate([values[:, :-1, :], whole.values[:, None, :]], axis=1),
+        np.concatenate([ids, whole.ids[:, None, :]], axis=1),
+        labels,
+    )
+
+
 def share_values(numerators: Counts, denominators: Counts) -> np.ndarray:
     """numerator / denominator per cell, None where either count is hidden or the denominator
     is 0: a share beside a hidden count would give it away."""

@@ -18,7 +18,7 @@ import pandas as pd
 from survey_app import scoring
 from survey_app.clock import STOCKHOLM
 from survey_app.questionnaires import Questionnaire, Section
-from survey_app.reports import goals, printing, sheets, summary
+from survey_app.reports import background, goals, printing, sheets, summary
 from survey_app.reports.compare import COLUMNS, TOTAL, compare
 from survey_app.reports.dataset import (
     COHORT_DEFINITIONS,
@@ -141,16 +141,17 @@ def build(dataset: Dataset) -> Report:
     comparisons = _register_comparisons(dataset, pub, raw, participants, ended)
     series_raw = _raw_series(dataset)
     series = _register_series(dataset, pub, series_raw, comparisons, ended)
-    item_sheets, reasons = sheets.blocks(dataset, pub, participants, population)
+    background_sheet = background.sheet(dataset, pub, participants, overview)
+    item_sheets, reasons, registers = sheets.blocks(dataset, pub, participants, population, ended)
     _within_ended(pub, ended, dataset)
-    goal_rows = _register_goals(dataset, pub, comparisons, reasons)
+    goal_rows = _register_goals(dataset, pub, comparisons, reasons, registers)
     pub.protect()
     return Report(
         dataset,
         overview,
         participants,
         _comparison_table(raw, comparisons),
-        _layout(dataset, item_sheets),
+        [Layout(background.SHEET, blocks=background_sheet), *_layout(dataset, item_sheets)],
         goal_rows(),
         {step: _comparison_table(raw, series[step]) for step, raw in series_raw.items()},
     )
@@ -479,6 +480,7 @@ def _register_goals(
     pub: Publication,
     comparisons: dict[str, _Comparison],
     reasons: Counts | None,
+    registers: dict[str, sheets.Register] | None = None,
 ) -> Any:
     """Register what the goal table publishes (its counts are cells of other tables; a goal
     on exit reasons publishes their sum), and return how to show it once protected."""
@@ -488,9 +490,19 @@ def _register_goals(
     reason_labels = _reason_labels(dataset)
     insatser = sheets.cohort_insatser(dataset)
     rows: list[tuple[str, str, float, Any, Any, Any]] = []
+    given_reasons: dict[str, Counts] = {}
     for insats in sorted(dataset.goals):
         for number, goal in enumerate(dataset.goals[insats]):
-            text = goals.describe(goal, labels, reason_labels)
+            register = (registers or {}).get(str(goal.get("item")))
+            if goal["kind"] == "categories":
+                text = goals.describe_categories(
+                    goal,
+                    register.text if register else str(goal.get("item")),
+                    register.labels if register else {},
+                    register is None or register.at_end,
+                )
+            else:
+                text = goals.describe(goal, labels, reason_labels)
             target = float(goal["target"])
             if insats not in insatser:
                 rows.append((insats, text, target, None, None, None))
@@ -503,15 +515,32 @@ def _register_goals(
                     continue
                 counts = comparison.outcomes
                 rows.append((insats, text, target, counts, (0, i, -1), (-1, i, -1)))
+            elif goal["kind"] == "categories":
+                if register is None:
+                    rows.append((insats, text, target, None, None, None))
+                    continue
+                table = register.counts
+                names = [register.labels.get(str(c)) for c in goal.get("categories", [])]
+                columns = [table.labels[1].index(c) for c in names if c in table.labels[1]]
+                value = np.asarray([table.values[i, columns, -1].sum()])
+                ids = pub.table(f"goal:{insats}:{number}", value, (False,), labelled=False)
+                pub.add(ids, [np.asarray([table.ids[i, c, -1]]) for c in columns])
+                # Of every participation the question concerns, "Svar saknas" included: the
+                # table's "Totalt" (at the end: the insats' avslutade), stated in the goal.
+                pub.share_of(ids, np.asarray([table.ids[i, -1, -1]]))
+                count = Counts(pub, value, ids, [["goal"]])
+                rows.append((insats, text, target, (count, table), (0,), (i, -1, -1)))
             elif reasons is not None:
                 codes = [reason_labels.get(r, r) for r in goal["reasons"]]
                 columns = [reasons.labels[1].index(c) for c in codes if c in reasons.labels[1]]
                 value = np.asarray([reasons.values[i, columns, -1].sum()])
                 ids = pub.table(f"goal:{insats}:{number}", value, (False,), labelled=False)
                 pub.add(ids, [np.asarray([reasons.ids[i, c, -1]]) for c in columns])
-                pub.share_of(ids, np.asarray([reasons.ids[i, -1, -1]]))
+                given = given_reasons.get(insats) or _given(pub, reasons, insats, i)
+                given_reasons[insats] = given
+                pub.share_of(ids, given.ids)
                 count = Counts(pub, value, ids, [["goal"]])
-                rows.append((insats, text, target, (count, reasons), (0,), (i, -1, -1)))
+                rows.append((insats, text, target, (count, given), (0,), (0,)))
             else:
                 rows.append((insats, text, target, None, None, None))
 
@@ -536,6 +565,19 @@ def _register_goals(
         return pd.DataFrame(out, columns=["Insats", "Mål", "Utfall", "Antal", "Uppnått"])
 
     return show
+
+
+def _given(pub: Publication, reasons: Counts, insats: str, i: int) -> Counts:
+    """The exit reasons given in an insats (a goal's "Antal": its reasons are shares of those
+    given), registered once per insats: the table's "Totalt" less its "Svar saknas"."""
+    categories = reasons.labels[1]
+    if sheets.MISSING not in categories:
+        return Counts(pub, reasons.values[i, -1, -1:], reasons.ids[i, -1, -1:], [["given"]])
+    m = categories.index(sheets.MISSING)
+    value = np.asarray([reasons.values[i, -1, -1] - reasons.values[i, m, -1]])
+    ids = pub.table(f"goal-given:{insats}", value, (False,))
+    pub.add(np.asarray([reasons.ids[i, -1, -1]]), [ids, np.asarray([reasons.ids[i, m, -1]])])
+    return Counts(pub, value, ids, [["given"]])
 
 
 def _reason_labels(dataset: Dataset) -> dict[str, str]:
@@ -720,6 +762,17 @@ def _overview(
     printing.fit_rows(pages, wrapped)
     sheet.freeze_panes(1, 1)
     return pages
+
+
+REGISTER_TEXT = (
+    "Tabellerna över registeruppgifter (t.ex. försörjning, sysselsättning, utbildning, "
+    "avslutsorsak) visar antal och andel per svar, och ”Svar saknas”: deltaganden utan svar. "
+    "”Totalt” är alla deltaganden som frågan gäller – deltagarna i urvalet, eller för frågor vid "
+    "avslut de i urvalet som avslutades under perioden – och andelarna är andelar av dem. Ett "
+    "mål på en registeruppgift vid avslut (”40 % Sysselsättning vid avslut: förvärvsarbete "
+    "eller studier”) räknas som andel av alla avslutade, ”Svar saknas” medräknat, vilket står i "
+    "målet; ett mål på avslutsorsaker räknas bland de avslutsorsaker som angetts."
+)
 
 
 FLOW_TEXT = (
@@ -1003,7 +1056,9 @@ def _blocks_sheet(
                     kind = "count"
                 elif is_share or str(name).startswith("Andel"):
                     kind = "percent"
-                elif isinstance(value, float) and not float(value).is_integer():
+                elif str(name).startswith(("Medel", "Median")) or (
+                    isinstance(value, float) and not float(value).is_integer()
+                ):
                     kind = "decimal"
                 else:
                     kind = "count"
@@ -1132,6 +1187,8 @@ def _about(
             "Räckvidd (våldsenkäten)",
             sheets.REACH_TEXT,
         ),
+        ("Bakgrund och tid", background.TEXT),
+        ("Registeruppgifter", REGISTER_TEXT),
         (
             "Förändring",
             "Avslut minus start. 95 % konfidensintervall med t-fördelningen. Wilcoxons "
