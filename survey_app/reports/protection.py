@@ -623,7 +623,8 @@ class Publication:
         ]
         # A cell alone among visible counts in several relations (participants beside pairs +
         # START without EXIT of every measure) is pinned by each: one more in each at once.
-        alone = [r for r in relations if int(hidden[r.ids].sum()) == 1]
+        latent = np.asarray(self._latent, dtype=bool)
+        alone = [r for r in relations if int((hidden[r.ids] & ~latent[r.ids]).sum()) == 1]
         if len(alone) > 1:
             targets = {self._cheapest(r.ids[~hidden[r.ids]], room) for r in alone} - {None}
             for target in targets:
@@ -677,13 +678,15 @@ class Publication:
         order = sorted(np.flatnonzero(secondary), key=lambda v: self._cost[v], reverse=True)
         order = order[:RESTORE_TRIES]
         count_of = np.asarray(self._count_of)
+        # A latent cell alone beside visible counts is no lone hidden cell: it is not protected.
+        latent = np.asarray(self._latent, dtype=bool)
         self._restoring = True
         for var in order:
             hidden[var] = secondary[var] = False
             lone = any(
                 relation.equality
                 and not (count_of[relation.ids] >= 0).any()
-                and int(hidden[relation.ids].sum()) == 1
+                and int((hidden[relation.ids] & ~latent[relation.ids]).sum()) == 1
                 for relation in self._relations_of(int(var))
             )
             if lone or self._audit(
