@@ -243,6 +243,74 @@ def test_admin_sets_goals_for_an_insats(app: Flask, admin: FlaskClient) -> None:
     assert "Välj vad målet gäller." in refused.get_data(as_text=True)
 
 
+def test_admin_sets_a_goal_on_register_categories(app: Flask, admin: FlaskClient) -> None:
+    """ "40 % go on to work or studies": the question (occupation at exit) and its categories,
+    kept as they are when the insats is saved again."""
+    form = {
+        **INSATS_FORM,
+        "category_goals-0-item": "utskrivning:occupation",
+        "category_goals-0-categories": [
+            "utskrivning:occupation=forvarvsarbete",
+            "utskrivning:occupation=studier",
+        ],
+        "category_goals-0-target": "40",
+    }
+    page = admin.get("/admin/insatser/ny").get_data(as_text=True)
+    assert 'value="utskrivning:occupation=studier"' in page
+    assert "Sysselsättning vid avslut: Studier" in page
+    assert admin.post("/admin/insatser/ny", data=form).status_code == 302
+    goal = {
+        "kind": "categories",
+        "item": "utskrivning:occupation",
+        "categories": ["forvarvsarbete", "studier"],
+        "target": 0.4,
+    }
+    with app.app_context():
+        insats = db.session.scalar(sa.select(Insats).where(Insats.name == "Hälsoskolan"))
+        assert insats is not None and insats.goals == [goal]
+        insats_id = insats.id
+    page = admin.get(f"/admin/insatser/{insats_id}").get_data(as_text=True)
+    # Shown again as saved (the question chosen, its categories checked), and saved unchanged.
+    assert re.search(r'<option selected value="utskrivning:occupation">', page)
+    assert re.search(r'checked[^>]*value="utskrivning:occupation=studier"', page)
+    resend = {**INSATS_FORM, "improved_goals-0-measure": "sjalvskattning:mean"}
+    resend["improved_goals-0-target"] = "50"
+    for key in ("category_goals-0-item", "category_goals-0-categories", "category_goals-0-target"):
+        resend[key] = form[key]
+    assert admin.post(f"/admin/insatser/{insats_id}", data=resend).status_code == 302
+    with app.app_context():
+        insats = db.session.get(Insats, insats_id)
+        assert insats is not None
+        assert insats.goals == [
+            {"kind": "improved", "measure": "sjalvskattning:mean", "target": 0.5},
+            goal,
+        ]
+    # A category of another question, or none, is refused with the reason.
+    wrong = admin.post(
+        "/admin/insatser/ny",
+        data={
+            **form,
+            "name": "Y",
+            "category_goals-0-categories": ["utskrivning:exit_reason=arbete"],
+        },
+    ).get_data(as_text=True)
+    assert "Välj minst ett svarsalternativ till den fråga du valt." in wrong
+    mixed = admin.post(
+        "/admin/insatser/ny",
+        data={
+            **form,
+            "name": "Z",
+            "category_goals-0-categories": [
+                "utskrivning:occupation=studier",
+                "utskrivning:exit_reason=arbete",
+            ],
+        },
+    ).get_data(as_text=True)
+    assert "Välj bara svarsalternativ som hör till den fråga du valt." in mixed
+    with app.app_context():
+        assert db.session.scalar(sa.select(Insats).where(Insats.name.in_(["Y", "Z"]))) is None
+
+
 def test_an_insats_can_hold_more_than_two_goals(app: Flask, admin: FlaskClient) -> None:
     measures = ["sjalvskattning:general_health", "sjalvskattning:mean", "eq5d:index"]
     form = dict(INSATS_FORM)

@@ -112,6 +112,36 @@ class ExitGoalForm(Form):
             raise ValidationError("Välj minst en avslutsorsak för målet.")
 
 
+class CategoryGoalForm(Form):
+    """A goal "X % in these categories" of one register question, e.g. "40 % go on to work or
+    studies" (occupation at exit). A category's value is "<question>=<category>", so that one
+    list of check boxes serves every question without JavaScript."""
+
+    class Meta:
+        locales = ("sv",)
+
+    item = SelectField("Fråga", choices=[])
+    categories = CheckboxList("Svarsalternativ", choices=[])
+    target = IntegerField("Andel (%)", validators=[Optional(), _PERCENT])
+
+    def validate_target(self, field: IntegerField) -> None:
+        if not field.data:
+            return
+        if not self.item.data:
+            raise ValidationError("Välj vilken fråga målet gäller.")
+        if not self.chosen():
+            raise ValidationError("Välj minst ett svarsalternativ till den fråga du valt.")
+
+    def validate_categories(self, field: CheckboxList) -> None:
+        if self.target.data and len(self.chosen()) != len(field.data or []):
+            raise ValidationError("Välj bara svarsalternativ som hör till den fråga du valt.")
+
+    def chosen(self) -> list[str]:
+        """The chosen categories of the chosen question (their values)."""
+        prefix = f"{self.item.data}="
+        return [v.removeprefix(prefix) for v in self.categories.data or [] if v.startswith(prefix)]
+
+
 AFTER_EXIT_MAX_MONTHS = 36
 
 
@@ -148,6 +178,7 @@ class InsatsForm(SwedishForm):
     after_questionnaires = BundleField("Frågeformulär vid uppföljning efter avslut", choices=[])
     improved_goals = FieldList(FormField(ImprovedGoalForm))
     exit_goals = FieldList(FormField(ExitGoalForm))
+    category_goals = FieldList(FormField(CategoryGoalForm))
     submit = SubmitField("Spara insats")
 
     def goals(self) -> list[dict[str, object]]:
@@ -170,6 +201,17 @@ class InsatsForm(SwedishForm):
                         "target": entry.target.data / 100,
                     }
                 )
+        for category_entry in self.category_goals:
+            goal = category_entry.form
+            if goal.target.data and goal.item.data and goal.chosen():
+                goals.append(
+                    {
+                        "kind": "categories",
+                        "item": goal.item.data,
+                        "categories": goal.chosen(),
+                        "target": goal.target.data / 100,
+                    }
+                )
         return goals
 
     def show_goals(self, goals: list[dict[str, Any]]) -> None:
@@ -180,10 +222,43 @@ class InsatsForm(SwedishForm):
                 self.improved_goals.append_entry({"measure": goal["measure"], "target": target})
             elif goal.get("kind") == "exit_reasons":
                 self.exit_goals.append_entry({"reasons": list(goal["reasons"]), "target": target})
+            elif goal.get("kind") == "categories":
+                item = str(goal["item"])
+                self.category_goals.append_entry(
+                    {
+                        "item": item,
+                        "categories": [f"{item}={c}" for c in goal.get("categories", [])],
+                        "target": target,
+                    }
+                )
         self.improved_goals.append_entry()
         self.exit_goals.append_entry()
+        self.category_goals.append_entry()
 
-    def set_goal_choices(self, measures: list[SelectChoice], reasons: list[SelectChoice]) -> None:
+    def set_goal_choices(
+        self,
+        measures: list[SelectChoice],
+        reasons: list[SelectChoice],
+        questions: dict[str, tuple[str, dict[str, str]]] | None = None,
+    ) -> None:
+        """`questions`: the register questions a goal on categories can name, by key, with
+        the question and its categories' labels by value (dataset.category_goal_items)."""
+        questions = questions or {}
+        items = [SelectChoice("", "Inget mål")] + [
+            SelectChoice(key, question) for key, (question, _) in questions.items()
+        ]
+        categories = [
+            SelectChoice(f"{key}={value}", f"{question}: {label}")
+            for key, (question, labels) in questions.items()
+            for value, label in labels.items()
+        ]
+        for n, category_entry in enumerate(self.category_goals, start=1):
+            goal = category_entry.form
+            goal.item.choices = items
+            goal.item.label.text = f"Mål för svarsalternativ {n}: fråga"
+            goal.categories.choices = categories
+            goal.categories.label.text = f"Mål för svarsalternativ {n}: svarsalternativ"
+            goal.target.label.text = f"Mål för svarsalternativ {n}: andel (%)"
         for n, entry in enumerate(self.improved_goals, start=1):
             entry.measure.choices = measures
             entry.measure.label.text = f"Mål {n}: andel som förbättras på"

@@ -62,7 +62,7 @@ from survey_app.models._types import utcnow
 from survey_app.privacy import audit, retention
 from survey_app.questionnaires import DefinitionError, Problem, own
 from survey_app.questionnaires.own import questionnaires_for
-from survey_app.reports.dataset import exit_reason_labels, goal_measures
+from survey_app.reports.dataset import category_goal_items, exit_reason_labels, goal_measures
 from survey_app.reports.workbook import protection_text
 from survey_app.request_guard import takes_upload
 from survey_app.security import deny, require_role
@@ -102,7 +102,7 @@ def _goal_choices(form: InsatsForm) -> None:
     reasons = [
         SelectChoice(str(value), label) for value, label in exit_reason_labels(registry).items()
     ]
-    form.set_goal_choices(measures, reasons)
+    form.set_goal_choices(measures, reasons, category_goal_items(registry))
 
 
 def _own_insats(insats_id: int) -> Insats:

@@ -900,6 +900,23 @@ def exit_reason_labels(registry: Registry) -> dict[object, str]:
     return {c.value: c.label.get("sv") for c in found[1].choices} if found else {}
 
 
+def category_goal_items(registry: Registry) -> dict[str, tuple[str, dict[str, str]]]:
+    """The single-choice items a goal "share in these categories" can name (every register
+    table of the report: `kind: categories` in reports/goals.py), by "<questionnaire>:<item>",
+    with the question and its categories' labels by value."""
+    found: dict[str, tuple[str, dict[str, str]]] = {}
+    for questionnaire, section in report_sections(declaring(registry)):
+        for distribution in section.distributions:
+            item = questionnaire.item(distribution.item)
+            if item is None or item.kind.summary != "categories":
+                continue
+            found[f"{questionnaire.id}:{item.id}"] = (
+                str(item.text.get("sv")),
+                {str(c.value): str(c.label.get("sv")) for c in item.choices},
+            )
+    return found
+
+
 def cohort_text(report_filter: ReportFilter) -> str:
     """The cohort and its definition in Swedish: a line under every sheet's title."""
     first = report_filter.date_from or "början"
