@@ -20,7 +20,7 @@ from survey_app.models import (
     Response,
 )
 from survey_app.questionnaires import ItemType, Questionnaire, Registry
-from survey_app.survey.services import keep_snapshot
+from survey_app.responses.storage import keep_snapshot
 
 START = ("sjalvskattning", "eq5d-3l", "valdsenkat", "inskrivning")
 EXIT = ("sjalvskattning", "eq5d-3l", "valdsenkat", "nojdhet", "utskrivning")

@@ -26,8 +26,8 @@ from survey_app.models import (
 )
 from survey_app.models._types import utcnow
 from survey_app.questionnaires import Item, ItemType, Questionnaire, Registry
+from survey_app.responses.storage import keep_snapshot
 from survey_app.staff.services import NewParticipant, register_participant
-from survey_app.survey.services import keep_snapshot
 
 DEMO_FORBUND = "Demoförbundet"
 

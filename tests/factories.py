@@ -24,8 +24,8 @@ from survey_app.models import (
 )
 from survey_app.models._types import utcnow
 from survey_app.questionnaires import Questionnaire
+from survey_app.responses.storage import keep_snapshot
 from survey_app.staff.services import NewParticipant, register_participant
-from survey_app.survey.services import keep_snapshot
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)

@@ -25,7 +25,7 @@ from survey_app.models import (
     RoleKind,
 )
 from survey_app.models._types import utcnow
-from survey_app.survey.services import keep_snapshot
+from survey_app.responses.storage import keep_snapshot
 from tests import factories
 from tests.conftest import login
 

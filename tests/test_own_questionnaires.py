@@ -26,7 +26,7 @@ from survey_app.models import (
 from survey_app.questionnaires import own, parse_definition
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports.dataset import ReportFilter
-from survey_app.survey.services import definition_by_hash
+from survey_app.responses.storage import definition_by_hash
 from tests import factories
 from tests.conftest import login
 from tests.own_files import BROKEN, mala

@@ -1,6 +1,6 @@
 """Page forms built from a questionnaire page: the Python value of each item type, the Swedish
 errors for bad input, refused extra answers and display conditions; and the bundle's steps
-(`survey_app.survey.flow`)."""
+(`survey_app.responses.flow`)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from flask import Flask, g
 
 from survey_app import create_app
 from survey_app.questionnaires import Condition, Page, Questionnaire, parse_definition
+from survey_app.responses.flow import bundle_steps, missing_required, next_step, visible_items
 from survey_app.survey.fields import PageForm, page_form_class
-from survey_app.survey.flow import bundle_steps, missing_required, next_step, visible_items
 from tests.conftest import make_settings
 
 DEFINITION = """\
@@ -573,7 +573,7 @@ def test_labels_in_english_fall_back_to_swedish(
     assert swedish["item_mood"].label.text == "Humör"
 
 
-# --- the bundle's steps (survey_app.survey.flow) -----------------------------------------------
+# --- the bundle's steps (survey_app.responses.flow) -----------------------------------------------
 
 
 def two_questionnaires() -> list[Questionnaire]:

@@ -15,7 +15,7 @@ from survey_app.extensions import db
 from survey_app.models import Answer, AuditEvent, Insats, Response, ResponseMode, ResponseStatus
 from survey_app.privacy.log_redaction import RedactLinkTokens
 from survey_app.questionnaires import parse_definition
-from survey_app.survey.flow import effective_answers, missing_required
+from survey_app.responses.flow import effective_answers, missing_required
 from tests.survey_helpers import PAGES, Setup, answer_all, create_link, make_setup, staff_client
 
 VIOLENCE_PAGE_ONE = {

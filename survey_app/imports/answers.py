@@ -43,7 +43,7 @@ from survey_app.participant_codes import BadCode, check_code
 from survey_app.privacy import audit
 from survey_app.questionnaires import Item, Questionnaire, Registry
 from survey_app.questionnaires.own import questionnaires_for
-from survey_app.survey.services import keep_snapshot
+from survey_app.responses.storage import keep_snapshot
 
 HEADER = [
     "forbund",

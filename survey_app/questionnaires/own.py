@@ -3,7 +3,7 @@ each förbund sees (the shipped definitions overlaid by its active files).
 
 A file with the id of a shipped questionnaire replaces it for that förbund only. Files are kept
 exactly as uploaded; a response records the content hash of the file it was given, and
-`survey.services.definition_by_hash` finds that file again after a newer one is activated.
+`responses.storage.definition_by_hash` finds that file again after a newer one is activated.
 
 Operations only flush; the request (or the CLI command) commits.
 """

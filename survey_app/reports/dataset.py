@@ -47,7 +47,7 @@ from survey_app.reports.versions import (
 from survey_app.reports.versions import (
     describe as describe_split,
 )
-from survey_app.survey.services import definition_by_hash
+from survey_app.responses.storage import definition_by_hash
 
 # Gender labels by stored code (also by enum member: they compare equal as strings).
 GENDER_BY_CODE: dict[str, str] = {g.value: label for g, label in GENDER_LABELS.items()}

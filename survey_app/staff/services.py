@@ -48,9 +48,9 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.privacy import audit
 from survey_app.questionnaires import Item, ItemType, Questionnaire, Registry
+from survey_app.responses.storage import load_bundle, save_page, submit
 from survey_app.sms import link_text
 from survey_app.survey.links import create_invitation
-from survey_app.survey.services import load_bundle, save_page, submit
 
 CODE_UNAVAILABLE = (
     "Koden kan inte användas. Är det en ny deltagare: välj en annan kod. Är det någon som redan "

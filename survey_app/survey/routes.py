@@ -39,10 +39,8 @@ from survey_app.models._types import utcnow
 from survey_app.privacy import audit
 from survey_app.questionnaires import Registry
 from survey_app.questionnaires.own import questionnaires_for
-from survey_app.survey import audio, links
-from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class, render_item
-from survey_app.survey.flow import effective_answers, next_step
-from survey_app.survey.services import (
+from survey_app.responses.flow import effective_answers, next_step
+from survey_app.responses.storage import (
     Bundle,
     load_bundle,
     load_occasion,
@@ -51,6 +49,8 @@ from survey_app.survey.services import (
     save_page,
     submit,
 )
+from survey_app.survey import audio, links
+from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class, render_item
 from survey_app.urls import LINK_PATH
 
 bp = Blueprint("survey", __name__)

@@ -39,7 +39,7 @@ from survey_app.questionnaires import (
     Registry,
     parse_definition,
 )
-from survey_app.survey.flow import Step, bundle_steps, effective_answers, missing_required
+from survey_app.responses.flow import Step, bundle_steps, effective_answers, missing_required
 
 
 @dataclass
