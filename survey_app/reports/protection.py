@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
+from scipy.sparse.csgraph import connected_components
 
 try:  # scipy's own HiGHS interface: ~50 times faster per solve than linprog, and silent
     from scipy.optimize._highspy import _core as _highs
@@ -139,6 +140,7 @@ class Publication:
     _blank: np.ndarray | None = None
     _shut: np.ndarray | None = None  # hidden counts and sums, once protected
     _fine: set[tuple[int, bytes]] = field(default_factory=set)  # relations _complete passed
+    _pairs: tuple[np.ndarray, np.ndarray] | None = None  # see _incidence
     _hidden: np.ndarray | None = None
     _secondary: np.ndarray | None = None
 
@@ -706,39 +708,39 @@ class Publication:
         with `largest`, a part with more hidden cells than that fails unaudited (unless it
         shows no number)."""
         shut = self._is_hidden(hidden)
-        values = np.asarray(self._values)
         count_of = np.asarray(self._count_of)
-        # Union-find over hidden variables that share a relation.
-        parent = list(range(len(values)))
-
-        def find(v: int) -> int:
-            while parent[v] != v:
-                parent[v] = parent[parent[v]]
-                v = parent[v]
-            return v
-
-        for relation in self._relations:
-            members = [int(v) for v in relation.ids if shut[v]]
-            for other in members[1:]:
-                parent[find(other)] = find(members[0])
-        for var in np.flatnonzero(shut & (count_of >= 0)):
-            parent[find(int(var))] = find(int(count_of[var]))
+        # The parts: hidden variables that share a relation, as connected components of the
+        # graph of relations and the hidden variables in them (and each hidden sum with its
+        # count).
+        n = len(shut)
+        rows, columns = self._incidence()
+        keep = shut[columns]
+        sums = np.flatnonzero(shut & (count_of >= 0))
+        graph = sparse.coo_array(
+            (
+                np.ones(int(keep.sum()) + len(sums)),
+                (
+                    np.concatenate([rows[keep] + n, sums]),
+                    np.concatenate([columns[keep], count_of[sums]]),
+                ),
+            ),
+            shape=(n + len(self._relations), n + len(self._relations)),
+        )
+        _, labels = connected_components(graph, directed=False)
         components: dict[int, list[int]] = {}
-        for var in np.flatnonzero(shut):
-            components.setdefault(find(int(var)), []).append(int(var))
+        for var in np.flatnonzero(shut).tolist():
+            components.setdefault(int(labels[var]), []).append(var)
         if around is not None:
-            roots = {find(int(v)) for v in around}
+            roots = {int(labels[v]) for v in around}
             components = {root: members for root, members in components.items() if root in roots}
         failing: list[list[int]] = []
         self._failing_sizes = []
         by_root = {root: set(members) for root, members in components.items()}
         relations_by_root: dict[int, list[_Relation]] = {root: [] for root in components}
-        for relation in self._relations:
-            members = [int(v) for v in relation.ids if shut[v]]
-            if members:
-                root = find(members[0])
-                if root in relations_by_root:
-                    relations_by_root[root].append(relation)
+        for number in np.unique(rows[keep]).tolist():
+            root = int(labels[n + number])
+            if root in relations_by_root:
+                relations_by_root[root].append(self._relations[number])
         for root in components:
             members = sorted(by_root[root])
             # A part of the system that passed before and has not changed passes again.
@@ -761,6 +763,18 @@ class Publication:
                 failing.append(found)
                 self._failing_sizes.append(len(members))
         return failing
+
+    def _incidence(self) -> tuple[np.ndarray, np.ndarray]:
+        """(relation number, variable) of every variable in every relation (made once)."""
+        if self._pairs is None:
+            sizes = [len(r.ids) for r in self._relations]
+            self._pairs = (
+                np.repeat(np.arange(len(self._relations)), sizes),
+                np.concatenate([r.ids for r in self._relations]).astype(int)
+                if self._relations
+                else np.zeros(0, dtype=int),
+            )
+        return self._pairs
 
     def _audit_component(
         self,
