@@ -146,6 +146,34 @@ def test_eq5d_scorer_uses_the_forbunds_value_set(registry: Registry) -> None:
     assert result["vas"] is None
 
 
+def test_the_eq5d_scorer_declares_its_value_set_option(registry: Registry) -> None:
+    three, five = registry.get("eq5d-3l"), registry.get("eq5d-5l")
+    assert three is not None and five is not None
+    (option,) = scoring.options(three)
+    assert (option.name, option.label, option.default) == (
+        "value_set",
+        "Värdeset för EQ-5D-3L",
+        "se_tto_3l",
+    )
+    assert {value for value, _label in option.choices} == {"se_tto_3l", "uk_tto_3l"}
+    (option,) = scoring.options(five)
+    assert option.label == "Värdeset för EQ-5D-5L" and option.default == "se_5l_2022"
+    assert "uk_tto_3l" not in {value for value, _label in option.choices}
+    # A stored value that is not a choice (e.g. a set since removed, or a 3L set stored for the
+    # 5L file) falls back to the default.
+    odd = ScoringContext({"eq5d-5l": {"value_set": "uk_tto_3l"}})
+    assert scoring.option_value(five, odd, "value_set") == "se_5l_2022"
+    # The report's note names the sets of both files (they share the EQ-5D sheet).
+    chosen = ScoringContext({"eq5d-3l": {"value_set": "uk_tto_3l"}})
+    assert scoring.describe(five, chosen) == (
+        "Värdeset för EQ-5D",
+        "3L: Storbritannien TTO (Dolan 1997) (uk_tto_3l); 5L: Sverige (Sun 2022) (se_5l_2022)",
+    )
+    # The index's range covers both: UK 3L down to −0.594 (33333), Sweden 2022 5L up to 1.
+    low, high = scoring.measures(five, chosen)["index"].value_range
+    assert low == pytest.approx(-0.594, abs=1e-9) and high == pytest.approx(1.0, abs=1e-9)
+
+
 def test_eq5d_scorer_gives_no_index_for_a_missing_or_impossible_level(registry: Registry) -> None:
     three = registry.get("eq5d-3l")
     assert three is not None
