@@ -109,3 +109,25 @@ def test_the_settings_page_fits_a_laptop_screen(
     assert width is not None and width["width"] >= 600 and width["height"] >= 200
     preview = admin.locator("pre.preview").bounding_box()
     assert preview is not None and preview["x"] + preview["width"] <= 1366
+
+
+def test_admin_chooses_the_eq5d_value_set_of_a_questionnaire(
+    server: tuple[Flask, str], browser: Browser
+) -> None:
+    """The value-set selects on *Inställningar* store the option of the EQ-5D questionnaire."""
+    from survey_app.models import Forbund
+    from survey_app.questionnaires.options import stored_options
+
+    app, url = server
+    admin = _signed_in(browser, url, ADMIN)
+    admin.get_by_role("link", name="Inställningar").click()
+    three = admin.get_by_label("Värdeset för EQ-5D-3L")
+    expect(three).to_have_value("se_tto_3l")
+    expect(admin.get_by_label("Värdeset för EQ-5D-5L")).to_have_value("se_5l_2022")
+    three.select_option(label="Storbritannien TTO (Dolan 1997) (uk_tto_3l)")
+    admin.get_by_role("button", name="Spara inställningar").click()
+    expect(admin.get_by_text("Inställningarna är sparade.")).to_be_visible()
+    expect(admin.get_by_label("Värdeset för EQ-5D-3L")).to_have_value("uk_tto_3l")
+    with app.app_context():
+        owner = db.session.query(Forbund).one()
+        assert stored_options(owner.id) == {"eq5d-3l": {"value_set": "uk_tto_3l"}}

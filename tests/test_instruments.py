@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from survey_app import create_app, scoring
 from survey_app.extensions import db
 from survey_app.models import AuditEvent, Forbund, RoleKind
 from survey_app.questionnaires import Registry
+from survey_app.questionnaires.options import stored_options
 from survey_app.scoring import ScoringContext
 from tests import factories
 from tests.conftest import login, make_settings
@@ -134,7 +136,7 @@ def test_eq5d_scorer_uses_the_forbunds_value_set(registry: Registry) -> None:
     assert default["state"] == "11112" and default["value_set"] == "se_tto_3l"
     assert default["index"] == pytest.approx(0.9142, abs=1e-4)
     assert default["vas"] == 70
-    uk = scoring.score(three, answers, ScoringContext({"3L": "uk_tto_3l"}))
+    uk = scoring.score(three, answers, ScoringContext({"eq5d-3l": {"value_set": "uk_tto_3l"}}))
     assert uk["index"] == pytest.approx(1 - 0.081 - 0.071, abs=1e-9)  # 0.848
     five = registry.get("eq5d-5l")
     assert five is not None
@@ -142,6 +144,34 @@ def test_eq5d_scorer_uses_the_forbunds_value_set(registry: Registry) -> None:
     assert result["value_set"] == "se_5l_2022"
     assert result["index"] == pytest.approx(1 - 0.031, abs=1e-9)
     assert result["vas"] is None
+
+
+def test_the_eq5d_scorer_declares_its_value_set_option(registry: Registry) -> None:
+    three, five = registry.get("eq5d-3l"), registry.get("eq5d-5l")
+    assert three is not None and five is not None
+    (option,) = scoring.options(three)
+    assert (option.name, option.label, option.default) == (
+        "value_set",
+        "Värdeset för EQ-5D-3L",
+        "se_tto_3l",
+    )
+    assert {value for value, _label in option.choices} == {"se_tto_3l", "uk_tto_3l"}
+    (option,) = scoring.options(five)
+    assert option.label == "Värdeset för EQ-5D-5L" and option.default == "se_5l_2022"
+    assert "uk_tto_3l" not in {value for value, _label in option.choices}
+    # A stored value that is not a choice (e.g. a set since removed, or a 3L set stored for the
+    # 5L file) falls back to the default.
+    odd = ScoringContext({"eq5d-5l": {"value_set": "uk_tto_3l"}})
+    assert scoring.option_value(five, odd, "value_set") == "se_5l_2022"
+    # The report's note names the sets of both files (they share the EQ-5D sheet).
+    chosen = ScoringContext({"eq5d-3l": {"value_set": "uk_tto_3l"}})
+    assert scoring.describe(five, chosen) == (
+        "Värdeset för EQ-5D",
+        "3L: Storbritannien TTO (Dolan 1997) (uk_tto_3l); 5L: Sverige (Sun 2022) (se_5l_2022)",
+    )
+    # The index's range covers both: UK 3L down to −0.594 (33333), Sweden 2022 5L up to 1.
+    low, high = scoring.measures(five, chosen)["index"].value_range
+    assert low == pytest.approx(-0.594, abs=1e-9) and high == pytest.approx(1.0, abs=1e-9)
 
 
 def test_eq5d_scorer_gives_no_index_for_a_missing_or_impossible_level(registry: Registry) -> None:
@@ -266,8 +296,8 @@ def test_admin_sees_a_warning_until_licensed_texts_are_installed(
 SETTINGS_FORM = {
     "link_expiry_days": "14",
     "min_group_size": "7",
-    "eq5d_value_set_3l": "uk_tto_3l",
-    "eq5d_value_set_5l": "se_tto_5l_2020",
+    "option_eq5d_3l_value_set": "uk_tto_3l",
+    "option_eq5d_5l_value_set": "se_tto_5l_2020",
     "support_contacts": "Kvinnofridssamordnare i Skövde, 0500-49 80 00",
     "retention_months": "24",
 }
@@ -296,20 +326,29 @@ def test_admin_saves_the_forbunds_settings(app: Flask, admin_client: FlaskClient
     assert response.status_code == 302
     forbund = _forbund(app)
     assert (forbund.link_expiry_days, forbund.min_group_size) == (14, 7)
-    assert (forbund.eq5d_value_set_3l, forbund.eq5d_value_set_5l) == ("uk_tto_3l", "se_tto_5l_2020")
     assert forbund.support_contacts.startswith("Kvinnofridssamordnare")
     assert forbund.retention_months == 24
     with app.app_context():
-        assert db.session.scalar(
-            sa.select(AuditEvent.action).where(AuditEvent.action == "forbund_settings_changed")
-        )
+        assert stored_options(forbund.id) == {
+            "eq5d-3l": {"value_set": "uk_tto_3l"},
+            "eq5d-5l": {"value_set": "se_tto_5l_2020"},
+        }
+        changed = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.action == "forbund_settings_changed")
+        ).one()
+        assert "värdeset för EQ-5D-3L" in changed.details["fields"]
+        assert "värdeset för EQ-5D-5L" in changed.details["fields"]
+    # The page shows the chosen sets, under the same labels as before.
+    page = admin_client.get("/admin/forbund").get_data(as_text=True)
+    assert "Värdeset för EQ-5D-3L" in page and "Värdeset för EQ-5D-5L" in page
+    assert re.search(r'<option selected value="uk_tto_3l"|<option value="uk_tto_3l" selected', page)
 
 
 @pytest.mark.parametrize(
     ("overrides", "message"),
     [
-        ({"eq5d_value_set_3l": "no_such_set"}, "Inte ett giltigt val"),
-        ({"eq5d_value_set_3l": "se_5l_2022"}, "Inte ett giltigt val"),  # a 5L set for 3L
+        ({"option_eq5d_3l_value_set": "no_such_set"}, "Inte ett giltigt val"),
+        ({"option_eq5d_3l_value_set": "se_5l_2022"}, "Inte ett giltigt val"),  # a 5L set for 3L
         ({"min_group_size": "1"}, "från 3 till 100"),
         ({"link_expiry_days": "0"}, "1–365"),
         ({"retention_months": "3"}, "6–240 månader"),
@@ -322,7 +361,9 @@ def test_bad_settings_are_refused(
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     forbund = _forbund(app)
-    assert (forbund.eq5d_value_set_3l, forbund.min_group_size) == ("se_tto_3l", 5)
+    assert forbund.min_group_size == 5
+    with app.app_context():
+        assert stored_options(forbund.id) == {}
 
 
 @pytest.mark.parametrize("installed", [False, True])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -116,3 +118,66 @@ def _row_counts(tables: tuple[str, ...]) -> dict[str, int]:
     }
     db.session.remove()  # no transaction left open for the migrations' locks to wait on
     return counts
+
+
+def test_a_non_default_value_set_moves_to_the_questionnaire_options(database_url: str) -> None:
+    """0018: a förbund's EQ-5D value sets (columns of forbund up to 0017) become the
+    `value_set` option of the EQ-5D questionnaires, and go back to the columns on downgrade."""
+    app = _migrated_app(database_url)
+    with app.app_context():
+        upgrade()
+        try:
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO forbund (name, link_expiry_days, min_group_size, "
+                    "protection_keeps, merge_other_genders, support_contacts, retention_months, "
+                    "require_totp_for_admins, email_template, created_at) VALUES ('Norr', 30, 5, "
+                    "'totals', false, '', 60, false, '', CURRENT_TIMESTAMP), ('Söder', 30, 5, "
+                    "'totals', false, '', 60, false, '', CURRENT_TIMESTAMP)"
+                )
+            )
+            db.session.commit()
+            db.session.remove()
+            downgrade(revision="0017")
+            # The columns come back with the defaults; Norr had chosen other sets.
+            db.session.execute(
+                sa.text(
+                    "UPDATE forbund SET eq5d_value_set_3l = 'uk_tto_3l', "
+                    "eq5d_value_set_5l = 'se_tto_5l_2020' WHERE name = 'Norr'"
+                )
+            )
+            db.session.commit()
+            db.session.remove()
+            upgrade()
+            stored = db.session.execute(
+                sa.text(
+                    "SELECT f.name, o.questionnaire_id, o.options FROM questionnaire_options o "
+                    "JOIN forbund f ON f.id = o.forbund_id ORDER BY f.name, o.questionnaire_id"
+                )
+            ).all()
+            db.session.remove()
+            found = [
+                (name, qid, (json.loads(o) if isinstance(o, str) else o)["value_set"])
+                for name, qid, o in stored
+            ]
+            assert found == [
+                ("Norr", "eq5d-3l", "uk_tto_3l"),
+                ("Norr", "eq5d-5l", "se_tto_5l_2020"),
+                ("Söder", "eq5d-3l", "se_tto_3l"),
+                ("Söder", "eq5d-5l", "se_5l_2022"),
+            ]
+            downgrade(revision="0017")
+            back = db.session.execute(
+                sa.text(
+                    "SELECT name, eq5d_value_set_3l, eq5d_value_set_5l FROM forbund ORDER BY name"
+                )
+            ).all()
+            db.session.remove()
+            assert [tuple(row) for row in back] == [
+                ("Norr", "uk_tto_3l", "se_tto_5l_2020"),
+                ("Söder", "se_tto_3l", "se_5l_2022"),
+            ]
+        finally:
+            db.session.remove()
+            downgrade(revision="base")
+            db.engine.dispose()

@@ -33,8 +33,8 @@ def test_reports_code_names_no_instrument() -> None:
 
 
 def test_models_code_names_no_instrument() -> None:
-    """The EQ-5D value sets are still columns of Forbund (read in one place,
-    `scoring.context_for`); no model names a questionnaire or one of its measures."""
+    """No model names a questionnaire or one of its measures: scorer options such as the EQ-5D
+    value set are stored per questionnaire id (`QuestionnaireOptions`), not as columns."""
     pattern = re.compile(r"""["'](%s)\b""" % "|".join(IDS))  # noqa: UP031
     assert _hits("models", pattern) == []
 

@@ -243,8 +243,6 @@ def build(cohort: Cohort, k: int | None = None) -> Dataset:
         forbund=Forbund(
             name="Förbundet",
             min_group_size=cohort.k if k is None else k,
-            eq5d_value_set_3l="se_tto_3l",
-            eq5d_value_set_5l="se_5l_2022",
         ),
         filter=ReportFilter(forbund_id=1),
         participations=pd.DataFrame(

@@ -402,3 +402,34 @@ def test_the_summary_repeats_published_cells_as_they_are_shown(app: Flask, tmp_p
         header, rows = _titled(summary, section.title)
         assert (section.header, section.rows) == (header, rows), section.title
     assert [s.title for s in page.sections][-1] == "Insatsernas mål och utfall"
+
+
+@pytest.mark.usefixtures("dataset")
+def test_the_index_uses_the_value_set_chosen_for_the_questionnaire(
+    app: Flask, tmp_path: Path
+) -> None:
+    """The förbund has set up EQ-5D-3L with the UK value set (a scorer option of the
+    questionnaire, not a column of Forbund)."""
+    from survey_app.models import QuestionnaireOptions
+
+    with app.app_context():
+        owner = db.session.scalars(sa.select(Forbund)).one()
+        db.session.add(
+            QuestionnaireOptions(
+                forbund_id=owner.id, questionnaire_id="eq5d-3l", options={"value_set": "uk_tto_3l"}
+            )
+        )
+        db.session.commit()
+    book = _export(app, tmp_path, "--cohort", "nya")
+    women = _find(_rows(book["EQ-5D"], 4), "EQ-5D index", "Totalt", "Kvinna")
+    # UK 3L (Dolan 1997): 22222 = 1 − 0.081 − 0.069 − 0.104 − 0.036 − 0.123 − 0.071 = 0.516;
+    # 11111 = 1.
+    assert women["Antal par (start och avslut)"] == 6
+    assert women["Medel vid start"] == pytest.approx(0.516, abs=1e-9)
+    assert women["Medel vid avslut"] == pytest.approx(1.0, abs=1e-9)
+    assert women["Förändring"] == pytest.approx(0.484, abs=1e-9)
+    note = book["EQ-5D"]["A3"].value
+    assert "uk_tto_3l" in note and "se_tto_3l" not in note
+    about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=4, values_only=True)}
+    assert "3L: Storbritannien TTO (Dolan 1997) (uk_tto_3l)" in about["Värdeset för EQ-5D"]
+    assert "5L:" in about["Värdeset för EQ-5D"] and "(se_5l_2022)" in about["Värdeset för EQ-5D"]

@@ -78,8 +78,6 @@ def _dataset(
             min_group_size=3,
             protection_keeps="totals",
             merge_other_genders=False,
-            eq5d_value_set_3l="se_tto_3l",
-            eq5d_value_set_5l="se_5l_2022",
         ),
         filter=ReportFilter(
             forbund_id=1,

@@ -154,8 +154,8 @@ def test_the_forbund_edits_the_message_and_sees_a_preview(app: Flask) -> None:
     form = {
         "link_expiry_days": "30",
         "min_group_size": "5",
-        "eq5d_value_set_3l": "se_tto_3l",
-        "eq5d_value_set_5l": "se_5l_2022",
+        "option_eq5d_3l_value_set": "se_tto_3l",
+        "option_eq5d_5l_value_set": "se_5l_2022",
         "support_contacts": "",
         "retention_months": "60",
         "email_template": "Hej{fornamn}, här är länken: {lank}",

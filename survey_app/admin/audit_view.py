@@ -72,6 +72,7 @@ FIELD_WORDS = {
     "min_group_size": "minsta gruppstorlek",
     "protection_keeps": "skydd av små grupper",
     "merge_other_genders": "sammanslagna könskolumner",
+    # Events before migration 0018; later ones name a scorer option by its label.
     "eq5d_value_set_3l": "värdeset EQ-5D-3L",
     "eq5d_value_set_5l": "värdeset EQ-5D-5L",
     "support_contacts": "stödkontakter",

@@ -29,7 +29,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from survey_app.auth.passwords import MIN_PASSWORD_LENGTH, password_problem
 from survey_app.forms import SwedishForm
 from survey_app.models import ROLE_LABELS, RoleKind
-from survey_app.scoring import eq5d
+from survey_app.questionnaires.options import OptionField
 
 
 class CheckboxList(SelectMultipleField):
@@ -356,14 +356,6 @@ class TemporaryPasswordForm(SwedishForm):
     submit = SubmitField("Sätt tillfälligt lösenord")
 
 
-def _value_set_choices(levels: int) -> list[SelectChoice]:
-    return [
-        SelectChoice(name, f"{value_set.label} ({name})")
-        for name, value_set in eq5d.VALUE_SETS.items()
-        if value_set.levels == levels
-    ]
-
-
 class ForbundSettingsForm(SwedishForm):
     def validate_email_template(self, field: TextAreaField) -> None:
         if field.data and "{lank}" not in field.data:
@@ -397,8 +389,6 @@ class ForbundSettingsForm(SwedishForm):
         description="Två glesa kolumner behöver ofta döljas var för sig; en sammanslagen "
         "kolumn sällan.",
     )
-    eq5d_value_set_3l = SelectField("Värdeset för EQ-5D-3L", choices=_value_set_choices(3))
-    eq5d_value_set_5l = SelectField("Värdeset för EQ-5D-5L", choices=_value_set_choices(5))
     support_contacts = TextAreaField(
         "Lokala stödkontakter",
         description="Visas för deltagare som svarar ja i våldsenkäten, under de nationella "
@@ -480,3 +470,16 @@ class EraseForm(SwedishForm):
         "Skriv deltagarens kod för att bekräfta", validators=[DataRequired("Skriv koden.")]
     )
     submit = SubmitField("Radera för gott")
+
+
+def settings_form_class(options: list[OptionField]) -> type[ForbundSettingsForm]:
+    """The settings form with a select for each scorer option of the förbund's questionnaires
+    (e.g. the EQ-5D value sets), named by `OptionField.key`."""
+    fields = {
+        field.key: SelectField(
+            field.option.label,
+            choices=[SelectChoice(value, label) for value, label in field.option.choices],
+        )
+        for field in options
+    }
+    return type("ForbundSettingsWithOptionsForm", (ForbundSettingsForm,), fields)

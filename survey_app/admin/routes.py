@@ -26,13 +26,13 @@ from survey_app.admin import audit_view
 from survey_app.admin.forms import (
     AuditFilterForm,
     EraseForm,
-    ForbundSettingsForm,
     ImportForm,
     InsatsForm,
     QuestionnaireFileForm,
     StaffAccountForm,
     StaffRoleForm,
     TemporaryPasswordForm,
+    settings_form_class,
 )
 from survey_app.admin.services import (
     SETTINGS_FIELDS,
@@ -61,6 +61,7 @@ from survey_app.models import (
 from survey_app.models._types import utcnow
 from survey_app.privacy import audit, retention
 from survey_app.questionnaires import DefinitionError, Problem, own
+from survey_app.questionnaires.options import current_values, option_fields, stored_options
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.reports.dataset import category_goal_items, exit_reason_labels, goal_measures
 from survey_app.reports.workbook import protection_text
@@ -322,20 +323,26 @@ def toggle_staff_account(user_id: int, action: str) -> WerkzeugResponse:
 @bp.route("/forbund", methods=["GET", "POST"])
 def forbund_settings() -> WerkzeugResponse | str:
     forbund = current_user.forbund
-    form = ForbundSettingsForm(obj=forbund)
+    options = option_fields(questionnaires_for(forbund).by_id.values())
+    form = settings_form_class(options)(
+        obj=forbund, **current_values(options, stored_options(forbund.id))
+    )
     if not form.is_submitted() and not forbund.email_template:
         form.email_template.data = mail.DEFAULT_TEMPLATE  # the box never starts empty
     if form.validate_on_submit():
-        values = {key: getattr(form, key).data for key in SETTINGS_FIELDS}
+        values = {key: form[key].data for key in (*SETTINGS_FIELDS, *(o.key for o in options))}
         template = str(values["email_template"] or "").strip()
         # The default text as it stands is kept as "the default", so that it follows the
         # service's own wording; an emptied box means the default too.
         values["email_template"] = "" if template == mail.DEFAULT_TEMPLATE.strip() else template
         try:
-            save_settings(forbund, values)
+            save_settings(forbund, values, options)
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field or "eq5d_value_set_3l").errors.append(error.message)
+            if error.field and error.field in form:
+                form[error.field].errors.append(error.message)
+            else:
+                flash(error.message, "error")
         else:
             db.session.commit()
             flash("Inställningarna är sparade.", "success")
@@ -359,6 +366,7 @@ def forbund_settings() -> WerkzeugResponse | str:
         forbund=forbund,
         example=example,
         protection_text=protection,
+        options=options,
     )
 
 

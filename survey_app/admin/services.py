@@ -14,7 +14,7 @@ from survey_app.exceptions import DomainError
 from survey_app.extensions import db
 from survey_app.models import Forbund, Insats, Role, RoleKind, StaffUser
 from survey_app.privacy import audit
-from survey_app.scoring import eq5d
+from survey_app.questionnaires.options import OptionField, save_options
 
 
 @dataclass(frozen=True)
@@ -213,8 +213,6 @@ SETTINGS_FIELDS = (
     "min_group_size",
     "protection_keeps",
     "merge_other_genders",
-    "eq5d_value_set_3l",
-    "eq5d_value_set_5l",
     "support_contacts",
     "retention_months",
     "require_totp_for_admins",
@@ -231,15 +229,26 @@ def reset_two_step_of(user: StaffUser) -> None:
     audit.record("totp_reset", object_type="staff_user", object_id=user.id)
 
 
-def save_settings(forbund: Forbund, values: dict[str, object]) -> None:
-    """Store the förbund's settings; a value set must fit its EQ-5D version."""
-    for key, levels in (("eq5d_value_set_3l", 3), ("eq5d_value_set_5l", 5)):
-        name = str(values[key])
-        if name not in eq5d.VALUE_SETS or eq5d.levels_of(name) != levels:
-            raise DomainError(f"Värdesetet {name!r} finns inte för EQ-5D-{levels}L.", field=key)
+def save_settings(
+    forbund: Forbund, values: dict[str, object], options: list[OptionField] | None = None
+) -> None:
+    """Store the förbund's settings and its questionnaires' scorer options (`options`, each
+    valued in `values` by its key); an option's value must be one of its choices, e.g. a value
+    set must fit its EQ-5D version."""
+    options = options or []
+    for option in options:
+        value = str(values[option.key])
+        if value not in {choice for choice, _label in option.option.choices}:
+            raise DomainError(
+                f"{value!r} finns inte att välja för {option.option.label}.", field=option.key
+            )
     changed = sorted(k for k in SETTINGS_FIELDS if getattr(forbund, k) != values[k])
     for key in SETTINGS_FIELDS:
         setattr(forbund, key, values[key])
+    changed += [
+        option.option.label[:1].lower() + option.option.label[1:]
+        for option in save_options(forbund.id, options, values)
+    ]
     db.session.flush()
     audit.record(
         "forbund_settings_changed",

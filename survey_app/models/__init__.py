@@ -1,7 +1,13 @@
 """The data model. Import models from here."""
 
 from survey_app.models.audit import AuditEvent
-from survey_app.models.organisation import Forbund, Insats, OwnQuestionnaire, ReportRelease
+from survey_app.models.organisation import (
+    Forbund,
+    Insats,
+    OwnQuestionnaire,
+    QuestionnaireOptions,
+    ReportRelease,
+)
 from survey_app.models.participants import (
     GENDER_LABELS,
     REMITTENT_LABELS,
@@ -50,6 +56,7 @@ __all__ = [
     "Participation",
     "ParticipationStatus",
     "PasswordReset",
+    "QuestionnaireOptions",
     "QuestionnaireSnapshot",
     "RegistrationCorrection",
     "Remittent",

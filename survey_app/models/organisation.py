@@ -31,9 +31,6 @@ class Forbund(db.Model):  # type: ignore[name-defined]
     protection_keeps: Mapped[str] = mapped_column(sa.String(16), default="totals")
     # Report "Annat (hen)" and "Vill inte uppge" as one gender column.
     merge_other_genders: Mapped[bool] = mapped_column(default=False)
-    # EQ-5D value sets (names in survey_app.scoring.eq5d.VALUE_SETS) used in this förbund's reports.
-    eq5d_value_set_3l: Mapped[str] = mapped_column(sa.String(32), default="se_tto_3l")
-    eq5d_value_set_5l: Mapped[str] = mapped_column(sa.String(32), default="se_5l_2022")
     # Local support contacts shown after a "yes" in the violence screening (plain text).
     support_contacts: Mapped[str] = mapped_column(sa.Text, default="")
     # Participant-level data is deleted this many months after the participation's exit
@@ -116,6 +113,24 @@ class OwnQuestionnaire(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint(
             "status IN ('draft', 'active', 'retired')", name="own_questionnaire_status"
         ),
+    )
+
+
+class QuestionnaireOptions(db.Model):  # type: ignore[name-defined]
+    """A questionnaire as set up for one förbund: the values of the options its scorer declares
+    (`survey_app.scoring.Scorer.options`, e.g. the EQ-5D value set), by option name. An option
+    not stored has the scorer's default. Kept per questionnaire id, so a new version of the file
+    keeps them."""
+
+    __tablename__ = "questionnaire_options"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    forbund_id: Mapped[int] = mapped_column(sa.ForeignKey("forbund.id"), index=True)
+    questionnaire_id: Mapped[str] = mapped_column(sa.String(64))
+    options: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+
+    __table_args__ = (
+        sa.UniqueConstraint("forbund_id", "questionnaire_id", name="questionnaire_options_once"),
     )
 
 

@@ -20,14 +20,30 @@ Answers = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class ScoringContext:
-    """Settings a score depends on, e.g. the förbund's EQ-5D value set per level count."""
+    """Settings scores depend on: the förbund's values of the options its questionnaires'
+    scorers declare (e.g. the EQ-5D value set), by questionnaire id, then option name. An option
+    missing here has the scorer's default."""
 
-    value_sets: Mapping[str, str] = field(default_factory=dict)
+    options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ScorerOption:
+    """A setting a scorer takes from the questionnaire as set up for a förbund."""
+
+    name: str
+    label: str  # shown to the förbund's admin, in Swedish
+    choices: tuple[tuple[str, str], ...]  # (stored value, Swedish label)
+    default: str
 
 
 def context_for(forbund: Any) -> ScoringContext:
-    """A förbund's scoring settings: the one place they are read from its columns."""
-    return ScoringContext({"3L": forbund.eq5d_value_set_3l, "5L": forbund.eq5d_value_set_5l})
+    """A förbund's scoring settings: the options stored for its questionnaires."""
+    if forbund.id is None:  # not stored: nothing set up
+        return ScoringContext()
+    from survey_app.questionnaires.options import stored_options  # the database side
+
+    return ScoringContext(stored_options(forbund.id))
 
 
 Range = tuple[float, float]
@@ -58,7 +74,13 @@ class Scorer:
         _no_measures
     )
     # The settings the scores were computed with, for the report: (what, which), or None.
-    describe: Callable[[ScoringContext], tuple[str, str] | None] = lambda _context: None
+    describe: Callable[[Questionnaire, Params, ScoringContext], tuple[str, str] | None] = (
+        lambda _questionnaire, _params, _context: None
+    )
+    # The options a förbund may set for a questionnaire scored by this scorer.
+    options: Callable[[Questionnaire, Params], list[ScorerOption]] = (
+        lambda _questionnaire, _params: []
+    )
 
 
 SCORERS: dict[str, Scorer] = {}
@@ -94,7 +116,29 @@ def describe(questionnaire: Questionnaire, context: ScoringContext) -> tuple[str
     """The settings the questionnaire's scores are computed with, e.g. the EQ-5D value sets."""
     spec = questionnaire.scoring
     scorer = SCORERS.get(spec["scorer"]) if spec is not None else None
-    return scorer.describe(context) if scorer is not None else None
+    if spec is None or scorer is None:
+        return None
+    return scorer.describe(questionnaire, spec, context)
+
+
+def options(questionnaire: Questionnaire) -> list[ScorerOption]:
+    """The options the questionnaire's scorer takes (none without a scorer)."""
+    spec = questionnaire.scoring
+    scorer = SCORERS.get(spec["scorer"]) if spec is not None else None
+    if spec is None or scorer is None:
+        return []
+    return scorer.options(questionnaire, spec)
+
+
+def option_value(questionnaire: Questionnaire, context: ScoringContext, name: str) -> str:
+    """The value of one of the questionnaire's scorer options for the förbund: the stored one
+    when it is still a choice, otherwise the scorer's default."""
+    for option in options(questionnaire):
+        if option.name == name:
+            stored = context.options.get(questionnaire.id, {}).get(name)
+            allowed = {value for value, _label in option.choices}
+            return str(stored) if stored in allowed else option.default
+    raise KeyError(name)
 
 
 def score(

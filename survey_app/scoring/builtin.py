@@ -10,8 +10,10 @@ from survey_app.scoring import (
     Params,
     ScoreMeasure,
     Scorer,
+    ScorerOption,
     ScoringContext,
     eq5d,
+    option_value,
     register,
 )
 
@@ -127,13 +129,32 @@ def _eq5d_check(questionnaire: Questionnaire, params: Params) -> list[str]:
     return problems
 
 
+def _eq5d_levels(questionnaire: Questionnaire, params: Params) -> str:
+    """The level count of the questionnaire's dimensions: "3L" or "5L"."""
+    first = questionnaire.item(params["dimensions"][0])
+    return f"{len(first.choices)}L"  # type: ignore[union-attr]
+
+
+def _eq5d_options(questionnaire: Questionnaire, params: Params) -> list[ScorerOption]:
+    """The value set the index is computed with, among those for the file's level count."""
+    levels = _eq5d_levels(questionnaire, params)
+    choices = tuple(
+        (name, f"{value_set.label} ({name})")
+        for name, value_set in eq5d.VALUE_SETS.items()
+        if f"{value_set.levels}L" == levels
+    )
+    return [
+        ScorerOption(
+            "value_set", f"Värdeset för EQ-5D-{levels}", choices, eq5d.DEFAULT_VALUE_SET[levels]
+        )
+    ]
+
+
 def _eq5d_score(
     questionnaire: Questionnaire, params: Params, answers: Answers, context: ScoringContext
 ) -> dict[str, Any]:
     dimensions = list(params["dimensions"])
-    levels = len(questionnaire.item(dimensions[0]).choices)  # type: ignore[union-attr]
-    label = f"{levels}L"
-    value_set = context.value_sets.get(label, eq5d.DEFAULT_VALUE_SET[label])
+    value_set = option_value(questionnaire, context, "value_set")
     digits = [answers.get(d) for d in dimensions]
     state = "".join(str(d) for d in digits) if all(type(d) is int for d in digits) else None
     vas = answers.get(params["vas"]) if params.get("vas") else None
@@ -149,13 +170,34 @@ def _eq5d_score(
     }
 
 
+def _eq5d_sets_in_use(
+    questionnaire: Questionnaire, params: Params, context: ScoringContext
+) -> dict[str, list[str]]:
+    """The value sets a report's EQ-5D columns may hold, by level count: this file's, those
+    the förbund set for its other questionnaires (the 3L and 5L files share a sheet and their
+    measures), and the default for a level count with none."""
+    found: dict[str, list[str]] = {"3L": [], "5L": []}
+    own = option_value(questionnaire, context, "value_set")
+    found[_eq5d_levels(questionnaire, params)].append(own)
+    for stored in context.options.values():
+        name = stored.get("value_set")
+        if name in eq5d.VALUE_SETS:
+            levels = f"{eq5d.levels_of(name)}L"
+            if name not in found[levels]:
+                found[levels].append(name)
+    for levels, names in found.items():
+        if not names:
+            names.append(eq5d.DEFAULT_VALUE_SET[levels])
+    return found
+
+
 def _eq5d_measures(
-    _questionnaire: Questionnaire, params: Params, context: ScoringContext
+    questionnaire: Questionnaire, params: Params, context: ScoringContext
 ) -> dict[str, ScoreMeasure]:
     """The index lies within the ranges of the value sets in use (both level counts' sets: a
     report's index column holds 3L and 5L values)."""
-    names = list(context.value_sets.values()) or list(eq5d.DEFAULT_VALUE_SET.values())
-    ranges = [eq5d.value_range(name) for name in names]
+    in_use = _eq5d_sets_in_use(questionnaire, params, context)
+    ranges = [eq5d.value_range(name) for names in in_use.values() for name in names]
     whole = (min(r[0] for r in ranges), max(r[1] for r in ranges))
     out = {"index": ScoreMeasure(whole, "EQ-5D index")}
     if params.get("vas"):
@@ -163,12 +205,25 @@ def _eq5d_measures(
     return out
 
 
-def _eq5d_describe(context: ScoringContext) -> tuple[str, str]:
-    names = []
-    for levels in ("3L", "5L"):
-        name = context.value_sets.get(levels, eq5d.DEFAULT_VALUE_SET[levels])
-        names.append(f"{levels}: {eq5d.VALUE_SETS[name].label} ({name})")
+def _eq5d_describe(
+    questionnaire: Questionnaire, params: Params, context: ScoringContext
+) -> tuple[str, str]:
+    in_use = _eq5d_sets_in_use(questionnaire, params, context)
+    names = [
+        f"{levels}: {eq5d.VALUE_SETS[name].label} ({name})"
+        for levels, found in in_use.items()
+        for name in found
+    ]
     return "Värdeset för EQ-5D", "; ".join(names)
 
 
-register(Scorer("eq5d", _eq5d_check, _eq5d_score, _eq5d_measures, _eq5d_describe))
+register(
+    Scorer(
+        "eq5d",
+        _eq5d_check,
+        _eq5d_score,
+        _eq5d_measures,
+        _eq5d_describe,
+        _eq5d_options,
+    )
+)
