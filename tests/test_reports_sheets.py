@@ -6,15 +6,17 @@ as one publication.
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
 
 from survey_app.models import Forbund
-from survey_app.questionnaires import Registry
+from survey_app.questionnaires import Registry, parse_definition
 from survey_app.reports import workbook
 from survey_app.reports.compare import TOTAL
 from survey_app.reports.dataset import Dataset, ReportFilter
@@ -275,3 +277,64 @@ def test_159_women_74_men_2_annat_keep_what_the_forbund_chose(
     dataset.forbund.protection_keeps = keep
     screened = _block(dataset, "Våld", "Genomförda våldsenkäter")
     assert list(screened.loc[TOTAL]) == [159, men, f"<{k}", 0, total]
+
+
+ALCOHOL = """
+id: alkohol
+name: Alkoholenkät
+version: "1"
+title: {sv: "Frågor om alkohol"}
+pages:
+  - items:
+      - {id: often, type: yes_no, text: {sv: "Dricker du alkohol varje vecka?"}}
+      - {id: worried, type: yes_no, text: {sv: "Har någon oroat sig för ditt drickande?"}}
+report:
+  - sheet: Alkohol
+    screening: true
+"""
+
+
+@pytest.mark.parametrize(
+    ("words", "screened_title", "reach_column", "about_row"),
+    [
+        ("", "Genomförda enkäter", "Enkäter under perioden (antal enkäter)", "Räckvidd (enkäten)"),
+        (
+            "    forms: alkoholenkäter\n    form: alkoholenkäten\n",
+            "Genomförda alkoholenkäter",
+            "Alkoholenkäter under perioden (antal enkäter)",
+            "Räckvidd (alkoholenkäten)",
+        ),
+    ],
+)
+def test_a_screening_of_its_own_is_named_in_its_own_words(
+    words: str, screened_title: str, reach_column: str, about_row: str
+) -> None:
+    """A förbund's own screening (not violence) declared `screening: true`: its tables say
+    "enkäter", or the words its section declares, never "våldsenkäter". 6 women and 6 men
+    screened once in insats A; 4 of the women answer "ja" to the first question."""
+    alcohol = parse_definition(ALCOHOL + words, "alkohol.yaml")
+    participations, answers = [], []
+    for pid in range(12):
+        gender = "Kvinna" if pid < 6 else "Man"
+        participations.append((pid, "A", gender, date(2025, 1, 1), None, "active"))
+        for item in ("often", "worried"):
+            value = "ja" if item == "often" and pid < 4 else "nej"
+            answers.append((100 + pid, pid, "A", gender, "start", "alkohol", item, value))
+    dataset = _dataset(participations, answers)
+    dataset.definitions = {**dataset.definitions, "alkohol": alcohol}
+    report = workbook.build(dataset)
+    blocks = {title: show() for title, show in report.blocks["Alkohol"]}
+    assert screened_title in blocks
+    assert not any("våld" in title.lower() for title in blocks)
+    screened = blocks[screened_title]
+    assert list(screened.loc[TOTAL, ["Kvinna", "Man"]]) == [6, 6]
+    assert blocks["Varav minst ett ja"].loc[TOTAL, "Kvinna"] == "<5"  # 4 women
+    reach = blocks["Räckvidd"]
+    assert reach_column in reach.columns
+    assert reach.loc["A", reach_column] == 12
+    buffer = io.BytesIO()
+    workbook.write(dataset, buffer, made_by="test")
+    sheet = openpyxl.load_workbook(buffer)["Om rapporten"]
+    about = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    assert about_row in about and "våld" not in str(about[about_row])
+    assert "fyllt i " + about_row.removeprefix("Räckvidd (").removesuffix(")") in about[about_row]

@@ -166,6 +166,10 @@ class Section:
     chart: str | None = None
     distributions: tuple[Distribution, ...] = ()
     screening: bool = False
+    # How a screening's tables name its forms: plural ("Genomförda våldsenkäter") and definite
+    # ("fyllt i våldsenkäten"); the defaults fit any questionnaire.
+    forms: str = "enkäter"
+    form: str = "enkäten"
 
 
 @dataclass(frozen=True)
@@ -364,6 +368,8 @@ def _section(data: dict[str, Any], questionnaire_id: str) -> Section:
         chart=data.get("chart"),
         distributions=tuple(Distribution(**d) for d in data.get("distributions", ())),
         screening=data.get("screening", False),
+        forms=data.get("forms", "enkäter"),
+        form=data.get("form", "enkäten"),
     )
 
 

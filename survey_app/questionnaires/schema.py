@@ -131,6 +131,8 @@ _SECTION = {
         "chart": _ID,
         "distributions": {"type": "array", "minItems": 1, "items": _DISTRIBUTION},
         "screening": {"type": "boolean"},
+        "forms": _LINE,
+        "form": _LINE,
     },
     "additionalProperties": False,
 }

@@ -925,5 +925,5 @@ def cohort_text(report_filter: ReportFilter) -> str:
     return (
         f"Urval: {COHORT_LABELS[cohort]} {first} – {last} ({COHORT_DEFINITIONS[cohort]}). "
         "Svar vid avslut, och därmed par start–avslut, räknas för dem i urvalet som avslutades "
-        "under perioden; våldsenkäter när de skickades in under perioden."
+        "under perioden; screeningenkäter (som våldsenkäten) när de skickades in under perioden."
     )

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from survey_app.clock import today
-from survey_app.questionnaires import Distribution, Item, Questionnaire
+from survey_app.questionnaires import Distribution, Item, Questionnaire, Section
 from survey_app.reports.dataset import (
     EXIT_OCCASIONS,
     Cohort,
@@ -46,15 +46,19 @@ Block = tuple[str, Callable[[], pd.DataFrame]]
 # then every participation the question concerns).
 MISSING = "Svar saknas"
 HALF_YEAR_DAYS = 182
-REACH_TEXT = (
-    "Räckvidd per period, som i förbundens årsrapporter: bland deltagarna aktiva under "
-    "perioden de som fyllt i våldsenkäten minst en gång under perioden, och bland dem som varit "
-    "aktiva mer än sex månader under perioden (mer än 182 dagar, första och sista dagen "
-    "medräknade) de som fyllt i den minst två gånger under perioden. ”Enkäter” är antalet "
-    "inskickade våldsenkäter under perioden, ”deltagare” antalet deltaganden (en person i två "
-    "insatser räknas i båda). En publicerad årsrapport räknar räckvidden bland deltagarna i "
-    "urvalet (de som avslutades under året)."
-)
+
+
+def reach_text(form: str = "enkäten", forms: str = "enkäter") -> str:
+    """The reach's definition (Om rapporten), in the words of the screening's section."""
+    return (
+        "Räckvidd per period, som i förbundens årsrapporter: bland deltagarna aktiva under "
+        f"perioden de som fyllt i {form} minst en gång under perioden, och bland dem som varit "
+        "aktiva mer än sex månader under perioden (mer än 182 dagar, första och sista dagen "
+        "medräknade) de som fyllt i den minst två gånger under perioden. ”Enkäter” är antalet "
+        f"inskickade {forms} under perioden, ”deltagare” antalet deltaganden (en person i två "
+        "insatser räknas i båda). En publicerad årsrapport räknar räckvidden bland deltagarna i "
+        "urvalet (de som avslutades under året)."
+    )
 
 
 @dataclass
@@ -102,7 +106,7 @@ def blocks(
         sheet = out.setdefault(section.sheet, Sheet(section.sheet, section.title or section.sheet))
         if section.screening:
             screenings.setdefault(sheet.name, []).extend(
-                violence(dataset, pub, participants, questionnaire, section.empty, population)
+                screening(dataset, pub, participants, questionnaire, section, population)
             )
         for n, distribution in enumerate(section.distributions):
             position = distribution.position if distribution.position is not None else n
@@ -300,24 +304,25 @@ def _by_gender(pub: Publication, key: str, frame: pd.DataFrame, dataset: Dataset
     return matrix(pub, key, frame, "insats", cohort_insatser(dataset), dataset.genders)
 
 
-# --- violence screening ------------------------------------------------------------------------
+# --- screening (e.g. violence) ------------------------------------------------------------------
 
 
-def violence(
+def screening(
     dataset: Dataset,
     pub: Publication,
     participants: Counts,
     questionnaire: Questionnaire,
-    empty: str | None,
+    section: Section,
     population: Counts | None = None,
 ) -> list[Block]:
     """A screening section (e.g. violence): screenings, those with at least one "ja" or
-    "vill inte svara", "ja" per question, and the reach. `participants`: the cohort by insats
-    and gender (Översikt). `population`: those active in the period, by insats and gender
-    (Översikt's flow), among whom the reach is counted (None: the cohort)."""
+    "vill inte svara", "ja" per question, and the reach, named in the section's words
+    (`forms`). `participants`: the cohort by insats and gender (Översikt). `population`: those
+    active in the period, by insats and gender (Översikt's flow), among whom the reach is
+    counted (None: the cohort)."""
     answers = _answers(dataset, questionnaire.id)
     if answers.empty:
-        return [(empty or f"Inga svar på {questionnaire.name} i urvalet", _empty)]
+        return [(section.empty or f"Inga svar på {questionnaire.name} i urvalet", _empty)]
     flagged = answers.assign(
         is_yes=answers["value"] == "ja", is_decline=answers["value"] == "vill_inte_svara"
     )
@@ -359,9 +364,11 @@ def violence(
         pub.within([per_item.ids[row]], yes.ids[-1])
     pub.within([yes.ids[-1]], per_item.ids[-1])
     pub.within([per_item.ids[-1]], yes.ids[-1], times=len(items))
-    reach = _reach(dataset, pub, participants if population is None else population, screened)
+    reach = _reach(
+        dataset, pub, participants if population is None else population, screened, section.forms
+    )
     return [
-        ("Genomförda våldsenkäter", screened.frame),
+        (f"Genomförda {section.forms}", screened.frame),
         ("Varav minst ett ja", yes.frame),
         ("Andel med minst ett ja", lambda: shares(yes, screened)),
         ("Varav minst ett ”vill inte svara”", declined.frame),
@@ -375,14 +382,15 @@ def _reach(
     pub: Publication,
     population: Counts,
     screened: Counts,
+    forms_word: str,
     on: date | None = None,
 ) -> Callable[[], pd.DataFrame]:
-    """The reach of the screening in the period (REACH_TEXT): among the participations active
+    """The reach of the screening in the period (`reach_text`): among the participations active
     in it (`population`, by insats and gender), those screened at least once in the period;
     among those active more than six months of it, those screened at least twice. `on`: the
     period's end when it has none (today)."""
     first, last = dataset.filter.date_from, dataset.filter.date_to or on or today()
-    # A published release counts the reach among its cohort (see REACH_TEXT).
+    # A published release counts the reach among its cohort (see `reach_text`).
     among_cohort = dataset.period is None or dataset.filter.released
     people = (dataset.participations if among_cohort else dataset.active).copy()
     screenings = dataset.screenings_in_period()
@@ -421,7 +429,7 @@ def _reach(
         return pd.DataFrame(
             {
                 base: everyone.shown(),
-                "Våldsenkäter under perioden (antal enkäter)": forms.shown(),
+                f"{forms_word.capitalize()} under perioden (antal enkäter)": forms.shown(),
                 "Deltagare med minst en enkät": once.shown(),
                 "Andel med minst en enkät": share_values(once, everyone),
                 "Aktiva mer än 6 månader under perioden": long.shown(),

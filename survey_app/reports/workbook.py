@@ -1164,7 +1164,7 @@ def _about(
             "publicerad rapport ändras inte, så att två rapporter inte kan jämföras för att få "
             "fram en liten grupp. Därför visar den bara det som inte överlappar mellan två år: "
             "nya och avslutade under året (inte de som var inskrivna över årsskiftet), och "
-            "våldsenkätens räckvidd bland deltagarna i urvalet.",
+            "räckvidden av screeningenkäter (som våldsenkäten) bland deltagarna i urvalet.",
         ),
         (
             "Par",
@@ -1183,9 +1183,10 @@ def _about(
             "nya. Avslutade: avslutades under perioden. Pågående vid periodens slut: aktiva − "
             "avslutade.",
         ),
-        (
-            "Räckvidd (våldsenkäten)",
-            sheets.REACH_TEXT,
+        *(
+            (f"Räckvidd ({section.form})", sheets.reach_text(section.form, section.forms))
+            for _, section in sections_of(dataset)
+            if section.screening
         ),
         ("Bakgrund och tid", background.TEXT),
         ("Registeruppgifter", REGISTER_TEXT),
