@@ -14,8 +14,11 @@ from flask import Flask
 
 from survey_app.extensions import db
 from survey_app.followup import reminders
-from survey_app.models import AuditEvent, Invitation
+from survey_app.followup.todo import add_months
+from survey_app.models import AuditEvent, Invitation, ParticipationStatus, RoleKind
 from survey_app.models._types import utcnow
+from tests import factories
+from tests.conftest import login
 from tests.smtp_server import SETTINGS, Inbox, smtp_server, text_of
 from tests.survey_helpers import Setup, answer_all, make_setup, staff_client
 from tests.test_send_link_email import _new_link
@@ -160,3 +163,44 @@ def test_the_command_dry_run_and_twice(app: Flask, setup: Setup, inbox: Inbox) -
     assert dry.exit_code == 0 and "0 påminnelser skulle skickas" in dry.output
     first = runner.invoke(args=["send-reminders"])
     assert first.exit_code == 0 and "Skickade 0 påminnelser" in first.output
+
+
+def test_a_link_for_a_follow_up_after_the_exit_is_reminded_too(app: Flask, inbox: Inbox) -> None:
+    """An ended participation's follow-up six months after the exit: its e-mailed link gets a
+    reminder like any other (nothing in reminders depends on the participation being active)."""
+
+    coach = "coach@example.org"
+    with app.app_context():
+        owner = factories.forbund()
+        insats = factories.insats(
+            owner, "Efter", start=["sjalvskattning"], after=["sjalvskattning"]
+        )
+        insats.after_exit_months = [6]
+        factories.user(owner, RoleKind.STAFF, [insats], email=coach)
+        exit_date = add_months(utcnow().date(), -6) - timedelta(days=3)
+        left = factories.participation(insats, "ef-1", start=exit_date - timedelta(days=200))
+        left.exit_date = exit_date
+        left.status = ParticipationStatus.EXITED
+        db.session.commit()
+        left_id = left.id
+    staff = app.test_client()
+    login(staff, coach, factories.PASSWORD)
+    assert staff.post(f"/deltagande/{left_id}/tillfalle/nytt/after/6").status_code == 302
+    page = staff.get(f"/deltagande/{left_id}").get_data(as_text=True)
+    occasion_id = int(re.search(rf"/deltagande/{left_id}/tillfalle/(\d+)/lank", page).group(1))  # type: ignore[union-attr]
+    page = staff.post(f"/deltagande/{left_id}/tillfalle/{occasion_id}/lank").get_data(as_text=True)
+    token = re.search(r'name="token" type="hidden" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    invitation_id = int(re.search(r"/lank/(\d+)/epost", page).group(1))  # type: ignore[union-attr]
+    sent = staff.post(
+        f"/deltagande/{left_id}/lank/{invitation_id}/epost",
+        data={"token": token, "email": "anna@example.org", "remind": "y"},
+    )
+    assert "Skickat till anna@example.org" in sent.get_data(as_text=True)
+    inbox.messages.clear()
+    done = _run(app, 8)
+    assert (done.sent, done.failed) == (1, 0)
+    recipients, message = inbox.messages[0]
+    assert recipients == ["anna@example.org"]
+    assert str(make_header(decode_header(message["Subject"]))).startswith("Påminnelse:")
+    path = re.search(r"https://enkat\.example\.org(/l/\S+)", text_of(message)).group(1)  # type: ignore[union-attr]
+    assert app.test_client().get(path).status_code in (200, 302)  # the new link works
