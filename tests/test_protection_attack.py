@@ -382,6 +382,11 @@ YEARLY_EXAMPLES = 3 if os.environ.get("CI") else 2
     ),
     ReportCohort.ENDED,
 )
+# Nobody in the insatser: the report still builds (Bakgrund och tid once failed on it).
+@example(
+    Cohort(5, (0, 0), (10, 6, 9, 8), 0.83, 0.72, 0.05, 0.43, 0.3, 0.34, 0.6, 0.84, 4, 2299299249),
+    ReportCohort.ACTIVE,
+)
 # No violence screening in the year: the report still builds.
 @example(
     Cohort(7, (6,), (6, 8, 5, 9), 0.62, 0.98, 0.68, 0.3, 0.08, 0.92, 0.05, 0.1, 3, 728830787),

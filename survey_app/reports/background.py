@@ -120,10 +120,13 @@ def _time(dataset: Dataset, pub: Publication, ended: Counts) -> list[Block]:
     frame = dataset.active
     last = dataset.filter.date_to
     done = frame[
-        [
-            e is not None and not pd.isna(e) and (last is None or e <= last)
-            for e in frame["exit_date"]
-        ]
+        np.asarray(
+            [
+                e is not None and not pd.isna(e) and (last is None or e <= last)
+                for e in frame["exit_date"]
+            ],
+            dtype=bool,
+        )
     ]
     spans = pd.DataFrame(
         {
