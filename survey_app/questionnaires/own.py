@@ -99,17 +99,22 @@ def upload(forbund: Forbund, raw: bytes, filename: str, actor_id: int | None) ->
     )
     db.session.add(row)
     db.session.flush()
+    _record("own_questionnaire_uploaded", row, actor_id)
+    return row
+
+
+def _record(action: str, row: OwnQuestionnaire, actor_id: int | None) -> None:
+    """The audit event of an upload or activation: which file, never its content."""
     audit.record(
-        "own_questionnaire_uploaded",
-        forbund_id=forbund.id,
+        action,
+        forbund_id=row.forbund_id,
         actor_id=actor_id,
         object_type="own_questionnaire",
         object_id=row.id,
-        questionnaire=questionnaire.id,
-        version=questionnaire.version,
-        content_hash=questionnaire.content_hash,
+        questionnaire=row.questionnaire_id,
+        version=row.version,
+        content_hash=row.content_hash,
     )
-    return row
 
 
 def activate(forbund: Forbund, row: OwnQuestionnaire, actor_id: int | None) -> None:
@@ -131,16 +136,7 @@ def activate(forbund: Forbund, row: OwnQuestionnaire, actor_id: int | None) -> N
     row.activated_at = utcnow()
     forbund.questionnaire_generation = (forbund.questionnaire_generation or 0) + 1
     db.session.flush()
-    audit.record(
-        "own_questionnaire_activated",
-        forbund_id=forbund.id,
-        actor_id=actor_id,
-        object_type="own_questionnaire",
-        object_id=row.id,
-        questionnaire=row.questionnaire_id,
-        version=row.version,
-        content_hash=row.content_hash,
-    )
+    _record("own_questionnaire_activated", row, actor_id)
 
 
 def files_of(forbund_id: int) -> list[OwnQuestionnaire]:

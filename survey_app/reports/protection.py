@@ -141,6 +141,7 @@ class Publication:
     _shut: np.ndarray | None = None  # hidden counts and sums, once protected
     _fine: set[tuple[int, bytes]] = field(default_factory=set)  # relations _complete passed
     _pairs: tuple[np.ndarray, np.ndarray] | None = None  # see _incidence
+    _latent_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _hidden: np.ndarray | None = None
     _secondary: np.ndarray | None = None
 
@@ -251,7 +252,8 @@ class Publication:
     def protect(self) -> None:
         values = np.asarray(self._values, dtype=float)
         counts = np.asarray(self._count_of) < 0
-        latent = np.asarray(self._latent, dtype=bool)
+        # Made once: registering is over (_hide_near, _restore and _shortfall read it).
+        self._latent_mask = latent = np.asarray(self._latent, dtype=bool)
         # A latent cell is hidden from the start (shown blank, never "<k" or "x").
         hidden = latent | (counts & (values >= 1) & (values < self.k))
         secondary = np.zeros(len(values), dtype=bool)
@@ -499,7 +501,7 @@ class Publication:
             self._label_range(int(v), secondary) if h else (0.0, 0.0)
             for v, h in zip(ids, shut, strict=True)
         ]
-        latent = np.asarray([self._latent[v] for v in ids], dtype=bool)
+        latent = self._latent_mask[ids]
         down = np.asarray(
             [v - lo if h else 0.0 for v, (lo, _), h in zip(values, ranges, shut, strict=True)]
         )
@@ -625,7 +627,7 @@ class Publication:
         ]
         # A cell alone among visible counts in several relations (participants beside pairs +
         # START without EXIT of every measure) is pinned by each: one more in each at once.
-        latent = np.asarray(self._latent, dtype=bool)
+        latent = self._latent_mask
         alone = [r for r in relations if int((hidden[r.ids] & ~latent[r.ids]).sum()) == 1]
         if len(alone) > 1:
             targets = {self._cheapest(r.ids[~hidden[r.ids]], room) for r in alone} - {None}
@@ -681,7 +683,7 @@ class Publication:
         order = order[:RESTORE_TRIES]
         count_of = np.asarray(self._count_of)
         # A latent cell alone beside visible counts is no lone hidden cell: it is not protected.
-        latent = np.asarray(self._latent, dtype=bool)
+        latent = self._latent_mask
         self._restoring = True
         for var in order:
             hidden[var] = secondary[var] = False
