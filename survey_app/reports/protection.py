@@ -76,8 +76,48 @@ RESTORE_LARGEST = 600
 # Rounds of batched witness programs before each target still lacking a witness gets its own.
 BATCH_ROUNDS = 3
 
-# A row of a linear program: columns, coefficients, lower and upper bound of their sum.
-_Row = tuple[list[int], list[float], float, float]
+
+@dataclass
+class _Rows:
+    """Rows of a linear program, lower ≤ Σ value·x[index] ≤ upper, in compressed sparse row
+    form (row r's entries are index[starts[r]:starts[r+1]]), as HiGHS takes them at once."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    row: np.ndarray  # the row of each entry, ascending
+    index: np.ndarray
+    value: np.ndarray
+
+    @classmethod
+    def of(cls, *parts: _Rows) -> _Rows:
+        """These rows one after the other."""
+        offsets = np.cumsum([0] + [len(p.lower) for p in parts[:-1]])
+        return cls(
+            np.concatenate([p.lower for p in parts]),
+            np.concatenate([p.upper for p in parts]),
+            np.concatenate([p.row + o for p, o in zip(parts, offsets, strict=True)]),
+            np.concatenate([p.index for p in parts]),
+            np.concatenate([p.value for p in parts]),
+        )
+
+    @classmethod
+    def pairs(
+        cls, first: np.ndarray, second: np.ndarray, coefs: tuple[np.ndarray, np.ndarray]
+    ) -> _Rows:
+        """One row per i: coefs[0][i]·x[first[i]] + coefs[1][i]·x[second[i]] ≤ 0."""
+        m = len(first)
+        return cls(
+            np.full(m, -np.inf),
+            np.zeros(m),
+            np.repeat(np.arange(m), 2),
+            np.column_stack([first, second]).ravel(),
+            np.column_stack([coefs[0], coefs[1]]).ravel().astype(float),
+        )
+
+    def starts(self) -> np.ndarray:
+        counts = np.bincount(self.row, minlength=len(self.lower))
+        return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
+
 
 # The id of a cell no variable stands for (see the module doc): shown blank.
 UNPUBLISHED = -1
@@ -125,7 +165,7 @@ class Publication:
     _relations: list[_Relation] = field(default_factory=list)
     _tables: dict[str, np.ndarray] = field(default_factory=dict)
     _index: list[list[int]] | None = None  # relations per count
-    _passed: set[tuple[tuple[int, ...], tuple[bool, ...]]] = field(default_factory=set)
+    _passed: set[bytes] = field(default_factory=set)  # parts that passed (see _audit)
     # The least and greatest value of each hidden count seen in the audit's solutions while
     # more is being hidden: hiding more never takes a solution away (a newly hidden cell keeps
     # its own value in it), so the next round starts from them. Not used when trying a cell
@@ -142,6 +182,10 @@ class Publication:
     _fine: set[tuple[int, bytes]] = field(default_factory=set)  # relations _complete passed
     _pairs: tuple[np.ndarray, np.ndarray] | None = None  # see _incidence
     _latent_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    # _values, _count_of and _bounds as arrays (made once, at protect())
+    _value_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _count_array: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    _bound_array: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     _hidden: np.ndarray | None = None
     _secondary: np.ndarray | None = None
 
@@ -254,6 +298,9 @@ class Publication:
         counts = np.asarray(self._count_of) < 0
         # Made once: registering is over (_hide_near, _restore and _shortfall read it).
         self._latent_mask = latent = np.asarray(self._latent, dtype=bool)
+        self._value_array = np.asarray(self._values, dtype=float)
+        self._count_array = np.asarray(self._count_of, dtype=np.int64)
+        self._bound_array = np.asarray(self._bounds, dtype=float).reshape(-1, 2)
         # A latent cell is hidden from the start (shown blank, never "<k" or "x").
         hidden = latent | (counts & (values >= 1) & (values < self.k))
         secondary = np.zeros(len(values), dtype=bool)
@@ -729,36 +776,35 @@ class Publication:
             shape=(n + len(self._relations), n + len(self._relations)),
         )
         _, labels = connected_components(graph, directed=False)
-        components: dict[int, list[int]] = {}
-        for var in np.flatnonzero(shut).tolist():
-            components.setdefault(int(labels[var]), []).append(var)
+        # Each part's hidden variables and relations, grouped by label at once.
+        members_of = _grouped(labels, np.flatnonzero(shut))
+        numbers = np.unique(rows[keep])
+        relations_of = _grouped(labels, numbers, offset=n)
+        # Whether a number other than 0 is shown in a relation of the part.
+        shown = ~shut & (self._value_array != 0)
+        numbers_near = {
+            int(labels[n + number]) for number in np.unique(rows[shown[columns]]).tolist()
+        }
         if around is not None:
             roots = {int(labels[v]) for v in around}
-            components = {root: members for root, members in components.items() if root in roots}
+            members_of = {root: m for root, m in members_of.items() if root in roots}
         failing: list[list[int]] = []
         self._failing_sizes = []
-        by_root = {root: set(members) for root, members in components.items()}
-        relations_by_root: dict[int, list[_Relation]] = {root: [] for root in components}
-        for number in np.unique(rows[keep]).tolist():
-            root = int(labels[n + number])
-            if root in relations_by_root:
-                relations_by_root[root].append(self._relations[number])
-        for root in components:
-            members = sorted(by_root[root])
+        for root, member_array in members_of.items():
             # A part of the system that passed before and has not changed passes again.
-            key = (tuple(members), tuple(bool(secondary[v]) for v in members))
+            key = member_array.tobytes() + np.packbits(secondary[member_array]).tobytes()
             if key in self._passed:
                 continue
-            relations = relations_by_root[root]
-            if (
-                largest is not None
-                and len(members) > largest
-                and self._numbers_near(relations, shut)
-            ):
+            members = member_array.tolist()
+            near = root in numbers_near
+            if largest is not None and len(members) > largest and near:
                 failing.append(members)  # too large to audit again for a try: it fails
                 self._failing_sizes.append(len(members))
                 continue
-            found = self._audit_component(members, relations, shut, hidden, secondary)
+            found = []
+            if near:  # else a reader has the labels only: it passes
+                relations = [self._relations[r] for r in relations_of.get(root, _NONE).tolist()]
+                found = self._audit_component(members, relations, shut, hidden, secondary)
             if not found:
                 self._passed.add(key)
             if found:
@@ -790,8 +836,6 @@ class Publication:
         label's whole range (1..k−1; at least k−1 values for "x"). Where the labels alone
         already narrow it (a "<5" total of two hidden parts leaves each at most 3), a cell
         passes if the published numbers narrow it no further than the labels do."""
-        if not self._numbers_near(relations, shut):
-            return []  # no number shown in reach: a reader has the labels only
         # Hidden counts; a count whose share is only blank beside its hidden whole is an unknown
         # to the reader, not a hidden published count: nothing to keep open for it.
         counts = [
@@ -853,10 +897,6 @@ class Publication:
                 near.setdefault(id(relation), relation)
         return list(near.values())
 
-    def _numbers_near(self, relations: list[_Relation], shut: np.ndarray) -> bool:
-        """Whether a number other than 0 is shown in any of these relations."""
-        return any(not shut[v] and self._values[v] != 0 for r in relations for v in r.ids)
-
     def _wide_enough(self, var: int, low: float, high: float, secondary: np.ndarray) -> bool:
         k = self.k
         if secondary[var]:
@@ -903,48 +943,39 @@ class Publication:
         `_batches`), and only targets still without witnesses get programs of their own, which
         give their exact least and greatest value."""
         k = self.k
-        position = {var: i for i, var in enumerate(unknowns)}
         n = len(unknowns)
-        rows: list[_Row] = []
-        for relation in relations:
-            columns: list[int] = []
-            coefs: list[float] = []
-            constant = 0.0
-            for var, coef in zip(relation.ids.tolist(), relation.coefs.tolist(), strict=True):
-                column = position.get(var)
-                if column is None:
-                    constant += coef * self._values[var]
-                else:
-                    columns.append(column)
-                    coefs.append(coef)
-            lower = -constant if relation.equality else -np.inf
-            rows.append((columns, coefs, lower, -constant))
-        bounds: list[tuple[float, float]] = []
-        for var in unknowns:
-            count = self._count_of[var]
-            if count >= 0:
-                bounds.append((-np.inf, np.inf))
-                least, greatest = self._bounds[var]
-                for factor, sign in ((least, 1.0), (greatest, -1.0)):
-                    if np.isfinite(factor) and count in position:  # sign·(factor·n − S) ≤ 0
-                        rows.append(
-                            ([position[var], position[count]], [-sign, sign * factor], -np.inf, 0.0)
-                        )
+        position = np.full(len(self._values), -1, dtype=np.int64)
+        position[unknowns] = np.arange(n)
+        rows = self._program_rows(relations, position)
+        count_of = self._count_array[unknowns]
+        lower = np.empty(n)
+        upper = np.empty(n)
+        for i, var in enumerate(unknowns):
+            if count_of[i] >= 0:
+                lower[i], upper[i] = -np.inf, np.inf
             elif label_only:
                 least_label, greatest_label = self._label_bounds(var, secondary)
-                bounds.append((least_label, np.inf if greatest_label is None else greatest_label))
+                lower[i] = least_label
+                upper[i] = np.inf if greatest_label is None else greatest_label
             else:
-                bounds.append(self._label_range(var, secondary))
-        at = np.asarray([position[var] for var in targets], dtype=int)
-        values = np.asarray([self._values[v] for v in targets])
-        is_x = np.asarray([bool(secondary[v]) for v in targets], dtype=bool)
+                lower[i], upper[i] = self._label_range(var, secondary)
+        at = position[np.asarray(targets, dtype=int)]
+        values = self._value_array[targets]
+        is_x = secondary[targets].astype(bool)
         # The ends of the range each target needs: 1..k−1 for "<k", its value ± (k−2) for "x".
         top = np.where(is_x, values + (k - 2), k - 1.0)
         bottom = np.where(is_x, values - (k - 2), 1.0)
         batched = not label_only and len(targets) > 1
-        # The capped copies only for the batches: the programs of single targets stay small.
-        program = _Program(n, bounds, rows)
-        capped = _Program(n, bounds, rows, (at, top, bottom)) if batched else None
+        programs: dict[bool, _Program] = {}
+
+        def program(capped: bool) -> _Program:
+            """The program (made when first needed); the capped copies only for the batches:
+            the programs of single targets stay small."""
+            if capped not in programs:
+                caps = (at, top, bottom) if capped else None
+                programs[capped] = _Program(n, lower, upper, rows, caps)
+            return programs[capped]
+
         lows = np.full(len(targets), np.inf)
         highs = np.full(len(targets), -np.inf)
         if not label_only and not self._restoring:
@@ -953,9 +984,7 @@ class Publication:
 
         def solve(objective: np.ndarray | None, caps: np.ndarray | None = None) -> bool:
             """Solve; False if unbounded."""
-            x = (capped if caps is not None and capped is not None else program).minimise(
-                objective, caps
-            )
+            x = program(caps is not None and batched).minimise(objective, caps)
             if x is None:
                 return False
             np.minimum(lows, x[at], out=lows)
@@ -983,7 +1012,7 @@ class Publication:
                     ):
                         continue  # this end is already seen open
                 objective = np.zeros(n)
-                objective[position[var]] = sense
+                objective[at[i]] = sense
                 if not solve(objective):  # unbounded: as wide as can be
                     if sense > 0:
                         lows[i] = -np.inf
@@ -993,6 +1022,44 @@ class Publication:
             dict(zip(targets, lows.tolist(), strict=True)),
             dict(zip(targets, highs.tolist(), strict=True)),
         )
+
+    def _program_rows(self, relations: list[_Relation], position: np.ndarray) -> _Rows:
+        """The relations as rows over the unknowns (`position`: each variable's column, −1
+        for a published value, which moves to the bounds), and each unknown sum between its
+        count times the least and the greatest value (sign·(factor·n − S) ≤ 0)."""
+        if relations:
+            ids = np.concatenate([r.ids for r in relations])
+            coefs = np.concatenate([r.coefs for r in relations])
+            row = np.repeat(np.arange(len(relations)), [len(r.ids) for r in relations])
+        else:
+            ids, coefs, row = (np.zeros(0, dtype=int), np.zeros(0), np.zeros(0, dtype=int))
+        column = position[ids]
+        inside = column >= 0
+        constant = np.bincount(
+            row[~inside],
+            weights=coefs[~inside] * self._value_array[ids[~inside]],
+            minlength=len(relations),
+        )
+        equality = np.asarray([r.equality for r in relations], dtype=bool)
+        relation_rows = _Rows(
+            np.where(equality, -constant, -np.inf),
+            -constant,
+            row[inside],
+            column[inside],
+            coefs[inside],
+        )
+        sums = np.flatnonzero((position >= 0) & (self._count_array >= 0))
+        sums = sums[position[self._count_array[sums]] >= 0]
+        # Each sum's least-value row, then its greatest-value row, sum by sum.
+        var = np.repeat(sums, 2)
+        sign = np.tile([1.0, -1.0], len(sums))
+        factor = self._bound_array[sums].ravel()
+        finite = np.isfinite(factor)
+        var, sign, factor = var[finite], sign[finite], factor[finite]
+        bounds = _Rows.pairs(
+            position[var], position[self._count_array[var]], (-sign, sign * factor)
+        )
+        return _Rows.of(relation_rows, bounds)
 
     @staticmethod
     def _batches(
@@ -1028,6 +1095,23 @@ class Publication:
                 return
 
 
+_NONE = np.zeros(0, dtype=np.int64)
+
+
+def _grouped(labels: np.ndarray, items: np.ndarray, offset: int = 0) -> dict[int, np.ndarray]:
+    """`items` (ascending) by the label of item + offset: {label: its items, ascending}."""
+    if not len(items):
+        return {}
+    keys = labels[items + offset]
+    order = np.argsort(keys, kind="stable")
+    keys, items = keys[order], items[order]
+    cuts = np.flatnonzero(np.diff(keys)) + 1
+    return {
+        int(group[0]): values
+        for group, values in zip(np.split(keys, cuts), np.split(items, cuts), strict=True)
+    }
+
+
 class _Program:
     """One linear program whose objective changes: HiGHS kept between solves (warm starts),
     through scipy's bundled HiGHS interface where there is one, else scipy's linprog. With
@@ -1037,45 +1121,53 @@ class _Program:
     def __init__(
         self,
         n: int,
-        bounds: list[tuple[float, float]],
-        rows: list[_Row],
+        lower: np.ndarray,
+        upper: np.ndarray,
+        rows: _Rows,
         caps: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
     ) -> None:
         self.n = n
-        lower = [lo for lo, _ in bounds]
-        upper = [hi for _, hi in bounds]
-        rows = list(rows)
         if caps is not None:
             at, top, bottom = caps
             t = len(at)
-            lower += [-np.inf] * t + [float(b) for b in bottom]
-            upper += [float(u) for u in top] + [np.inf] * t
-            for i, column in enumerate(at.tolist()):
-                rows.append(([n + i, column], [1.0, -1.0], -np.inf, 0.0))  # y − x ≤ 0
-                rows.append(([column, n + t + i], [1.0, -1.0], -np.inf, 0.0))  # x − z ≤ 0
+            lower = np.concatenate([lower, np.full(t, -np.inf), bottom.astype(float)])
+            upper = np.concatenate([upper, top.astype(float), np.full(t, np.inf)])
+            y, z = n + np.arange(t), n + t + np.arange(t)
+            # y − x ≤ 0 and x − z ≤ 0, target by target.
+            first = np.column_stack([y, at]).ravel()
+            second = np.column_stack([at, z]).ravel()
+            ones = np.ones(2 * t)
+            rows = _Rows.of(rows, _Rows.pairs(first, second, (ones, -ones)))
         self.width = len(lower)
         self.lower = np.asarray(lower, dtype=float)
         self.upper = np.asarray(upper, dtype=float)
         self.rows = rows
         self.highs = None
+        self.warm = True  # linprog: no basis kept
         if _highs is not None:
             inf = _highs.kHighsInf
             highs = _highs._Highs()
             highs.setOptionValue("output_flag", False)
-            highs.setOptionValue("presolve", "off")
-            highs.setOptionValue("simplex_strategy", 4)
+            # The first solve from nothing: presolve and the dual simplex (about 7 times
+            # faster there than the primal on a part of 4,000 unknowns); the re-solves with a
+            # new objective from that basis: no presolve and the primal simplex (see minimise).
+            highs.setOptionValue("presolve", "on")
+            highs.setOptionValue("simplex_strategy", 1)
+            self.warm = False
             highs.addVars(
                 self.width,
                 np.where(np.isfinite(self.lower), self.lower, -inf),
                 np.where(np.isfinite(self.upper), self.upper, inf),
             )
-            for columns, coefs, lo, hi in rows:
-                highs.addRow(
-                    lo if np.isfinite(lo) else -inf,
-                    hi if np.isfinite(hi) else inf,
-                    len(columns),
-                    np.asarray(columns, dtype=np.int32),
-                    np.asarray(coefs, dtype=float),
+            if len(rows.lower):
+                highs.addRows(
+                    len(rows.lower),
+                    np.where(np.isfinite(rows.lower), rows.lower, -inf),
+                    np.where(np.isfinite(rows.upper), rows.upper, inf),
+                    len(rows.index),
+                    rows.starts(),
+                    rows.index.astype(np.int32),
+                    rows.value.astype(float),
                 )
             self.highs = highs
             self.columns = np.arange(self.width, dtype=np.int32)
@@ -1094,6 +1186,12 @@ class _Program:
             return self._linprog(cost)
         self.highs.changeColsCost(self.width, self.columns, cost)
         self.highs.run()
+        if not self.warm:
+            # A new objective leaves the last basis feasible: the primal simplex goes on from
+            # it (about 3 times faster than anew), and presolve would throw it away.
+            self.highs.setOptionValue("presolve", "off")
+            self.highs.setOptionValue("simplex_strategy", 4)
+            self.warm = True
         status = self.highs.getModelStatus()
         if status == _highs.HighsModelStatus.kOptimal:
             return np.asarray(self.highs.getSolution().col_value)[: self.n]
@@ -1106,26 +1204,18 @@ class _Program:
         return self._linprog(cost)
 
     def _linprog(self, cost: np.ndarray) -> np.ndarray | None:
-        eq = [r for r in self.rows if r[2] == r[3]]
-        ub = [r for r in self.rows if r[2] != r[3]]
-
-        def matrix(rows: list[_Row], sign: float = 1.0) -> sparse.csr_array | None:
-            if not rows:
-                return None
-            data = [sign * c for _, coefs, _, _ in rows for c in coefs]
-            row_index = [i for i, (columns, _, _, _) in enumerate(rows) for _ in columns]
-            column_index = [c for columns, _, _, _ in rows for c in columns]
-            return sparse.csr_array(
-                (data, (row_index, column_index)), shape=(len(rows), self.width)
-            )
-
+        rows = self.rows
+        matrix = sparse.csr_array(
+            (rows.value, (rows.row, rows.index)), shape=(len(rows.lower), self.width)
+        )
         # Rows are lo ≤ a·x ≤ hi; an inequality here has lo = −∞ (a·x ≤ hi).
+        eq = rows.lower == rows.upper
         result = linprog(
             cost,
-            A_eq=matrix(eq),
-            b_eq=np.asarray([r[3] for r in eq]) if eq else None,
-            A_ub=matrix(ub),
-            b_ub=np.asarray([r[3] for r in ub]) if ub else None,
+            A_eq=matrix[eq] if eq.any() else None,
+            b_eq=rows.upper[eq] if eq.any() else None,
+            A_ub=matrix[~eq] if (~eq).any() else None,
+            b_ub=rows.upper[~eq] if (~eq).any() else None,
             bounds=list(
                 zip(
                     [None if not np.isfinite(v) else v for v in self.lower],
