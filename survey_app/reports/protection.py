@@ -165,6 +165,7 @@ class Publication:
     _relations: list[_Relation] = field(default_factory=list)
     _tables: dict[str, np.ndarray] = field(default_factory=dict)
     _index: list[list[int]] | None = None  # relations per count
+    _near_cache: dict[tuple[int, bool], tuple[int, ...]] = field(default_factory=dict)
     _passed: set[bytes] = field(default_factory=set)  # parts that passed (see _audit)
     # The least and greatest value of each hidden count seen in the audit's solutions while
     # more is being hidden: hiding more never takes a solution away (a newly hidden cell keeps
@@ -184,6 +185,7 @@ class Publication:
     _latent_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # _values, _count_of and _bounds as arrays (made once, at protect())
     _value_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _labelled_array: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _count_array: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _bound_array: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
     _hidden: np.ndarray | None = None
@@ -299,6 +301,7 @@ class Publication:
         # Made once: registering is over (_hide_near, _restore and _shortfall read it).
         self._latent_mask = latent = np.asarray(self._latent, dtype=bool)
         self._value_array = np.asarray(self._values, dtype=float)
+        self._labelled_array = np.asarray(self._labelled, dtype=bool)
         self._count_array = np.asarray(self._count_of, dtype=np.int64)
         self._bound_array = np.asarray(self._bounds, dtype=float).reshape(-1, 2)
         # A latent cell is hidden from the start (shown blank, never "<k" or "x").
@@ -541,47 +544,63 @@ class Publication:
         way the relation's other cells must give (the sign of the coefficient whose cells must
         go down: +1 those with the cell's own sign, as the cell goes up) and by how much more
         than the hidden ones can. None if every hidden cell can."""
-        ids, coefs = relation.ids, relation.coefs
-        shut = hidden[ids]
-        values = np.asarray([self._values[v] for v in ids])
-        ranges = [
-            self._label_range(int(v), secondary) if h else (0.0, 0.0)
-            for v, h in zip(ids, shut, strict=True)
-        ]
-        latent = self._latent_mask[ids]
-        down = np.asarray(
-            [v - lo if h else 0.0 for v, (lo, _), h in zip(values, ranges, shut, strict=True)]
-        )
-        down[latent] = np.inf  # its value is not known: it gives as much room as needed
-        up = np.asarray(
-            [hi - v if h else 0.0 for v, (_, hi), h in zip(values, ranges, shut, strict=True)]
-        )
-        for i in np.flatnonzero(shut & ~latent):
-            var = int(ids[i])
-            if secondary[var]:
+        ids = relation.ids
+        shut_array = hidden[ids]
+        cells = np.flatnonzero(shut_array & ~self._latent_mask[ids]).tolist()
+        if not cells:
+            return None
+        # Plain lists: relations are short, and numpy's cost per call would dominate.
+        shut = np.flatnonzero(shut_array).tolist()
+        coefs = relation.coefs.tolist()
+        values = self._value_array[ids].tolist()
+        lows, highs = (bound.tolist() for bound in self._label_range_of(ids, secondary))
+        latent = self._latent_mask[ids].tolist()
+        is_x = secondary[ids].tolist()
+        # How far each hidden cell can go down and up (a latent cell's value is not known:
+        # it gives as much room as needed).
+        down = {j: np.inf if latent[j] else values[j] - lows[j] for j in shut}
+        up = {j: highs[j] - values[j] for j in shut}
+        for i in cells:
+            positive = coefs[i] > 0
+            same = [j for j in shut if j != i and (coefs[j] > 0) == positive]
+            other = [j for j in shut if (coefs[j] > 0) != positive]
+            if is_x[i]:
                 need_up, need_down = float(self.k - 2), 0.0
             else:
                 need_up, need_down = self.k - 1 - values[i], values[i] - 1
-            same = (np.sign(coefs) == np.sign(coefs[i])) & shut
-            same[i] = False
-            other = (np.sign(coefs) != np.sign(coefs[i])) & shut
             # The cell up: others with its sign down, the rest up (an inequality gives way
             # freely when the cell's move lowers its left-hand side).
-            free_up = not relation.equality and coefs[i] < 0
-            free_down = not relation.equality and coefs[i] > 0
-            can_up = np.inf if free_up else float(down[same].sum() + up[other].sum())
-            can_down = np.inf if free_down else float(up[same].sum() + down[other].sum())
-            can_down = min(can_down, values[i] - ranges[i][0])
-            if secondary[var]:
+            free_up = not relation.equality and not positive
+            free_down = not relation.equality and positive
+            can_up = np.inf if free_up else sum(down[j] for j in same) + sum(up[j] for j in other)
+            can_down = (
+                np.inf if free_down else sum(up[j] for j in same) + sum(down[j] for j in other)
+            )
+            can_down = min(can_down, values[i] - lows[i])
+            sign = 1.0 if positive else -1.0
+            if is_x[i]:
                 if can_up + can_down < need_up - TOLERANCE:
                     # More room either way; down for the others of its sign is what a total
                     # or a large part gives.
-                    return float(np.sign(coefs[i])), need_up - can_up - can_down
+                    return sign, need_up - can_up - can_down
             elif can_up < need_up - TOLERANCE:
-                return float(np.sign(coefs[i])), need_up - can_up
+                return sign, need_up - can_up
             elif can_down < need_down - TOLERANCE:
-                return -float(np.sign(coefs[i])), need_down - can_down
+                return -sign, need_down - can_down
         return None
+
+    def _label_range_of(
+        self, ids: np.ndarray, secondary: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """_label_range of many cells at once."""
+        nothing = self._latent_mask[ids]
+        if self._blank is not None:
+            nothing = nothing | self._blank[ids]
+        is_x = secondary[ids].astype(bool)
+        unlabelled = ~self._labelled_array[ids]
+        lows = np.where(nothing, 0.0, np.where(is_x, float(self.k), 1.0))
+        highs = np.where(nothing | is_x | unlabelled, np.inf, float(self.k - 1))
+        return lows, highs
 
     def _cheapest_cover(
         self, relation: _Relation, hidden: np.ndarray, sign: float, amount: float
@@ -631,13 +650,18 @@ class Publication:
             ),
         )
 
-    def _near(self, var: int, equalities_only: bool = False) -> list[int]:
+    def _near(self, var: int, equalities_only: bool = False) -> tuple[int, ...]:
         """The counts in a relation with this one (`equalities_only`: in an equality or a tight
-        inequality)."""
-        near: list[int] = []
-        for relation in self._relations_of(var):
-            if relation.tight or not equalities_only:
-                near.extend(self._counts(relation.ids))
+        inequality), each once; kept, as the relations do not change while protecting (the
+        searches outwards in _hide_near ask again and again)."""
+        key = (var, equalities_only)
+        near = self._near_cache.get(key)
+        if near is None:
+            found: dict[int, None] = {}
+            for relation in self._relations_of(var):
+                if relation.tight or not equalities_only:
+                    found.update(dict.fromkeys(self._counts(relation.ids)))
+            near = self._near_cache[key] = tuple(found)
         return near
 
     def _hide_region(self, failing: list[int], hidden: np.ndarray, secondary: np.ndarray) -> None:
