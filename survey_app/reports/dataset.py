@@ -349,6 +349,13 @@ def ended_mask(frame: pd.DataFrame, report_filter: ReportFilter) -> pd.Series:
     )
 
 
+def at_the_end(occasions: pd.Series) -> pd.Series:
+    """Whether each occasion ("exit", "after:6m", …) is at the end of a participation: the
+    distinct codes are looked at once (a report has a handful among many rows)."""
+    codes = {code for code in occasions.unique() if code.partition(":")[0] in EXIT_OCCASIONS}
+    return occasions.isin(codes)
+
+
 def _ended_only(frame: pd.DataFrame, ended: set[int]) -> pd.DataFrame:
     """Answers and measurements at the end of a participation (EXIT, after-exit follow-ups)
     only of participations that ended in the period: a START → EXIT pair, an exit reason,
@@ -356,7 +363,7 @@ def _ended_only(frame: pd.DataFrame, ended: set[int]) -> pd.DataFrame:
     change as later exits come in."""
     if frame.empty:
         return frame
-    at_end = frame["occasion"].str.partition(":")[0].isin(EXIT_OCCASIONS)
+    at_end = at_the_end(frame["occasion"])
     return frame[~at_end | frame["participation_id"].isin(ended)].reset_index(drop=True)
 
 
@@ -705,8 +712,10 @@ def _measurements(
         firsts = pd.Series(range(len(wide))).groupby(set_id).first()
         own_parts = parts_of[str(content_hash)]
         scored = {
-            n: _values(definition, declared, _present(wide.iloc[i]), context, measures, own_parts)
-            for n, i in firsts.items()
+            n: _values(definition, declared, _present(row), context, measures, own_parts)
+            for n, row in zip(
+                firsts.index, wide.iloc[firsts.to_numpy()].to_dict("records"), strict=True
+            )
         }
         meta = group[["participation_id", "insats", "gender", "occasion"]].reset_index(drop=True)
         for measure in {m for values in scored.values() for m in values}:
@@ -769,7 +778,7 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _present(row: pd.Series) -> dict[str, Any]:
+def _present(row: dict[str, Any]) -> dict[str, Any]:
     """The answers of one response as a dict, without the items it has no answer to."""
     return {item: value for item, value in row.items() if not _missing(value)}
 

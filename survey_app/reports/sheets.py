@@ -23,6 +23,7 @@ from survey_app.reports.dataset import (
     EXIT_OCCASIONS,
     Cohort,
     Dataset,
+    at_the_end,
     ended_mask,
     sections_of,
 )
@@ -560,4 +561,4 @@ def asked_at_end(dataset: Dataset, questionnaire_id: str, occasion: str | None =
     answers = _answers(dataset, questionnaire_id)
     if answers.empty:
         return False
-    return bool(answers["occasion"].str.partition(":")[0].isin(EXIT_OCCASIONS).all())
+    return bool(at_the_end(answers["occasion"]).all())

@@ -23,11 +23,11 @@ from survey_app.reports.compare import COLUMNS, TOTAL, compare
 from survey_app.reports.dataset import (
     COHORT_DEFINITIONS,
     COHORT_LABELS,
-    EXIT_OCCASIONS,
     Cohort,
     Dataset,
     Measure,
     Progress,
+    at_the_end,
     category_goal,
     cohort_text,
     declared_measures,
@@ -432,7 +432,7 @@ def _within_ended(pub: Publication, ended: Counts, dataset: Dataset) -> None:
     answers = dataset.answers
     if answers.empty:
         return
-    at_end = answers["occasion"].str.partition(":")[0].isin(EXIT_OCCASIONS)
+    at_end = at_the_end(answers["occasion"])
     only_at_end = set(answers.loc[at_end, "questionnaire_id"]) - set(
         answers.loc[~at_end, "questionnaire_id"]
     )
