@@ -1036,7 +1036,9 @@ def _blocks_sheet(
             wrapped.append((row, col, str(name)))
         previous: tuple[object, ...] = ()
         insats_start = row + 1
-        for label, values in table.iterrows():
+        # Rows as plain tuples (iterrows makes a Series of every row).
+        names = list(table.columns)
+        for label, values in zip(table.index, table.itertuples(index=False, name=None)):
             row += 1
             labels_here = label if isinstance(label, tuple) else (label,)
             if levels > 1 and previous[:1] != labels_here[:1] and previous:
@@ -1049,7 +1051,7 @@ def _blocks_sheet(
                 labels.setdefault(col, []).append(str(part))
                 wrapped.append((row, col, str(part)))
             previous = labels_here
-            for col, (name, value) in enumerate(values.items(), start=levels):
+            for col, (name, value) in enumerate(zip(names, values, strict=True), start=levels):
                 if value is None or (isinstance(value, float) and pd.isna(value)):
                     continue
                 if isinstance(value, str):
