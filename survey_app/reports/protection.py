@@ -75,6 +75,9 @@ REGION_ABOVE = 2000
 RESTORE_LARGEST = 600
 # Rounds of batched witness programs before each target still lacking a witness gets its own.
 BATCH_ROUNDS = 3
+# Programs of more columns than this may be re-solved by the interior point method (see
+# _Program.minimise).
+INTERIOR_ABOVE = 2000
 
 
 @dataclass
@@ -465,8 +468,9 @@ class Publication:
             if len(ids_) == 1 and coefs_[0] < 0:
                 return  # −x ≤ 0: a count is ≥ 0 anyway
         tight = equality
-        if not equality and not any(self._latent[v] for v in ids_):
-            tight = abs(float(np.dot(coefs_, [self._values[v] for v in ids_]))) < TOLERANCE
+        members = ids_.tolist()
+        if not equality and not any(self._latent[v] for v in members):
+            tight = abs(float(np.dot(coefs_, [self._values[v] for v in members]))) < TOLERANCE
         self._relations.append(_Relation(ids_, coefs_, equality, tight=tight))
 
     def _is_hidden(self, hidden: np.ndarray) -> np.ndarray:
@@ -726,7 +730,9 @@ class Publication:
                 frontier = list(near)
 
     def _counts(self, ids: np.ndarray) -> list[int]:
-        return [int(v) if self._count_of[v] < 0 else self._count_of[v] for v in ids]
+        """The counts of these cells (a sum stands for its count)."""
+        count_of = self._count_of
+        return [v if count_of[v] < 0 else count_of[v] for v in ids.tolist()]
 
     def _relations_of(self, var: int) -> list[_Relation]:
         """The relations with this count or its sums in them (indexed once, at protect())."""
@@ -1174,9 +1180,10 @@ class _Program:
             highs.setOptionValue("output_flag", False)
             # The first solve from nothing: presolve and the dual simplex (about 7 times
             # faster there than the primal on a part of 4,000 unknowns); the re-solves with a
-            # new objective from that basis: no presolve and the primal simplex (see minimise).
+            # new objective from that basis: see minimise.
             highs.setOptionValue("presolve", "on")
             highs.setOptionValue("simplex_strategy", 1)
+            self.iterations = 0.0
             self.warm = False
             highs.addVars(
                 self.width,
@@ -1210,12 +1217,23 @@ class _Program:
             return self._linprog(cost)
         self.highs.changeColsCost(self.width, self.columns, cost)
         self.highs.run()
+        iterations = self.highs.getInfo().simplex_iteration_count
         if not self.warm:
             # A new objective leaves the last basis feasible: the primal simplex goes on from
             # it (about 3 times faster than anew), and presolve would throw it away.
             self.highs.setOptionValue("presolve", "off")
             self.highs.setOptionValue("simplex_strategy", 4)
             self.warm = True
+            self.iterations = float(iterations)
+        elif self.width > INTERIOR_ABOVE and iterations > self.iterations / 2:
+            # Where going on from the last basis is about as long as starting anew (the
+            # batches' objectives pull every target at once), a large program is solved by
+            # the interior point method from then on (with crossover: a vertex, as before).
+            # Counted in iterations, not seconds, so that the same data give the same report.
+            self.highs.setOptionValue("presolve", "on")
+            self.highs.setOptionValue("solver", "ipm")
+            self.highs.setOptionValue("run_crossover", "on")
+            self.iterations = np.inf
         status = self.highs.getModelStatus()
         if status == _highs.HighsModelStatus.kOptimal:
             return np.asarray(self.highs.getSolution().col_value)[: self.n]

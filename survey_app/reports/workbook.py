@@ -454,14 +454,17 @@ def _comparison_table(raw: pd.DataFrame, comparisons: dict[str, _Comparison]) ->
     table = raw.copy()
     for column in SHOWN_COLUMNS:
         table[column] = table[column].astype(object)
+    published = {
+        measure: (c.outcomes.shown(), c.without_exit.shown()) for measure, c in comparisons.items()
+    }
     for index, row in raw.iterrows():
-        comparison = comparisons[row["measure"]]
-        outcomes = comparison.outcomes
+        outcomes = comparisons[row["measure"]].outcomes
         i = outcomes.labels[1].index(row["insats"])
         g = outcomes.labels[2].index(row["gender"])
-        shown = outcomes.shown()[:, i, g]
+        shown_outcomes, shown_without_exit = published[row["measure"]]
+        shown = shown_outcomes[:, i, g]
         table.at[index, "n_pairs"] = shown[-1]
-        table.at[index, "n_without_exit"] = comparison.without_exit.shown()[i, g]
+        table.at[index, "n_without_exit"] = shown_without_exit[i, g]
         if isinstance(shown[-1], str) or row["n_pairs"] == 0:
             for column in STAT_COLUMNS:
                 table.at[index, column] = None
