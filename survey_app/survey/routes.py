@@ -40,6 +40,7 @@ from survey_app.privacy import audit
 from survey_app.questionnaires import Registry
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.responses.flow import effective_answers, next_step
+from survey_app.responses.reading import InvitationRow, OccasionRow, read_occasion
 from survey_app.responses.storage import (
     Bundle,
     load_bundle,
@@ -111,7 +112,10 @@ class State:
 
 
 def begin(
-    occasion: Occasion, mode: ResponseMode, respondent: str, invitation: Invitation | None
+    occasion: Occasion | OccasionRow,
+    mode: ResponseMode,
+    respondent: str,
+    invitation: Invitation | InvitationRow | None,
 ) -> None:
     """Start answering an occasion in this browser session: a participant's pages open in the
     language staff chose for them (staff entering answers work in Swedish)."""
@@ -129,7 +133,7 @@ def begin(
     ).save()
 
 
-def registry(occasion: Occasion) -> Registry:
+def registry(occasion: Occasion | OccasionRow) -> Registry:
     """The questionnaires of the occasion's förbund (its förbund is loaded with the occasion)."""
     return questionnaires_for(occasion.participation.insats.forbund)
 
@@ -218,6 +222,10 @@ def offered_languages(bundle: Bundle) -> list[str]:
     ]
 
 
+# What urlencode makes of each language's `?sprak=`, made once.
+LANGUAGE_QUERIES = {code: urlencode({"sprak": code}) for code in LANGUAGES}
+
+
 @bp.context_processor
 def _language_links() -> dict[str, object]:
     """The page's language and links to the same page in the others (lang and hreflang on
@@ -236,7 +244,7 @@ def _language_links() -> dict[str, object]:
     links: list[tuple[Language, str | None]] = [
         (
             LANGUAGES[code],
-            None if code == language.code else f"{here}{joint}{urlencode({'sprak': code})}",
+            None if code == language.code else f"{here}{joint}{LANGUAGE_QUERIES[code]}",
         )
         for code in codes
     ]
@@ -284,24 +292,39 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
 
 
 KEEPS_ENTRIES = frozenset({"survey.page", "survey.lock"})
+# The endpoints that change the ORM objects of the read (`storage.submit`).
+SUBMITS = frozenset({"survey.confirm"})
 
 
 def _idle_seconds() -> int:
     return int(current_app.config["SETTINGS"].kiosk_idle_seconds)
 
 
-def _occasion_for(state: State) -> tuple[Occasion, Invitation | None] | None:
-    """The occasion the session answers, and the invitation when a link opened it."""
+def _occasion_for(
+    state: State,
+) -> tuple[Occasion | OccasionRow, Invitation | InvitationRow | None] | None:
+    """The occasion the session answers, and the invitation when a link opened it: plain rows
+    for a participant's pages, which only read; the ORM objects for the submit, which changes
+    them, and for staff's entry, whose pages show more of the participation."""
     if state.mode == ResponseMode.STAFF:
         if not current_user.is_authenticated:
             return None
         access.participation_for_work(current_user, state.participation_id)
     link = state.mode == ResponseMode.LINK
-    loaded = load_occasion(
-        state.occasion_id,
-        participation_id=state.participation_id,
-        invitation_id=(state.invitation_id or -1) if link else None,
-    )
+    loaded: tuple[Occasion | OccasionRow, Invitation | InvitationRow | None] | None
+    if request.endpoint in SUBMITS or state.mode == ResponseMode.STAFF:
+        loaded = load_occasion(
+            state.occasion_id,
+            participation_id=state.participation_id,
+            invitation_id=(state.invitation_id or -1) if link else None,
+        )
+    else:
+        loaded = read_occasion(
+            state.occasion_id,
+            participation_id=state.participation_id,
+            invitation_id=(state.invitation_id or -1) if link else None,
+            in_session=request.method != "GET",
+        )
     if loaded is None:
         return None
     occasion, invitation = loaded
