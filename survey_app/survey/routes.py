@@ -51,7 +51,8 @@ from survey_app.responses.storage import (
     submit,
 )
 from survey_app.survey import audio, links
-from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class, render_item
+from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class
+from survey_app.survey.page_render import render_page
 from survey_app.urls import LINK_PATH
 
 bp = Blueprint("survey", __name__)
@@ -227,9 +228,14 @@ LANGUAGE_QUERIES = {code: urlencode({"sprak": code}) for code in LANGUAGES}
 
 
 @bp.context_processor
-def _language_links() -> dict[str, object]:
+def _language_context() -> dict[str, object]:
     """The page's language and links to the same page in the others (lang and hreflang on
     each), on every participant page."""
+    language, links = _language_links()
+    return {"language": language, "lang": language.code, "language_links": links}
+
+
+def _language_links() -> tuple[Language, list[tuple[Language, str | None]]]:
     language = LANGUAGES[g.get("language", DEFAULT_LANGUAGE)]
     bundle = g.get("bundle")
     codes = offered_languages(bundle) if bundle is not None else list(LANGUAGES)
@@ -248,7 +254,7 @@ def _language_links() -> dict[str, object]:
         )
         for code in codes
     ]
-    return {"language": language, "lang": language.code, "language_links": links}
+    return language, links
 
 
 @bp.before_request
@@ -419,16 +425,16 @@ def page(number: int) -> str | WerkzeugResponse:
             if number == len(steps):
                 return redirect(url_for("survey.confirm"))
             return redirect(url_for("survey.page", number=number + 1))
-    return render_template(
-        "survey/page.html",
+    language, language_links = _language_links()
+    return render_page(
         form=form,
         step=step,
         total=len(steps),
         items=[i for i in step.page.items if field_name(i) in form],
-        field_name=field_name,
-        render_item=render_item,
         kiosk=state.mode == ResponseMode.KIOSK,
         recordings=_recordings(bundle, step, state.language),
+        language=language.code,
+        language_links=language_links,
     )
 
 
