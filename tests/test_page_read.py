@@ -146,3 +146,15 @@ def test_a_page_from_its_skeleton_carries_this_session_s_csrf_token(app: Flask) 
     saved = participant.post("/svar/sida/1", data={**PAGES[0], "csrf_token": tokens[0]})
     assert saved.status_code == 302
     assert saved.headers["Location"].endswith("/svar/sida/2")
+
+
+def test_a_flashed_notice_is_shown_once_and_not_kept_in_the_skeleton(app: Flask) -> None:
+    setup = make_setup(app)
+    participant = app.test_client()
+    participant.get(create_link(staff_client(app), setup))
+    participant.get("/svar/sida/1")  # the skeleton of page 1, without a notice
+    ahead = participant.get("/svar/sida/3", follow_redirects=True)
+    assert ahead.request.path == "/svar/sida/1"
+    notice = "Fyll i sidorna i tur och ordning."
+    assert ahead.get_data(as_text=True).count(notice) == 1
+    assert notice not in participant.get("/svar/sida/1").get_data(as_text=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, render_template, request, session
+from flask import current_app, get_flashed_messages, render_template, request
 from markupsafe import Markup
 
 from survey_app.i18n import Language
@@ -64,7 +64,8 @@ def render_page(
         kiosk
         or form.errors
         or form.form_errors
-        or "_flashes" in session
+        # As the template asks (popped once per request; the whole template gets them again).
+        or get_flashed_messages()
         or current_app.jinja_env.auto_reload
     ):
         return render_template(PAGE, **context)
