@@ -148,3 +148,18 @@ _DOMAIN = _ParticipantDomain()
 
 def init_app(app: Flask) -> None:
     _Babel(app, locale_selector=lambda: current_language().babel_locale)
+    # The templates' _() and friends straight to the page's catalogue: the same catalogue
+    # Flask-Babel's callables reach through its domain lookup (`_ParticipantDomain`), without
+    # that lookup, which was half the cost of each _() on a participant's page. (The method is
+    # added to the environment by the i18n extension, which Flask-Babel has loaded.)
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _page_catalogue().ugettext(s),
+        ngettext=lambda s, p, n: _page_catalogue().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _page_catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _page_catalogue().unpgettext(c, s, p, n),
+    )
+
+
+def _page_catalogue() -> NullTranslations:
+    return catalogue(current_language().code)

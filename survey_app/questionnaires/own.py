@@ -11,6 +11,7 @@ Operations only flush; the request (or the CLI command) commits.
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import current_app
@@ -27,6 +28,9 @@ from survey_app.questionnaires.definition import (
     parse_definition,
 )
 from survey_app.questionnaires.registry import Registry
+
+if TYPE_CHECKING:
+    from survey_app.responses.reading import ForbundRow
 
 DRAFT = "draft"
 ACTIVE = "active"
@@ -174,9 +178,10 @@ def shipped() -> Registry:
 _LOCK = threading.Lock()
 
 
-def questionnaires_for(forbund: Forbund | int) -> Registry:
-    """The questionnaires of a förbund: the shipped ones, each replaced by the förbund's active
-    file with the same id, plus its own new ones."""
+def questionnaires_for(forbund: Forbund | ForbundRow | int) -> Registry:
+    """The questionnaires of a förbund (the model, its id, or a page's plain read of it): the
+    shipped ones, each replaced by the förbund's active file with the same id, plus its own new
+    ones."""
     if isinstance(forbund, int):
         found = db.session.get(Forbund, forbund)
         if found is None:

@@ -40,15 +40,18 @@ from survey_app.questionnaires import (
     parse_definition,
 )
 from survey_app.responses.flow import Step, bundle_steps, effective_answers, missing_required
+from survey_app.responses.reading import InvitationRow, OccasionRow, ResponseRow
 
 
 @dataclass
 class Bundle:
-    """The questionnaires one respondent answers at one occasion, with their stored responses."""
+    """The questionnaires one respondent answers at one occasion, with their stored responses:
+    ORM objects (`load_occasion`, for the submit and staff's entry) or plain rows
+    (`reading.read_occasion`, for the participant's pages), read alike."""
 
-    occasion: Occasion
+    occasion: Occasion | OccasionRow
     questionnaires: list[Questionnaire]
-    responses: dict[str, Response]
+    responses: Mapping[str, Response | ResponseRow]
 
     @property
     def open_questionnaires(self) -> list[Questionnaire]:
@@ -126,12 +129,14 @@ def _occasion_query(by_participation: bool, with_invitation: bool) -> sa.Select[
     return query
 
 
-def load_bundle(occasion: Occasion, respondent: str, registry: Registry) -> Bundle:
+def load_bundle(occasion: Occasion | OccasionRow, respondent: str, registry: Registry) -> Bundle:
     """The insats' questionnaires for this occasion and respondent, each in the version its
     response was begun on (or the current file when not yet begun). A questionnaire whose file
     cannot be loaded is left out; the others still work."""
     wanted = occasion.participation.insats.questionnaires_for(occasion.kind.value)
-    responses = {r.questionnaire_id: r for r in occasion.responses}
+    responses: dict[str, Response | ResponseRow] = {
+        r.questionnaire_id: r for r in occasion.responses
+    }
     questionnaires = []
     for questionnaire_id in wanted:
         response = responses.get(questionnaire_id)
@@ -264,7 +269,7 @@ def save_page(
             sa.delete(Answer).where(Answer.response_id == response_id, Answer.item_id.in_(cleared)),
             execution_options={"synchronize_session": False},
         )
-    if stored is not None:
+    if isinstance(stored, Response):
         db.session.expire(stored)  # written past the ORM: read afresh if used again
 
 
@@ -296,7 +301,7 @@ def first_incomplete_step(bundle: Bundle) -> Step | None:
     return None
 
 
-def _claim(response: Response, now: datetime, mode: ResponseMode) -> bool:
+def _claim(response: Response | ResponseRow, now: datetime, mode: ResponseMode) -> bool:
     """Mark the response submitted in the database unless it already is: a conditional UPDATE,
     which waits for a parallel submit's transaction and then finds nothing left to claim (on
     SQLite the reads before it are not in the write transaction, so a read-then-write check
@@ -310,10 +315,13 @@ def _claim(response: Response, now: datetime, mode: ResponseMode) -> bool:
     return bool(getattr(result, "rowcount", 0))
 
 
-def submit(bundle: Bundle, invitation: Invitation | None, mode: ResponseMode) -> bool:
+def submit(
+    bundle: Bundle, invitation: Invitation | InvitationRow | None, mode: ResponseMode
+) -> bool:
     """Submit every open response of the bundle. Returns False if it was already submitted (a
     resend), True if this call submitted it. Raises DomainError naming the page still to fill
-    in. The response records the mode it was sent in (e.g. staff finishing a paper form)."""
+    in. The response records the mode it was sent in (e.g. staff finishing a paper form).
+    The bundle must be the ORM read (`load_occasion`): its objects are changed in place."""
     if bundle.submitted:
         return False
     step = first_incomplete_step(bundle)
@@ -325,6 +333,8 @@ def submit(bundle: Bundle, invitation: Invitation | None, mode: ResponseMode) ->
         return False  # a parallel request (another tab, a double tap) submitted it just now
     for questionnaire in bundle.open_questionnaires:
         response = bundle.responses[questionnaire.id]
+        if not isinstance(response, Response):
+            raise TypeError("submit changes the responses: give it the ORM read")
         answers = {a.item_id: a for a in response.answers}
         kept = effective_answers(questionnaire, {k: a.value for k, a in answers.items()})
         for item_id, answer in answers.items():
@@ -334,8 +344,10 @@ def submit(bundle: Bundle, invitation: Invitation | None, mode: ResponseMode) ->
         response.status = ResponseStatus.SUBMITTED
         response.submitted_at = now
         response.mode = mode
-    if invitation is not None:
+    if isinstance(invitation, Invitation):
         invitation.used_at = now
+    elif invitation is not None:
+        raise TypeError("submit marks the invitation used: give it the ORM read")
     # Answered: no reminders, so no contact details kept (address and number: a bulk UPDATE
     # passes by the model's rule that the number goes with the address).
     db.session.execute(

@@ -13,7 +13,7 @@ from wtforms import (
 )
 
 from survey_app.forms import SwedishForm
-from survey_app.i18n import gettext
+from survey_app.i18n import current_language, gettext
 from survey_app.questionnaires import Item, Page
 
 FIELD_PREFIX = "item_"
@@ -135,9 +135,28 @@ def _hashable(value: Any) -> bool:
     return True
 
 
+# Form classes by (page, language, the request's language, items visible). A class is made by
+# `type()` the first time and never changed after, so requests share it as they would a
+# module-level form class; each request binds its own form. Making the fields (their choices,
+# labels and validators) was a tenth of a page's time. The page is kept in the value, so its id
+# is not reused while the entry exists; the items visible are a subset of the page's, so
+# requests cannot grow the cache beyond the pages and languages there are.
+_FORM_CLASSES: dict[tuple[int, str, str, tuple[str, ...]], tuple[Page, type[PageForm]]] = {}
+_FORM_CLASSES_LIMIT = 5_000
+
+
 def page_form_class(page: Page, answers: Mapping[str, Any], language: str) -> type[PageForm]:
-    """A fresh form class for the page's items visible given the earlier answers."""
+    """The form class for the page's items visible given the earlier answers."""
     visible = [item for item in page.items if item.visible(answers)]
+    # The types' own missing messages are in the language of the request (`gettext`).
+    key = (id(page), language, current_language().code, tuple(i.id for i in visible))
+    cached = _FORM_CLASSES.get(key)
+    if cached is not None and cached[0] is page:
+        return cached[1]
     attributes: dict[str, Any] = {field_name(i): build_field(i, language) for i in visible}
     attributes["page_item_ids"] = frozenset(i.id for i in visible)
-    return type("QuestionnairePageForm", (PageForm,), attributes)
+    form_class = type("QuestionnairePageForm", (PageForm,), attributes)
+    if len(_FORM_CLASSES) >= _FORM_CLASSES_LIMIT:
+        _FORM_CLASSES.clear()
+    _FORM_CLASSES[key] = (page, form_class)
+    return form_class

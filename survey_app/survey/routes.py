@@ -40,6 +40,7 @@ from survey_app.privacy import audit
 from survey_app.questionnaires import Registry
 from survey_app.questionnaires.own import questionnaires_for
 from survey_app.responses.flow import effective_answers, next_step
+from survey_app.responses.reading import InvitationRow, OccasionRow, read_occasion
 from survey_app.responses.storage import (
     Bundle,
     load_bundle,
@@ -50,7 +51,8 @@ from survey_app.responses.storage import (
     submit,
 )
 from survey_app.survey import audio, links
-from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class, render_item
+from survey_app.survey.fields import FIELD_PREFIX, field_name, page_form_class
+from survey_app.survey.page_render import render_page
 from survey_app.urls import LINK_PATH
 
 bp = Blueprint("survey", __name__)
@@ -111,7 +113,10 @@ class State:
 
 
 def begin(
-    occasion: Occasion, mode: ResponseMode, respondent: str, invitation: Invitation | None
+    occasion: Occasion | OccasionRow,
+    mode: ResponseMode,
+    respondent: str,
+    invitation: Invitation | InvitationRow | None,
 ) -> None:
     """Start answering an occasion in this browser session: a participant's pages open in the
     language staff chose for them (staff entering answers work in Swedish)."""
@@ -129,7 +134,7 @@ def begin(
     ).save()
 
 
-def registry(occasion: Occasion) -> Registry:
+def registry(occasion: Occasion | OccasionRow) -> Registry:
     """The questionnaires of the occasion's förbund (its förbund is loaded with the occasion)."""
     return questionnaires_for(occasion.participation.insats.forbund)
 
@@ -218,10 +223,19 @@ def offered_languages(bundle: Bundle) -> list[str]:
     ]
 
 
+# What urlencode makes of each language's `?sprak=`, made once.
+LANGUAGE_QUERIES = {code: urlencode({"sprak": code}) for code in LANGUAGES}
+
+
 @bp.context_processor
-def _language_links() -> dict[str, object]:
+def _language_context() -> dict[str, object]:
     """The page's language and links to the same page in the others (lang and hreflang on
     each), on every participant page."""
+    language, links = _language_links()
+    return {"language": language, "lang": language.code, "language_links": links}
+
+
+def _language_links() -> tuple[Language, list[tuple[Language, str | None]]]:
     language = LANGUAGES[g.get("language", DEFAULT_LANGUAGE)]
     bundle = g.get("bundle")
     codes = offered_languages(bundle) if bundle is not None else list(LANGUAGES)
@@ -236,11 +250,11 @@ def _language_links() -> dict[str, object]:
     links: list[tuple[Language, str | None]] = [
         (
             LANGUAGES[code],
-            None if code == language.code else f"{here}{joint}{urlencode({'sprak': code})}",
+            None if code == language.code else f"{here}{joint}{LANGUAGE_QUERIES[code]}",
         )
         for code in codes
     ]
-    return {"language": language, "lang": language.code, "language_links": links}
+    return language, links
 
 
 @bp.before_request
@@ -284,24 +298,39 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
 
 
 KEEPS_ENTRIES = frozenset({"survey.page", "survey.lock"})
+# The endpoints that change the ORM objects of the read (`storage.submit`).
+SUBMITS = frozenset({"survey.confirm"})
 
 
 def _idle_seconds() -> int:
     return int(current_app.config["SETTINGS"].kiosk_idle_seconds)
 
 
-def _occasion_for(state: State) -> tuple[Occasion, Invitation | None] | None:
-    """The occasion the session answers, and the invitation when a link opened it."""
+def _occasion_for(
+    state: State,
+) -> tuple[Occasion | OccasionRow, Invitation | InvitationRow | None] | None:
+    """The occasion the session answers, and the invitation when a link opened it: plain rows
+    for a participant's pages, which only read; the ORM objects for the submit, which changes
+    them, and for staff's entry, whose pages show more of the participation."""
     if state.mode == ResponseMode.STAFF:
         if not current_user.is_authenticated:
             return None
         access.participation_for_work(current_user, state.participation_id)
     link = state.mode == ResponseMode.LINK
-    loaded = load_occasion(
-        state.occasion_id,
-        participation_id=state.participation_id,
-        invitation_id=(state.invitation_id or -1) if link else None,
-    )
+    loaded: tuple[Occasion | OccasionRow, Invitation | InvitationRow | None] | None
+    if request.endpoint in SUBMITS or state.mode == ResponseMode.STAFF:
+        loaded = load_occasion(
+            state.occasion_id,
+            participation_id=state.participation_id,
+            invitation_id=(state.invitation_id or -1) if link else None,
+        )
+    else:
+        loaded = read_occasion(
+            state.occasion_id,
+            participation_id=state.participation_id,
+            invitation_id=(state.invitation_id or -1) if link else None,
+            in_session=request.method != "GET",
+        )
     if loaded is None:
         return None
     occasion, invitation = loaded
@@ -396,16 +425,16 @@ def page(number: int) -> str | WerkzeugResponse:
             if number == len(steps):
                 return redirect(url_for("survey.confirm"))
             return redirect(url_for("survey.page", number=number + 1))
-    return render_template(
-        "survey/page.html",
+    language, language_links = _language_links()
+    return render_page(
         form=form,
         step=step,
         total=len(steps),
         items=[i for i in step.page.items if field_name(i) in form],
-        field_name=field_name,
-        render_item=render_item,
         kiosk=state.mode == ResponseMode.KIOSK,
         recordings=_recordings(bundle, step, state.language),
+        language=language.code,
+        language_links=language_links,
     )
 
 
