@@ -1041,7 +1041,9 @@ def _blocks_sheet(
         insats_start = row + 1
         # Rows as plain tuples (iterrows makes a Series of every row).
         names = list(table.columns)
-        for label, values in zip(table.index, table.itertuples(index=False, name=None)):
+        for label, values in zip(
+            table.index, table.itertuples(index=False, name=None), strict=True
+        ):
             row += 1
             labels_here = label if isinstance(label, tuple) else (label,)
             if levels > 1 and previous[:1] != labels_here[:1] and previous:
