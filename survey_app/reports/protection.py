@@ -503,10 +503,17 @@ class Publication:
             for n, r in enumerate(self._relations)
             if r.tight and not (count_of[r.ids] >= 0).any()
         ]
+        # After the first pass, only relations with a cell hidden since they were looked at
+        # (the others would give the same answer again).
+        dirty = np.ones(len(usable), dtype=bool)
+        place = {n: i for i, (n, _) in enumerate(usable)}
         changed = True
         while changed:
             changed = False
-            for n, relation in usable:
+            for i, (n, relation) in enumerate(usable):
+                if not dirty[i]:
+                    continue
+                dirty[i] = False
                 shut = hidden[relation.ids]
                 if not shut.any():
                     continue
@@ -528,6 +535,9 @@ class Publication:
                     continue  # nothing visible to hide (zeros only): the labels must do
                 hidden[target] = secondary[target] = True
                 changed = True
+                for number in self._relation_numbers(target):
+                    if number in place:
+                        dirty[place[number]] = True
 
     def _label_range(self, var: int, secondary: np.ndarray) -> tuple[float, float]:
         """What a hidden count's label says: "x" at least k, a blank share's count not 0,
@@ -735,14 +745,19 @@ class Publication:
         return [v if count_of[v] < 0 else count_of[v] for v in ids.tolist()]
 
     def _relations_of(self, var: int) -> list[_Relation]:
-        """The relations with this count or its sums in them (indexed once, at protect())."""
+        """The relations with this count or its sums in them."""
+        return [self._relations[n] for n in self._relation_numbers(var)]
+
+    def _relation_numbers(self, var: int) -> list[int]:
+        """The numbers of the relations with this count or its sums in them (indexed once,
+        when protecting)."""
         if self._index is None:
             index: list[list[int]] = [[] for _ in self._values]
             for n, relation in enumerate(self._relations):
                 for v in set(self._counts(relation.ids)):
                     index[v].append(n)
             self._index = index
-        return [self._relations[n] for n in self._index[var]]
+        return self._index[var]
 
     def describe(self, var: int) -> str:
         """Which table and cell a variable is (for messages)."""

@@ -386,15 +386,17 @@ def _register_pairs(
     sums behind its two means, by insats and gender."""
     insatser = [*sheets.cohort_insatser(dataset), TOTAL]
     genders = [*dataset.genders, TOTAL]
-    part = raw[raw["measure"] == key].set_index(["insats", "gender"])
+    part = {
+        (row["insats"], row["gender"]): row for row in raw[raw["measure"] == key].to_dict("records")
+    }
     shape = (len(insatser), len(genders))
     outcomes = np.zeros((len(OUTCOMES) + 1, *shape), dtype=int)
     without = np.zeros(shape, dtype=int)
     sums = np.zeros((2, *shape))
     for (i, insats), (g, gender) in _cells(insatser, genders):
-        if (insats, gender) not in part.index:
+        row = part.get((insats, gender))
+        if row is None:
             continue
-        row = part.loc[(insats, gender)]
         n = int(row["n_pairs"])
         outcomes[-1, i, g] = n
         for o, name in enumerate(OUTCOMES):
