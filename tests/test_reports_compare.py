@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from survey_app.reports.compare import TOTAL, compare, pair_stats
+from survey_app.reports.compare import TOTAL, compare, pair_stats, wilcoxon_of
 
 NAN = math.nan
 
@@ -137,3 +137,32 @@ def test_a_series_step_is_compared_with_start_like_exit() -> None:
     assert at["after:6"]["n_pairs"] == 1
     assert at["after:6"]["mean_change"] == pytest.approx(1.0)
     assert at["after:6"]["share_improved"] == pytest.approx(1.0)
+
+
+def test_the_wilcoxon_p_of_a_shown_group_is_worked_out_on_its_own() -> None:
+    # Insats A: ten women, each 5 → 6; insats B: three men, each 5 → 6. Every change is +1.
+    rows = []
+    for p, (insats, gender) in enumerate([("A", "Kvinna")] * 10 + [("B", "Man")] * 3):
+        rows += [(p, insats, gender, "start", "m", 5.0), (p, insats, gender, "exit", "m", 6.0)]
+    measurements = pd.DataFrame(
+        rows, columns=["participation_id", "insats", "gender", "occasion", "measure", "value"]
+    )
+    p_of = wilcoxon_of(measurements)
+    # Ten ties: p = 0.001565 (see the test above); A in total is the same ten.
+    assert p_of("A", "Kvinna", "m") == pytest.approx(0.001565, abs=2e-6)
+    assert p_of("A", TOTAL, "m") == pytest.approx(0.001565, abs=2e-6)
+    # Three pairs: fewer than ten, no p.
+    assert p_of("B", TOTAL, "m") is None
+    assert p_of(TOTAL, "Man", "m") is None
+    # Everyone: 13 ties, W+ = 91, mean 13·14/4 = 45.5, variance 13·14·27/24 − (13³ − 13)/48
+    # = 204.75 − 45.5 = 159.25, z = 45.5 / 12.6194 = 3.6056, p = 2 × (1 − Φ(z)) = 0.000311.
+    assert p_of(TOTAL, TOTAL, "m") == pytest.approx(0.000311, abs=1e-6)
+    assert p_of(TOTAL, TOTAL, "another measure") is None
+    # The same as compare's own p, group by group; without p_values compare leaves it out.
+    full = compare(measurements, {"m": "higher"}, cross=False)
+    for _, row in full.iterrows():
+        expected = row["p_wilcoxon"]
+        found = p_of(row["insats"], row["gender"], "m")
+        assert (found is None and pd.isna(expected)) or found == pytest.approx(expected)
+    left_out = compare(measurements, {"m": "higher"}, cross=False, p_values=False)
+    assert left_out["p_wilcoxon"].isna().all()

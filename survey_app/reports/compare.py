@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,11 +71,14 @@ def pair_start_exit(measurements: pd.DataFrame, step: str = "exit") -> pd.DataFr
     return wide.reset_index()
 
 
-def pair_stats(start: Sequence[float], exit_: Sequence[float], direction: str) -> PairStats:
+def pair_stats(
+    start: Sequence[float], exit_: Sequence[float], direction: str, p_value: bool = True
+) -> PairStats:
     """Statistics of one group's START and EXIT values (aligned; NaN where missing).
 
     Changes are EXIT − START; "improved" follows the measure's direction (higher or lower is
-    better). The 95 % confidence interval of the mean change uses the t distribution.
+    better). The 95 % confidence interval of the mean change uses the t distribution. Without
+    `p_value` the Wilcoxon p is left out (see `wilcoxon_of`).
     """
     s = np.asarray(start, dtype=float)
     e = np.asarray(exit_, dtype=float)
@@ -92,9 +95,6 @@ def pair_stats(start: Sequence[float], exit_: Sequence[float], direction: str) -
     if n_pairs >= 2:
         half = float(_t_975(n_pairs - 1) * change.std(ddof=1) / math.sqrt(n_pairs))
         ci_low, ci_high = mean_change - half, mean_change + half
-    p_value = None
-    if n_pairs >= MIN_PAIRS_FOR_WILCOXON:
-        p_value = 1.0 if not change.any() else wilcoxon_p(change)
     return PairStats(
         n_start=n_start,
         n_pairs=n_pairs,
@@ -104,11 +104,18 @@ def pair_stats(start: Sequence[float], exit_: Sequence[float], direction: str) -
         mean_change=mean_change,
         ci_low=ci_low,
         ci_high=ci_high,
-        p_wilcoxon=p_value,
+        p_wilcoxon=_p_of(change) if p_value else None,
         share_improved=float(better.mean()),
         share_unchanged=float((change == 0).mean()),
         share_worsened=float(worse.mean()),
     )
+
+
+def _p_of(change: np.ndarray) -> float | None:
+    """The Wilcoxon p of a group's changes, from MIN_PAIRS_FOR_WILCOXON pairs."""
+    if len(change) < MIN_PAIRS_FOR_WILCOXON:
+        return None
+    return 1.0 if not change.any() else wilcoxon_p(change)
 
 
 @functools.cache
@@ -137,6 +144,7 @@ def compare(
     by: Sequence[str] = ("insats", "gender"),
     cross: bool = True,
     step: str = "exit",
+    p_values: bool = True,
 ) -> pd.DataFrame:
     """Paired comparison of every measure for every group of `by` and its totals: START with
     `step` (EXIT unless told otherwise).
@@ -144,15 +152,41 @@ def compare(
     Totals are labelled "Totalt": for two group columns (insats, gender) the result has each
     insats × gender, each insats in total, each gender over all insatser, and the grand total;
     `cross=False` leaves out the groups with more than one column fixed (insats × gender).
+    `p_values=False` leaves the Wilcoxon p out (`wilcoxon_of` gives it group by group).
     """
     pairs = pair_start_exit(measurements, step)
     rows = []
     for keys, frame in _groupings(pairs, list(by), cross):
         for measure, part in frame.groupby("measure", sort=False):
             direction = directions.get(str(measure), "higher")
-            result = pair_stats(part["start"].to_numpy(), part["exit"].to_numpy(), direction)
+            result = pair_stats(
+                part["start"].to_numpy(), part["exit"].to_numpy(), direction, p_values
+            )
             rows.append({**keys, "measure": measure, **result.__dict__})
     return pd.DataFrame(rows, columns=[*by, "measure", *COLUMNS])
+
+
+def wilcoxon_of(
+    measurements: pd.DataFrame, step: str = "exit"
+) -> Callable[[object, object, str], float | None]:
+    """The Wilcoxon p of one group (an insats or TOTAL, a gender or TOTAL, a measure) as
+    `compare(..., p_values=False)` leaves it out: the slowest statistic, worked out only for
+    the groups a report shows (a hidden group's statistics are blank anyway)."""
+    pairs = pair_start_exit(measurements, step)
+    pairs = pairs[pairs["start"].notna() & pairs["exit"].notna()]
+    by_measure = {str(measure): part for measure, part in pairs.groupby("measure", sort=False)}
+
+    def p_of(insats: object, gender: object, measure: str) -> float | None:
+        part = by_measure.get(measure)
+        if part is None:
+            return None
+        if insats != TOTAL:
+            part = part[part["insats"] == insats]
+        if gender != TOTAL:
+            part = part[part["gender"] == gender]
+        return _p_of(part["exit"].to_numpy() - part["start"].to_numpy())
+
+    return p_of
 
 
 def _groupings(

@@ -6,7 +6,7 @@ comparisons, every item sheet, the goals), protected as one system, and only the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,7 @@ from survey_app import scoring
 from survey_app.clock import STOCKHOLM
 from survey_app.questionnaires import Questionnaire, Section
 from survey_app.reports import background, goals, printing, sheets, summary
-from survey_app.reports.compare import COLUMNS, TOTAL, compare
+from survey_app.reports.compare import COLUMNS, TOTAL, compare, wilcoxon_of
 from survey_app.reports.dataset import (
     COHORT_DEFINITIONS,
     COHORT_LABELS,
@@ -150,10 +150,13 @@ def build(dataset: Dataset) -> Report:
         dataset,
         overview,
         participants,
-        _comparison_table(raw, comparisons),
+        _comparison_table(raw, comparisons, wilcoxon_of(dataset.measurements)),
         [Layout(background.SHEET, blocks=background_sheet), *_layout(dataset, item_sheets)],
         goal_rows(),
-        {step: _comparison_table(raw, series[step]) for step, raw in series_raw.items()},
+        {
+            step: _comparison_table(raw, series[step], wilcoxon_of(dataset.measurements, step))
+            for step, raw in series_raw.items()
+        },
     )
 
 
@@ -278,7 +281,7 @@ def _raw_series(dataset: Dataset) -> dict[str, pd.DataFrame]:
     directions = {key: m.direction for key, m in dataset.measures.items()}
     steps = series_steps(dataset.measurements["occasion"].unique())
     return {
-        step: compare(dataset.measurements, directions, cross=False, step=step)
+        step: compare(dataset.measurements, directions, cross=False, step=step, p_values=False)
         for step in steps
         if step != "exit"
     }
@@ -288,7 +291,8 @@ def _raw_comparison(dataset: Dataset) -> pd.DataFrame:
     if dataset.measurements.empty:
         return pd.DataFrame(columns=["insats", "gender", "measure", *COLUMNS])
     directions = {key: m.direction for key, m in dataset.measures.items()}
-    return compare(dataset.measurements, directions, cross=False)
+    # The Wilcoxon p only for the groups shown (_comparison_table).
+    return compare(dataset.measurements, directions, cross=False, p_values=False)
 
 
 # --- registering ------------------------------------------------------------------------------
@@ -451,8 +455,13 @@ def _cells(
     return [((i, a), (g, b)) for i, a in enumerate(insatser) for g, b in enumerate(genders)]
 
 
-def _comparison_table(raw: pd.DataFrame, comparisons: dict[str, _Comparison]) -> pd.DataFrame:
-    """The comparison rows as shown: counts protected, every statistic of a hidden count blank."""
+def _comparison_table(
+    raw: pd.DataFrame,
+    comparisons: dict[str, _Comparison],
+    p_of: Callable[[object, object, str], float | None],
+) -> pd.DataFrame:
+    """The comparison rows as shown: counts protected, every statistic of a hidden count blank,
+    the Wilcoxon p (`p_of`) worked out for the groups shown."""
     table = raw.copy()
     for column in SHOWN_COLUMNS:
         table[column] = table[column].astype(object)
@@ -474,6 +483,7 @@ def _comparison_table(raw: pd.DataFrame, comparisons: dict[str, _Comparison]) ->
         for o, column in enumerate(OUTCOMES):
             if isinstance(shown[o], str):
                 table.at[index, column] = None
+        table.at[index, "p_wilcoxon"] = p_of(row["insats"], row["gender"], row["measure"])
         for column in STAT_COLUMNS:
             if pd.isna(table.at[index, column]):
                 table.at[index, column] = None
