@@ -166,3 +166,7 @@ def test_the_wilcoxon_p_of_a_shown_group_is_worked_out_on_its_own() -> None:
         assert (found is None and pd.isna(expected)) or found == pytest.approx(expected)
     left_out = compare(measurements, {"m": "higher"}, cross=False, p_values=False)
     assert left_out["p_wilcoxon"].isna().all()
+
+
+def test_no_measurements_no_p() -> None:
+    assert wilcoxon_of(pd.DataFrame())("A", TOTAL, "m") is None

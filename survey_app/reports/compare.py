@@ -172,9 +172,11 @@ def wilcoxon_of(
     """The Wilcoxon p of one group (an insats or TOTAL, a gender or TOTAL, a measure) as
     `compare(..., p_values=False)` leaves it out: the slowest statistic, worked out only for
     the groups a report shows (a hidden group's statistics are blank anyway)."""
-    pairs = pair_start_exit(measurements, step)
-    pairs = pairs[pairs["start"].notna() & pairs["exit"].notna()]
-    by_measure = {str(measure): part for measure, part in pairs.groupby("measure", sort=False)}
+    by_measure: dict[str, pd.DataFrame] = {}
+    if not measurements.empty:
+        pairs = pair_start_exit(measurements, step)
+        pairs = pairs[pairs["start"].notna() & pairs["exit"].notna()]
+        by_measure = {str(m): part for m, part in pairs.groupby("measure", sort=False)}
 
     def p_of(insats: object, gender: object, measure: str) -> float | None:
         part = by_measure.get(measure)
