@@ -3,6 +3,7 @@
 Each can be overridden on the command line or by the environment variables named below.
 """
 
+import gc
 import os
 
 bind = os.environ.get("BIND", "127.0.0.1:8000")
@@ -23,3 +24,12 @@ access_log_format = '"%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 # Trust X-Forwarded-* only from the reverse proxy (the app's TRUSTED_PROXIES applies ProxyFix).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def post_worker_init(worker: object) -> None:
+    """Once the worker has built the app: move everything alive now (modules, the app, the
+    questionnaire registry, compiled templates) out of the cycle collector's reach. Otherwise
+    each full collection walks all of it again: ~140 ms every ~500 requests in a worker, a pause
+    that lands on some participant's request. Objects made by requests are collected as before."""
+    gc.collect()
+    gc.freeze()

@@ -216,6 +216,36 @@ def _save_answers(count: int) -> sa.TextClause:
     ).bindparams(*(sa.bindparam(f"value_{n}", type_=sa.JSON) for n in range(count)))
 
 
+@functools.cache
+def _save_page_at_once(given: int, cleared: int) -> sa.TextClause:
+    """PostgreSQL: the response's upsert, the page's answers' upsert and the deletion of answers
+    now blank or hidden as one statement (data-modifying WITH), so a save is one round trip to
+    the server instead of three. The same rows as SAVE_RESPONSE, `_save_answers` and the DELETE
+    (SQLite has no data-modifying WITH and runs those). Returns the response's id, or nothing
+    when it is already sent: then the answers' insert finds no row to join and the delete no
+    response, and nothing is written."""
+    parts = [f"WITH saved AS ({SAVE_RESPONSE.text})"]
+    if given:
+        rows = ", ".join(f"(:item_{n}, CAST(:value_{n} AS JSON))" for n in range(given))
+        parts.append(
+            ", stored AS (INSERT INTO answer (response_id, item_id, value)"  # noqa: S608 (no input)
+            " SELECT saved.id, page.item_id, page.value FROM saved"
+            f" CROSS JOIN (VALUES {rows}) AS page (item_id, value)"
+            " ON CONFLICT (response_id, item_id) DO UPDATE SET value = excluded.value)"
+        )
+    if cleared:
+        names = ", ".join(f":cleared_{n}" for n in range(cleared))
+        parts.append(
+            ", removed AS (DELETE FROM answer WHERE response_id IN (SELECT id FROM saved)"  # noqa: S608
+            f" AND item_id IN ({names}))"
+        )
+    parts.append(" SELECT id FROM saved")
+    return sa.text("".join(parts)).bindparams(
+        sa.bindparam("now", type_=Timestamp),
+        *(sa.bindparam(f"value_{n}", type_=sa.JSON) for n in range(given)),
+    )
+
+
 def save_page(
     bundle: Bundle,
     questionnaire: Questionnaire,
@@ -234,7 +264,8 @@ def save_page(
     parallel save of the same page (a double tap, a second tab) in the database itself. The
     response is inserted or, when it exists, updated and locked by one INSERT … ON CONFLICT DO
     UPDATE, which returns nothing for a response already sent; the page's answers are then
-    inserted or replaced by one more, and answers to items now blank or hidden deleted. Every
+    inserted or replaced by one more, and answers to items now blank or hidden deleted (on
+    PostgreSQL the three are one statement, `_save_page_at_once`: one round trip). Every
     value is prepared first, so that SQLite's write lock (`begin_write`) is held only for these
     statements and the commit."""
     stored = bundle.responses.get(questionnaire.id)
@@ -259,6 +290,15 @@ def save_page(
     begin_write()
     if stored is None:
         keep_snapshot(questionnaire)
+    if db.session.connection().dialect.name == "postgresql":
+        for n, item_id in enumerate(cleared):
+            values[f"cleared_{n}"] = item_id
+        statement = _save_page_at_once(len(given), len(cleared))
+        if db.session.scalar(statement, {**response, **values}) is None:
+            raise DomainError("Svaren är redan inskickade och kan inte ändras.")
+        if isinstance(stored, Response):
+            db.session.expire(stored)  # written past the ORM: read afresh if used again
+        return
     response_id = db.session.scalar(SAVE_RESPONSE, response)
     if response_id is None:
         raise DomainError("Svaren är redan inskickade och kan inte ändras.")
