@@ -172,21 +172,25 @@ def wilcoxon_of(
     """The Wilcoxon p of one group (an insats or TOTAL, a gender or TOTAL, a measure) as
     `compare(..., p_values=False)` leaves it out: the slowest statistic, worked out only for
     the groups a report shows (a hidden group's statistics are blank anyway)."""
-    by_measure: dict[str, pd.DataFrame] = {}
+    changes: dict[tuple[object, object, str], np.ndarray] = {}
     if not measurements.empty:
         pairs = pair_start_exit(measurements, step)
         pairs = pairs[pairs["start"].notna() & pairs["exit"].notna()]
-        by_measure = {str(m): part for m, part in pairs.groupby("measure", sort=False)}
+        # Each group's changes by position, grouped once (a national report has millions of
+        # pairs: masks per group shown would cost seconds).
+        for measure, part in pairs.groupby("measure", sort=False):
+            change = part["exit"].to_numpy() - part["start"].to_numpy()
+            changes[(TOTAL, TOTAL, str(measure))] = change
+            for by in (["insats"], ["gender"], ["insats", "gender"]):
+                for key, at in part.groupby(by).indices.items():
+                    values = key if isinstance(key, tuple) else (key,)
+                    group = dict(zip(by, values, strict=True))
+                    insats, gender = group.get("insats", TOTAL), group.get("gender", TOTAL)
+                    changes[(insats, gender, str(measure))] = change[at]
 
     def p_of(insats: object, gender: object, measure: str) -> float | None:
-        part = by_measure.get(measure)
-        if part is None:
-            return None
-        if insats != TOTAL:
-            part = part[part["insats"] == insats]
-        if gender != TOTAL:
-            part = part[part["gender"] == gender]
-        return _p_of(part["exit"].to_numpy() - part["start"].to_numpy())
+        change = changes.get((insats, gender, measure))
+        return None if change is None else _p_of(change)
 
     return p_of
 
