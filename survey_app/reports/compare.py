@@ -154,7 +154,28 @@ def compare(
     `cross=False` leaves out the groups with more than one column fixed (insats × gender).
     `p_values=False` leaves the Wilcoxon p out (`wilcoxon_of` gives it group by group).
     """
+    return _compare_pairs(pair_start_exit(measurements, step), directions, by, cross, p_values)
+
+
+def shown_comparison(
+    measurements: pd.DataFrame, directions: Mapping[str, str], step: str = "exit"
+) -> tuple[pd.DataFrame, PValueOf]:
+    """`compare` by insats and by gender (not the cross) without the Wilcoxon p, and how to
+    work it out for the groups a report shows: both from one pairing of the measurements."""
     pairs = pair_start_exit(measurements, step)
+    return (
+        _compare_pairs(pairs, directions, ("insats", "gender"), False, p_values=False),
+        _wilcoxon_of_pairs(pairs),
+    )
+
+
+def _compare_pairs(
+    pairs: pd.DataFrame,
+    directions: Mapping[str, str],
+    by: Sequence[str],
+    cross: bool,
+    p_values: bool,
+) -> pd.DataFrame:
     rows = []
     for keys, frame in _groupings(pairs, list(by), cross):
         for measure, part in frame.groupby("measure", sort=False):
@@ -166,15 +187,22 @@ def compare(
     return pd.DataFrame(rows, columns=[*by, "measure", *COLUMNS])
 
 
-def wilcoxon_of(
-    measurements: pd.DataFrame, step: str = "exit"
-) -> Callable[[object, object, str], float | None]:
-    """The Wilcoxon p of one group (an insats or TOTAL, a gender or TOTAL, a measure) as
-    `compare(..., p_values=False)` leaves it out: the slowest statistic, worked out only for
-    the groups a report shows (a hidden group's statistics are blank anyway)."""
+# The Wilcoxon p of one group: (an insats or TOTAL, a gender or TOTAL, a measure) → p.
+PValueOf = Callable[[object, object, str], float | None]
+
+
+def wilcoxon_of(measurements: pd.DataFrame, step: str = "exit") -> PValueOf:
+    """The Wilcoxon p of one group as `compare(..., p_values=False)` leaves it out: the
+    slowest statistic, worked out only for the groups a report shows (a hidden group's
+    statistics are blank anyway)."""
+    if measurements.empty:
+        return lambda insats, gender, measure: None
+    return _wilcoxon_of_pairs(pair_start_exit(measurements, step))
+
+
+def _wilcoxon_of_pairs(pairs: pd.DataFrame) -> PValueOf:
     changes: dict[tuple[object, object, str], np.ndarray] = {}
-    if not measurements.empty:
-        pairs = pair_start_exit(measurements, step)
+    if not pairs.empty:
         pairs = pairs[pairs["start"].notna() & pairs["exit"].notna()]
         # Each group's changes by position, grouped once (a national report has millions of
         # pairs: masks per group shown would cost seconds).

@@ -539,18 +539,6 @@ class Publication:
                     if number in place:
                         dirty[place[number]] = True
 
-    def _label_range(self, var: int, secondary: np.ndarray) -> tuple[float, float]:
-        """What a hidden count's label says: "x" at least k, a blank share's count not 0,
-        "<k" 1..k−1 (one place for the audit's bounds and _shortfall's); a share blank because
-        its whole is hidden says nothing, nor does a latent cell."""
-        if self._latent[var] or (self._blank is not None and self._blank[var]):
-            return 0.0, np.inf
-        if secondary[var]:
-            return float(self.k), np.inf
-        if not self._labelled[var]:
-            return 1.0, np.inf
-        return 1.0, float(self.k - 1)
-
     def _shortfall(
         self, relation: _Relation, hidden: np.ndarray, secondary: np.ndarray
     ) -> tuple[float, float] | None:
@@ -567,7 +555,7 @@ class Publication:
         shut = np.flatnonzero(shut_array).tolist()
         coefs = relation.coefs.tolist()
         values = self._value_array[ids].tolist()
-        lows, highs = (bound.tolist() for bound in self._label_range_of(ids, secondary))
+        lows, highs = (bound.tolist() for bound in self._label_range(ids, secondary))
         latent = self._latent_mask[ids].tolist()
         is_x = secondary[ids].tolist()
         # How far each hidden cell can go down and up (a latent cell's value is not known:
@@ -603,10 +591,11 @@ class Publication:
                 return -sign, need_down - can_down
         return None
 
-    def _label_range_of(
-        self, ids: np.ndarray, secondary: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """_label_range of many cells at once."""
+    def _label_range(self, ids: np.ndarray, secondary: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """What the labels of hidden counts say, (least, greatest) each: "x" at least k, a
+        blank share's count not 0, "<k" 1..k−1 (one place for the audit's bounds and
+        _shortfall's); a share blank because its whole is hidden says nothing, nor does a
+        latent cell."""
         nothing = self._latent_mask[ids]
         if self._blank is not None:
             nothing = nothing | self._blank[ids]
@@ -992,18 +981,17 @@ class Publication:
         position = np.full(len(self._values), -1, dtype=np.int64)
         position[unknowns] = np.arange(n)
         rows = self._program_rows(relations, position)
-        count_of = self._count_array[unknowns]
-        lower = np.empty(n)
-        upper = np.empty(n)
-        for i, var in enumerate(unknowns):
-            if count_of[i] >= 0:
-                lower[i], upper[i] = -np.inf, np.inf
-            elif label_only:
+        if label_only:
+            lower, upper = np.empty(n), np.empty(n)
+            for i, var in enumerate(unknowns):
                 least_label, greatest_label = self._label_bounds(var, secondary)
                 lower[i] = least_label
                 upper[i] = np.inf if greatest_label is None else greatest_label
-            else:
-                lower[i], upper[i] = self._label_range(var, secondary)
+        else:
+            lower, upper = self._label_range(np.asarray(unknowns, dtype=int), secondary)
+        # A sum is bounded by its count's rows (_program_rows), not by a label.
+        sums = self._count_array[unknowns] >= 0
+        lower[sums], upper[sums] = -np.inf, np.inf
         at = position[np.asarray(targets, dtype=int)]
         values = self._value_array[targets]
         is_x = secondary[targets].astype(bool)

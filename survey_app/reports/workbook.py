@@ -6,7 +6,7 @@ comparisons, every item sheet, the goals), protected as one system, and only the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,7 +19,13 @@ from survey_app import scoring
 from survey_app.clock import STOCKHOLM
 from survey_app.questionnaires import Questionnaire, Section
 from survey_app.reports import background, goals, printing, sheets, summary
-from survey_app.reports.compare import COLUMNS, TOTAL, compare, wilcoxon_of
+from survey_app.reports.compare import (
+    COLUMNS,
+    TOTAL,
+    PValueOf,
+    shown_comparison,
+    wilcoxon_of,
+)
 from survey_app.reports.dataset import (
     COHORT_DEFINITIONS,
     COHORT_LABELS,
@@ -133,14 +139,16 @@ def build(dataset: Dataset) -> Report:
         forbund.min_group_size, keep=forbund.protection_keeps or "totals", cross=False
     )
     overview = _register_overview(dataset, pub)
-    raw = _raw_comparison(dataset)
+    raw, p_of = _raw_comparison(dataset)
     rows = overview.labels[0]
     participants = overview.slice(0, rows.index(FLOW[COHORT_FLOW[Cohort(dataset.filter.cohort)]]))
     ended = overview.slice(0, rows.index(FLOW[ENDED]))
     population = overview.slice(0, rows.index(FLOW[ACTIVE])) if FLOW[ACTIVE] in rows else None
     comparisons = _register_comparisons(dataset, pub, raw, participants, ended)
     series_raw = _raw_series(dataset)
-    series = _register_series(dataset, pub, series_raw, comparisons, ended)
+    series = _register_series(
+        dataset, pub, {step: raw for step, (raw, _) in series_raw.items()}, comparisons, ended
+    )
     background_sheet = background.sheet(dataset, pub, participants, overview)
     item_sheets, reasons, registers = sheets.blocks(dataset, pub, participants, population, ended)
     _within_ended(pub, ended, dataset)
@@ -150,12 +158,12 @@ def build(dataset: Dataset) -> Report:
         dataset,
         overview,
         participants,
-        _comparison_table(raw, comparisons, wilcoxon_of(dataset.measurements)),
+        _comparison_table(raw, comparisons, p_of),
         [Layout(background.SHEET, blocks=background_sheet), *_layout(dataset, item_sheets)],
         goal_rows(),
         {
-            step: _comparison_table(raw, series[step], wilcoxon_of(dataset.measurements, step))
-            for step, raw in series_raw.items()
+            step: _comparison_table(raw, series[step], p_of_step)
+            for step, (raw, p_of_step) in series_raw.items()
         },
     )
 
@@ -274,25 +282,27 @@ def _step_headers(step: str) -> dict[str, str]:
     }
 
 
-def _raw_series(dataset: Dataset) -> dict[str, pd.DataFrame]:
-    """START compared with each step of a series other than EXIT, in the series' order."""
+def _raw_series(dataset: Dataset) -> dict[str, tuple[pd.DataFrame, PValueOf]]:
+    """START compared with each step of a series other than EXIT, in the series' order (the
+    Wilcoxon p only for the groups shown: _comparison_table)."""
     if dataset.measurements.empty:
         return {}
     directions = {key: m.direction for key, m in dataset.measures.items()}
     steps = series_steps(dataset.measurements["occasion"].unique())
     return {
-        step: compare(dataset.measurements, directions, cross=False, step=step, p_values=False)
+        step: shown_comparison(dataset.measurements, directions, step)
         for step in steps
         if step != "exit"
     }
 
 
-def _raw_comparison(dataset: Dataset) -> pd.DataFrame:
+def _raw_comparison(dataset: Dataset) -> tuple[pd.DataFrame, PValueOf]:
+    """START compared with EXIT (the Wilcoxon p only for the groups shown: _comparison_table)."""
     if dataset.measurements.empty:
-        return pd.DataFrame(columns=["insats", "gender", "measure", *COLUMNS])
+        empty = pd.DataFrame(columns=["insats", "gender", "measure", *COLUMNS])
+        return empty, wilcoxon_of(dataset.measurements)
     directions = {key: m.direction for key, m in dataset.measures.items()}
-    # The Wilcoxon p only for the groups shown (_comparison_table).
-    return compare(dataset.measurements, directions, cross=False, p_values=False)
+    return shown_comparison(dataset.measurements, directions)
 
 
 # --- registering ------------------------------------------------------------------------------
@@ -458,7 +468,7 @@ def _cells(
 def _comparison_table(
     raw: pd.DataFrame,
     comparisons: dict[str, _Comparison],
-    p_of: Callable[[object, object, str], float | None],
+    p_of: PValueOf,
 ) -> pd.DataFrame:
     """The comparison rows as shown: counts protected, every statistic of a hidden count blank,
     the Wilcoxon p (`p_of`) worked out for the groups shown."""
