@@ -94,6 +94,11 @@ FLOW_ACTIVE = "Aktiva under perioden"
 FLOW_ENDED = "Avslutade under perioden"
 FLOW_ONGOING = "Pågående vid periodens slut"
 FLOW_TABLES = ("Flöde under perioden per insats", "Flöde under perioden per kön")
+# *Sammanfattning*'s participants, (title, by gender): the same counts as Översikt's.
+SUMMARY_TABLES = (
+    ("Deltagare per insats (alla kön)", False),
+    ("Deltagare per kön (alla insatser)", True),
+)
 # A register table's participations without an answer; a background table's without the
 # information. With them a table's "Totalt" is every participation it is about.
 MISSING = "Svar saknas"
@@ -654,6 +659,7 @@ class Model:
         for table in self.tables.values():
             self._count_table(table)
         self._overview()
+        self._summary()
         self._violence()
         self._satisfaction()
         self._register()
@@ -745,6 +751,24 @@ class Model:
                 self.equal(
                     expr, flow, "same count", f"Översikt [{insats} / {gender}]: the cohort's flow"
                 )
+
+    def _summary(self) -> None:
+        """*Sammanfattning* says its numbers are those of the other sheets: its participants
+        per insats and per gender are Översikt's, count for count."""
+        for title, by_gender in SUMMARY_TABLES:
+            table = self.counts.get(title)
+            if table is None:
+                continue
+            for (row, column), expr in table.cells.items():
+                insats, gender = (TOTAL, row) if by_gender else (row, TOTAL)
+                if column == "Deltagare i urvalet":
+                    other = self._participants(insats, gender)
+                else:
+                    other = self._flow(insats, gender).get(column)
+                if other is not None:
+                    self.equal(
+                        expr, other, "same count", f"Sammanfattning [{row} / {column}]: Översikt's"
+                    )
 
     def _share_cell(
         self,

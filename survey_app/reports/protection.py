@@ -68,9 +68,11 @@ RESTORE_TRIES = 20
 # Rounds of one-more-cell before a still failing part has everything around it hidden; sooner
 # where this many rounds in a row mended nothing, and at once in a part of more hidden cells than
 # REGION_ABOVE (each round there costs seconds of programs: tiny groups in many insatser).
-ROUNDS_BEFORE_REGION = 10
+ROUNDS_BEFORE_REGION = 40
 STALLS_BEFORE_REGION = 3
-REGION_ABOVE = 2000
+REGION_ABOVE = 10_000
+# How often a count shown as pinned and hidden again later (_hide_near) may be shown again.
+PUBLISH_AGAIN = 2
 # Parts with more hidden cells than this are not tried for restoring (each try audits them).
 RESTORE_LARGEST = 600
 # Rounds of batched witness programs before each target still lacking a witness gets its own.
@@ -165,6 +167,7 @@ class Publication:
     _bounds: list[tuple[float, float]] = field(default_factory=list)  # a sum's value range
     _labelled: list[bool] = field(default_factory=list)  # hidden shows "<k"/"x", not a blank
     _latent: list[bool] = field(default_factory=list)  # never printed (an insats × gender cell)
+    _over_genders: list[bool] = field(default_factory=list)  # a total over the genders
     _relations: list[_Relation] = field(default_factory=list)
     _tables: dict[str, np.ndarray] = field(default_factory=dict)
     _index: list[list[int]] | None = None  # relations per count
@@ -177,6 +180,12 @@ class Publication:
     _seen: dict[int, tuple[float, float]] = field(default_factory=dict)
     _restoring: bool = False
     _failing_sizes: list[int] = field(default_factory=list)  # hidden cells of each failing part
+    # "x" cells the last audit found pinned to one value (see _publish_pinned), and the cells
+    # published that way: never hidden again to protect another, unless a region takes them
+    # back (then `_taken_back`, never published again).
+    _pinned: list[int] = field(default_factory=list)
+    _published: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    _taken_back: dict[int, int] = field(default_factory=dict)  # times, by count
     _sum_parts: dict[int, list[int]] = field(default_factory=dict)  # see weighted()
     _whole_of: dict[int, int] = field(default_factory=dict)  # see share_of()
     # Unlabelled counts whose share is blank because its whole is hidden (see share_of), in the
@@ -250,6 +259,7 @@ class Publication:
             self._bounds.append(value_range)
             self._labelled.append(False)
             self._latent.append(False)
+            self._over_genders.append(False)
         self._lines(sum_ids, totals)
         return sum_ids
 
@@ -310,22 +320,30 @@ class Publication:
         # A latent cell is hidden from the start (shown blank, never "<k" or "x").
         hidden = latent | (counts & (values >= 1) & (values < self.k))
         secondary = np.zeros(len(values), dtype=bool)
+        self._published = np.zeros(len(values), dtype=bool)
         rounds = stalls = 0
         failed_before: int | None = None
+        audited: np.ndarray | None = None
         while True:
-            self._complete(hidden, secondary)
+            self._complete(hidden, secondary, since=audited)
             failing = self._audit(hidden, secondary)
             if not failing:
+                break
+            audited = hidden.copy()
+            published = self._publish_pinned(hidden, secondary)
+            failing, sizes = self._without(failing, self._failing_sizes, self._published)
+            if not failing:  # showing a pinned count changes no range: the rest passed
                 break
             # One more hidden cell beside each failing cell (see _hide_near), unless one was
             # hidden beside it this round already. The region at once where rounds stop
             # mending (STALLS_BEFORE_REGION rounds without fewer failing cells), after
             # ROUNDS_BEFORE_REGION, or in a part too large for more rounds (REGION_ABOVE).
             failed = sum(len(group) for group in failing)
-            stalls = stalls + 1 if failed_before is not None and failed >= failed_before else 0
+            stalled = failed_before is not None and failed >= failed_before and not published
+            stalls = stalls + 1 if stalled else 0
             failed_before = failed
             before = hidden.copy()
-            for group, size in zip(failing, self._failing_sizes, strict=True):
+            for group, size in zip(failing, sizes, strict=True):
                 if (
                     rounds >= ROUNDS_BEFORE_REGION
                     or stalls >= STALLS_BEFORE_REGION
@@ -338,7 +356,7 @@ class Publication:
                         (hidden[r.ids] & ~before[r.ids]).any() for r in self._relations_of(cell)
                     ):
                         self._hide_near([cell], hidden, secondary)
-            if (hidden == before).all():
+            if (hidden == before).all() and not published:
                 self._hidden, self._secondary = hidden, secondary  # for a look afterwards
                 where = ", ".join(self.describe(g[0]) for g in failing[:5])
                 raise ProtectionError(f"no cell left to hide beside a failing cell: {where}")
@@ -349,6 +367,39 @@ class Publication:
             self._restore(hidden, secondary)
         self._hidden, self._secondary = hidden, secondary
         self._shut = self._is_hidden(hidden)
+
+    def _publish_pinned(self, hidden: np.ndarray, secondary: np.ndarray) -> bool:
+        """Show again each "x" the audit found pinned to one value by what is published: it
+        protects nothing (a reader works it out), and hiding more to keep it open is what
+        made larger reports hide nearly everything. Showing a number a reader can work out
+        anyway changes no range of the others: every solution of the audit's programs already
+        has it. It is then never hidden again to protect another (`_cheapest`), so rounds
+        end; a region may take it back (`_hide_region`). True if any was shown."""
+        shown = [
+            v
+            for v in self._pinned
+            if secondary[v]
+            and self._taken_back.get(v, 0) < PUBLISH_AGAIN
+            # Keeping genders, a total over them is hidden before a gender's count: shown, it
+            # would have a gender's count hidden in its place.
+            and not (self.keep == KEEP_GENDERS and self._over_genders[v])
+        ]
+        for var in shown:
+            hidden[var] = secondary[var] = False
+            self._published[var] = True
+        return bool(shown)
+
+    @staticmethod
+    def _without(
+        failing: list[list[int]], sizes: list[int], published: np.ndarray
+    ) -> tuple[list[list[int]], list[int]]:
+        """The failing parts (and their sizes) without the cells just published."""
+        kept = [
+            ([v for v in group if not published[v]], size)
+            for group, size in zip(failing, sizes, strict=True)
+        ]
+        kept = [(group, size) for group, size in kept if group]
+        return [group for group, _ in kept], [size for _, size in kept]
 
     def hidden(self, ids: np.ndarray) -> np.ndarray:
         """Which of these cells are hidden ("<k" or "x"; a sum: its mean is blank)."""
@@ -424,6 +475,7 @@ class Publication:
             else:
                 tier = (n_totals, 0)
             self._values.append(0.0 if latent[index] else float(value))
+            self._over_genders.append(gender_axis is not None and on_total[gender_axis])
             self._cost.append((tier[0], tier[1], float(value)))
             self._count_of.append(-1)
             self._bounds.append((-np.inf, np.inf))
@@ -489,14 +541,19 @@ class Publication:
                 self._blank[part] = out[part] = True
         return out
 
-    def _complete(self, hidden: np.ndarray, secondary: np.ndarray) -> None:
+    def _complete(
+        self, hidden: np.ndarray, secondary: np.ndarray, since: np.ndarray | None = None
+    ) -> None:
         """Rule 2, and what one relation alone shows before any program runs: in every
         equality (and tight inequality) of counts with coefficients ±1, each hidden cell must be
         able to move over its whole range ("<k": 1..k−1; "x": k−1 values) with the other
         hidden cells of that relation taking up the change within their own labels. Where one
         cannot, the cheapest visible count of the relation that covers the shortfall is hidden
         too (no relation then has exactly one hidden count). The audit still checks all
-        relations together; this only spares it rounds."""
+        relations together; this only spares it rounds. With `since` (what was hidden when the
+        audit last ran), only relations with a cell hidden after it: the rest passed the
+        audit, which sees more than one relation at a time (a relation alone would ask for
+        cells the audit found no need of, and each round would hide more of them)."""
         count_of = np.asarray(self._count_of)
         usable = [
             (n, r)
@@ -505,7 +562,11 @@ class Publication:
         ]
         # After the first pass, only relations with a cell hidden since they were looked at
         # (the others would give the same answer again).
-        dirty = np.ones(len(usable), dtype=bool)
+        if since is None:
+            dirty = np.ones(len(usable), dtype=bool)
+        else:
+            new = hidden & ~since
+            dirty = np.asarray([bool(new[r.ids].any()) for _, r in usable], dtype=bool)
         place = {n: i for i, (n, _) in enumerate(usable)}
         changed = True
         while changed:
@@ -616,7 +677,10 @@ class Publication:
         candidates = [
             (int(v), c)
             for v, c in zip(relation.ids, relation.coefs, strict=True)
-            if not hidden[v] and self._values[v] > 0 and self._count_of[v] < 0
+            if not hidden[v]
+            and self._values[v] > 0
+            and self._count_of[v] < 0
+            and not self._published[v]
         ]
         if not candidates:
             return None
@@ -627,7 +691,12 @@ class Publication:
 
         return min(
             candidates,
-            key=lambda item: (not covers(item), self._cost[item[0]]),
+            key=lambda item: (
+                not covers(item),
+                self._cost[item[0]][:2],
+                self._alone(item[0], hidden),
+                self._cost[item[0]][2],
+            ),
         )[0]
 
     def _room_needed(self, var: int, secondary: np.ndarray) -> float:
@@ -637,7 +706,9 @@ class Publication:
             return float(2 * self.k - 2)
         return float(2 * self.k - 1 - self._values[var])
 
-    def _cheapest(self, candidates: np.ndarray, room: float = 0.0) -> int | None:
+    def _cheapest(
+        self, candidates: np.ndarray, room: float = 0.0, hidden: np.ndarray | None = None
+    ) -> int | None:
         """The count that costs least to hide (tier, then value); among equals, one with the
         `room` its partner needs first, since a smaller one would soon need a partner too."""
         usable = [int(v) for v in candidates if self._values[v] > 0 and self._count_of[v] < 0]
@@ -646,12 +717,28 @@ class Publication:
         return min(
             usable,
             key=lambda v: (
+                bool(self._published[v]),
                 self._cost[v][0],
                 self._cost[v][1],
                 self._values[v] < room,
+                self._alone(v, hidden) if hidden is not None else 0,
                 self._cost[v][2],
             ),
         )
+
+    def _alone(self, var: int, hidden: np.ndarray) -> int:
+        """In how many relations of counts (equalities and tight inequalities) this count
+        would be the only hidden cell once hidden: each would call for one more hidden cell.
+        A complement that joins cells already hidden (a rectangle with them) costs less in
+        the end than one that starts new chains."""
+        count_of = self._count_array
+        alone = 0
+        for relation in self._relations_of(var):
+            if not relation.tight or (count_of[relation.ids] >= 0).any():
+                continue
+            if int(hidden[relation.ids].sum()) - int(hidden[var]) == 0:
+                alone += 1
+        return alone
 
     def _near(self, var: int, equalities_only: bool = False) -> tuple[int, ...]:
         """The counts in a relation with this one (`equalities_only`: in an equality or a tight
@@ -677,7 +764,7 @@ class Publication:
             near = {v for cell in frontier for v in self._near(cell)} - reached
             for v in near:
                 if not hidden[v] and self._values[v] > 0 and self._count_of[v] < 0:
-                    hidden[v] = secondary[v] = True
+                    self._hide(v, hidden, secondary)
             reached |= near
             frontier = [v for v in near if hidden[v]]
 
@@ -704,15 +791,16 @@ class Publication:
         latent = self._latent_mask
         alone = [r for r in relations if int((hidden[r.ids] & ~latent[r.ids]).sum()) == 1]
         if len(alone) > 1:
-            targets = {self._cheapest(r.ids[~hidden[r.ids]], room) for r in alone} - {None}
-            for target in targets:
-                hidden[target] = secondary[target] = True
+            found = {self._cheapest(r.ids[~hidden[r.ids]], room, hidden) for r in alone}
+            targets = {target for target in found if target is not None}
+            for one in targets:
+                self._hide(one, hidden, secondary)
             if targets:
                 return
         for relation in sorted(relations, key=lambda r: int(hidden[r.ids].sum())):
-            target = self._cheapest(relation.ids[~hidden[relation.ids]], room)
+            target = self._cheapest(relation.ids[~hidden[relation.ids]], room, hidden)
             if target is not None:
-                hidden[target] = secondary[target] = True
+                self._hide(target, hidden, secondary)
                 return
         searches = (False,) if self.keep == KEEP_GENDERS else (True, False)
         for equalities_only in searches:
@@ -720,13 +808,21 @@ class Publication:
             while frontier:
                 near = {v for cell in frontier for v in self._near(cell, equalities_only)} - reached
                 target = self._cheapest(
-                    np.asarray(sorted(v for v in near if not hidden[v]), dtype=int), room
+                    np.asarray(sorted(v for v in near if not hidden[v]), dtype=int), room, hidden
                 )
                 if target is not None:
-                    hidden[target] = secondary[target] = True
+                    self._hide(target, hidden, secondary)
                     return
                 reached |= near
                 frontier = list(near)
+
+    def _hide(self, var: int, hidden: np.ndarray, secondary: np.ndarray) -> None:
+        """Hide a count as "x". One shown again as pinned (_publish_pinned) is taken back only
+        where nothing else will do, and then for good: it is never shown again that way."""
+        hidden[var] = secondary[var] = True
+        if self._published[var]:
+            self._published[var] = False
+            self._taken_back[var] = self._taken_back.get(var, 0) + 1
 
     def _counts(self, ids: np.ndarray) -> list[int]:
         """The counts of these cells (a sum stands for its count)."""
@@ -824,6 +920,7 @@ class Publication:
             members_of = {root: m for root, m in members_of.items() if root in roots}
         failing: list[list[int]] = []
         self._failing_sizes = []
+        self._pinned = []
         for root, member_array in members_of.items():
             # A part of the system that passed before and has not changed passes again.
             key = member_array.tobytes() + np.packbits(secondary[member_array]).tobytes()
@@ -877,29 +974,11 @@ class Publication:
             for var in members
             if self._count_of[var] < 0 and hidden[var] and not self._latent[var]
         ]
-        # Witnesses first (batched programs): a cell seen over the range it needs passes.
-        low, high = self._ranges(members, relations, counts, secondary, exact=False)
-        if not self._restoring:
-            self._seen.update((v, (low[v], high[v])) for v in counts)
-        narrow = [v for v in counts if not self._wide_enough(v, low[v], high[v], secondary)]
-        # A part too large for programs of single cells (it will have its region hidden if
-        # anything fails): a cell without a witness fails.
-        if not narrow or not (self._restoring or len(members) <= REGION_ABOVE):
-            return narrow
-        # What the labels alone allow (of a "<k" cell only the ends not yet seen open), from
-        # the relations around each cell: a cell whose witnesses already reach that passes.
-        ends = {
-            var: (True, True)
-            if secondary[var]
-            else (low[var] > 1 + TOLERANCE, high[var] < self.k - 1 - TOLERANCE)
-            for var in narrow
-        }
+        large = not (self._restoring or len(members) <= REGION_ABOVE)
+        narrow: list[int] = []
         labels: dict[int, tuple[float, float]] = {}
-        for var in narrow:
-            low_, high_ = self._label_ranges(self._around(var, shut), [var], secondary, ends)
-            labels[var] = (low_[var], high_[var])
 
-        def excused(var: int) -> bool:
+        def excused(var: int, low: dict[int, float], high: dict[int, float]) -> bool:
             least, greatest = labels[var]
             if secondary[var]:
                 return high[var] - low[var] >= min(self.k - 2, greatest - least) - TOLERANCE
@@ -908,16 +987,41 @@ class Publication:
                 and high[var] >= min(self.k - 1, greatest) - TOLERANCE
             )
 
-        undecided = [var for var in narrow if not excused(var)]
-        if not undecided:
-            return []
-        # Their exact ranges (a program per end), then the same test.
-        exact_low, exact_high = self._ranges(members, relations, undecided, secondary)
-        low.update(exact_low)
-        high.update(exact_high)
+        def undecided(low: dict[int, float], high: dict[int, float]) -> list[int]:
+            """Given the witnesses, the cells that need their exact ranges."""
+            if not self._restoring:
+                self._seen.update((v, (low[v], high[v])) for v in counts)
+            narrow.extend(v for v in counts if not self._wide_enough(v, low[v], high[v], secondary))
+            if large:
+                # A part too large for programs of single cells (it will have its region
+                # hidden if anything fails): a cell without a witness fails; only its "x" get
+                # their exact ranges, to find those pinned (_publish_pinned).
+                return [v for v in narrow if secondary[v]]
+            # What the labels alone allow (of a "<k" cell only the ends not yet seen open),
+            # from the relations around each cell: a cell whose witnesses already reach that
+            # passes.
+            ends = {
+                var: (True, True)
+                if secondary[var]
+                else (low[var] > 1 + TOLERANCE, high[var] < self.k - 1 - TOLERANCE)
+                for var in narrow
+            }
+            for var in narrow:
+                low_, high_ = self._label_ranges(self._around(var, shut), [var], secondary, ends)
+                labels[var] = (low_[var], high_[var])
+            return [var for var in narrow if not excused(var, low, high)]
+
+        # Witnesses first (batched programs): a cell seen over the range it needs passes; then
+        # the exact ranges (a program per end) of those still undecided, in the same program.
+        low, high, exact = self._ranges(members, relations, counts, secondary, exact=undecided)
         if not self._restoring:
-            self._seen.update((v, (low[v], high[v])) for v in undecided)
-        return [var for var in undecided if not excused(var)]
+            self._seen.update((v, (low[v], high[v])) for v in exact)
+            self._pinned += [
+                v for v in exact if secondary[v] and _one_value(low[v], high[v], self._values[v])
+            ]
+        if large:
+            return narrow
+        return [var for var in exact if not excused(var, low, high)]
 
     def _around(self, var: int, shut: np.ndarray) -> list[_Relation]:
         """The relations of a hidden count and of the hidden cells beside it: what the labels
@@ -959,7 +1063,10 @@ class Publication:
         only as "0" or "at least k", sums not known at all. With `ends`, only the (least,
         greatest) ends marked True are solved for; the others are left at +inf and -inf."""
         unknowns = sorted({int(v) for r in relations for v in r.ids})
-        return self._ranges(unknowns, relations, targets, secondary, label_only=True, ends=ends)
+        low, high, _ = self._ranges(
+            unknowns, relations, targets, secondary, label_only=True, ends=ends
+        )
+        return low, high
 
     def _ranges(
         self,
@@ -968,14 +1075,15 @@ class Publication:
         targets: list[int],
         secondary: np.ndarray,
         label_only: bool = False,
-        exact: bool = True,
+        exact: bool | Callable[[dict[int, float], dict[int, float]], list[int]] = True,
         ends: dict[int, tuple[bool, bool]] | None = None,
-    ) -> tuple[dict[int, float], dict[int, float]]:
+    ) -> tuple[dict[int, float], dict[int, float], list[int]]:
         """Least and greatest value of each target over the LP of `relations`, the `unknowns`
         being variables and every other cell its published value. Every solution is a witness:
         values a reader cannot rule out, for every target at once. So batches come first (see
         `_batches`), and only targets still without witnesses get programs of their own, which
-        give their exact least and greatest value."""
+        give their exact least and greatest value. `exact` may choose those, given the
+        witnesses; the targets given exact ranges come back third."""
         k = self.k
         n = len(unknowns)
         position = np.full(len(self._values), -1, dtype=np.int64)
@@ -1016,8 +1124,14 @@ class Publication:
                 lows[i], highs[i] = self._seen.get(var, (np.inf, -np.inf))
 
         def solve(objective: np.ndarray | None, caps: np.ndarray | None = None) -> bool:
-            """Solve; False if unbounded."""
-            x = program(caps is not None and batched).minimise(objective, caps)
+            """Solve; False if unbounded. A program of single targets goes on in the batches'
+            program where there is one (its capped copies cost nothing then): a new program
+            would start from nothing."""
+            capped = batched and (caps is not None or True in programs)
+            solver = program(capped)
+            if caps is None:
+                solver.single()
+            x = solver.minimise(objective, caps)
             if x is None:
                 return False
             np.minimum(lows, x[at], out=lows)
@@ -1033,7 +1147,19 @@ class Publication:
 
         if batched:
             self._batches(solve, wide, lows, highs, top, bottom)
-        for i, var in enumerate(targets if exact else ()):
+        if callable(exact):
+            chosen = set(
+                exact(
+                    dict(zip(targets, lows.tolist(), strict=True)),
+                    dict(zip(targets, highs.tolist(), strict=True)),
+                )
+            )
+            solved = [var for var in targets if var in chosen]
+        else:
+            solved = list(targets) if exact else []
+        order = {var: i for i, var in enumerate(targets)}
+        for var in solved:
+            i = order[var]
             for sense in (1.0, -1.0):
                 if ends is not None and not ends[var][0 if sense > 0 else 1]:
                     continue
@@ -1054,6 +1180,7 @@ class Publication:
         return (
             dict(zip(targets, lows.tolist(), strict=True)),
             dict(zip(targets, highs.tolist(), strict=True)),
+            solved,
         )
 
     def _program_rows(self, relations: list[_Relation], position: np.ndarray) -> _Rows:
@@ -1131,6 +1258,11 @@ class Publication:
 _NONE = np.zeros(0, dtype=np.int64)
 
 
+def _one_value(low: float, high: float, value: float) -> bool:
+    """Whether an audited range is the one value (within the solver's tolerance)."""
+    return high - low <= TOLERANCE * max(1.0, abs(value))
+
+
 def _grouped(labels: np.ndarray, items: np.ndarray, offset: int = 0) -> dict[int, np.ndarray]:
     """`items` (ascending) by the label of item + offset: {label: its items, ascending}."""
     if not len(items):
@@ -1177,6 +1309,7 @@ class _Program:
         self.rows = rows
         self.highs = None
         self.warm = True  # linprog: no basis kept
+        self.interior = False
         if _highs is not None:
             inf = _highs.kHighsInf
             highs = _highs._Highs()
@@ -1205,6 +1338,16 @@ class _Program:
                 )
             self.highs = highs
             self.columns = np.arange(self.width, dtype=np.int32)
+
+    def single(self) -> None:
+        """From here on one target at a time: a single objective moves the solution a little,
+        so the primal simplex from the last vertex again (the interior point method, chosen
+        for the batches, would start from nothing each time)."""
+        if self.highs is not None and self.interior:
+            self.highs.setOptionValue("presolve", "off")
+            self.highs.setOptionValue("solver", "simplex")
+            self.highs.setOptionValue("simplex_strategy", 4)
+            self.interior = False
 
     def minimise(
         self, objective: np.ndarray | None, caps: np.ndarray | None = None
@@ -1237,6 +1380,7 @@ class _Program:
             self.highs.setOptionValue("solver", "ipm")
             self.highs.setOptionValue("run_crossover", "on")
             self.iterations = np.inf
+            self.interior = True
         status = self.highs.getModelStatus()
         if status == _highs.HighsModelStatus.kOptimal:
             return np.asarray(self.highs.getSolution().col_value)[: self.n]
