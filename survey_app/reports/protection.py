@@ -366,15 +366,17 @@ class Publication:
         if self.restore:
             self._restore(hidden, secondary)
         self._hidden, self._secondary = hidden, secondary
-        self._shut = self._is_hidden(hidden)
+        # A veiled count is shown, but hidden() says so: statistics beside it stay blank.
+        self._shut = self._is_hidden(hidden) | self._published
 
     def _publish_pinned(self, hidden: np.ndarray, secondary: np.ndarray) -> bool:
         """Show again each "x" the audit found pinned to one value by what is published: it
         protects nothing (a reader works it out), and hiding more to keep it open is what
         made larger reports hide nearly everything. Showing a number a reader can work out
         anyway changes no range of the others: every solution of the audit's programs already
-        has it. It is then never hidden again to protect another (`_cheapest`), so rounds
-        end; a region may take it back (`_hide_region`). True if any was shown."""
+        has it, and what is printed beside it stays blank (veiled, see _is_hidden).
+        It is hidden again only where nothing else will do (`_cheapest`, `_hide`), and shown
+        again at most PUBLISH_AGAIN times, so rounds end. True if any was shown."""
         shown = [
             v
             for v in self._pinned
@@ -402,7 +404,8 @@ class Publication:
         return [group for group, _ in kept], [size for _, size in kept]
 
     def hidden(self, ids: np.ndarray) -> np.ndarray:
-        """Which of these cells are hidden ("<k" or "x"; a sum: its mean is blank)."""
+        """Which of these cells are hidden ("<k" or "x"; a sum: its mean is blank), or shown
+        but veiled (see _is_hidden): either way, nothing printed beside them is shown."""
         assert self._shut is not None, "protect() first"  # noqa: S101
         ids = np.asarray(ids, dtype=int)
         return np.where(ids == UNPUBLISHED, True, self._shut[ids])
@@ -527,17 +530,20 @@ class Publication:
 
     def _is_hidden(self, hidden: np.ndarray) -> np.ndarray:
         """Hidden counts, and the sums of hidden counts or over a distribution with a hidden
-        count (their means are blank)."""
+        count (their means are blank). A count shown as pinned (_publish_pinned) is "veiled":
+        what is printed beside it stays blank as while it was hidden (its means, the shares of
+        its parts), so that showing it prints no number the audit has not seen."""
         count_of = np.asarray(self._count_of)
         out = hidden.copy()
+        veiled = hidden | self._published if len(self._published) == len(hidden) else hidden
         sums = count_of >= 0
-        out[sums] = hidden[count_of[sums]]
+        out[sums] = veiled[count_of[sums]]
         for var, parts in self._sum_parts.items():
-            if hidden[parts].any():
+            if veiled[parts].any():
                 out[var] = True
         self._blank = np.zeros(len(out), dtype=bool)
         for part, whole in self._whole_of.items():
-            if hidden[whole]:
+            if veiled[whole]:
                 self._blank[part] = out[part] = True
         return out
 

@@ -258,6 +258,8 @@ def _summarise_yes_no(where: _Where, item: Item, variant: Variant) -> Summary:
             pub, f"{key}:declined", part[part["value"] == "vill_inte_svara"], dataset
         )
         blocks.append((f"{text} – vill inte svara", declined.frame))
+        # One answer per participation: ja or nej, or declined.
+        pub.within([total.ids, declined.ids], where.participants.ids)
     return blocks, None, []
 
 

@@ -453,10 +453,15 @@ def _within_ended(pub: Publication, ended: Counts, dataset: Dataset) -> None:
         answers.loc[~at_end, "questionnaire_id"]
     )
     for questionnaire in sorted(only_at_end):
-        for ids in pub.tables(f"{questionnaire}:").values():
+        tables = pub.tables(f"{questionnaire}:")
+        for key, ids in tables.items():
             whole = ids[:, -1, :] if ids.ndim == 3 else ids
             if whole.shape == ended.ids.shape:
                 pub.within([whole], ended.ids)
+                # A yes/no question's answers and those who declined it: one per participation.
+                answered = tables.get(key.removesuffix(":declined") + ":answered")
+                if key.endswith(":declined") and answered is not None:
+                    pub.within([answered, ids], ended.ids)
 
 
 def _cells(
@@ -476,22 +481,25 @@ def _comparison_table(
     for column in SHOWN_COLUMNS:
         table[column] = table[column].astype(object)
     published = {
-        measure: (c.outcomes.shown(), c.without_exit.shown()) for measure, c in comparisons.items()
+        measure: (c.outcomes.shown(), c.outcomes.hidden(), c.without_exit.shown())
+        for measure, c in comparisons.items()
     }
     for index, row in raw.iterrows():
         outcomes = comparisons[row["measure"]].outcomes
         i = outcomes.labels[1].index(row["insats"])
         g = outcomes.labels[2].index(row["gender"])
-        shown_outcomes, shown_without_exit = published[row["measure"]]
-        shown = shown_outcomes[:, i, g]
+        shown_outcomes, hidden_outcomes, shown_without_exit = published[row["measure"]]
+        shown, hidden = shown_outcomes[:, i, g], hidden_outcomes[:, i, g]
         table.at[index, "n_pairs"] = shown[-1]
         table.at[index, "n_without_exit"] = shown_without_exit[i, g]
-        if isinstance(shown[-1], str) or row["n_pairs"] == 0:
+        # A pairs count hidden, or shown but veiled (worked out by a reader anyway, see
+        # Publication._is_hidden): no statistic beside it.
+        if hidden[-1] or row["n_pairs"] == 0:
             for column in STAT_COLUMNS:
                 table.at[index, column] = None
             continue
         for o, column in enumerate(OUTCOMES):
-            if isinstance(shown[o], str):
+            if hidden[o]:
                 table.at[index, column] = None
         table.at[index, "p_wilcoxon"] = p_of(row["insats"], row["gender"], row["measure"])
         for column in STAT_COLUMNS:
