@@ -17,9 +17,11 @@ protected as one system (linked-table protection):
    can deduce from everything published together, with the bounds the labels give ("<k" is
    1..k−1; "x" is at least k, since every visible non-zero count is); batches of capped
    objectives give witnesses for many cells at once first. A "<k" must keep the whole range
-   1..k−1 open, an "x" at least k−1 values (as many as a "<k" it protects). Where the audit
-   fails, more is hidden beside the failing cells and the audit runs again; a part that does
-   not settle has everything around its failing cells hidden.
+   1..k−1 open, an "x" at least k−1 values (as many as a "<k" it protects). An "x" the audit
+   finds pinned to one value protects nothing: it is shown, veiled (statistics beside it
+   stay blank, see `_is_hidden`), which changes no range. Where the audit fails otherwise,
+   more is hidden beside the failing cells and the audit runs again; a part that does not
+   settle (ROUNDS_BEFORE_REGION) has everything around its failing cells hidden.
 4. Least loss: each "x" is then tried visible again, largest first, and stays visible if the
    audit still passes.
 
@@ -66,8 +68,10 @@ TOLERANCE = 1e-6
 # How many "x" cells are tried visible again (each try audits a part of the system again).
 RESTORE_TRIES = 20
 # Rounds of one-more-cell before a still failing part has everything around it hidden; sooner
-# where this many rounds in a row mended nothing, and at once in a part of more hidden cells than
-# REGION_ABOVE (each round there costs seconds of programs: tiny groups in many insatser).
+# where this many rounds in a row mended nothing (a round that showed pinned counts is
+# progress), and at once in a part of more hidden cells than REGION_ABOVE (each round there
+# costs seconds of programs). The region leaves a reader the labels only, which in a report
+# joined by its group counts is nearly everything: the last resort.
 ROUNDS_BEFORE_REGION = 40
 STALLS_BEFORE_REGION = 3
 REGION_ABOVE = 10_000
@@ -180,9 +184,8 @@ class Publication:
     _seen: dict[int, tuple[float, float]] = field(default_factory=dict)
     _restoring: bool = False
     _failing_sizes: list[int] = field(default_factory=list)  # hidden cells of each failing part
-    # "x" cells the last audit found pinned to one value (see _publish_pinned), and the cells
-    # published that way: never hidden again to protect another, unless a region takes them
-    # back (then `_taken_back`, never published again).
+    # "x" cells the last audit found pinned to one value (see _publish_pinned), the counts
+    # shown that way (veiled), and how often each was hidden again since (`_hide`).
     _pinned: list[int] = field(default_factory=list)
     _published: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _taken_back: dict[int, int] = field(default_factory=dict)  # times, by count
@@ -823,8 +826,9 @@ class Publication:
                 frontier = list(near)
 
     def _hide(self, var: int, hidden: np.ndarray, secondary: np.ndarray) -> None:
-        """Hide a count as "x". One shown again as pinned (_publish_pinned) is taken back only
-        where nothing else will do, and then for good: it is never shown again that way."""
+        """Hide a count as "x". One shown as pinned (_publish_pinned) is taken back only where
+        nothing else will do (`_cheapest` tries it last), and counted: it is shown that way
+        again at most PUBLISH_AGAIN times."""
         hidden[var] = secondary[var] = True
         if self._published[var]:
             self._published[var] = False

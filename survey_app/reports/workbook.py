@@ -1147,7 +1147,9 @@ def protection_text(k: int, keep: str, merged: bool) -> str:
         f"till med allt som visas (linjärprogrammering): ett ”{primary_label(k)}” ska kunna "
         f"vara vilket tal som helst från 1 till {k - 1}, ett ”{SECONDARY}” ha minst {k - 1} "
         "möjliga värden – utom där etiketterna själva redan säger mer (två dolda delar av en "
-        f"summa som visas som ”{primary_label(k)}”); annars döljs mer. Medelvärden, andelar, "
+        f"summa som visas som ”{primary_label(k)}”); annars döljs mer. Ett antal som ändå "
+        "kan räknas fram exakt ur det som visas döljs inte, eftersom det inte skyddar något; "
+        "medelvärden och andelar bredvid det lämnas då tomma. Medelvärden, andelar, "
         "konfidensintervall, p-värden och diagram för en grupp vars antal är dolt lämnas tomma."
     )
     if merged:
