@@ -538,7 +538,7 @@ class Publication:
         its parts), so that showing it prints no number the audit has not seen."""
         count_of = np.asarray(self._count_of)
         out = hidden.copy()
-        veiled = hidden | self._published if len(self._published) == len(hidden) else hidden
+        veiled = hidden | self._published
         sums = count_of >= 0
         out[sums] = veiled[count_of[sums]]
         for var, parts in self._sum_parts.items():
@@ -715,9 +715,7 @@ class Publication:
             return float(2 * self.k - 2)
         return float(2 * self.k - 1 - self._values[var])
 
-    def _cheapest(
-        self, candidates: np.ndarray, room: float = 0.0, hidden: np.ndarray | None = None
-    ) -> int | None:
+    def _cheapest(self, candidates: np.ndarray, room: float, hidden: np.ndarray) -> int | None:
         """The count that costs least to hide (tier, then value); among equals, one with the
         `room` its partner needs first, since a smaller one would soon need a partner too."""
         usable = [int(v) for v in candidates if self._values[v] > 0 and self._count_of[v] < 0]
@@ -730,7 +728,7 @@ class Publication:
                 self._cost[v][0],
                 self._cost[v][1],
                 self._values[v] < room,
-                self._alone(v, hidden) if hidden is not None else 0,
+                self._alone(v, hidden),
                 self._cost[v][2],
             ),
         )

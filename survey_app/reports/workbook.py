@@ -459,9 +459,10 @@ def _within_ended(pub: Publication, ended: Counts, dataset: Dataset) -> None:
             if whole.shape == ended.ids.shape:
                 pub.within([whole], ended.ids)
                 # A yes/no question's answers and those who declined it: one per participation.
-                answered = tables.get(key.removesuffix(":declined") + ":answered")
-                if key.endswith(":declined") and answered is not None:
-                    pub.within([answered, ids], ended.ids)
+                if key.endswith(":declined"):
+                    answered = tables.get(key.removesuffix(":declined") + ":answered")
+                    if answered is not None:
+                        pub.within([answered, ids], ended.ids)
 
 
 def _cells(
