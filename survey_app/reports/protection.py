@@ -46,7 +46,10 @@ the programs' size by the number of categories; the group counts are what the ta
 
 from __future__ import annotations
 
+import copy
+import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -82,8 +85,9 @@ RESTORE_LARGEST = 600
 # Rounds of batched witness programs before each target still lacking a witness gets its own.
 BATCH_ROUNDS = 3
 # Programs of more columns than this are first solved by the interior point method (see
-# _Program).
+# _Program), and their exact ranges shared between two solvers from this many cells (_ranges).
 INTERIOR_ABOVE = 2000
+TWO_SOLVERS_FROM = 8
 
 
 @dataclass
@@ -1072,7 +1076,7 @@ class Publication:
         greatest) ends marked True are solved for; the others are left at +inf and -inf."""
         unknowns = sorted({int(v) for r in relations for v in r.ids})
         low, high, _ = self._ranges(
-            unknowns, relations, targets, secondary, label_only=True, ends=ends
+            unknowns, relations, targets, secondary, label_only=True, ends_wanted=ends
         )
         return low, high
 
@@ -1084,7 +1088,7 @@ class Publication:
         secondary: np.ndarray,
         label_only: bool = False,
         exact: bool | Callable[[dict[int, float], dict[int, float]], list[int]] = True,
-        ends: dict[int, tuple[bool, bool]] | None = None,
+        ends_wanted: dict[int, tuple[bool, bool]] | None = None,
     ) -> tuple[dict[int, float], dict[int, float], list[int]]:
         """Least and greatest value of each target over the LP of `relations`, the `unknowns`
         being variables and every other cell its published value. Every solution is a witness:
@@ -1131,17 +1135,24 @@ class Publication:
             for i, var in enumerate(targets):
                 lows[i], highs[i] = self._seen.get(var, (np.inf, -np.inf))
 
-        def solve(objective: np.ndarray | None, caps: np.ndarray | None = None) -> bool:
+        found = threading.Lock()  # the witnesses, where two solvers find them (_ends)
+
+        def solve(
+            objective: np.ndarray | None,
+            caps: np.ndarray | None = None,
+            solver: _Program | None = None,
+        ) -> bool:
             """Solve; False if unbounded. A program of single targets goes on in the batches'
             program where there is one (its capped copies cost nothing then): a new program
             would start from nothing."""
-            capped = batched and (caps is not None or True in programs)
-            solver = program(capped)
+            if solver is None:
+                solver = program(batched and (caps is not None or True in programs))
             x = solver.minimise(objective, caps)
             if x is None:
                 return False
-            np.minimum(lows, x[at], out=lows)
-            np.maximum(highs, x[at], out=highs)
+            with found:
+                np.minimum(lows, x[at], out=lows)
+                np.maximum(highs, x[at], out=highs)
             return True
 
         def wide() -> np.ndarray:
@@ -1164,25 +1175,48 @@ class Publication:
         else:
             solved = list(targets) if exact else []
         order = {var: i for i, var in enumerate(targets)}
-        for var in solved:
-            i = order[var]
-            for sense in (1.0, -1.0):
-                if ends is not None and not ends[var][0 if sense > 0 else 1]:
-                    continue
-                if not label_only:
-                    if wide()[i]:
-                        break
-                    if not is_x[i] and (
-                        lows[i] <= 1 + TOLERANCE if sense > 0 else highs[i] >= k - 1 - TOLERANCE
-                    ):
-                        continue  # this end is already seen open
-                objective = np.zeros(n)
-                objective[at[i]] = sense
-                if not solve(objective):  # unbounded: as wide as can be
-                    if sense > 0:
-                        lows[i] = -np.inf
-                    else:
-                        highs[i] = np.inf
+
+        def ends(cells: list[int], solver: _Program | None = None) -> None:
+            """The exact least and greatest value of each of `cells`, an end at a time (an end
+            already seen wide enough is not solved for)."""
+            for var in cells:
+                i = order[var]
+                for sense in (1.0, -1.0):
+                    if ends_wanted is not None and not ends_wanted[var][0 if sense > 0 else 1]:
+                        continue
+                    if not label_only:
+                        if wide()[i]:
+                            break
+                        if not is_x[i] and (
+                            lows[i] <= 1 + TOLERANCE if sense > 0 else highs[i] >= k - 1 - TOLERANCE
+                        ):
+                            continue  # this end is already seen open
+                    objective = np.zeros(n)
+                    objective[at[i]] = sense
+                    if not solve(objective, solver=solver):  # unbounded: as wide as can be
+                        with found:
+                            if sense > 0:
+                                lows[i] = -np.inf
+                            else:
+                                highs[i] = np.inf
+
+        batches = programs.get(True)
+        if (
+            len(solved) >= TWO_SOLVERS_FROM
+            and batches is not None
+            and batches.width > INTERIOR_ABOVE
+            and batches.highs is not None
+        ):
+            # Many exact ranges in a large program: a second solver from the batches' last
+            # vertex takes every other cell, in a thread (HiGHS runs without the GIL). Which
+            # ends are solved for may vary with the witnesses the two find first; each range
+            # is exact either way, so the same data give the same report.
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                other = pool.submit(ends, solved[1::2], batches.copy())
+                ends(solved[::2], batches)
+                other.result()
+        else:
+            ends(solved)
         return (
             dict(zip(targets, lows.tolist(), strict=True)),
             dict(zip(targets, highs.tolist(), strict=True)),
@@ -1348,6 +1382,22 @@ class _Program:
                 )
             self.highs = highs
             self.columns = np.arange(self.width, dtype=np.int32)
+
+    def copy(self) -> _Program:
+        """A second solver of the same program, going on from this one's last vertex (for a
+        second thread; the arrays are shared, never changed)."""
+        if self.highs is None or not self.warm:
+            raise ValueError("only a solved program of scipy's HiGHS has a vertex to go on from")
+        other = copy.copy(self)
+        highs = _highs._Highs()
+        highs.setOptionValue("output_flag", False)
+        highs.passModel(self.highs.getLp())
+        highs.setOptionValue("presolve", "off")
+        highs.setOptionValue("solver", "simplex")
+        highs.setOptionValue("simplex_strategy", 4)
+        highs.setBasis(self.highs.getBasis())
+        other.highs = highs
+        return other
 
     def minimise(
         self, objective: np.ndarray | None, caps: np.ndarray | None = None
