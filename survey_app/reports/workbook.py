@@ -481,31 +481,28 @@ def _comparison_table(
     table = raw.copy()
     for column in SHOWN_COLUMNS:
         table[column] = table[column].astype(object)
-    published = {
-        measure: (c.outcomes.shown(), c.outcomes.hidden(), c.without_exit.shown())
-        for measure, c in comparisons.items()
-    }
-    for index, row in raw.iterrows():
-        outcomes = comparisons[row["measure"]].outcomes
-        i = outcomes.labels[1].index(row["insats"])
-        g = outcomes.labels[2].index(row["gender"])
-        shown_outcomes, hidden_outcomes, shown_without_exit = published[row["measure"]]
-        shown, hidden = shown_outcomes[:, i, g], hidden_outcomes[:, i, g]
-        table.at[index, "n_pairs"] = shown[-1]
-        table.at[index, "n_without_exit"] = shown_without_exit[i, g]
+    # Measure by measure, every row's cells at once (a förbund-year has hundreds of rows).
+    for measure, rows in raw.groupby("measure", sort=False):
+        comparison = comparisons[str(measure)]
+        labels = comparison.outcomes.labels
+        i = [labels[1].index(insats) for insats in rows["insats"]]
+        g = [labels[2].index(gender) for gender in rows["gender"]]
+        shown = comparison.outcomes.shown()[:, i, g]
+        hidden = comparison.outcomes.hidden()[:, i, g]
+        table.loc[rows.index, "n_pairs"] = shown[-1]
+        table.loc[rows.index, "n_without_exit"] = comparison.without_exit.shown()[i, g]
         # A pairs count hidden, or shown but veiled (worked out by a reader anyway, see
-        # Publication._is_hidden): no statistic beside it.
-        if hidden[-1] or row["n_pairs"] == 0:
-            for column in STAT_COLUMNS:
-                table.at[index, column] = None
-            continue
+        # Publication._is_hidden), or no pairs: no statistic beside it.
+        blank = hidden[-1] | (rows["n_pairs"].to_numpy() == 0)
+        table.loc[rows.index[blank], STAT_COLUMNS] = None
         for o, column in enumerate(OUTCOMES):
-            if hidden[o]:
-                table.at[index, column] = None
-        table.at[index, "p_wilcoxon"] = p_of(row["insats"], row["gender"], row["measure"])
-        for column in STAT_COLUMNS:
-            if pd.isna(table.at[index, column]):
-                table.at[index, column] = None
+            table.loc[rows.index[hidden[o] & ~blank], column] = None
+        table.loc[rows.index[~blank], "p_wilcoxon"] = [
+            p_of(insats, gender, str(measure))
+            for insats, gender in zip(rows["insats"][~blank], rows["gender"][~blank], strict=True)
+        ]
+    stats = table[STAT_COLUMNS]
+    table[STAT_COLUMNS] = stats.astype(object).where(stats.notna(), None)
     return table
 
 
