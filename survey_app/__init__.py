@@ -103,8 +103,8 @@ def _engine_options(url: str) -> dict[str, object]:
     if url.startswith("sqlite"):
         # The dev server's threads share the file; WAL and busy_timeout are set per connection.
         options["connect_args"] = {"check_same_thread": False, "timeout": 5}
-    else:
-        options["pool_pre_ping"] = True
+    # PostgreSQL: no pool_pre_ping; its connections are pinged only after lying idle
+    # (pool_ping.ping_idle_connections, attached in _init_extensions).
     return options
 
 
@@ -113,6 +113,11 @@ def _init_extensions(app: Flask) -> None:
     from survey_app.extensions import csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from survey_app.pool_ping import ping_idle_connections
+
+        with app.app_context():
+            ping_idle_connections(db.engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     csrf.init_app(app)
     limiter.init_app(app)
