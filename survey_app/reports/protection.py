@@ -47,6 +47,8 @@ the programs' size by the number of categories; the group counts are what the ta
 from __future__ import annotations
 
 import copy
+import functools
+import os
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -1135,7 +1137,7 @@ class Publication:
             for i, var in enumerate(targets):
                 lows[i], highs[i] = self._seen.get(var, (np.inf, -np.inf))
 
-        found = threading.Lock()  # the witnesses, where two solvers find them (_ends)
+        found = threading.Lock()  # the witnesses, where two solvers find them (ends)
 
         def solve(
             objective: np.ndarray | None,
@@ -1211,10 +1213,9 @@ class Publication:
             # vertex takes every other cell, in a thread (HiGHS runs without the GIL). Which
             # ends are solved for may vary with the witnesses the two find first; each range
             # is exact either way, so the same data give the same report.
-            with ThreadPoolExecutor(max_workers=1) as pool:
-                other = pool.submit(ends, solved[1::2], batches.copy())
-                ends(solved[::2], batches)
-                other.result()
+            other = _second_thread(os.getpid()).submit(ends, solved[1::2], batches.copy())
+            ends(solved[::2], batches)
+            other.result()
         else:
             ends(solved)
         return (
@@ -1296,6 +1297,14 @@ class Publication:
 
 
 _NONE = np.zeros(0, dtype=np.int64)
+
+
+@functools.cache
+def _second_thread(pid: int) -> ThreadPoolExecutor:
+    """The thread of the second solver (_ranges): one for the life of the process, so that
+    HiGHS sets up its scheduler for it once (it keeps one per thread that runs it). By process
+    id: a forked worker makes its own (a thread does not survive a fork)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"audit-{pid}")
 
 
 def _one_value(low: float, high: float, value: float) -> bool:
