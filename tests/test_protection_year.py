@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -28,7 +29,7 @@ from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import Forbund
 from survey_app.reports import dataset as reports_dataset
-from survey_app.reports import workbook
+from survey_app.reports import protection, workbook
 from survey_app.reports.dataset import ReportFilter
 from tests.attacker import analyse
 from tests.conftest import make_settings
@@ -38,24 +39,33 @@ MEAN = "Medel vid start"
 
 
 @pytest.fixture(scope="module")
-def year(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[bytes, int]]:
-    """The year's workbook and its k."""
+def year_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, int]]:
+    """An app on the generated year's database, and the förbund's id."""
     path: Path = tmp_path_factory.mktemp("year") / "year.sqlite3"
     app: Flask = create_app(make_settings(f"sqlite:///{path}"))
     with app.app_context():
         db.create_all()
-        registry = app.extensions["questionnaires"]
-        generate(registry, 1000, 8)
+        generate(app.extensions["questionnaires"], 1000, 8)
         db.session.commit()
         forbund_id = db.session.scalar(sa.select(Forbund.id))
         assert forbund_id is not None
-        data = reports_dataset.load(ReportFilter(forbund_id), registry)
+        db.session.remove()
+    yield app, forbund_id
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def year(year_app: tuple[Flask, int]) -> tuple[bytes, int]:
+    """The year's workbook and its k."""
+    app, forbund_id = year_app
+    with app.app_context():
+        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
         buffer = io.BytesIO()
         workbook.write(data, buffer, made_by="test")
         k = data.forbund.min_group_size
         db.session.remove()
-        db.engine.dispose()
-    yield buffer.getvalue(), k
+    return buffer.getvalue(), k
 
 
 def _comparison_rows(book: bytes) -> list[tuple[object, object]]:
@@ -92,3 +102,30 @@ def test_a_year_without_small_groups_shows_its_comparison(year: tuple[bytes, int
     assert len(with_statistics) >= 0.9 * len(rows), (len(with_statistics), len(rows))
     # A statistic is never printed beside a count that is not.
     assert all(isinstance(pairs, int) for pairs, _ in with_statistics)
+
+
+def test_two_solvers_decide_as_one_does(
+    year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exact ranges of the year's large part are shared between two solvers in two
+    threads (protection._ranges); which solver finds which witness first varies, but every
+    range is exact, so the comparison as shown is the one a single solver gives."""
+    app, forbund_id = year_app
+    copies = []
+    copy = protection._Program.copy
+
+    def counted(program: protection._Program) -> protection._Program:
+        copies.append(program.width)
+        return copy(program)
+
+    monkeypatch.setattr(protection._Program, "copy", counted)
+    with app.app_context():
+        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
+        two = workbook.build(data).comparison
+        assert copies, "the year's large part was not shared between two solvers"
+        monkeypatch.setattr(protection, "TWO_SOLVERS_FROM", 10**9)
+        copies.clear()
+        one = workbook.build(data).comparison
+        assert not copies
+        db.session.remove()
+    pd.testing.assert_frame_equal(two, one)
