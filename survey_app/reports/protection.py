@@ -53,6 +53,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from scipy import sparse
@@ -1307,6 +1308,15 @@ def _second_thread(pid: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"audit-{pid}")
 
 
+def _from_vertex(highs: Any) -> None:
+    """Re-solves with a new objective go on from the last vertex: a new objective leaves its
+    basis feasible, so the primal simplex from there (about 3 times faster than anew), and no
+    presolve (it would throw the basis away)."""
+    highs.setOptionValue("presolve", "off")
+    highs.setOptionValue("solver", "simplex")
+    highs.setOptionValue("simplex_strategy", 4)
+
+
 def _one_value(low: float, high: float, value: float) -> bool:
     """Whether an audited range is the one value (within the solver's tolerance)."""
     return high - low <= TOLERANCE * max(1.0, abs(value))
@@ -1401,9 +1411,7 @@ class _Program:
         highs = _highs._Highs()
         highs.setOptionValue("output_flag", False)
         highs.passModel(self.highs.getLp())
-        highs.setOptionValue("presolve", "off")
-        highs.setOptionValue("solver", "simplex")
-        highs.setOptionValue("simplex_strategy", 4)
+        _from_vertex(highs)
         highs.setBasis(self.highs.getBasis())
         other.highs = highs
         return other
@@ -1423,11 +1431,7 @@ class _Program:
         self.highs.changeColsCost(self.width, self.columns, cost)
         self.highs.run()
         if not self.warm:
-            # A new objective leaves the last basis feasible: the primal simplex goes on from
-            # it (about 3 times faster than anew), and presolve would throw it away.
-            self.highs.setOptionValue("presolve", "off")
-            self.highs.setOptionValue("solver", "simplex")
-            self.highs.setOptionValue("simplex_strategy", 4)
+            _from_vertex(self.highs)
             self.warm = True
         status = self.highs.getModelStatus()
         if status == _highs.HighsModelStatus.kOptimal:
