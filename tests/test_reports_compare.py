@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
-from survey_app.reports.compare import TOTAL, compare, pair_stats, wilcoxon_of
+from survey_app.reports.compare import TOTAL, compare, pair_stats, wilcoxon_of, wilcoxon_ps
 
 NAN = math.nan
 
@@ -170,3 +172,27 @@ def test_the_wilcoxon_p_of_a_shown_group_is_worked_out_on_its_own() -> None:
 
 def test_no_measurements_no_p() -> None:
     assert wilcoxon_of(pd.DataFrame())("A", TOTAL, "m") is None
+
+
+def test_many_groups_at_once_get_the_p_each_gets_alone() -> None:
+    # Groups of every kind a report has, worked out together (wilcoxon_ps pads them into
+    # matrices), against scipy's test of each group alone, as the docstring's rule says:
+    # exact without ties or zeros up to 50 pairs, else the normal approximation.
+    rng = np.random.default_rng(7)
+    groups = [
+        rng.integers(-3, 4, size=int(size)).astype(float)  # 1–10 scales: ties and zeros
+        for size in rng.integers(10, 300, size=40)
+    ]
+    groups += [rng.normal(size=int(size)) for size in rng.integers(10, 50, size=20)]  # exact
+    groups += [rng.normal(size=80), np.zeros(12), np.ones(9), np.array([])]
+    found = wilcoxon_ps(groups)
+    for change, p in zip(groups, found, strict=True):
+        if len(change) < 10:
+            assert p is None
+        elif not change.any():
+            assert p == 1.0
+        else:
+            magnitudes = np.abs(change[change != 0])
+            plain = len(magnitudes) == len(change) and len(np.unique(magnitudes)) == len(change)
+            method = "exact" if plain and len(change) <= 50 else "asymptotic"
+            assert p == stats.wilcoxon(change, method=method).pvalue

@@ -497,10 +497,14 @@ def _comparison_table(
         table.loc[rows.index[blank], STAT_COLUMNS] = None
         for o, column in enumerate(OUTCOMES):
             table.loc[rows.index[hidden[o] & ~blank], column] = None
-        table.loc[rows.index[~blank], "p_wilcoxon"] = [
-            p_of(insats, gender, str(measure))
-            for insats, gender in zip(rows["insats"][~blank], rows["gender"][~blank], strict=True)
-        ]
+        table.loc[rows.index[~blank], "p_wilcoxon"] = p_of.many(
+            [
+                (insats, gender, str(measure))
+                for insats, gender in zip(
+                    rows["insats"][~blank], rows["gender"][~blank], strict=True
+                )
+            ]
+        )
     stats = table[STAT_COLUMNS]
     table[STAT_COLUMNS] = stats.astype(object).where(stats.notna(), None)
     return table
