@@ -2,7 +2,9 @@
 
 Generates N participations into a fresh database (not timed), then, in a separate process, times
 loading the report data and writing the workbook, three times, and prints the median and that
-process's peak memory.
+process's peak memory. Interleaved with the exports, the same rows read bare (every statement
+the export's read runs, replayed on the driver's cursor, rows fetched and dropped) and the
+ratio of the medians (issue 17: at most 1.5 at 10,000 and 50,000 participations).
 """
 
 from __future__ import annotations
@@ -18,9 +20,12 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import psycopg
+import sqlalchemy as sa
 from flask import Flask
+from sqlalchemy import event
 
 from benchmarks.synthetic import generate
 from survey_app import create_app
@@ -117,7 +122,7 @@ def peak_memory_mb() -> float:
 
 def measure(url: str, forbund_id: int, repeats: int) -> None:
     app = app_on(url)
-    timings = []
+    timings, raw = [], []
     with app.app_context():
         registry = app.extensions["questionnaires"]
         for _ in range(repeats):
@@ -127,12 +132,72 @@ def measure(url: str, forbund_id: int, repeats: int) -> None:
             timings.append(time.perf_counter() - started)
             del data
             db.session.remove()
+            # Interleaved with the exports: the same rows read bare (issue 17's comparator).
+            raw.append(raw_read(statements_of_load(forbund_id, registry)))
     peak_mb = peak_memory_mb()
     runs = ", ".join(f"{t:.2f}" for t in timings)
+    raw_runs = ", ".join(f"{t:.2f}" for t in raw)
     print(
         f"  export: median of {repeats} {statistics.median(timings):.2f} s (runs {runs}); "
         f"peak memory of the exporting process {peak_mb:.0f} MB"
     )
+    print(
+        f"  the same rows read bare: median {statistics.median(raw):.2f} s (runs {raw_runs}); "
+        f"export / bare read: {statistics.median(timings) / statistics.median(raw):.1f}"
+    )
+
+
+Statement = tuple[str, Any]
+
+
+def statements_of_load(forbund_id: int, registry: Any) -> list[Statement]:
+    """Every statement the export's read runs, with its parameters as the driver got them:
+    those through SQLAlchemy (seen at the cursor) and the bulk reads of `dataset._fetch`
+    (rendered by it, on a cursor of its own)."""
+    seen: list[Statement] = []
+
+    def at_cursor(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        seen.append((statement, parameters))
+
+    fetch = reports_dataset._fetch
+
+    def fetched(connection: sa.Connection, query: Any) -> Any:
+        rendered = query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
+        seen.append((str(rendered), None))
+        return fetch(connection, query)
+
+    event.listen(db.engine, "before_cursor_execute", at_cursor)
+    reports_dataset._fetch = fetched  # type: ignore[assignment]
+    try:
+        reports_dataset.load(ReportFilter(forbund_id), registry)
+    finally:
+        reports_dataset._fetch = fetch  # type: ignore[assignment]
+        event.remove(db.engine, "before_cursor_execute", at_cursor)
+        db.session.remove()
+    return seen
+
+
+def raw_read(statements: list[Statement]) -> float:
+    """Seconds to run the statements on the driver's own cursor and fetch every row (nothing
+    converted, nothing kept): what reading the export's rows costs the database and driver."""
+    connection = db.engine.raw_connection()
+    try:
+        started = time.perf_counter()
+        cursor = connection.cursor()
+        for statement, parameters in statements:
+            if parameters is None:
+                cursor.execute(statement)
+            else:
+                cursor.execute(statement, parameters)
+            if cursor.description is not None:
+                while cursor.fetchmany(50_000):
+                    pass
+        elapsed = time.perf_counter() - started
+        cursor.close()
+        connection.rollback()
+    finally:
+        connection.close()
+    return elapsed
 
 
 if __name__ == "__main__":
