@@ -133,10 +133,27 @@ class Dataset:
     # Violence screenings submitted in the period by those participations (response_id,
     # participation_id). None: every screening in `answers`.
     screenings: pd.DataFrame | None = None
+    # Row positions of `answers` by questionnaire, and by questionnaire and occasion kind, made
+    # at the first `answers_to` (not copied by `replace`: a copy may have other answers).
+    _rows: dict[object, np.ndarray] | None = field(default=None, init=False, repr=False)
 
     @property
     def active(self) -> pd.DataFrame:
         return self.participations if self.period is None else self.period
+
+    def answers_to(self, questionnaire_id: str, occasion: str | None = None) -> pd.DataFrame:
+        """The answers to one questionnaire, at one occasion kind if given: the rows, in
+        their order, that comparing the columns would select, grouped once (the item sheets
+        ask for them dozens of times, and each comparison of the whole column costs)."""
+        frame = self.answers
+        if frame.empty:
+            return frame
+        if self._rows is None:
+            by_questionnaire = frame.groupby("questionnaire_id", sort=False).indices
+            by_occasion = frame.groupby(["questionnaire_id", "occasion"], sort=False).indices
+            self._rows = {**by_questionnaire, **by_occasion}
+        rows = self._rows.get((questionnaire_id, occasion) if occasion else questionnaire_id)
+        return frame.iloc[rows if rows is not None else []]
 
     def screenings_in_period(self) -> pd.DataFrame:
         if self.screenings is not None:

@@ -282,11 +282,7 @@ def cohort_insatser(dataset: Dataset) -> list[str]:
 
 
 def _answers(dataset: Dataset, questionnaire_id: str, occasion: str | None = None) -> pd.DataFrame:
-    frame = dataset.answers
-    if frame.empty:
-        return frame
-    frame = frame[frame["questionnaire_id"] == questionnaire_id]
-    return frame[frame["occasion"] == occasion] if occasion else frame
+    return dataset.answers_to(questionnaire_id, occasion)
 
 
 def _item_part(
