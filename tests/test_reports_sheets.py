@@ -7,6 +7,7 @@ as one publication.
 from __future__ import annotations
 
 import io
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -338,3 +339,35 @@ def test_a_screening_of_its_own_is_named_in_its_own_words(
     about = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
     assert about_row in about and "våld" not in str(about[about_row])
     assert "fyllt i " + about_row.removeprefix("Räckvidd (").removesuffix(")") in about[about_row]
+
+
+def test_a_questionnaires_answers_are_the_rows_a_comparison_selects() -> None:
+    # Dataset.answers_to groups the rows once; it must give what comparing the columns gives,
+    # in the same order, and a copy made with other answers must not keep the first grouping.
+    rng = np.random.default_rng(3)
+    size = 200
+    answers = pd.DataFrame(
+        {
+            "response_id": rng.integers(1, 50, size),
+            "questionnaire_id": rng.choice(["a", "b", "c"], size),
+            "occasion": rng.choice(["start", "exit", None], size),
+            "item_id": rng.choice(["q1", "q2"], size),
+            "value": rng.integers(1, 10, size),
+        }
+    )
+    dataset = Dataset(
+        Forbund(name="F"), ReportFilter(1), pd.DataFrame(), pd.DataFrame(), answers=answers
+    )
+    for questionnaire in ["a", "b", "c", "missing"]:
+        of = answers[answers["questionnaire_id"] == questionnaire]
+        pd.testing.assert_frame_equal(dataset.answers_to(questionnaire), of)
+        for occasion in ["start", "exit", "followup:1"]:
+            pd.testing.assert_frame_equal(
+                dataset.answers_to(questionnaire, occasion), of[of["occasion"] == occasion]
+            )
+    other = answers[answers["questionnaire_id"] != "a"].reset_index(drop=True)
+    copy = replace(dataset, answers=other)
+    pd.testing.assert_frame_equal(
+        copy.answers_to("b", "exit"),
+        other[(other["questionnaire_id"] == "b") & (other["occasion"] == "exit")],
+    )
