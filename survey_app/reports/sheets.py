@@ -123,7 +123,7 @@ def blocks(
         for _, _, questionnaire, empty, distribution in sorted(
             entries.get(sheet.name, []), key=lambda e: (e[0], e[1])
         ):
-            if empty and _answers(dataset, questionnaire.id).empty:
+            if empty and dataset.answers_to(questionnaire.id).empty:
                 if questionnaire.id not in emptied:
                     emptied.add(questionnaire.id)
                     sheet.blocks.append((empty, _empty))
@@ -281,16 +281,12 @@ def cohort_insatser(dataset: Dataset) -> list[str]:
     return sorted(dataset.active["insats"].unique())
 
 
-def _answers(dataset: Dataset, questionnaire_id: str, occasion: str | None = None) -> pd.DataFrame:
-    return dataset.answers_to(questionnaire_id, occasion)
-
-
 def _item_part(
     dataset: Dataset, questionnaire_id: str, item_id: str, occasion: str | None
 ) -> pd.DataFrame:
     """The answers to one item: at the occasion kind if given, and one per participation (the
     latest), so that a table's total is at most the participants."""
-    answers = _answers(dataset, questionnaire_id, occasion)
+    answers = dataset.answers_to(questionnaire_id, occasion)
     if answers.empty:
         return answers
     part = answers[answers["item_id"] == item_id]
@@ -319,7 +315,7 @@ def screening(
     (`forms`). `participants`: the cohort by insats and gender (Översikt). `population`: those
     active in the period, by insats and gender (Översikt's flow), among whom the reach is
     counted (None: the cohort)."""
-    answers = _answers(dataset, questionnaire.id)
+    answers = dataset.answers_to(questionnaire.id)
     if answers.empty:
         return [(section.empty or f"Inga svar på {questionnaire.name} i urvalet", _empty)]
     flagged = answers.assign(
@@ -497,7 +493,7 @@ def _category_block(
     parts over its versions has no "Svar saknas" (a participation answers one part)."""
     dataset, pub, participants = where.dataset, where.pub, where.participants
     questionnaire_id, distribution = where.questionnaire_id, where.distribution
-    if _answers(dataset, questionnaire_id, distribution.occasion).empty:
+    if dataset.answers_to(questionnaire_id, distribution.occasion).empty:
         return [(f"{title}: inga uppgifter i urvalet", _empty)], None
     labels = {c.value: c.label.get("sv") for c in item.choices}
     part = _item_part(dataset, questionnaire_id, answer_id, distribution.occasion).assign(
@@ -556,7 +552,7 @@ def asked_at_end(dataset: Dataset, questionnaire_id: str, occasion: str | None =
     it): the item's declared occasion, else every answer in the data."""
     if occasion is not None:
         return occasion in EXIT_OCCASIONS
-    answers = _answers(dataset, questionnaire_id)
+    answers = dataset.answers_to(questionnaire_id)
     if answers.empty:
         return False
     return bool(at_the_end(answers["occasion"]).all())
