@@ -104,16 +104,11 @@ def pair_stats(
         mean_change=mean_change,
         ci_low=ci_low,
         ci_high=ci_high,
-        p_wilcoxon=_p_of(change) if p_value else None,
+        p_wilcoxon=wilcoxon_ps([change])[0] if p_value else None,
         share_improved=float(better.mean()),
         share_unchanged=float((change == 0).mean()),
         share_worsened=float(worse.mean()),
     )
-
-
-def _p_of(change: np.ndarray) -> float | None:
-    """The Wilcoxon p of a group's changes, from MIN_PAIRS_FOR_WILCOXON pairs."""
-    return wilcoxon_ps([change])[0]
 
 
 @functools.cache
