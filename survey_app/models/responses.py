@@ -119,9 +119,8 @@ class Answer(db.Model):  # type: ignore[name-defined]
     __tablename__ = "answer"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    response_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("response.id", ondelete="CASCADE"), index=True
-    )
+    # No index of its own: the unique (response_id, item_id) serves lookups by response.
+    response_id: Mapped[int] = mapped_column(sa.ForeignKey("response.id", ondelete="CASCADE"))
     item_id: Mapped[str] = mapped_column(sa.String(64))
     # JSON keeps the type of the answer: a number, a choice code, a list of codes, a date string.
     value: Mapped[Any] = mapped_column(sa.JSON)
