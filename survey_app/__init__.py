@@ -66,6 +66,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         Path(settings.questionnaire_dir), Path(settings.licensed_texts_dir)
     )
     _register_blueprints(app)
+    from survey_app.extensions import check_limits_on_their_routes_only, limiter
+
+    check_limits_on_their_routes_only(app, limiter)
     from survey_app import cli, errors, headers, i18n, request_log, security, wording
     from survey_app.privacy import log_redaction
     from survey_app.survey.texts import phone_links

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -34,6 +35,24 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def check_limits_on_their_routes_only(app: Flask, limiter: Limiter) -> None:
+    """Drop Flask-Limiter's check before every request when it has nothing to count.
+
+    The service's limits sit on the routes that need them (sign-in, codes, links, resets) and
+    are counted by their decorators. The check before every request counts only default,
+    application and blueprint limits; with none, it found nothing on every participant page,
+    for a tenth of the page's time (issue 17). Where any such limit is set (e.g. by
+    RATELIMIT_DEFAULT), or this version of Flask-Limiter keeps them where this cannot see, the
+    check stays."""
+    manager = limiter.limit_manager
+    blueprint_limits = getattr(manager, "_blueprint_limits", None)
+    if manager.default_limits or manager.application_limits or blueprint_limits != {}:
+        return
+    checks = app.before_request_funcs.get(None, [])
+    if limiter._check_request_limit in checks:
+        checks.remove(limiter._check_request_limit)
 
 
 @event.listens_for(Engine, "connect")
