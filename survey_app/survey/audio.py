@@ -140,14 +140,20 @@ def _write(content: bytes, target: Path, name: str) -> None:
         raise
 
 
-def recordings(audio_dir: Path, forbund_id: int, questionnaire_id: str) -> dict[str, str]:
+def recordings(audio_dir: str | Path, forbund_id: int, questionnaire_id: str) -> dict[str, str]:
     """The förbund's recordings of a questionnaire: {"<item id>.<language>": file name}. One
     directory listing; nothing is read from the database."""
-    folder = forbund_dir(audio_dir, forbund_id) / questionnaire_id
-    if not _ID.match(questionnaire_id) or not folder.is_dir():
+    if not _ID.match(questionnaire_id):
+        return {}
+    # Every question page asks: a string path and one scandir (pathlib's parsing and a stat
+    # before it were most of the time where the folder does not exist).
+    folder = os.path.join(audio_dir, str(int(forbund_id)), questionnaire_id)
+    try:
+        entries = os.scandir(folder)
+    except (FileNotFoundError, NotADirectoryError):
         return {}
     found: dict[str, str] = {}
-    with os.scandir(folder) as entries:
+    with entries:
         for entry in entries:
             parsed = _parse(entry.name)
             if parsed is not None and entry.is_file(follow_symlinks=False):
