@@ -5,13 +5,22 @@ holds, and a page served from the skeleton is byte for byte the page the whole t
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import Flask
 
 from survey_app.extensions import db
-from survey_app.models import Invitation, Occasion, ResponseMode, ResponseStatus
+from survey_app.models import (
+    Answer,
+    Invitation,
+    Occasion,
+    OccasionKind,
+    Response,
+    ResponseMode,
+    ResponseStatus,
+)
 from survey_app.models._types import utcnow
 from survey_app.responses.reading import read_occasion
 from survey_app.responses.storage import load_occasion
@@ -92,6 +101,74 @@ def test_the_plain_read_holds_the_answers_saved_and_the_link(app: Flask) -> None
         )
         assert elsewhere is not None
         assert elsewhere[1] is None
+
+
+def test_the_read_at_the_driver_converts_every_column_as_sqlalchemy_does(app: Flask) -> None:
+    """The page's read runs at the driver (`_read_on_driver`); the session's read of the same
+    statement is SQLAlchemy's own execution. Every kind of value a page reads: answers as
+    numbers, decimals, codes, lists, dates and null; a finished and a staff response; a time of
+    quick exit and a revoked link (aware UTC times), a language and a bundle (JSON)."""
+    setup = make_setup(app)
+    participant = app.test_client()
+    participant.get(create_link(staff_client(app), setup))
+    assert participant.post("/svar/sida/1", data=PAGES[0]).status_code == 302
+    with app.app_context():
+        occasion = db.session.get(Occasion, setup.occasion_id)
+        assert occasion is not None
+        occasion.quick_exit_at = utcnow()
+        occasion.participation.language = "fa"
+        (invitation,) = db.session.scalars(
+            sa.select(Invitation).where(Invitation.occasion_id == setup.occasion_id)
+        ).all()
+        invitation.revoked_at = utcnow()
+        (given,) = occasion.responses
+        other = Response(
+            occasion_id=occasion.id,
+            questionnaire_id="eq5d-3l",
+            questionnaire_version="1",
+            content_hash="0" * 64,
+            status=ResponseStatus.SUBMITTED,
+            mode=ResponseMode.STAFF,
+            pages_saved=3,
+            submitted_at=utcnow(),
+        )
+        db.session.add(other)
+        db.session.flush()
+        values = {"mobility": "2", "list": ["a", "c"], "day": "2026-11-30", "vas": 72.5}
+        db.session.add_all(
+            Answer(response_id=other.id, item_id=k, value=v) for k, v in values.items()
+        )
+        db.session.add(Answer(response_id=given.id, item_id="blank", value=None))
+        db.session.commit()
+        invitation_id = invitation.id
+
+        arguments = {"participation_id": setup.participation_id, "invitation_id": invitation_id}
+        at_driver = read_occasion(setup.occasion_id, **arguments, in_session=False)
+        in_session = read_occasion(setup.occasion_id, **arguments, in_session=True)
+        assert at_driver == in_session
+        assert at_driver is not None
+        occasion_row, invitation_row = at_driver
+        assert occasion_row.kind is OccasionKind.START
+        assert occasion_row.participation.language == "fa"
+        assert occasion_row.quick_exit_at is not None
+        assert occasion_row.quick_exit_at.utcoffset() == timedelta(0)
+        assert invitation_row is not None and invitation_row.revoked_at is not None
+        assert invitation_row.expires_at.utcoffset() == timedelta(0)
+        by_id = {r.id: r for r in occasion_row.responses}
+        assert by_id[other.id].status is ResponseStatus.SUBMITTED
+        assert by_id[other.id].mode is ResponseMode.STAFF
+        assert {a.item_id: a.value for a in by_id[other.id].answers} == values
+        assert {a.item_id: a.value for a in by_id[given.id].answers}["blank"] is None
+        # Both read the occasion only where the participation and link match.
+        for in_session_or_not in (False, True):
+            assert (
+                read_occasion(
+                    setup.occasion_id,
+                    participation_id=setup.other_participation_id,
+                    in_session=in_session_or_not,
+                )
+                is None
+            )
 
 
 def _checked(html: str, name: str) -> list[str]:
