@@ -17,14 +17,13 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 from flask import Flask
-from sqlalchemy import event
 
 from survey_app import create_app
 from survey_app.config import Settings
 from survey_app.extensions import db
+from tests.sql_statements import statements
 from tests.survey_helpers import PAGES, create_link, make_setup, staff_client
 
 REPEATS = 200
@@ -66,19 +65,12 @@ def main() -> None:
             save.append((time.perf_counter() - started) * 1000)
             assert saved.status_code == 302
 
-        with app.app_context():
-            engine = db.engine
-        statements: list[str] = []
-
-        def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            statements.append(statement)
-
-        event.listen(engine, "before_cursor_execute", count)
-        participant.get("/svar/sida/1")
-        get_count = len(statements)
-        participant.post("/svar/sida/1", data=PAGES[0])
-        post_count = len(statements) - get_count
-        event.remove(engine, "before_cursor_execute", count)
+        with statements(app) as opened:
+            participant.get("/svar/sida/1")
+        get_count = len(opened)
+        with statements(app) as saved:
+            participant.post("/svar/sida/1", data=PAGES[0])
+        post_count = len(saved)
         assets = re.findall(rb'(?:href|src)="(/static/[^"]+)"', html)
         external = re.findall(rb'(?:href|src)="(https?:)?//', html)
         weight = len(html) + sum(len(participant.get(a.decode()).data) for a in assets)

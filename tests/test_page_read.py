@@ -22,6 +22,7 @@ from survey_app.models import (
     ResponseStatus,
 )
 from survey_app.models._types import utcnow
+from survey_app.responses import reading
 from survey_app.responses.reading import read_occasion
 from survey_app.responses.storage import load_occasion
 from survey_app.survey import links, page_render
@@ -104,10 +105,11 @@ def test_the_plain_read_holds_the_answers_saved_and_the_link(app: Flask) -> None
 
 
 def test_the_read_at_the_driver_converts_every_column_as_sqlalchemy_does(app: Flask) -> None:
-    """The page's read runs at the driver (`_read_on_driver`); the session's read of the same
-    statement is SQLAlchemy's own execution. Every kind of value a page reads: answers as
-    numbers, decimals, codes, lists, dates and null; a finished and a staff response; a time of
-    quick exit and a revoked link (aware UTC times), a language and a bundle (JSON)."""
+    """The page's read runs at the driver (`_read_on_driver`), on a connection of its own and on
+    the session's; its rows are those of SQLAlchemy's own execution of the statement. Every kind
+    of value a page reads: answers as numbers, decimals, codes, lists, dates and null; a
+    finished and a staff response; a time of quick exit and a revoked link (aware UTC times), a
+    language and a bundle (JSON)."""
     setup = make_setup(app)
     participant = app.test_client()
     participant.get(create_link(staff_client(app), setup))
@@ -143,9 +145,22 @@ def test_the_read_at_the_driver_converts_every_column_as_sqlalchemy_does(app: Fl
         invitation_id = invitation.id
 
         arguments = {"participation_id": setup.participation_id, "invitation_id": invitation_id}
+        parameters = {"occasion_id": setup.occasion_id, **arguments}
+        query = reading._query(True, True)
+        expected = db.session.execute(query, parameters).all()  # SQLAlchemy's own execution
+        db.session.rollback()
+        prepared = reading._prepared(db.engine.dialect, True, True)
+        with db.engine.connect() as connection:
+            own = reading._read_on_driver(connection, prepared, query, parameters)
+        in_session = reading._read_on_driver(db.session.connection(), prepared, query, parameters)
+        db.session.rollback()
+        assert len(expected) == 3 + 1 + 4  # a row per answer: page 1, the blank, the other's
+        for rows in (own, in_session):
+            assert [tuple(r) for r in rows] == [tuple(r) for r in expected]
+            assert rows[0]._fields == tuple(expected[0]._fields)
+
         at_driver = read_occasion(setup.occasion_id, **arguments, in_session=False)
-        in_session = read_occasion(setup.occasion_id, **arguments, in_session=True)
-        assert at_driver == in_session
+        assert at_driver == read_occasion(setup.occasion_id, **arguments, in_session=True)
         assert at_driver is not None
         occasion_row, invitation_row = at_driver
         assert occasion_row.kind is OccasionKind.START

@@ -104,8 +104,8 @@ def read_occasion(
     """What `storage.load_occasion` reads, as plain data: one statement. None if the occasion
     does not exist (or is not the participation's).
 
-    `in_session=False` (a request that only reads): on a connection of its own, at its driver
-    (`_read_on_driver`), returned to the pool at once, so that the request begins no session
+    Read at the driver (`_read_on_driver`). `in_session=False` (a request that only reads): on
+    a connection of its own, returned to the pool at once, so that the request begins no session
     transaction to end at its teardown. A request that writes reads in its session, on the
     connection its writes use."""
     parameters = {"occasion_id": occasion_id}
@@ -114,12 +114,13 @@ def read_occasion(
     if invitation_id is not None:
         parameters["invitation_id"] = invitation_id
     variant = (participation_id is not None, invitation_id is not None)
+    prepared, query = _prepared(db.engine.dialect, *variant), _query(*variant)
     rows: Sequence[Any]
     if in_session:
-        rows = db.session.execute(_query(*variant), parameters).all()
+        rows = _read_on_driver(db.session.connection(), prepared, query, parameters)
     else:
-        prepared = _prepared(db.engine.dialect, *variant)
-        rows = _read_on_driver(prepared, _query(*variant), parameters)
+        with db.engine.connect() as connection:
+            rows = _read_on_driver(connection, prepared, query, parameters)
     if not rows:
         return None
     responses: dict[int, ResponseRow] = {}
@@ -194,34 +195,37 @@ def _prepared(dialect: sa.Dialect, by_participation: bool, with_invitation: bool
 
 
 def _read_on_driver(
-    prepared: _Prepared, query: sa.Select[Any], parameters: dict[str, int]
+    connection: sa.Connection,
+    prepared: _Prepared,
+    query: sa.Select[Any],
+    parameters: dict[str, int],
 ) -> Sequence[Any]:
-    """The rows of a prepared statement, read on the driver's cursor of a pooled connection and
-    converted by the columns' types as SQLAlchemy would; the connection goes back to the pool at
-    once (the pool ends its transaction). A question page's one read: SQLAlchemy's execution
+    """The rows of a prepared statement, read on the connection's driver cursor and converted by
+    the columns' types as SQLAlchemy would. A question page's one read: SQLAlchemy's execution
     around it cost five times the statement itself, a fifth of the page's time (issue 17).
 
-    Where the driver fails, what it can is rolled back and SQLAlchemy runs the same `query` on
-    the connection: a lost connection is then found, the pool's connections discarded and the
-    error raised as on every other path (the calm "try again" page)."""
+    Where the driver fails, SQLAlchemy runs the same `query` on the connection (after the
+    driver's own transaction is rolled back, where SQLAlchemy holds none on it): a lost
+    connection is then found, the pool's connections discarded and the error raised as on every
+    other path (the calm "try again" page)."""
     bound = (
         tuple(parameters[name] for name in prepared.order)
         if prepared.order is not None
         else parameters
     )
-    with db.engine.connect() as connection:
-        driver = connection.connection  # the pooled DBAPI connection
+    driver = connection.connection  # the pooled DBAPI connection
+    try:
+        cursor = driver.cursor()
         try:
-            cursor = driver.cursor()
-            try:
-                cursor.execute(prepared.sql, bound)
-                fetched = cursor.fetchall()
-            finally:
-                cursor.close()
-        except Exception:  # raised again below, by SQLAlchemy's execution of the same query
+            cursor.execute(prepared.sql, bound)
+            fetched = cursor.fetchall()
+        finally:
+            cursor.close()
+    except Exception:  # raised again below, by SQLAlchemy's execution of the same query
+        if not connection.in_transaction():
             with contextlib.suppress(Exception):
                 driver.rollback()
-            return connection.execute(query, parameters).all()
+        return connection.execute(query, parameters).all()
     rows = []
     for values in fetched:
         row = list(values)
