@@ -23,6 +23,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,11 @@ class Run:
     failures: int
 
 
-def _serve(module: str, url: str, workers: int, log: Path) -> tuple[subprocess.Popen[bytes], int]:
+def _serve(
+    module: str, url: str, workers: int, log: Path, options: Sequence[str] = ()
+) -> tuple[subprocess.Popen[bytes], int]:
+    """gunicorn with the service's gunicorn.conf.py serving `module`; `options` on its command
+    line override the file's."""
     port = _free_port()
     env = {
         **os.environ,
@@ -57,7 +62,7 @@ def _serve(module: str, url: str, workers: int, log: Path) -> tuple[subprocess.P
     gunicorn = Path(sys.executable).parent / "gunicorn"
     with log.open("a") as out:
         server = subprocess.Popen(  # noqa: S603 (our own gunicorn, our own arguments)
-            [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), module],
+            [str(gunicorn), "-c", str(ROOT / "gunicorn.conf.py"), *options, module],
             cwd=ROOT,
             env=env,
             stdout=out,

@@ -27,8 +27,13 @@ from benchmarks.page_save import _drive, _serve, _stop
 TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def _cpu_seconds(pid: int) -> float | None:
+    """User and system CPU seconds of a live process; None once it has exited."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    fields = stat.rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
@@ -72,7 +77,10 @@ def main() -> None:
                 for bare in [False, True] if repeat % 2 == 0 else [True, False]:
                     started = time.time()
                     module = "benchmarks.bare_insert_app:app" if bare else "wsgi:app"
-                    server, port = _serve(module, url, 4, Path(tmp) / "gunicorn.log")
+                    # No worker is replaced during a run (gunicorn.conf.py's max_requests): its
+                    # CPU time would be lost with it.
+                    log = Path(tmp) / "gunicorn.log"
+                    server, port = _serve(module, url, 4, log, ["--max-requests", "0"])
                     try:
                         _wait_until_up(port)
                         _drive(port, tokens, 2, 0.0, bare)  # every worker connected and warm
@@ -84,12 +92,23 @@ def main() -> None:
                     finally:
                         _stop(server)
                     requests = run.requests_per_second * args.seconds
-                    spent = [(b - a) * 1000 / requests for a, b in zip(before, after, strict=True)]
+                    # A backend that ended during the run (a connection the pool let go) is
+                    # left out of both sums; how many is printed.
+                    spent = [
+                        (b - a) * 1000 / requests if a is not None and b is not None else 0.0
+                        for a, b in zip(before, after, strict=True)
+                    ]
+                    gone = sum(b is None for b in after)
                     print(
                         f"{'bare insert' if bare else 'page save'}: "
                         f"{run.requests_per_second:.0f} requests/s, CPU per request: workers "
                         f"{sum(spent[: len(workers)]):.2f} ms, database backends "
-                        f"{sum(spent[len(workers) :]):.2f} ms",
+                        f"{sum(spent[len(workers) :]):.2f} ms"
+                        + (
+                            f" ({gone} process(es) ended during the run, not counted)"
+                            if gone
+                            else ""
+                        ),
                         flush=True,
                     )
         finally:
