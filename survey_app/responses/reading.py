@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 
 from survey_app.extensions import db
@@ -214,15 +215,28 @@ def _read_on_driver(
         else parameters
     )
     driver = connection.connection  # the pooled DBAPI connection
+    own = not connection.in_transaction()
+    # A read of its own needs no transaction. psycopg would send BEGIN before it, and the pool
+    # ROLLBACK when the connection returns: two round trips to PostgreSQL beside the statement.
+    # (pysqlite begins none for a read.)
+    alone = driver.driver_connection if own else None
+    postgresql = alone if isinstance(alone, psycopg.Connection) else None
     try:
-        cursor = driver.cursor()
+        if postgresql is not None:
+            postgresql.autocommit = True
         try:
-            cursor.execute(prepared.sql, bound)
-            fetched = cursor.fetchall()
+            cursor = driver.cursor()
+            try:
+                cursor.execute(prepared.sql, bound)
+                fetched = cursor.fetchall()
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
+            if postgresql is not None:
+                with contextlib.suppress(Exception):  # a lost connection: found below
+                    postgresql.autocommit = False
     except Exception:  # raised again below, by SQLAlchemy's execution of the same query
-        if not connection.in_transaction():
+        if own:
             with contextlib.suppress(Exception):
                 driver.rollback()
         return connection.execute(query, parameters).all()
