@@ -5,8 +5,10 @@ holds, and a page served from the skeleton is byte for byte the page the whole t
 from __future__ import annotations
 
 import re
+import sqlite3
 from datetime import timedelta
 
+import psycopg
 import pytest
 import sqlalchemy as sa
 from flask import Flask
@@ -149,10 +151,18 @@ def test_the_read_at_the_driver_converts_every_column_as_sqlalchemy_does(app: Fl
         query = reading._query(True, True)
         expected = db.session.execute(query, parameters).all()  # SQLAlchemy's own execution
         db.session.rollback()
-        prepared = reading._prepared(db.engine.dialect, True, True)
         with db.engine.connect() as connection:
-            own = reading._read_on_driver(connection, prepared, query, parameters)
-        in_session = reading._read_on_driver(db.session.connection(), prepared, query, parameters)
+            own = reading._read_on_driver(connection, (True, True), parameters)
+            # A read of its own leaves no transaction open (on PostgreSQL: no BEGIN was sent,
+            # so none waits for the pool's ROLLBACK), and the connection is as it was.
+            driver = connection.connection.driver_connection
+            if isinstance(driver, psycopg.Connection):
+                assert driver.info.transaction_status == psycopg.pq.TransactionStatus.IDLE
+                assert driver.autocommit is False
+            else:
+                assert isinstance(driver, sqlite3.Connection)
+                assert not driver.in_transaction
+        in_session = reading._read_on_driver(db.session.connection(), (True, True), parameters)
         db.session.rollback()
         assert len(expected) == 3 + 1 + 4  # a row per answer: page 1, the blank, the other's
         for rows in (own, in_session):

@@ -115,13 +115,12 @@ def read_occasion(
     if invitation_id is not None:
         parameters["invitation_id"] = invitation_id
     variant = (participation_id is not None, invitation_id is not None)
-    prepared, query = _prepared(db.engine.dialect, *variant), _query(*variant)
     rows: Sequence[Any]
     if in_session:
-        rows = _read_on_driver(db.session.connection(), prepared, query, parameters)
+        rows = _read_on_driver(db.session.connection(), variant, parameters)
     else:
         with db.engine.connect() as connection:
-            rows = _read_on_driver(connection, prepared, query, parameters)
+            rows = _read_on_driver(connection, variant, parameters)
     if not rows:
         return None
     responses: dict[int, ResponseRow] = {}
@@ -196,19 +195,19 @@ def _prepared(dialect: sa.Dialect, by_participation: bool, with_invitation: bool
 
 
 def _read_on_driver(
-    connection: sa.Connection,
-    prepared: _Prepared,
-    query: sa.Select[Any],
-    parameters: dict[str, int],
+    connection: sa.Connection, variant: tuple[bool, bool], parameters: dict[str, int]
 ) -> Sequence[Any]:
-    """The rows of a prepared statement, read on the connection's driver cursor and converted by
-    the columns' types as SQLAlchemy would. A question page's one read: SQLAlchemy's execution
-    around it cost five times the statement itself, a fifth of the page's time (issue 17).
+    """The rows of a variant of the statement, read on the connection's driver cursor and
+    converted by the columns' types as SQLAlchemy would. A question page's one read:
+    SQLAlchemy's execution around it cost five times the statement itself, a fifth of the
+    page's time (issue 17). Prepared for the connection's dialect once it has connected (a
+    dialect learns its server at the first connection).
 
-    Where the driver fails, SQLAlchemy runs the same `query` on the connection (after the
+    Where the driver fails, SQLAlchemy runs the same query on the connection (after the
     driver's own transaction is rolled back, where SQLAlchemy holds none on it): a lost
     connection is then found, the pool's connections discarded and the error raised as on every
     other path (the calm "try again" page)."""
+    prepared = _prepared(connection.dialect, *variant)
     bound = (
         tuple(parameters[name] for name in prepared.order)
         if prepared.order is not None
@@ -219,8 +218,8 @@ def _read_on_driver(
     # A read of its own needs no transaction. psycopg would send BEGIN before it, and the pool
     # ROLLBACK when the connection returns: two round trips to PostgreSQL beside the statement.
     # (pysqlite begins none for a read.)
-    alone = driver.driver_connection if own else None
-    postgresql = alone if isinstance(alone, psycopg.Connection) else None
+    own_driver = driver.driver_connection if own else None
+    postgresql = own_driver if isinstance(own_driver, psycopg.Connection) else None
     try:
         if postgresql is not None:
             postgresql.autocommit = True
@@ -239,7 +238,7 @@ def _read_on_driver(
         if own:
             with contextlib.suppress(Exception):
                 driver.rollback()
-        return connection.execute(query, parameters).all()
+        return connection.execute(_query(*variant), parameters).all()
     rows = []
     for values in fetched:
         row = list(values)
