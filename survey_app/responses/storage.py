@@ -6,6 +6,7 @@ one response per occasion and questionnaire (a unique constraint), so a race end
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from survey_app import scoring
 from survey_app.exceptions import DomainError
-from survey_app.extensions import begin_write, db
+from survey_app.extensions import as_one_statement_transaction, begin_write, db
 from survey_app.models import (
     Answer,
     Insats,
@@ -255,6 +256,7 @@ def save_page(
     mode: ResponseMode,
     language: str,
     draft: bool = False,
+    only_write: bool = False,
 ) -> None:
     """Store the answers of one page (visible items only) and record the page as saved. A draft
     (what a page held when the tablet locked) stores the answers given, keeps the others, and
@@ -267,7 +269,9 @@ def save_page(
     inserted or replaced by one more, and answers to items now blank or hidden deleted (on
     PostgreSQL the three are one statement, `_save_page_at_once`: one round trip). Every
     value is prepared first, so that SQLite's write lock (`begin_write`) is held only for these
-    statements and the commit."""
+    statements and the commit. `only_write`: nothing else is written before the commit; on
+    PostgreSQL a save that is one statement then runs as its own transaction
+    (`as_one_statement_transaction`)."""
     stored = bundle.responses.get(questionnaire.id)
     given = [(item.id, answers[item.id]) for item in page.items if answers.get(item.id) is not None]
     cleared = [] if draft else [item.id for item in page.items if answers.get(item.id) is None]
@@ -294,7 +298,9 @@ def save_page(
         for n, item_id in enumerate(cleared):
             values[f"cleared_{n}"] = item_id
         statement = _save_page_at_once(len(given), len(cleared))
-        if db.session.scalar(statement, {**response, **values}) is None:
+        with as_one_statement_transaction() if only_write else contextlib.nullcontext():
+            saved = db.session.scalar(statement, {**response, **values})
+        if saved is None:
             raise DomainError("Svaren är redan inskickade och kan inte ändras.")
         if isinstance(stored, Response):
             db.session.expire(stored)  # written past the ORM: read afresh if used again

@@ -329,7 +329,10 @@ def _occasion_for(
             state.occasion_id,
             participation_id=state.participation_id,
             invitation_id=(state.invitation_id or -1) if link else None,
-            in_session=request.method != "GET",
+            # A save reads in its session on SQLite, before its write lock (`begin_write`). On
+            # PostgreSQL a read in the save's transaction holds nothing the save relies on (read
+            # committed; the save checks the response's state itself): alone, it needs no BEGIN.
+            in_session=request.method != "GET" and db.engine.dialect.name != "postgresql",
         )
     if loaded is None:
         return None
@@ -503,7 +506,13 @@ def _save(state: State, step: Any, answers: dict[str, Any], *, raise_follow_up_f
     the same page (a double tap, a second tab) is settled by the database (see `save_page`)."""
     bundle: Bundle = g.bundle
     save_page(
-        bundle, step.questionnaire, step.page, answers, mode=state.mode, language=state.language
+        bundle,
+        step.questionnaire,
+        step.page,
+        answers,
+        mode=state.mode,
+        language=state.language,
+        only_write=not raise_follow_up_flag,
     )
     if raise_follow_up_flag:
         raise_flag(bundle, step.questionnaire)
