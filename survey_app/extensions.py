@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
+import sqlalchemy as sa
 from flask import Flask
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -96,14 +97,14 @@ def begin_write() -> None:
 
 
 @contextmanager
-def as_one_statement_transaction() -> Iterator[None]:
-    """Run the block's one statement as a transaction of its own, where the session has sent
-    nothing yet on PostgreSQL: psycopg would send BEGIN before it and the session's commit
-    COMMIT after it, two round trips that a statement atomic on its own does not need (issue
-    17: a page save). For a request's only write: the commit after it has nothing left to do.
-    Elsewhere (SQLite, or a transaction already under way) the block runs in the session's
-    transaction as ever."""
-    driver = db.session.connection().connection.driver_connection
+def as_one_statement_transaction(connection: sa.Connection | None = None) -> Iterator[None]:
+    """Run the block's one statement as a transaction of its own, where nothing has been sent
+    yet on the connection (the session's by default) on PostgreSQL: psycopg would send BEGIN
+    before it and a COMMIT or the pool's ROLLBACK would follow, two round trips that a
+    statement atomic on its own does not need (issue 17: a page's read, and a save that is the
+    request's only write, whose commit then has nothing left to do). Elsewhere (SQLite, or a
+    transaction already under way) the block runs in the connection's transaction as ever."""
+    driver = (connection or db.session.connection()).connection.driver_connection
     if (
         not isinstance(driver, psycopg.Connection)
         or driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE

@@ -18,10 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import psycopg
 import sqlalchemy as sa
 
-from survey_app.extensions import db
+from survey_app.extensions import as_one_statement_transaction, db
 from survey_app.models import (
     Answer,
     Forbund,
@@ -107,8 +106,8 @@ def read_occasion(
 
     Read at the driver (`_read_on_driver`). `in_session=False` (a request that only reads): on
     a connection of its own, returned to the pool at once, so that the request begins no session
-    transaction to end at its teardown. A request that writes reads in its session, on the
-    connection its writes use."""
+    transaction to end at its teardown. A save on SQLite reads in its session, on the
+    connection its writes use (see `survey.routes._occasion_for`)."""
     parameters = {"occasion_id": occasion_id}
     if participation_id is not None:
         parameters["participation_id"] = participation_id
@@ -215,25 +214,15 @@ def _read_on_driver(
     )
     driver = connection.connection  # the pooled DBAPI connection
     own = not connection.in_transaction()
-    # A read of its own needs no transaction. psycopg would send BEGIN before it, and the pool
-    # ROLLBACK when the connection returns: two round trips to PostgreSQL beside the statement.
-    # (pysqlite begins none for a read.)
-    own_driver = driver.driver_connection if own else None
-    postgresql = own_driver if isinstance(own_driver, psycopg.Connection) else None
     try:
-        if postgresql is not None:
-            postgresql.autocommit = True
-        try:
+        # A read of its own needs no transaction on PostgreSQL (pysqlite begins none for it).
+        with as_one_statement_transaction(connection):
             cursor = driver.cursor()
             try:
                 cursor.execute(prepared.sql, bound)
                 fetched = cursor.fetchall()
             finally:
                 cursor.close()
-        finally:
-            if postgresql is not None:
-                with contextlib.suppress(Exception):  # a lost connection: found below
-                    postgresql.autocommit = False
     except Exception:  # raised again below, by SQLAlchemy's execution of the same query
         if own:
             with contextlib.suppress(Exception):
