@@ -12,6 +12,7 @@ import random
 import numpy as np
 import pytest
 
+from survey_app.reports import protection
 from survey_app.reports.protection import Publication
 
 
@@ -131,6 +132,20 @@ def test_random_matrices_leave_every_hidden_cell_its_whole_range(seed: int) -> N
     small = (values >= 1) & (values < k)
     assert all(shown[small] == f"<{k}")
     assert_nothing_narrowed(shown, k, limit=int(values.max()) + k)
+
+
+def test_an_x_a_reader_works_out_is_shown_even_past_the_limit_of_showing_it_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A: 1 and 1, B: 1 and 12, k = 3. The three 1s and the totals 2 are "<3"; the 12 is
+    hidden beside them, but a reader works it out: each "<3" is at least 1 and the first
+    column's "<3" total at most 2, so that column is 1 and 1, and the 12 is 13 − 1. As if it
+    had already been shown and hidden again as often as allowed (PUBLISH_AGAIN = 0): when it
+    is all that still fails, it is shown, not kept as an "x" that has more hidden beside it."""
+    monkeypatch.setattr(protection, "PUBLISH_AGAIN", 0)
+    shown = _shown(_matrix([[1, 1], [1, 12]]), 3)
+    assert shown.tolist() == [["<3", "<3", "<3"], ["<3", 12, 13], ["<3", 13, 15]]
+    assert_nothing_narrowed(shown, 3, limit=20)
 
 
 def test_linked_tables_share_their_hidden_cells() -> None:

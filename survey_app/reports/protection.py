@@ -347,6 +347,12 @@ class Publication:
             failing, sizes = self._without(failing, self._failing_sizes, self._published)
             if not failing:  # showing a pinned count changes no range: the rest passed
                 break
+            if self._only_pinned(failing, secondary):
+                # What still fails is "x" a reader works out anyway, kept hidden only by the
+                # limits of _publish_pinned, which are there for rounds that hide more beside
+                # them. No round follows: shown, they change no range and the rest passed.
+                self._publish_pinned(hidden, secondary, limits=False)
+                break
             # One more hidden cell beside each failing cell (see _hide_near), unless one was
             # hidden beside it this round already. The region at once where rounds stop
             # mending (STALLS_BEFORE_REGION rounds without fewer failing cells), after
@@ -382,27 +388,40 @@ class Publication:
         # A veiled count is shown, but hidden() says so: statistics beside it stay blank.
         self._shut = self._is_hidden(hidden) | self._published
 
-    def _publish_pinned(self, hidden: np.ndarray, secondary: np.ndarray) -> bool:
+    def _publish_pinned(
+        self, hidden: np.ndarray, secondary: np.ndarray, limits: bool = True
+    ) -> bool:
         """Show again each "x" the audit found pinned to one value by what is published: it
         protects nothing (a reader works it out), and hiding more to keep it open is what
         made larger reports hide nearly everything. Showing a number a reader can work out
         anyway changes no range of the others: every solution of the audit's programs already
         has it, and what is printed beside it stays blank (veiled, see _is_hidden).
         It is hidden again only where nothing else will do (`_cheapest`, `_hide`), and shown
-        again at most PUBLISH_AGAIN times, so rounds end. True if any was shown."""
+        again at most PUBLISH_AGAIN times, so rounds end; `limits=False` where no round
+        follows (see protect). True if any was shown."""
         shown = [
             v
             for v in self._pinned
             if secondary[v]
-            and self._taken_back.get(v, 0) < PUBLISH_AGAIN
-            # Keeping genders, a total over them is hidden before a gender's count: shown, it
-            # would have a gender's count hidden in its place.
-            and not (self.keep == KEEP_GENDERS and self._over_genders[v])
+            and (
+                not limits
+                or (
+                    self._taken_back.get(v, 0) < PUBLISH_AGAIN
+                    # Keeping genders, a total over them is hidden before a gender's count: shown,
+                    # a later round would hide a gender's count in its place.
+                    and not (self.keep == KEEP_GENDERS and self._over_genders[v])
+                )
+            )
         ]
         for var in shown:
             hidden[var] = secondary[var] = False
             self._published[var] = True
         return bool(shown)
+
+    def _only_pinned(self, failing: list[list[int]], secondary: np.ndarray) -> bool:
+        """Whether every failing cell is an "x" the last audit found pinned."""
+        pinned = set(self._pinned)
+        return all(secondary[v] and v in pinned for group in failing for v in group)
 
     @staticmethod
     def _without(
