@@ -354,7 +354,11 @@ class Publication:
                 self._publish_pinned(hidden, secondary, limits=False)
                 break
             # One more hidden cell beside each failing cell (see _hide_near), unless one was
-            # hidden beside it this round already. The region at once where rounds stop
+            # hidden beside a failing "<k" this round already. A failing "x" gets one of its
+            # own: one hidden for another cell's sake seldom opens its k−1 values, and on the
+            # synthetic years (docs/benchmarks.md) this took fewer rounds and left more
+            # statistics shown (one or three fewer rows in two years, up to 25 more in
+            # others). The region at once where rounds stop
             # mending (STALLS_BEFORE_REGION rounds without fewer failing cells), after
             # ROUNDS_BEFORE_REGION, or in a part too large for more rounds (REGION_ABOVE).
             failed = sum(len(group) for group in failing)
@@ -371,7 +375,7 @@ class Publication:
                     self._hide_region(group, hidden, secondary)
                     continue
                 for cell in group:
-                    if not any(
+                    if secondary[cell] or not any(
                         (hidden[r.ids] & ~before[r.ids]).any() for r in self._relations_of(cell)
                     ):
                         self._hide_near([cell], hidden, secondary)
