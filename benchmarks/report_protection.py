@@ -52,15 +52,21 @@ def main() -> None:
             timings = []
             for _ in range(args.repeats):
                 started = time.perf_counter()
-                workbook.build(data)
+                report = workbook.build(data)
                 timings.append(time.perf_counter() - started)
             db.engine.dispose()
-    runs = ", ".join(f"{t:.1f}" for t in timings)
+    runs = ", ".join(f"{t:.2f}" for t in timings)
+    # What the protection left shown: the START → EXIT comparison rows with their statistics
+    # (a mean is blank beside a count hidden in any way).
+    comparison = report.comparison
+    shown = int(comparison["mean_start"].notna().sum())
     print(
         f"protected report build, {'synthetic' if args.participations else 'demo'} förbund "
         f"({len(data.participations)} participations, "
         f"{data.participations['insats'].nunique()} insatser): "
-        f"median of {args.repeats} {statistics.median(timings):.1f} s (runs {runs})"
+        f"median of {args.repeats} {statistics.median(timings):.2f} s (runs {runs}); "
+        f"{report.overview.pub.audits} audits; comparison rows with statistics: {shown} of "
+        f"{len(comparison)}"
     )
 
 

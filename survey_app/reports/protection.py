@@ -175,6 +175,7 @@ class Publication:
     # genders, each gender over all insatser, the total), never an insats × gender cell: those
     # are latent or UNPUBLISHED (see the module doc).
     cross: bool = True
+    audits: int = 0  # audits of the whole system protect() ran (benchmarks report them)
     _values: list[float] = field(default_factory=list)
     _cost: list[tuple[int, int, float]] = field(default_factory=list)
     _count_of: list[int] = field(default_factory=list)  # a sum's count; −1 for a count
@@ -340,6 +341,7 @@ class Publication:
         while True:
             self._complete(hidden, secondary, since=audited)
             failing = self._audit(hidden, secondary)
+            self.audits += 1
             if not failing:
                 break
             audited = hidden.copy()
