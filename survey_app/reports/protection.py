@@ -360,9 +360,9 @@ class Publication:
             # own: one hidden for another cell's sake seldom opens its k−1 values, and on the
             # synthetic years (docs/benchmarks.md) this took fewer rounds and left more
             # statistics shown (one or three fewer rows in two years, up to 25 more in
-            # others). The region at once where rounds stop
-            # mending (STALLS_BEFORE_REGION rounds without fewer failing cells), after
-            # ROUNDS_BEFORE_REGION, or in a part too large for more rounds (REGION_ABOVE).
+            # others). The region at once where rounds stop mending (STALLS_BEFORE_REGION
+            # rounds without fewer failing cells), after ROUNDS_BEFORE_REGION, or in a part
+            # too large for more rounds (REGION_ABOVE).
             failed = sum(len(group) for group in failing)
             stalled = failed_before is not None and failed >= failed_before and not published
             stalls = stalls + 1 if stalled else 0
