@@ -345,15 +345,13 @@ class Publication:
             if not failing:
                 break
             audited = hidden.copy()
-            published = self._publish_pinned(hidden, secondary)
+            # Where everything failing is an "x" a reader works out anyway, no round follows:
+            # the limits of showing one again (there for rounds that hide more beside them)
+            # do not apply.
+            limits = not self._only_pinned(failing, secondary)
+            published = self._publish_pinned(hidden, secondary, limits=limits)
             failing, sizes = self._without(failing, self._failing_sizes, self._published)
             if not failing:  # showing a pinned count changes no range: the rest passed
-                break
-            if self._only_pinned(failing, secondary):
-                # What still fails is "x" a reader works out anyway, kept hidden only by the
-                # limits of _publish_pinned, which are there for rounds that hide more beside
-                # them. No round follows: shown, they change no range and the rest passed.
-                self._publish_pinned(hidden, secondary, limits=False)
                 break
             # One more hidden cell beside each failing cell (see _hide_near), unless one was
             # hidden beside a failing "<k" this round already. A failing "x" gets one of its
