@@ -304,3 +304,53 @@ def test_a_share_blank_beside_a_hidden_whole_tells_nothing_of_its_part() -> None
     pub.protect()
     assert list(pub.shown(pairs)) == ["<3", "<3", "x"]
     assert pub.hidden(outcomes).all()  # every share beside a hidden count is blank
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("last", ["up", "down"])
+def test_single_targets_go_on_from_the_batches_vertex_without_the_capped_copies(
+    seed: int, last: str
+) -> None:
+    """_Program.without_caps: the program of a 4 × 4 table of hidden counts with its margins
+    published, after two batches (every target pulled to one end of its range, then to the
+    other: `last`), drops the capped copies and goes on from the same vertex; every least
+    and greatest value is the one scipy's linprog gives for the table without copies."""
+    from scipy.optimize import linprog
+
+    k = 5
+    values = np.random.default_rng(seed).integers(1, 12, size=(4, 4)).astype(float).ravel()
+    n = len(values)
+    is_x = values >= k
+    lower = np.where(is_x, k, 1.0)
+    upper = np.where(is_x, np.inf, k - 1.0)
+    margins = np.zeros((8, n))
+    for i in range(4):
+        margins[i, 4 * i : 4 * i + 4] = 1  # row i
+        margins[4 + i, i::4] = 1  # column i
+    totals = margins @ values
+    row, column = np.nonzero(margins)
+    rows = protection._Rows(totals, totals, row, column, margins[row, column])
+    top = np.where(is_x, values + k - 2, k - 1.0)
+    bottom = np.where(is_x, values - (k - 2), 1.0)
+    batches = protection._Program(n, lower, upper, rows, (np.arange(n), top, bottom))
+    up, down = np.concatenate([-np.ones(n), np.zeros(n)]), np.concatenate([np.zeros(n), np.ones(n)])
+    batches.minimise(None, down if last == "up" else up)
+    vertex = batches.minimise(None, up if last == "up" else down)
+    assert vertex is not None
+
+    single = batches.without_caps()
+
+    assert n <= single.width < batches.width
+    # The same vertex: with no objective, nothing to do and nothing moves.
+    again = single.minimise(np.zeros(n))
+    assert again is not None
+    np.testing.assert_allclose(again, vertex, atol=1e-9)
+    bounds = [(lo, None if np.isinf(hi) else hi) for lo, hi in zip(lower, upper, strict=True)]
+    for j in range(n):
+        for sense in (1.0, -1.0):
+            objective = np.zeros(n)
+            objective[j] = sense
+            found = single.minimise(objective)
+            assert found is not None
+            expected = linprog(objective, A_eq=margins, b_eq=totals, bounds=bounds).x[j]
+            assert found[j] == pytest.approx(expected, abs=1e-6), (j, sense)

@@ -131,6 +131,32 @@ def test_two_solvers_decide_as_one_does(
     pd.testing.assert_frame_equal(two, one)
 
 
+def test_exact_ranges_without_the_capped_copies_decide_as_with_them(
+    year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The exact ranges of the year's large part go on from the batches' vertex in a smaller
+    program, without the capped copies (protection._Program.without_caps); every range is
+    exact either way, so the comparison as shown is the one the capped program gives."""
+    app, forbund_id = year_app
+    smaller = []
+    without_caps = protection._Program.without_caps
+
+    def counted(program: protection._Program) -> protection._Program:
+        single = without_caps(program)
+        smaller.append(single.width < program.width)
+        return single
+
+    monkeypatch.setattr(protection._Program, "without_caps", counted)
+    with app.app_context():
+        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
+        without = workbook.build(data).comparison
+        assert any(smaller), "no exact range went on without the capped copies"
+        monkeypatch.setattr(protection._Program, "without_caps", lambda program: program)
+        capped = workbook.build(data).comparison
+        db.session.remove()
+    pd.testing.assert_frame_equal(without, capped)
+
+
 def test_a_stalled_re_solve_decides_as_an_unstalled_one(
     year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
