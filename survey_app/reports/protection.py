@@ -208,6 +208,7 @@ class Publication:
     _shut: np.ndarray | None = None  # hidden counts and sums, once protected
     _fine: set[tuple[int, bytes]] = field(default_factory=set)  # relations _complete passed
     _pairs: tuple[np.ndarray, np.ndarray] | None = None  # see _incidence
+    _usable_relations: tuple[list[tuple[int, _Relation]], dict[int, int]] | None = None
     _latent_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # _values, _count_of and _bounds as arrays (made once, at protect())
     _value_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
@@ -596,20 +597,16 @@ class Publication:
         audit last ran), only relations with a cell hidden after it: the rest passed the
         audit, which sees more than one relation at a time (a relation alone would ask for
         cells the audit found no need of, and each round would hide more of them)."""
-        count_of = np.asarray(self._count_of)
-        usable = [
-            (n, r)
-            for n, r in enumerate(self._relations)
-            if r.tight and not (count_of[r.ids] >= 0).any()
-        ]
+        usable, place = self._usable()
         # After the first pass, only relations with a cell hidden since they were looked at
         # (the others would give the same answer again).
         if since is None:
             dirty = np.ones(len(usable), dtype=bool)
         else:
-            new = hidden & ~since
-            dirty = np.asarray([bool(new[r.ids].any()) for _, r in usable], dtype=bool)
-        place = {n: i for i, (n, _) in enumerate(usable)}
+            rows, columns = self._incidence()
+            touched = np.zeros(len(self._relations), dtype=bool)
+            touched[rows[(hidden & ~since)[columns]]] = True
+            dirty = touched[[n for n, _ in usable]]
         changed = True
         while changed:
             changed = False
@@ -641,6 +638,19 @@ class Publication:
                 for number in self._relation_numbers(target):
                     if number in place:
                         dirty[place[number]] = True
+
+    def _usable(self) -> tuple[list[tuple[int, _Relation]], dict[int, int]]:
+        """The relations _complete looks at (tight, of counts only), with their numbers, and
+        each one's place among them by number (made once: relations do not change while
+        protecting)."""
+        if self._usable_relations is None:
+            rows, columns = self._incidence()
+            of_sums = np.zeros(len(self._relations), dtype=bool)
+            of_sums[rows[self._count_array[columns] >= 0]] = True
+            tight = np.asarray([r.tight for r in self._relations], dtype=bool)
+            usable = [(n, self._relations[n]) for n in np.flatnonzero(tight & ~of_sums).tolist()]
+            self._usable_relations = (usable, {n: i for i, (n, _) in enumerate(usable)})
+        return self._usable_relations
 
     def _shortfall(
         self, relation: _Relation, hidden: np.ndarray, secondary: np.ndarray
