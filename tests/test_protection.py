@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 
 import numpy as np
 import pytest
@@ -354,3 +355,38 @@ def test_single_targets_go_on_from_the_batches_vertex_without_the_capped_copies(
             assert found is not None
             expected = linprog(objective, A_eq=margins, b_eq=totals, bounds=bounds).x[j]
             assert found[j] == pytest.approx(expected, abs=1e-6), (j, sense)
+
+
+def test_early_labels_are_taken_once_and_a_cell_not_begun_is_left_to_the_caller() -> None:
+    """_EarlyLabels: the thread works out its cells in order; a cell the caller takes before
+    the thread begins it is the caller's (the thread leaves it), one the thread is at is
+    waited for, and an error in the thread is raised by stop()."""
+    at_first, go_on = threading.Event(), threading.Event()
+    worked: list[int] = []
+
+    def work(var: int) -> tuple[float, float]:
+        worked.append(var)
+        if var == 1:
+            at_first.set()
+            assert go_on.wait(10)
+        return float(var), 10.0 * var
+
+    early = protection._EarlyLabels(work, [1, 2, 3])
+    assert at_first.wait(10)
+    assert early.take(2) is None  # not begun: the caller's
+    go_on.set()
+    assert early.take(1) == (1.0, 10.0)  # waited for
+    early.stop()
+    assert 2 not in worked
+    assert worked[0] == 1
+
+    tried = threading.Event()
+
+    def fails(var: int) -> tuple[float, float]:
+        tried.set()
+        raise protection.ProtectionError(f"cell {var}")
+
+    broken = protection._EarlyLabels(fails, [7])
+    assert tried.wait(10)
+    with pytest.raises(protection.ProtectionError, match="cell 7"):
+        broken.stop()

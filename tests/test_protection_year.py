@@ -15,7 +15,7 @@ Two things the hypothesis cohorts of test_protection_attack.py are too small to 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import openpyxl
@@ -155,6 +155,34 @@ def test_exact_ranges_without_the_capped_copies_decide_as_with_them(
         capped = workbook.build(data).comparison
         db.session.remove()
     pd.testing.assert_frame_equal(without, capped)
+
+
+def test_labels_worked_out_early_decide_as_those_worked_out_when_needed(
+    year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the labels allow of the cells that failed the last audit is worked out beside
+    the batches of the year's large part (protection._EarlyLabels); with both ends of it or
+    only the ends still needed, each cell is excused alike, so the comparison as shown is the
+    one the audit gives when it works every cell out itself."""
+    app, forbund_id = year_app
+    started = []
+    early_labels = protection._EarlyLabels
+
+    def counted(work: Callable[[int], tuple[float, float]], cells: list[int]) -> object:
+        started.append(len(cells))
+        return early_labels(work, cells)
+
+    monkeypatch.setattr(protection, "_EarlyLabels", counted)
+    with app.app_context():
+        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
+        early = workbook.build(data).comparison
+        assert started, "no labels were worked out early"
+        monkeypatch.setattr(protection, "EARLY_LABELS_FROM", 10**9)
+        started.clear()
+        late = workbook.build(data).comparison
+        assert not started
+        db.session.remove()
+    pd.testing.assert_frame_equal(early, late)
 
 
 def test_a_stalled_re_solve_decides_as_an_unstalled_one(

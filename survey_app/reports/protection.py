@@ -94,6 +94,9 @@ TWO_SOLVERS_FROM = 8
 # Simplex iterations of a re-solve without perturbed bounds before it goes on with them
 # (_from_vertex, _Program.minimise): most take 1–5; 200 keeps the few that stall short.
 STALL_ITERATIONS = 200
+# A part of more hidden cells than this has the labels' ranges of the cells that failed the
+# last audit worked out beside its batches (_EarlyLabels).
+EARLY_LABELS_FROM = 1000
 
 
 @dataclass
@@ -194,6 +197,7 @@ class Publication:
     # visible again, which can.
     _seen: dict[int, tuple[float, float]] = field(default_factory=dict)
     _restoring: bool = False
+    _failed: set[int] = field(default_factory=set)  # cells that failed the last whole audit
     _failing_sizes: list[int] = field(default_factory=list)  # hidden cells of each failing part
     # "x" cells the last audit found pinned to one value (see _publish_pinned), the counts
     # shown that way (veiled), and how often each was hidden again since (`_hide`).
@@ -992,6 +996,8 @@ class Publication:
             if found:
                 failing.append(found)
                 self._failing_sizes.append(len(members))
+        if around is None:
+            self._failed = {var for group in failing for var in group}
         return failing
 
     def _incidence(self) -> tuple[np.ndarray, np.ndarray]:
@@ -1029,6 +1035,17 @@ class Publication:
         narrow: list[int] = []
         labels: dict[int, tuple[float, float]] = {}
 
+        def label_range(var: int) -> tuple[float, float]:
+            low_, high_ = self._label_ranges(self._around(var, shut), [var], secondary)
+            return low_[var], high_[var]
+
+        # Most cells that failed the last audit fail again, and each needs what its labels
+        # allow: worked out beside the batches of a large part (see _EarlyLabels).
+        early = None
+        if not (large or self._restoring) and len(members) > EARLY_LABELS_FROM:
+            again = [var for var in counts if var in self._failed]
+            early = _EarlyLabels(label_range, again) if again else None
+
         def excused(var: int, low: dict[int, float], high: dict[int, float]) -> bool:
             least, greatest = labels[var]
             if secondary[var]:
@@ -1058,13 +1075,26 @@ class Publication:
                 for var in narrow
             }
             for var in narrow:
-                low_, high_ = self._label_ranges(self._around(var, shut), [var], secondary, ends)
-                labels[var] = (low_[var], high_[var])
+                # Both ends, where worked out early: an end already seen open excuses as its
+                # label's own end does (excused).
+                found = early.take(var) if early is not None else None
+                if found is None:
+                    low_, high_ = self._label_ranges(
+                        self._around(var, shut), [var], secondary, ends
+                    )
+                    found = (low_[var], high_[var])
+                labels[var] = found
+            if early is not None:
+                early.stop()
             return [var for var in narrow if not excused(var, low, high)]
 
         # Witnesses first (batched programs): a cell seen over the range it needs passes; then
         # the exact ranges (a program per end) of those still undecided, in the same program.
-        low, high, exact = self._ranges(members, relations, counts, secondary, exact=undecided)
+        try:
+            low, high, exact = self._ranges(members, relations, counts, secondary, exact=undecided)
+        finally:
+            if early is not None:
+                early.stop()
         if not self._restoring:
             self._seen.update((v, (low[v], high[v])) for v in exact)
             self._pinned += [
@@ -1345,6 +1375,49 @@ def _second_thread(pid: int) -> ThreadPoolExecutor:
     HiGHS sets up its scheduler for it once (it keeps one per thread that runs it). By process
     id: a forked worker makes its own (a thread does not survive a fork)."""
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"audit-{pid}")
+
+
+class _EarlyLabels:
+    """What the labels alone allow of some cells (`work`, both ends), worked out in the
+    second thread while the audit's batches solve (HiGHS runs without the GIL). `take` gives
+    a cell's result, waiting if the thread is at it; None if the thread has not begun it (the
+    caller works it out then, and the thread leaves it). `stop` lets the thread end after
+    the cell it is at: the exact ranges' second solver runs in the same thread."""
+
+    def __init__(self, work: Callable[[int], tuple[float, float]], cells: list[int]) -> None:
+        self._work = work
+        self._lock = threading.Lock()
+        self._begun: dict[int, threading.Event] = {}
+        self._done: dict[int, tuple[float, float]] = {}
+        self._stopped = False
+        self._future = _second_thread(os.getpid()).submit(self._run, cells)
+
+    def _run(self, cells: list[int]) -> None:
+        for var in cells:
+            with self._lock:
+                if self._stopped:
+                    return
+                if var in self._begun:
+                    continue
+                begun = self._begun[var] = threading.Event()
+            try:
+                self._done[var] = self._work(var)
+            finally:
+                begun.set()
+
+    def take(self, var: int) -> tuple[float, float] | None:
+        with self._lock:
+            begun = self._begun.get(var)
+            if begun is None:
+                self._begun[var] = threading.Event()  # the caller's from now on
+                return None
+        begun.wait()
+        return self._done.get(var)
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stopped = True
+        self._future.result()  # an error in the thread is raised here
 
 
 def _from_vertex(highs: Any) -> None:
