@@ -210,3 +210,29 @@ def test_a_stalled_re_solve_decides_as_an_unstalled_one(
         db.session.remove()
     assert len(stalls) > usual_stalls + 10, (usual_stalls, len(stalls))
     pd.testing.assert_frame_equal(stalled, usual)
+
+
+def test_a_batch_cut_short_decides_as_one_run_through(
+    year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch's re-solve runs up to protection.BATCH_ITERATIONS without perturbed bounds,
+    then goes on with them; with the limit at 1 iteration every batch that moves goes that
+    way, and the comparison as shown is the same."""
+    app, forbund_id = year_app
+    with app.app_context():
+        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
+        usual = workbook.build(data).comparison
+        stalls = []
+        past_stall = protection._past_stall
+
+        def counted(highs: object) -> None:
+            stalls.append(1)
+            past_stall(highs)
+
+        monkeypatch.setattr(protection, "_past_stall", counted)
+        monkeypatch.setattr(protection, "STALL_ITERATIONS", 10**6)  # single targets: never
+        monkeypatch.setattr(protection, "BATCH_ITERATIONS", 1)
+        cut = workbook.build(data).comparison
+        db.session.remove()
+    assert stalls, "no batch was cut short"
+    pd.testing.assert_frame_equal(cut, usual)

@@ -94,6 +94,9 @@ TWO_SOLVERS_FROM = 8
 # Simplex iterations of a re-solve without perturbed bounds before it goes on with them
 # (_from_vertex, _Program.minimise): most take 1–5; 200 keeps the few that stall short.
 STALL_ITERATIONS = 200
+# The same for a batch's re-solve (_Program.minimise): the most seen on the synthetic years
+# is about 1,500.
+BATCH_ITERATIONS = 5000
 # A part of more hidden cells than this has the labels' ranges of the cells that failed the
 # last audit worked out beside its batches (_EarlyLabels).
 EARLY_LABELS_FROM = 1000
@@ -1609,11 +1612,12 @@ class _Program:
             return self._linprog(cost)
         self.highs.changeColsCost(self.width, self.columns, cost)
         if caps is not None and self.warm:
-            # A batch goes far from the last vertex (many targets pulled at once), without
-            # stalling at it: the limit is for a single target at a degenerate vertex
-            # (_from_vertex). Without it, batches at 300 in 8 and 400 in 10 took about 6 %
-            # less of the whole build (docs/benchmarks.md); with perturbed bounds, more.
-            self.highs.setOptionValue("simplex_iteration_limit", _highs.kHighsIInf)
+            # A batch goes far from the last vertex (many targets pulled at once), not
+            # stalled at it: STALL_ITERATIONS is for a single target at a degenerate vertex
+            # (_from_vertex). With BATCH_ITERATIONS instead, builds of 300 in 8 and 400 in 10
+            # took about 6 % less time (docs/benchmarks.md); going on with perturbed bounds
+            # at once took more.
+            self.highs.setOptionValue("simplex_iteration_limit", BATCH_ITERATIONS)
             self.highs.run()
             self.highs.setOptionValue("simplex_iteration_limit", STALL_ITERATIONS)
         else:
