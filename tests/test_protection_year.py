@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pandas as pd
@@ -104,30 +105,41 @@ def test_a_year_without_small_groups_shows_its_comparison(year: tuple[bytes, int
     assert all(isinstance(pairs, int) for pairs, _ in with_statistics)
 
 
+def _comparison(year_app: tuple[Flask, int]) -> pd.DataFrame:
+    """The year's START → EXIT comparison as the protection leaves it."""
+    app, forbund_id = year_app
+    with app.app_context():
+        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
+        comparison = workbook.build(data).comparison
+        db.session.remove()
+    return comparison
+
+
+def _counted(calls: list[object], function: Callable[..., Any]) -> Callable[..., Any]:
+    """`function`, noting what each call returns (or True where it returns nothing)."""
+
+    def counted(*args: Any) -> Any:
+        result = function(*args)
+        calls.append(True if result is None else result)
+        return result
+
+    return counted
+
+
 def test_two_solvers_decide_as_one_does(
     year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The exact ranges of the year's large part are shared between two solvers in two
     threads (protection._ranges); which solver finds which witness first varies, but every
     range is exact, so the comparison as shown is the one a single solver gives."""
-    app, forbund_id = year_app
-    copies = []
-    copy = protection._Program.copy
-
-    def counted(program: protection._Program) -> protection._Program:
-        copies.append(program.width)
-        return copy(program)
-
-    monkeypatch.setattr(protection._Program, "copy", counted)
-    with app.app_context():
-        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
-        two = workbook.build(data).comparison
-        assert copies, "the year's large part was not shared between two solvers"
-        monkeypatch.setattr(protection, "TWO_SOLVERS_FROM", 10**9)
-        copies.clear()
-        one = workbook.build(data).comparison
-        assert not copies
-        db.session.remove()
+    copies: list[object] = []
+    monkeypatch.setattr(protection._Program, "copy", _counted(copies, protection._Program.copy))
+    two = _comparison(year_app)
+    assert copies, "the year's large part was not shared between two solvers"
+    monkeypatch.setattr(protection, "TWO_SOLVERS_FROM", 10**9)
+    copies.clear()
+    one = _comparison(year_app)
+    assert not copies
     pd.testing.assert_frame_equal(two, one)
 
 
@@ -137,7 +149,6 @@ def test_exact_ranges_without_the_capped_copies_decide_as_with_them(
     """The exact ranges of the year's large part go on from the batches' vertex in a smaller
     program, without the capped copies (protection._Program.without_caps); every range is
     exact either way, so the comparison as shown is the one the capped program gives."""
-    app, forbund_id = year_app
     smaller = []
     without_caps = protection._Program.without_caps
 
@@ -147,13 +158,10 @@ def test_exact_ranges_without_the_capped_copies_decide_as_with_them(
         return single
 
     monkeypatch.setattr(protection._Program, "without_caps", counted)
-    with app.app_context():
-        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
-        without = workbook.build(data).comparison
-        assert any(smaller), "no exact range went on without the capped copies"
-        monkeypatch.setattr(protection._Program, "without_caps", lambda program: program)
-        capped = workbook.build(data).comparison
-        db.session.remove()
+    without = _comparison(year_app)
+    assert any(smaller), "no exact range went on without the capped copies"
+    monkeypatch.setattr(protection._Program, "without_caps", lambda program: program)
+    capped = _comparison(year_app)
     pd.testing.assert_frame_equal(without, capped)
 
 
@@ -164,24 +172,14 @@ def test_labels_worked_out_early_decide_as_those_worked_out_when_needed(
     the batches of the year's large part (protection._EarlyLabels); with both ends of it or
     only the ends still needed, each cell is excused alike, so the comparison as shown is the
     one the audit gives when it works every cell out itself."""
-    app, forbund_id = year_app
-    started = []
-    early_labels = protection._EarlyLabels
-
-    def counted(work: Callable[[int], tuple[float, float]], cells: list[int]) -> object:
-        started.append(len(cells))
-        return early_labels(work, cells)
-
-    monkeypatch.setattr(protection, "_EarlyLabels", counted)
-    with app.app_context():
-        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
-        early = workbook.build(data).comparison
-        assert started, "no labels were worked out early"
-        monkeypatch.setattr(protection, "EARLY_LABELS_FROM", 10**9)
-        started.clear()
-        late = workbook.build(data).comparison
-        assert not started
-        db.session.remove()
+    started: list[object] = []
+    monkeypatch.setattr(protection, "_EarlyLabels", _counted(started, protection._EarlyLabels))
+    early = _comparison(year_app)
+    assert started, "no labels were worked out early"
+    monkeypatch.setattr(protection, "EARLY_LABELS_FROM", 10**9)
+    started.clear()
+    late = _comparison(year_app)
+    assert not started
     pd.testing.assert_frame_equal(early, late)
 
 
@@ -192,22 +190,12 @@ def test_a_stalled_re_solve_decides_as_an_unstalled_one(
     (protection.STALL_ITERATIONS). With the limit at 1 iteration nearly every re-solve of
     more than one pivot goes that way; every range is exact either way, so the comparison as
     shown is the same."""
-    app, forbund_id = year_app
-    stalls = []
-    past_stall = protection._past_stall
-
-    def counted(highs: object) -> None:
-        stalls.append(1)
-        past_stall(highs)
-
-    monkeypatch.setattr(protection, "_past_stall", counted)
-    with app.app_context():
-        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
-        usual = workbook.build(data).comparison
-        usual_stalls = len(stalls)
-        monkeypatch.setattr(protection, "STALL_ITERATIONS", 1)
-        stalled = workbook.build(data).comparison
-        db.session.remove()
+    stalls: list[object] = []
+    monkeypatch.setattr(protection, "_past_stall", _counted(stalls, protection._past_stall))
+    usual = _comparison(year_app)
+    usual_stalls = len(stalls)
+    monkeypatch.setattr(protection, "STALL_ITERATIONS", 1)
+    stalled = _comparison(year_app)
     assert len(stalls) > usual_stalls + 10, (usual_stalls, len(stalls))
     pd.testing.assert_frame_equal(stalled, usual)
 
@@ -218,21 +206,11 @@ def test_a_batch_cut_short_decides_as_one_run_through(
     """A batch's re-solve runs up to protection.BATCH_ITERATIONS without perturbed bounds,
     then goes on with them; with the limit at 1 iteration every batch that moves goes that
     way, and the comparison as shown is the same."""
-    app, forbund_id = year_app
-    with app.app_context():
-        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
-        usual = workbook.build(data).comparison
-        stalls = []
-        past_stall = protection._past_stall
-
-        def counted(highs: object) -> None:
-            stalls.append(1)
-            past_stall(highs)
-
-        monkeypatch.setattr(protection, "_past_stall", counted)
-        monkeypatch.setattr(protection, "STALL_ITERATIONS", 10**6)  # single targets: never
-        monkeypatch.setattr(protection, "BATCH_ITERATIONS", 1)
-        cut = workbook.build(data).comparison
-        db.session.remove()
+    usual = _comparison(year_app)
+    stalls: list[object] = []
+    monkeypatch.setattr(protection, "_past_stall", _counted(stalls, protection._past_stall))
+    monkeypatch.setattr(protection, "STALL_ITERATIONS", 10**6)  # single targets: never
+    monkeypatch.setattr(protection, "BATCH_ITERATIONS", 1)
+    cut = _comparison(year_app)
     assert stalls, "no batch was cut short"
     pd.testing.assert_frame_equal(cut, usual)
