@@ -64,3 +64,35 @@ def test_login_and_registration_with_token_work(app: Flask, client: FlaskClient)
     assert client.post(f"/insatser/{insats_id}/deltagare/ny", data=data).status_code == 400
     data["csrf_token"] = _token(form_page)
     assert client.post(f"/insatser/{insats_id}/deltagare/ny", data=data).status_code == 302
+
+
+def test_a_question_page_is_saved_only_with_its_token(app: Flask, client: FlaskClient) -> None:
+    """The page's form leaves its token to CSRFProtect (survey.fields.PageForm): a save
+    without the token or with another is refused and stores nothing; with the token the page
+    carries, it is saved."""
+    from survey_app.models import Answer
+    from survey_app.survey.links import create_invitation
+    from tests.survey_helpers import PAGES
+
+    with app.app_context():
+        owner = factories.forbund()
+        insats = factories.insats(owner, "A", start=["sjalvskattning"])
+        coach = factories.user(owner, RoleKind.STAFF, [insats], email="coach@example.org")
+        participation = factories.participation(insats, "A-1")
+        token = create_invitation(participation.occasions[0], coach)
+        db.session.commit()
+    assert client.get(f"/l/{token}").status_code == 200  # the welcome page
+    page = client.get("/svar/sida/1").get_data(as_text=True)
+    assert page.count('name="csrf_token"') == 1
+    answers = PAGES[0]
+
+    assert client.post("/svar/sida/1", data=answers).status_code == 400
+    other = {**answers, "csrf_token": "a token of another kind"}
+    assert client.post("/svar/sida/1", data=other).status_code == 400
+    with app.app_context():
+        assert db.session.query(Answer).count() == 0
+
+    saved = client.post("/svar/sida/1", data={**answers, "csrf_token": _token(page)})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.query(Answer).count() == len(answers)

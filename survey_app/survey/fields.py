@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import current_app
+from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from wtforms import (
     Field,
@@ -38,10 +39,26 @@ def missing_message(item: Item, language: str) -> str:
 
 
 class PageForm(SwedishForm):
-    """Base of the per-page form classes. Refuses answers to items that are not on the page."""
+    """Base of the per-page form classes. Refuses answers to items that are not on the page.
+
+    Its CSRF token is the request's (`hidden_tag`), checked by CSRFProtect before the view
+    (survey_app.extensions.csrf, on every POST): the form's own check would check the same
+    token again, and make a new one on each save that no page shows (issue 17)."""
+
+    class Meta:
+        csrf = False
 
     page_item_ids: frozenset[str] = frozenset()
     submitted_keys: frozenset[str] = frozenset()
+
+    def hidden_tag(self, *fields: Any) -> Markup:
+        """The hidden fields, the CSRF token first, as the form's own would be."""
+        token = Markup()
+        if current_app.config["WTF_CSRF_ENABLED"]:
+            token = Markup('<input id="csrf_token" name="csrf_token" type="hidden" value="{0}">')
+            token = token.format(generate_csrf())
+        hidden: Markup = super().hidden_tag(*fields)
+        return token + hidden
 
     def process(self, formdata: Any = None, *args: Any, **kwargs: Any) -> None:
         wrapped = self.meta.wrap_formdata(self, formdata)
