@@ -1038,8 +1038,11 @@ class Publication:
         narrow: list[int] = []
         labels: dict[int, tuple[float, float]] = {}
 
-        def label_range(var: int) -> tuple[float, float]:
-            low_, high_ = self._label_ranges(self._around(var, shut), [var], secondary)
+        def label_range(
+            var: int, ends: dict[int, tuple[bool, bool]] | None = None
+        ) -> tuple[float, float]:
+            """What the labels alone allow of `var` (see _label_ranges)."""
+            low_, high_ = self._label_ranges(self._around(var, shut), [var], secondary, ends)
             return low_[var], high_[var]
 
         # Most cells that failed the last audit fail again, and each needs what its labels
@@ -1081,14 +1084,9 @@ class Publication:
                 # Both ends, where worked out early: an end already seen open excuses as its
                 # label's own end does (excused).
                 found = early.take(var) if early is not None else None
-                if found is None:
-                    low_, high_ = self._label_ranges(
-                        self._around(var, shut), [var], secondary, ends
-                    )
-                    found = (low_[var], high_[var])
-                labels[var] = found
+                labels[var] = found if found is not None else label_range(var, ends)
             if early is not None:
-                early.stop()
+                early.stop()  # its thread is the exact ranges' second solver's (_ranges)
             return [var for var in narrow if not excused(var, low, high)]
 
         # Witnesses first (batched programs): a cell seen over the range it needs passes; then
