@@ -8,12 +8,10 @@ report lists every bad row (line, column, reason). Imported responses have mode 
 
 from __future__ import annotations
 
-import gc
 import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import compress
@@ -21,6 +19,7 @@ from typing import IO, Any, NamedTuple
 
 import sqlalchemy as sa
 
+from survey_app import cycle_collector
 from survey_app.extensions import db
 from survey_app.imports.bulk_insert import bulk_insert
 from survey_app.imports.csv_rows import UnreadableRow, header_and_all_rows
@@ -122,24 +121,8 @@ def import_csv(
     `only_forbund` (the web page) restricts the file to the signed-in admin's own förbund;
     `max_rows` (the web page) refuses a longer file without reading beyond the limit. A file
     with errors is reported up to MAX_ERRORS errors."""
-    with _without_cycle_collection():
+    with cycle_collector.paused():
         return _import(stream, registry, create_missing, actor_id, only_forbund, max_rows)
-
-
-@contextmanager
-def _without_cycle_collection() -> Iterator[None]:
-    """Python's cycle collector off while a file is checked and stored. The import holds every
-    row of the file (nothing is stored before all are checked), and the collector walks all
-    of these objects again and again while they are made: most of the time of a large import
-    went there. They hold no reference cycles; whatever garbage the import leaves in cycles is
-    collected once the collector is on again."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _import(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from survey_app import scoring
+from survey_app import cycle_collector, scoring
 from survey_app.clock import STOCKHOLM
 from survey_app.extensions import db
 from survey_app.followup.occasions import occasion_label
@@ -201,6 +201,7 @@ def _no_progress(step: str) -> None:
     pass
 
 
+@cycle_collector.pausing
 def load(
     report_filter: ReportFilter, registry: Registry, progress: Progress = _no_progress
 ) -> Dataset:
@@ -582,8 +583,13 @@ def _submitted(
     )
     del response_rows
     responses["gender"] = responses["gender"].map(GENDER_BY_CODE)
+    # JSON values arrive as text: each distinct text of a chunk (a handful of codes and
+    # numbers) is decoded once.
     chunks = [
-        _deduplicated(pd.DataFrame.from_records(rows, columns=["response_id", "item_id", "value"]))
+        _deduplicated(
+            pd.DataFrame.from_records(rows, columns=["response_id", "item_id", "value"]),
+            convert={"value": json.loads},
+        )
         for rows in _fetch(
             connection,
             cohort(
@@ -602,10 +608,6 @@ def _submitted(
         ).astype({"response_id": "int64"})
     )
     del chunks
-    # JSON values arrive as text; each distinct text (a handful of codes and numbers) is
-    # decoded once.
-    texts = answers["value"].dropna().unique()
-    answers["value"] = answers["value"].map({t: json.loads(t) for t in texts})
     return responses, answers
 
 
@@ -635,13 +637,21 @@ def _fetch(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Sequenc
         cursor.close()
 
 
-def _deduplicated(frame: pd.DataFrame) -> pd.DataFrame:
-    """One string object per distinct text in each text column: the driver makes a new one per
-    row, and millions of copies of the same item id would fill the memory."""
+def _deduplicated(
+    frame: pd.DataFrame, convert: Mapping[str, Callable[[Any], Any]] | None = None
+) -> pd.DataFrame:
+    """One object per distinct value in each text column, missing values NaN: the driver makes
+    a new string per row, and millions of copies of the same item id would fill the memory.
+    `convert`: a column's function applied to each distinct value once (e.g. decoding)."""
     for column in frame.columns:
         if frame[column].dtype == object:
-            distinct = frame[column].dropna().unique()
-            frame[column] = frame[column].map(dict(zip(distinct, distinct, strict=True)))
+            change = (convert or {}).get(column)
+            codes, distinct = pd.factorize(frame[column])
+            objects = np.empty(len(distinct) + 1, dtype=object)
+            for n, value in enumerate(distinct):  # one by one: a value may be a list
+                objects[n] = value if change is None else change(value)
+            objects[-1] = np.nan  # a missing value's code is −1
+            frame[column] = objects.take(codes)
     return frame
 
 
@@ -726,18 +736,21 @@ def _measurements(
             if len(keys.columns)
             else np.zeros(len(keys), dtype=int)
         )
-        firsts = pd.Series(range(len(wide))).groupby(set_id).first()
-        own_parts = parts_of[str(content_hash)]
-        scored = {
-            n: _values(definition, declared, _present(row), context, measures, own_parts)
-            for n, row in zip(
-                firsts.index, wide.iloc[firsts.to_numpy()].to_dict("records"), strict=True
-            )
-        }
+        # Set n's first response (ngroup numbers the sets 0, 1, … as they first appear).
+        firsts = pd.Series(range(len(wide))).groupby(set_id).first().to_numpy()
+        scored = _value_columns(
+            definition,
+            declared,
+            wide.iloc[firsts],
+            context,
+            measures,
+            parts_of[str(content_hash)],
+        )
         meta = group[["participation_id", "insats", "gender", "occasion"]].reset_index(drop=True)
-        for measure in {m for values in scored.values() for m in values}:
-            value = pd.Series([scored[n].get(measure) for n in set_id], dtype=float)
-            parts.append(meta.assign(measure=measure, value=value)[value.notna()])
+        for measure, of_sets in scored.items():
+            value = pd.Series(of_sets[set_id], dtype=float)
+            if value.notna().any():
+                parts.append(meta.assign(measure=measure, value=value)[value.notna()])
     frame = (
         pd.concat(parts, ignore_index=True)
         if parts
@@ -795,30 +808,24 @@ def _hashable(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-def _present(row: dict[str, Any]) -> dict[str, Any]:
-    """The answers of one response as a dict, without the items it has no answer to."""
-    return {item: value for item, value in row.items() if not _missing(value)}
-
-
-def _missing(value: Any) -> bool:
-    return value is None or (isinstance(value, float) and np.isnan(value))
-
-
-def _values(
+def _value_columns(
     definition: Questionnaire,
     declared: Questionnaire,
-    answers: dict[str, Any],
+    answers: pd.DataFrame,
     context: scoring.ScoringContext,
     measures: dict[str, Measure],
     parts: dict[str, Variant],
-) -> dict[str, float]:
-    """One response's values of the measures its questionnaire's sections compare.
-    `definition`: the version the response was given (its items and scorer); `declared`: the
-    current file (the sections, labels and ranges); `parts`: where the version's items and
-    scores are reported apart from the declared file's, the part (`versions`)."""
-    values: dict[str, float] = {}
+) -> dict[str, np.ndarray]:
+    """The values of the measures its questionnaire's sections compare, of each response in
+    `answers` (a row per response, a column per item): a number, or NaN where there is none
+    (no answer, a text code, a yes/no). Scores are computed for all rows at once where the
+    scorer can (scoring.score_frame).
+    `definition`: the version the responses were given (its items and scorer); `declared`:
+    the current file (the sections, labels and ranges); `parts`: where the version's items
+    and scores are reported apart from the declared file's, the part (`versions`)."""
+    values: dict[str, np.ndarray] = {}
+    scores: scoring.Columns | None = None
     for section in declared.report:
-        scores: dict[str, Any] | None = None
         for compared in section.compare:
             part = parts.get(compared.name)
             if part is None:  # not in this version
@@ -830,12 +837,10 @@ def _values(
                 )
             if compared.is_score:
                 if scores is None:
-                    scores = scoring.score(definition, answers, context)
-                value = scores.get(compared.name)
+                    scores = scoring.score_frame(definition, answers, context)
+                values[key] = scores[compared.name]
             else:
-                value = answers.get(compared.name)
-            if isinstance(value, int | float) and not isinstance(value, bool):
-                values[key] = float(value)
+                values[key] = scoring.column(answers, compared.name)
     return values
 
 

@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 import numpy as np
 import pandas as pd
 
-from survey_app import scoring
+from survey_app import cycle_collector, scoring
 from survey_app.clock import STOCKHOLM
 from survey_app.questionnaires import Questionnaire, Section
 from survey_app.reports import background, goals, printing, sheets, summary
@@ -182,6 +182,7 @@ def _layout(dataset: Dataset, item_sheets: list[sheets.Sheet]) -> list[Layout]:
     return list(out.values())
 
 
+@cycle_collector.pausing
 def write(
     dataset: Dataset,
     target: Path | BinaryIO,

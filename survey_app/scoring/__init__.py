@@ -7,15 +7,23 @@ file is loaded, and score one response's answers.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
+    import pandas as pd
+
     from survey_app.questionnaires.definition import Questionnaire
 
 Params = Mapping[str, Any]
 Answers = Mapping[str, Any]
+# Many responses' numeric results at once (see score_frame): each measure's values as floats,
+# NaN where the response has none.
+Columns = dict[str, np.ndarray]
+FrameScore = Callable[["Questionnaire", Params, "pd.DataFrame", "ScoringContext"], Columns | None]
 
 
 @dataclass(frozen=True)
@@ -81,6 +89,10 @@ class Scorer:
     options: Callable[[Questionnaire, Params], list[ScorerOption]] = (
         lambda _questionnaire, _params: []
     )
+    # The measures of many responses at once (a frame of answers, a column per item), exactly
+    # as `score` gives them one by one; None where it cannot for these answers. Optional: a
+    # scorer without it is scored response by response (score_frame).
+    frame: FrameScore | None = None
 
 
 SCORERS: dict[str, Scorer] = {}
@@ -149,6 +161,68 @@ def score(
         return {}
     scorer = SCORERS[spec["scorer"]]
     return scorer.score(questionnaire, spec, answers, context or ScoringContext())
+
+
+def score_frame(
+    questionnaire: Questionnaire, answers: pd.DataFrame, context: ScoringContext | None = None
+) -> Columns:
+    """The numeric results (`measures`) of many responses at once, for a report: `answers`
+    has a row per response and a column per item (the values as stored; None or NaN where
+    there is no answer, and an item nobody answered may have no column). Each value is what
+    `score` gives that response's answers, as a float; NaN where it gives no number (nothing,
+    or a yes/no). Vectorised where the scorer can (`Scorer.frame`), else response by response."""
+    spec = questionnaire.scoring
+    if spec is None:
+        return {}
+    scorer = SCORERS[spec["scorer"]]
+    context = context or ScoringContext()
+    if scorer.frame is not None:
+        found = scorer.frame(questionnaire, spec, answers, context)
+        if found is not None:
+            return found
+    names = scorer.measures(questionnaire, spec, context)
+    items = {item: answers[item].tolist() for item in answers.columns}
+    scores = [
+        scorer.score(
+            questionnaire, spec, given({item: of[n] for item, of in items.items()}), context
+        )
+        for n in range(len(answers))  # (a frame without columns has rows but no records)
+    ]
+    return {name: numbers([one.get(name) for one in scores]) for name in names}
+
+
+def given(row: Mapping[str, Any]) -> dict[str, Any]:
+    """One response's answers as `score` takes them: without the items it has no answer to
+    (None, or NaN where a frame has no value)."""
+    return {
+        item: value
+        for item, value in row.items()
+        if not (value is None or (isinstance(value, float) and np.isnan(value)))
+    }
+
+
+NUMBER_TYPES = frozenset({int, float})
+
+
+def numbers(values: Iterable[Any], with_bools: bool = False) -> np.ndarray:
+    """The values as floats: a number stays, anything else (None, a text code, a list, and a
+    yes/no unless `with_bools`) is NaN. A number is what a report compares and a scorer
+    averages: an int or a float, never a bool (which Python counts as an int)."""
+    kinds = NUMBER_TYPES | {bool} if with_bools else NUMBER_TYPES
+    found = list(values)
+    out = np.full(len(found), np.nan)
+    for i, value in enumerate(found):
+        if type(value) in kinds:
+            out[i] = value
+    return out
+
+
+def column(answers: pd.DataFrame, item: str, with_bools: bool = False) -> np.ndarray:
+    """An item's answers in a frame of answers as numbers (see `numbers`): all NaN where the
+    frame has no column for it."""
+    if item not in answers.columns:
+        return np.full(len(answers), np.nan)
+    return numbers(answers[item].tolist(), with_bools)
 
 
 from survey_app.scoring import builtin  # noqa: E402, F401  (registers the built-in scorers)

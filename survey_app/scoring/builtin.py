@@ -5,19 +5,25 @@ from __future__ import annotations
 import statistics
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from survey_app.scoring import (
     Answers,
+    Columns,
     Params,
     ScoreMeasure,
     Scorer,
     ScorerOption,
     ScoringContext,
+    column,
     eq5d,
     option_value,
     register,
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from survey_app.questionnaires.definition import Questionnaire
 
 YES, DECLINE = "ja", "vill_inte_svara"
@@ -47,13 +53,42 @@ def _mean_check(questionnaire: Questionnaire, params: Params) -> list[str]:
     return problems
 
 
+def _mean_minimum(params: Params) -> int:
+    return int(params.get("min_answered", -(-len(params["items"]) // 2)))
+
+
 def _mean_score(
     _questionnaire: Questionnaire, params: Params, answers: Answers, _context: ScoringContext
 ) -> dict[str, Any]:
     items = list(params["items"])
-    minimum = params.get("min_answered", -(-len(items) // 2))
     values = [answers[i] for i in items if isinstance(answers.get(i), int | float)]
-    return {"mean": statistics.fmean(values) if len(values) >= minimum else None, "n": len(values)}
+    mean = statistics.fmean(values) if len(values) >= _mean_minimum(params) else None
+    return {"mean": mean, "n": len(values)}
+
+
+# Whole numbers up to this size add up exactly in floats, in any order.
+EXACT_SUMS_BELOW = 2.0**40
+
+
+def _mean_frame(
+    _questionnaire: Questionnaire, params: Params, answers: pd.DataFrame, _context: ScoringContext
+) -> Columns | None:
+    """The means of many responses at once; None unless every answer is a whole number (the
+    answers of scales): their sums are exact, so each mean is the one fmean gives."""
+    if not len(answers):
+        return {"mean": np.zeros(0)}
+    values = np.column_stack([column(answers, i, with_bools=True) for i in params["items"]])
+    given = ~np.isnan(values)
+    known = values[given]
+    whole = np.isfinite(known) & (known == np.round(known)) & (np.abs(known) < EXACT_SUMS_BELOW)
+    if not whole.all():
+        return None
+    counts = given.sum(axis=1)
+    sums = np.where(given, values, 0.0).sum(axis=1)
+    enough = counts >= _mean_minimum(params)
+    means = np.full(len(answers), np.nan)
+    means[enough] = sums[enough] / counts[enough]
+    return {"mean": means}
 
 
 def _mean_measures(
@@ -69,7 +104,7 @@ def _mean_measures(
     return {"mean": ScoreMeasure(whole, "Medelvärde")}
 
 
-register(Scorer("mean", _mean_check, _mean_score, _mean_measures))
+register(Scorer("mean", _mean_check, _mean_score, _mean_measures, frame=_mean_frame))
 
 
 # --- any "yes" (violence screening) ---------------------------------------------------------
@@ -170,6 +205,31 @@ def _eq5d_score(
     }
 
 
+def _eq5d_frame(
+    questionnaire: Questionnaire, params: Params, answers: pd.DataFrame, context: ScoringContext
+) -> Columns:
+    """The index (and VAS) of many responses at once: each state's index looked up in the
+    value set's table of every state (eq5d.index_table), which _eq5d_score's own function
+    makes. A state has an index where every dimension's answer is a level (an int, not a
+    bool) within the value set's levels, as eq5d.index accepts it."""
+    value_set = option_value(questionnaire, context, "value_set")
+    levels = eq5d.levels_of(value_set)
+    code = np.zeros(len(answers), dtype=np.int64)
+    valid = np.ones(len(answers), dtype=bool)
+    for dimension in params["dimensions"]:
+        level = column(answers, dimension)
+        if dimension in answers.columns:  # an int, as a state's digit: not a whole float
+            valid &= answers[dimension].map(type).eq(int).to_numpy()
+        valid &= (level >= 1) & (level <= levels)
+        code = code * levels + np.where(valid, level - 1, 0).astype(np.int64)
+    index = np.full(len(answers), np.nan)
+    index[valid] = eq5d.index_table(value_set)[code[valid]]
+    out = {"index": index}
+    if params.get("vas"):
+        out["vas"] = column(answers, params["vas"])
+    return out
+
+
 def _eq5d_sets_in_use(
     questionnaire: Questionnaire, params: Params, context: ScoringContext
 ) -> dict[str, list[str]]:
@@ -225,5 +285,6 @@ register(
         _eq5d_measures,
         _eq5d_describe,
         _eq5d_options,
+        _eq5d_frame,
     )
 )

@@ -24,7 +24,17 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["DEFAULT_VALUE_SET", "VALUE_SETS", "ValueSet", "index", "levels_of", "value_range"]
+import numpy as np
+
+__all__ = [
+    "DEFAULT_VALUE_SET",
+    "VALUE_SETS",
+    "ValueSet",
+    "index",
+    "index_table",
+    "levels_of",
+    "value_range",
+]
 
 _DIMENSIONS = ("MO", "SC", "UA", "PD", "AD")
 
@@ -198,8 +208,19 @@ def levels_of(value_set: str) -> int:
 
 
 @functools.cache
+def index_table(value_set: str) -> np.ndarray:
+    """The index of every state of the named value set, the states in the order of their
+    digits (11111, 11112, …): state d1…d5 at Σ (dᵢ − 1)·levels^(5 − i). Read only."""
+    vs = _value_set(value_set)
+    table = np.asarray(
+        [_score(vs, levels) for levels in itertools.product(range(1, vs.levels + 1), repeat=5)]
+    )
+    table.flags.writeable = False
+    return table
+
+
+@functools.cache
 def value_range(value_set: str) -> tuple[float, float]:
     """The least and the greatest value the named value set gives any state."""
-    vs = _value_set(value_set)
-    scores = [_score(vs, levels) for levels in itertools.product(range(1, vs.levels + 1), repeat=5)]
-    return min(scores), max(scores)
+    table = index_table(value_set)
+    return float(table.min()), float(table.max())
