@@ -160,3 +160,14 @@ def test_the_index_table_holds_every_state_in_the_order_of_its_digits() -> None:
             at = sum((d - 1) * levels ** (4 - i) for i, d in enumerate(digits))
             assert table[at] == eq5d.index(state, name)
         assert eq5d.value_range(name) == (table.min(), table.max())
+
+
+def test_a_number_is_an_int_or_a_float_and_never_a_yes() -> None:
+    values = [1, 2.5, np.float64(0.5), True, None, "3", [1], math.nan]
+    np.testing.assert_array_equal(
+        scoring.numbers(values), [1.0, 2.5, 0.5, np.nan, np.nan, np.nan, np.nan, np.nan]
+    )
+    np.testing.assert_array_equal(
+        scoring.numbers(values, with_bools=True),
+        [1.0, 2.5, 0.5, 1.0, np.nan, np.nan, np.nan, np.nan],
+    )

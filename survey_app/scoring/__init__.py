@@ -201,18 +201,15 @@ def given(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-NUMBER_TYPES = frozenset({int, float})
-
-
 def numbers(values: Iterable[Any], with_bools: bool = False) -> np.ndarray:
     """The values as floats: a number stays, anything else (None, a text code, a list, and a
     yes/no unless `with_bools`) is NaN. A number is what a report compares and a scorer
-    averages: an int or a float, never a bool (which Python counts as an int)."""
-    kinds = NUMBER_TYPES | {bool} if with_bools else NUMBER_TYPES
+    averages: an int or a float (or a subclass, e.g. numpy's float64), never a bool (which
+    Python counts as an int)."""
     found = list(values)
     out = np.full(len(found), np.nan)
     for i, value in enumerate(found):
-        if type(value) in kinds:
+        if isinstance(value, int | float) and (with_bools or not isinstance(value, bool)):
             out[i] = value
     return out
 
