@@ -11,7 +11,10 @@ bind = os.environ.get("BIND", "127.0.0.1:8000")
 # not threads, for more parallel requests. Rate-limit counters must then be shared: set
 # RATELIMIT_STORAGE_URI=redis://… (README).
 workers = int(os.environ.get("WEB_CONCURRENCY", "4"))
-timeout = 30
+# The longest requests are a report's: publishing a year or an internal ad hoc report is built
+# in the request (1–4 s for a förbund-year, docs/benchmarks.md; an unusual one much longer). A
+# worker is killed only past this; the proxy's read timeout must be as long (docs/deployment.md).
+timeout = 120
 graceful_timeout = 20
 keepalive = 5
 # Recycle workers now and then (memory); jitter so they do not all restart at once.
