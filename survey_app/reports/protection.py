@@ -1123,16 +1123,29 @@ class Publication:
             return high - low >= k - 2 - TOLERANCE
         return low <= 1 + TOLERANCE and high >= k - 1 - TOLERANCE
 
-    def _label_bounds(self, var: int, secondary: np.ndarray) -> tuple[float, float | None]:
-        if self._latent[var] or (self._blank is not None and self._blank[var]):
-            return (0, None)  # a share blank beside a hidden whole: nothing known
-        if not self._labelled[var]:
-            return (0, 0) if self._values[var] == 0 else (1, None)  # a share of 0 % shows 0
-        if secondary[var] or (self._count_of[var] < 0 and self._values[var] >= self.k):
-            return (self.k, None)  # "x", or a visible count ≥ k
-        if self._values[var] == 0 and self._count_of[var] < 0:
-            return (0, 0)
-        return (1, self.k - 1)
+    def _label_bounds(
+        self, ids: np.ndarray, secondary: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """What a reader knows of these cells from their labels alone, (least, greatest) each,
+        the first rule that applies deciding: nothing of a latent cell or of a share blank
+        beside a hidden whole; of an unlabelled cell that it is 0, or not; "x" and a visible
+        count ≥ k at least k; a count shown as 0 is 0; else ("<k") 1..k−1."""
+        k = float(self.k)
+        values = self._value_array[ids]
+        counts = self._count_array[ids] < 0
+        lower, upper = np.ones(len(ids)), np.full(len(ids), k - 1)
+        zero = (values == 0) & counts
+        lower[zero] = upper[zero] = 0.0
+        large = secondary[ids].astype(bool) | (counts & (values >= k))
+        lower[large], upper[large] = k, np.inf
+        unlabelled = ~self._labelled_array[ids]
+        lower[unlabelled] = np.where(values[unlabelled] == 0, 0.0, 1.0)
+        upper[unlabelled] = np.where(values[unlabelled] == 0, 0.0, np.inf)
+        nothing = self._latent_mask[ids]
+        if self._blank is not None:
+            nothing = nothing | self._blank[ids]
+        lower[nothing], upper[nothing] = 0.0, np.inf
+        return lower, upper
 
     def _label_ranges(
         self,
@@ -1144,7 +1157,7 @@ class Publication:
         """The ranges of `targets` a reader gets from the labels alone: visible counts known
         only as "0" or "at least k", sums not known at all. With `ends`, only the (least,
         greatest) ends marked True are solved for; the others are left at +inf and -inf."""
-        unknowns = sorted({int(v) for r in relations for v in r.ids})
+        unknowns = np.unique(np.concatenate([r.ids for r in relations])).tolist()
         low, high, _ = self._ranges(
             unknowns, relations, targets, secondary, label_only=True, ends_wanted=ends
         )
@@ -1172,11 +1185,7 @@ class Publication:
         position[unknowns] = np.arange(n)
         rows = self._program_rows(relations, position)
         if label_only:
-            lower, upper = np.empty(n), np.empty(n)
-            for i, var in enumerate(unknowns):
-                least_label, greatest_label = self._label_bounds(var, secondary)
-                lower[i] = least_label
-                upper[i] = np.inf if greatest_label is None else greatest_label
+            lower, upper = self._label_bounds(np.asarray(unknowns, dtype=int), secondary)
         else:
             lower, upper = self._label_range(np.asarray(unknowns, dtype=int), secondary)
         # A sum is bounded by its count's rows (_program_rows), not by a label.
