@@ -125,6 +125,9 @@ def measure(url: str, forbund_id: int, repeats: int) -> None:
     timings, raw = [], []
     with app.app_context():
         registry = app.extensions["questionnaires"]
+        # The process's floor: the app and every module the export uses, loaded, nothing read
+        # (issue 17: the memory above it may grow at most linearly with the participations).
+        floor_mb = peak_memory_mb()
         statements = statements_of_load(forbund_id, registry)  # the same in every run
         for _ in range(repeats):
             started = time.perf_counter()
@@ -140,7 +143,8 @@ def measure(url: str, forbund_id: int, repeats: int) -> None:
     raw_runs = ", ".join(f"{t:.2f}" for t in raw)
     print(
         f"  export: median of {repeats} {statistics.median(timings):.2f} s (runs {runs}); "
-        f"peak memory of the exporting process {peak_mb:.0f} MB"
+        f"peak memory of the exporting process {peak_mb:.0f} MB ({peak_mb - floor_mb:.0f} MB "
+        f"above its floor of {floor_mb:.0f} MB before the first read)"
     )
     print(
         f"  the same rows read bare: median {statistics.median(raw):.2f} s (runs {raw_runs}); "
