@@ -1157,7 +1157,9 @@ class Publication:
         """The ranges of `targets` a reader gets from the labels alone: visible counts known
         only as "0" or "at least k", sums not known at all. With `ends`, only the (least,
         greatest) ends marked True are solved for; the others are left at +inf and -inf."""
-        unknowns = np.unique(np.concatenate([r.ids for r in relations])).tolist()
+        unknowns = (
+            np.unique(np.concatenate([r.ids for r in relations])).tolist() if relations else []
+        )
         low, high, _ = self._ranges(
             unknowns, relations, targets, secondary, label_only=True, ends_wanted=ends
         )
