@@ -7,7 +7,7 @@ import gc
 import io
 import json
 import math
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pandas as pd
@@ -22,6 +22,7 @@ from survey_app.models import Forbund
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter
+from tests import factories
 
 
 def test_one_object_per_distinct_value_and_each_text_decoded_once() -> None:
@@ -83,3 +84,46 @@ def test_a_report_is_read_and_written_with_the_collector_paused(
         workbook.write(data, io.BytesIO(), made_by="test")
         assert gc.isenabled()
     assert seen == {"read": False, "build": False}
+
+
+# Submissions at the edges of Swedish days (UTC), and whether each falls in 29 March – 25
+# October 2026 as a Swede counts days. Summer time began 29 March at 02:00 (01:00 UTC) and
+# ended 25 October at 03:00 summer time (01:00 UTC): winter is UTC+1, summer UTC+2.
+EDGES = [
+    (datetime(2026, 3, 28, 22, 59, 59, tzinfo=UTC), False),  # 23:59:59 on 28 March
+    (datetime(2026, 3, 28, 23, 0, tzinfo=UTC), True),  # midnight beginning 29 March
+    (datetime(2026, 6, 30, 22, 0, tzinfo=UTC), True),  # midnight beginning 1 July (summer)
+    (datetime(2026, 10, 25, 0, 59, 59, tzinfo=UTC), True),  # 02:59:59 summer time, 25 October
+    (datetime(2026, 10, 25, 22, 59, 59, tzinfo=UTC), True),  # 23:59:59 winter time, 25 October
+    (datetime(2026, 10, 25, 23, 0, tzinfo=UTC), False),  # midnight beginning 26 October
+]
+
+
+def test_a_screening_is_in_the_period_of_its_swedish_day(app: Flask) -> None:
+    with app.app_context():
+        registry = app.extensions["questionnaires"]
+        screening = registry.get("valdsenkat")
+        assert screening is not None
+        owner = factories.forbund()
+        insats = factories.insats(owner, start=["valdsenkat"])
+        ids = {}
+        for at, _inside in EDGES:
+            participation = factories.participation(insats, start=date(2026, 1, 5))
+            made = factories.response(participation.occasions[0], screening, {})
+            made.submitted_at = at
+            db.session.flush()
+            ids[made.id] = at
+        db.session.commit()
+
+        def kept(**period: date) -> set[datetime]:
+            found = reports_dataset._screenings(ReportFilter(owner.id, **period), ["valdsenkat"])
+            assert list(found.dtypes) == ["int64", "int64"]
+            return {ids[r] for r in found["response_id"]}
+
+        every = {at for at, _ in EDGES}
+        assert kept() == every
+        assert kept(date_from=date(2026, 3, 29), date_to=date(2026, 10, 25)) == {
+            at for at, inside in EDGES if inside
+        }
+        assert kept(date_to=date(2026, 3, 28)) == {EDGES[0][0]}
+        assert kept(date_from=date(2026, 10, 26)) == {EDGES[-1][0]}
