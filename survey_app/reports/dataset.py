@@ -10,7 +10,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -394,7 +394,7 @@ def screening_questionnaires(questionnaires: Iterable[Questionnaire]) -> list[st
 def _screenings(report_filter: ReportFilter, screening: Sequence[str]) -> pd.DataFrame:
     """Screenings (`screening`: the questionnaires' ids) submitted (Swedish date) in the period
     by participations active in it: response_id, participation_id."""
-    rows = db.session.execute(
+    query = (
         sa.select(Response.id, Participation.id, Response.submitted_at)
         .join(Occasion, Response.occasion_id == Occasion.id)
         .join(Participation, Occasion.participation_id == Participation.id)
@@ -404,16 +404,27 @@ def _screenings(report_filter: ReportFilter, screening: Sequence[str]) -> pd.Dat
             Response.status == ResponseStatus.SUBMITTED,
             Response.questionnaire_id.in_(screening),
         )
-    ).all()
+    )
+    # Through the driver, as the answers are read: a row's times through SQLAlchemy's type
+    # (UTCDateTime) cost more than the filter itself. SQLite gives UTC times as text without a
+    # zone, PostgreSQL aware ones: both UTC.
+    rows = [row for chunk in _fetch(db.session.connection(), query) for row in chunk]
+    frame = pd.DataFrame(rows, columns=["response_id", "participation_id", "at"])
+    frame = frame[frame["at"].notna()]
     first, last = report_filter.date_from, report_filter.date_to
-    kept = [
-        (response_id, participation_id)
-        for response_id, participation_id, at in rows
-        if at is not None
-        and (first is None or at.astimezone(STOCKHOLM).date() >= first)
-        and (last is None or at.astimezone(STOCKHOLM).date() <= last)
-    ]
-    return pd.DataFrame(kept, columns=["response_id", "participation_id"], dtype="int64")
+    if len(frame) and (first is not None or last is not None):
+        # The Swedish day of each submission within the period: from the first day's
+        # midnight in Stockholm to the midnight after the last day (midnight always exists
+        # there: the clocks change at 02:00 and 03:00).
+        local = pd.to_datetime(frame["at"], utc=True, format="ISO8601").dt.tz_convert(STOCKHOLM)
+        keep = np.ones(len(frame), dtype=bool)
+        if first is not None:
+            keep &= (local >= pd.Timestamp(first).tz_localize(STOCKHOLM)).to_numpy()
+        if last is not None:
+            after = pd.Timestamp(last + timedelta(days=1)).tz_localize(STOCKHOLM)
+            keep &= (local < after).to_numpy()
+        frame = frame[keep]
+    return frame[["response_id", "participation_id"]].astype("int64").reset_index(drop=True)
 
 
 def _item_answers(
