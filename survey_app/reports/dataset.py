@@ -408,7 +408,7 @@ def _screenings(report_filter: ReportFilter, screening: Sequence[str]) -> pd.Dat
     # Through the driver, as the answers are read: a row's times through SQLAlchemy's type
     # (UTCDateTime) cost more than the filter itself. SQLite gives UTC times as text without a
     # zone, PostgreSQL aware ones: both UTC.
-    rows = [row for chunk in _fetch(db.session.connection(), query) for row in chunk]
+    rows = _all_rows(db.session.connection(), query)
     frame = pd.DataFrame(rows, columns=["response_id", "participation_id", "at"])
     frame = frame[frame["at"].notna()]
     first, last = report_filter.date_from, report_filter.date_to
@@ -569,24 +569,20 @@ def _submitted(
         return joined.where(*conditions)
 
     connection = db.session.connection()
-    response_rows = [
-        row
-        for rows in _fetch(
-            connection,
-            cohort(
-                sa.select(
-                    Response.id,
-                    Participation.id,
-                    Insats.name,
-                    sa.type_coerce(Participant.gender, sa.String),
-                    OCCASION_KEY,
-                    Response.questionnaire_id,
-                    Response.content_hash,
-                )
-            ),
-        )
-        for row in rows
-    ]
+    response_rows = _all_rows(
+        connection,
+        cohort(
+            sa.select(
+                Response.id,
+                Participation.id,
+                Insats.name,
+                sa.type_coerce(Participant.gender, sa.String),
+                OCCASION_KEY,
+                Response.questionnaire_id,
+                Response.content_hash,
+            )
+        ),
+    )
     responses = _deduplicated(
         pd.DataFrame.from_records(response_rows, columns=RESPONSE_COLUMNS).astype(
             {"response_id": "int64", "participation_id": "int64"}
@@ -646,6 +642,11 @@ def _fetch(connection: sa.Connection, query: sa.Select[Any]) -> Iterator[Sequenc
             yield rows
     finally:
         cursor.close()
+
+
+def _all_rows(connection: sa.Connection, query: sa.Select[Any]) -> list[Sequence[Any]]:
+    """All of the query's rows, read as `_fetch` reads them."""
+    return [row for rows in _fetch(connection, query) for row in rows]
 
 
 def _deduplicated(

@@ -78,13 +78,13 @@ def _mean_frame(
     if not len(answers):
         return {"mean": np.zeros(0)}
     values = np.column_stack([column(answers, i, with_bools=True) for i in params["items"]])
-    given = ~np.isnan(values)
-    known = values[given]
+    answered = ~np.isnan(values)
+    known = values[answered]
     whole = np.isfinite(known) & (known == np.round(known)) & (np.abs(known) < EXACT_SUMS_BELOW)
     if not whole.all():
         return None
-    counts = given.sum(axis=1)
-    sums = np.where(given, values, 0.0).sum(axis=1)
+    counts = answered.sum(axis=1)
+    sums = np.where(answered, values, 0.0).sum(axis=1)
     enough = counts >= _mean_minimum(params)
     means = np.full(len(answers), np.nan)
     means[enough] = sums[enough] / counts[enough]
