@@ -76,7 +76,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def begin_write() -> None:
+def begin_write(connection: sa.Connection | None = None) -> None:
     """Start the current transaction as a writer: on SQLite, take the database's single write
     lock now (BEGIN IMMEDIATE), so that a write waits for it (busy_timeout) at its first statement
     instead of failing half-way when a read-only transaction cannot be upgraded.
@@ -87,8 +87,8 @@ def begin_write() -> None:
     recipe (driver autocommit plus an explicit BEGIN for every transaction): that would put every
     read in a transaction too, and each read-then-write elsewhere in the service would then risk
     SQLITE_BUSY on the upgrade. Does nothing on PostgreSQL, whose row locks are taken by the
-    writes themselves."""
-    connection = db.session.connection()
+    writes themselves. `connection`: the session's, where the caller has it already."""
+    connection = connection or db.session.connection()
     if connection.dialect.name != "sqlite":
         return
     driver = connection.connection.driver_connection
@@ -97,23 +97,24 @@ def begin_write() -> None:
 
 
 @contextmanager
-def as_one_statement_transaction(connection: sa.Connection | None = None) -> Iterator[None]:
+def as_one_statement_transaction(connection: sa.Connection | None = None) -> Iterator[bool]:
     """Run the block's one statement as a transaction of its own, where nothing has been sent
     yet on the connection (the session's by default) on PostgreSQL: psycopg would send BEGIN
     before it and a COMMIT or the pool's ROLLBACK would follow, two round trips that a
     statement atomic on its own does not need (issue 17: a page's read, and a save that is the
     request's only write, whose commit then has nothing left to do). Elsewhere (SQLite, or a
-    transaction already under way) the block runs in the connection's transaction as ever."""
+    transaction already under way) the block runs in the connection's transaction as ever.
+    Gives whether the block runs as a transaction of its own."""
     driver = (connection or db.session.connection()).connection.driver_connection
     if (
         not isinstance(driver, psycopg.Connection)
         or driver.info.transaction_status != psycopg.pq.TransactionStatus.IDLE
     ):
-        yield
+        yield False
         return
     driver.autocommit = True
     try:
-        yield
+        yield True
     finally:
         with contextlib.suppress(psycopg.Error):  # a lost connection: the session finds it
             driver.autocommit = False

@@ -11,7 +11,6 @@ models they mirror, so that `Bundle` and the templates read either alike.
 from __future__ import annotations
 
 import collections
-import contextlib
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from survey_app import driver_sql
 from survey_app.extensions import as_one_statement_transaction, db
 from survey_app.models import (
     Answer,
@@ -164,77 +164,44 @@ def read_occasion(
     return occasion, invitation
 
 
-@dataclass(frozen=True, slots=True)
-class _Prepared:
-    """A variant of the statement compiled once for a dialect: its SQL, the order of its
-    parameters where the driver takes them by position, the conversion of each column that has
-    one (SQLAlchemy's own result processors of the columns' types) and the row's names."""
-
-    sql: str
-    order: tuple[str, ...] | None
-    conversions: tuple[tuple[int, Callable[[Any], Any]], ...]
-    row: Callable[..., Any]
-
-
 @functools.cache
-def _prepared(dialect: sa.Dialect, by_participation: bool, with_invitation: bool) -> _Prepared:
+def _rows(
+    dialect: sa.Dialect, by_participation: bool, with_invitation: bool
+) -> Callable[[list[Any]], list[Any]]:
+    """How the driver's rows of a variant become rows as SQLAlchemy's: each column converted by
+    its type's own result processor, where it has one, and the row given the columns' names."""
     query = _query(by_participation, with_invitation)
-    compiled = query.compile(dialect=dialect)
     conversions = []
     for n, column in enumerate(query.selected_columns):
         conversion = column.type.dialect_impl(dialect).result_processor(dialect, None)
         if conversion is not None:
             conversions.append((n, conversion))
-    return _Prepared(
-        sql=str(compiled),
-        order=tuple(compiled.positiontup or ()) if dialect.positional else None,
-        conversions=tuple(conversions),
-        row=collections.namedtuple("OccasionReadRow", query.selected_columns.keys()),
-    )
+    row = collections.namedtuple("OccasionReadRow", query.selected_columns.keys())  # type: ignore[misc]
+
+    def convert(fetched: list[Any]) -> list[Any]:
+        rows = []
+        for values in fetched:
+            cells = list(values)
+            for n, conversion in conversions:
+                cells[n] = conversion(cells[n])
+            rows.append(row(*cells))
+        return rows
+
+    return convert
 
 
 def _read_on_driver(
     connection: sa.Connection, variant: tuple[bool, bool], parameters: dict[str, int]
 ) -> Sequence[Any]:
-    """The rows of a variant of the statement, read on the connection's driver cursor and
-    converted by the columns' types as SQLAlchemy would. A question page's one read:
-    SQLAlchemy's execution around it cost five times the statement itself, a fifth of the
-    page's time (issue 17). Prepared for the connection's dialect once it has connected (a
-    dialect learns its server at the first connection).
-
-    Where the driver fails, SQLAlchemy runs the same query on the connection (after the
-    driver's own transaction is rolled back, where SQLAlchemy holds none on it): a lost
-    connection is then found, the pool's connections discarded and the error raised as on every
-    other path (the calm "try again" page)."""
-    prepared = _prepared(connection.dialect, *variant)
-    bound = (
-        tuple(parameters[name] for name in prepared.order)
-        if prepared.order is not None
-        else parameters
-    )
-    driver = connection.connection  # the pooled DBAPI connection
-    own = not connection.in_transaction()
-    try:
-        # A read of its own needs no transaction on PostgreSQL (pysqlite begins none for it).
-        with as_one_statement_transaction(connection):
-            cursor = driver.cursor()
-            try:
-                cursor.execute(prepared.sql, bound)
-                fetched = cursor.fetchall()
-            finally:
-                cursor.close()
-    except Exception:  # raised again below, by SQLAlchemy's execution of the same query
-        if own:
-            with contextlib.suppress(Exception):
-                driver.rollback()
-        return connection.execute(_query(*variant), parameters).all()
-    rows = []
-    for values in fetched:
-        row = list(values)
-        for n, conversion in prepared.conversions:
-            row[n] = conversion(row[n])
-        rows.append(prepared.row(*row))
-    return rows
+    """The rows of a variant of the statement, read on the connection's driver cursor
+    (`driver_sql.run`) and converted by the columns' types as SQLAlchemy would. A question
+    page's one read: SQLAlchemy's execution around it cost five times the statement itself, a
+    fifth of the page's time (issue 17). A read of its own needs no transaction on PostgreSQL
+    (pysqlite begins none for it)."""
+    with as_one_statement_transaction(connection):
+        return driver_sql.run(
+            connection, _query(*variant), parameters, _rows(connection.dialect, *variant)
+        )
 
 
 @functools.cache

@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
 
-from survey_app import scoring
+from survey_app import driver_sql, scoring
 from survey_app.exceptions import DomainError
 from survey_app.extensions import as_one_statement_transaction, begin_write, db
 from survey_app.models import (
@@ -291,15 +291,24 @@ def save_page(
     for n, (item_id, value) in enumerate(given):
         values[f"item_{n}"] = item_id
         values[f"value_{n}"] = value
-    begin_write()
+    connection = db.session.connection()
+    begin_write(connection)
     if stored is None:
         keep_snapshot(questionnaire)
-    if db.session.connection().dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":
         for n, item_id in enumerate(cleared):
             values[f"cleared_{n}"] = item_id
         statement = _save_page_at_once(len(given), len(cleared))
-        with as_one_statement_transaction() if only_write else contextlib.nullcontext():
-            saved = db.session.scalar(statement, {**response, **values})
+        with (
+            as_one_statement_transaction(connection)
+            if only_write
+            else contextlib.nullcontext(False) as alone
+        ):
+            if alone:  # undone by a failure: safe to run on the driver (`driver_sql.run`)
+                rows = driver_sql.run(connection, statement, {**response, **values})
+                saved = rows[0][0] if rows else None
+            else:
+                saved = db.session.scalar(statement, {**response, **values})
         if saved is None:
             raise DomainError("Svaren är redan inskickade och kan inte ändras.")
         if isinstance(stored, Response):

@@ -329,10 +329,12 @@ def _occasion_for(
             state.occasion_id,
             participation_id=state.participation_id,
             invitation_id=(state.invitation_id or -1) if link else None,
-            # A save reads in its session on SQLite, before its write lock (`begin_write`). On
-            # PostgreSQL a read in the save's transaction holds nothing the save relies on (read
-            # committed; the save checks the response's state itself): alone, it needs no BEGIN.
-            in_session=request.method != "GET" and db.engine.dialect.name != "postgresql",
+            # A save reads in its session, on the connection its write uses: on SQLite before
+            # its write lock (`begin_write`); on PostgreSQL alone all the same, with no BEGIN
+            # (`as_one_statement_transaction`: the session has sent nothing yet), as a read in
+            # the save's transaction would hold nothing the save relies on (read committed; the
+            # save checks the response's state itself).
+            in_session=request.method != "GET",
         )
     if loaded is None:
         return None
