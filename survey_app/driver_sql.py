@@ -6,9 +6,11 @@ its parameters converted by their types' own bind processors; the driver then ru
 
 `run` is for statements that are safe to run a second time after a failure: a read, or a write
 that runs as its own transaction (`extensions.as_one_statement_transaction`), which a failure
-leaves undone. Where the driver fails, SQLAlchemy runs the same statement on the connection:
-a lost connection is then found, the pool's connections discarded and the error raised as on
-every other path (the calm "try again" page), or a passing failure gives way to the result.
+leaves undone, and that gives the same rows if it did not (a connection lost after the server's
+commit): the page's save, an upsert. Where the driver fails, SQLAlchemy runs the same statement
+on the connection: a lost connection is then found, the pool's connections discarded and the
+error raised as on every other path (the calm "try again" page), or a passing failure gives way
+to the result.
 """
 
 from __future__ import annotations
