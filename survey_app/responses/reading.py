@@ -106,8 +106,8 @@ def read_occasion(
 
     Read at the driver (`_read_on_driver`). `in_session=False` (a request that only reads): on
     a connection of its own, returned to the pool at once, so that the request begins no session
-    transaction to end at its teardown. A save on SQLite reads in its session, on the
-    connection its writes use (see `survey.routes._occasion_for`)."""
+    transaction to end at its teardown. A save reads in its session, on the connection its
+    writes use (see `survey.routes._occasion_for`)."""
     parameters = {"occasion_id": occasion_id}
     if participation_id is not None:
         parameters["participation_id"] = participation_id
