@@ -114,18 +114,25 @@ def main() -> None:
 def peak_memory_mb() -> float:
     """This process's peak resident memory. Not getrusage's ru_maxrss: Linux keeps that across
     exec, so a child would report its parent's peak (the data generation)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    found = _status_mb("VmHWM:")
+    return found if found is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def resident_memory_mb() -> float:
     """This process's resident memory now (the peak of what it holds is `peak_memory_mb`)."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+    found = _status_mb("VmRSS:")
+    return found if found is not None else peak_memory_mb()
+
+
+def _status_mb(field: str) -> float | None:
+    """A memory field of /proc/self/status in MB; None where there is no such file (not Linux)."""
+    status = Path("/proc/self/status")
+    if not status.exists():
+        return None
+    for line in status.read_text().splitlines():
+        if line.startswith(field):
             return int(line.split()[1]) / 1024
-    return peak_memory_mb()
+    return None
 
 
 def measure(url: str, forbund_id: int, repeats: int) -> None:

@@ -299,16 +299,17 @@ def save_page(
         for n, item_id in enumerate(cleared):
             values[f"cleared_{n}"] = item_id
         statement = _save_page_at_once(len(given), len(cleared))
+        parameters = {**response, **values}
         with (
             as_one_statement_transaction(connection)
             if only_write
             else contextlib.nullcontext(False) as alone
         ):
             if alone:  # undone by a failure: safe to run on the driver (`driver_sql.run`)
-                rows = driver_sql.run(connection, statement, {**response, **values})
+                rows = driver_sql.run(connection, statement, parameters)
                 saved = rows[0][0] if rows else None
             else:
-                saved = db.session.scalar(statement, {**response, **values})
+                saved = db.session.scalar(statement, parameters)
         if saved is None:
             raise DomainError("Svaren är redan inskickade och kan inte ändras.")
         if isinstance(stored, Response):
