@@ -225,6 +225,24 @@ def test_staff_sessions_expire_after_inactivity(
 
 
 @pytest.mark.usefixtures("staff_account")
+def test_an_idle_staff_session_ends_on_a_public_page_too(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ended on the server, not only forgotten by this browser: a copy of the cookie taken
+    before stops working even at a time it would not yet be idle."""
+    login(client, EMAIL, factories.PASSWORD)
+    signed_at = time.time()
+    copied = client.get_cookie("session")
+    assert copied is not None
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: signed_at + 61 * 60)
+    assert client.get("/login").status_code == 200  # public
+    monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: signed_at + 60)
+    thief = app.test_client()
+    thief.set_cookie("session", copied.value)
+    assert thief.get("/").status_code == 302
+
+
+@pytest.mark.usefixtures("staff_account")
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:x"])
 def test_login_never_redirects_off_site(client: FlaskClient, target: str) -> None:
     response = client.post(

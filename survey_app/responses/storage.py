@@ -257,7 +257,7 @@ def save_page(
     language: str,
     draft: bool = False,
     only_write: bool = False,
-) -> None:
+) -> bool:
     """Store the answers of one page (visible items only) and record the page as saved. A draft
     (what a page held when the tablet locked) stores the answers given, keeps the others, and
     leaves the page unsaved: the respondent resumes on it with the entries in place.
@@ -271,7 +271,8 @@ def save_page(
     value is prepared first, so that SQLite's write lock (`begin_write`) is held only for these
     statements and the commit. `only_write`: nothing else is written before the commit; on
     PostgreSQL a save that is one statement then runs as its own transaction
-    (`as_one_statement_transaction`)."""
+    (`as_one_statement_transaction`), and True is returned: it is committed, and the request
+    has nothing left to commit. Else False: the caller commits."""
     stored = bundle.responses.get(questionnaire.id)
     given = [(item.id, answers[item.id]) for item in page.items if answers.get(item.id) is not None]
     cleared = [] if draft else [item.id for item in page.items if answers.get(item.id) is None]
@@ -314,7 +315,7 @@ def save_page(
             raise DomainError("Svaren är redan inskickade och kan inte ändras.")
         if isinstance(stored, Response):
             db.session.expire(stored)  # written past the ORM: read afresh if used again
-        return
+        return alone
     response_id = db.session.scalar(SAVE_RESPONSE, response)
     if response_id is None:
         raise DomainError("Svaren är redan inskickade och kan inte ändras.")
@@ -327,6 +328,7 @@ def save_page(
         )
     if isinstance(stored, Response):
         db.session.expire(stored)  # written past the ORM: read afresh if used again
+    return False
 
 
 def keep_snapshot(questionnaire: Questionnaire) -> None:

@@ -218,9 +218,8 @@ def _choose_language() -> None:
 
 def offered_languages(bundle: Bundle) -> list[str]:
     """The languages every questionnaire still to answer has texts in."""
-    return [
-        code for code in LANGUAGES if all(code in q.languages for q in bundle.open_questionnaires)
-    ]
+    still_open = bundle.open_questionnaires
+    return [code for code in LANGUAGES if all(code in q.languages for q in still_open)]
 
 
 # What urlencode makes of each language's `?sprak=`, made once.
@@ -507,7 +506,7 @@ def _save(state: State, step: Any, answers: dict[str, Any], *, raise_follow_up_f
     """Save the page (and raise the follow-up flag) in one short transaction. A parallel save of
     the same page (a double tap, a second tab) is settled by the database (see `save_page`)."""
     bundle: Bundle = g.bundle
-    save_page(
+    committed = save_page(
         bundle,
         step.questionnaire,
         step.page,
@@ -518,7 +517,8 @@ def _save(state: State, step: Any, answers: dict[str, Any], *, raise_follow_up_f
     )
     if raise_follow_up_flag:
         raise_flag(bundle, step.questionnaire)
-    db.session.commit()
+    if not committed:  # (a save that ran as its own transaction is committed)
+        db.session.commit()
 
 
 @bp.route("/svar/las", methods=["POST"])
