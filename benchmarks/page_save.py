@@ -6,7 +6,10 @@ START bundle again and again as a browser posts it (session cookie, CSRF token, 
 and the bare insert endpoint (`benchmarks/bare_insert_app.py`: no session, no CSRF, no ORM, the
 same three fields in one INSERT). The same clients drive each for the given time, with `--think`
 seconds between posts (0: saturation); the pair is run `--repeats` times interleaved, and the
-medians of requests per second, p50 and p95 are printed with the ratio of the throughputs.
+medians of requests per second, p50 and p95 are printed with the ratio of the throughputs. Both
+servers are started once and stay up (the one not driven idles), so that short runs can
+alternate often: on a shared machine whose speed drifts by tens of per cent within minutes, the
+median of the ratios of adjacent runs (printed too) follows the code more than the machine.
 Afterwards the service's database is checked: every participant's page holds its three answers
 exactly once.
 """
@@ -167,18 +170,23 @@ def main() -> None:
             bare_insert_app.create_table(url)
             service_runs: list[Run] = []
             bare_runs: list[Run] = []
-            for repeat in range(args.repeats):
-                order = [False, True] if repeat % 2 == 0 else [True, False]
-                for bare in order:
+            tokens = [token for token, _ in links]
+            servers: dict[bool, tuple[subprocess.Popen[bytes], int]] = {}
+            try:
+                for bare in (False, True):
                     module = "benchmarks.bare_insert_app:app" if bare else "wsgi:app"
-                    server, port = _serve(module, url, args.workers, log)
-                    try:
-                        _wait_until_up(port)
-                        tokens = [token for token, _ in links]
-                        run = _drive(port, tokens, args.seconds, args.think, bare)
-                    finally:
-                        _stop(server)
-                    (bare_runs if bare else service_runs).append(run)
+                    servers[bare] = _serve(module, url, args.workers, log)
+                for bare, (_, port) in servers.items():
+                    _wait_until_up(port)
+                    _drive(port, tokens, 1.0, args.think, bare)  # every worker warm
+                for repeat in range(args.repeats):
+                    order = [False, True] if repeat % 2 == 0 else [True, False]
+                    for bare in order:
+                        run = _drive(servers[bare][1], tokens, args.seconds, args.think, bare)
+                        (bare_runs if bare else service_runs).append(run)
+            finally:
+                for server, _ in servers.values():
+                    _stop(server)
             stored_once = _verify(url, args.participants)
             with app.app_context():
                 db.drop_all()
@@ -195,10 +203,23 @@ def main() -> None:
     )
     print("  " + _summary("page save", service_runs))
     print("  " + _summary("bare insert", bare_runs))
+    ratios = [
+        s.requests_per_second / b.requests_per_second
+        for s, b in zip(service_runs, bare_runs, strict=True)
+    ]
     print(
-        f"  page save / bare insert throughput: {service / bare:.2f}; "
+        f"  page save / bare insert throughput: {service / bare:.2f} (medians); "
+        f"{statistics.median(ratios):.2f} (median of the {len(ratios)} pairs' ratios, "
+        f"quartiles {_quartiles(ratios)}); "
         f"page answers stored exactly once: {'yes' if stored_once else 'NO'}"
     )
+
+
+def _quartiles(values: list[float]) -> str:
+    if len(values) < 4:
+        return "-"
+    first, _, third = statistics.quantiles(values, n=4)
+    return f"{first:.2f}–{third:.2f}"
 
 
 if __name__ == "__main__":
