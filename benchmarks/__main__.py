@@ -1,6 +1,7 @@
 """Run every benchmark: `make bench` (about 20 minutes). Figures go into docs/benchmarks.md by
 hand, with the date. The export and import at national scale take longer still and are run on
-their own (commands in docs/benchmarks.md)."""
+their own, as is the page save's instruction count, which needs valgrind (commands in
+docs/benchmarks.md)."""
 
 import sys
 
