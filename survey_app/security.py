@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, flash, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
+from flask_login.config import COOKIE_NAME as REMEMBER_COOKIE
 from itsdangerous import URLSafeTimedSerializer
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -112,7 +113,7 @@ def _may_be_signed_in() -> bool:
     request (issue 17). tests/test_auth.py ends an idle staff session on a public page: it
     fails if Flask-Login ever keeps the login elsewhere."""
     return USER_ID_KEY in session or (
-        current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies
+        current_app.config.get("REMEMBER_COOKIE_NAME", REMEMBER_COOKIE) in request.cookies
     )
 
 
