@@ -307,6 +307,30 @@ def test_a_share_blank_beside_a_hidden_whole_tells_nothing_of_its_part() -> None
     assert pub.hidden(outcomes).all()  # every share beside a hidden count is blank
 
 
+def test_a_sum_beside_a_count_shown_as_pinned_keeps_the_bounds_a_reader_knows() -> None:
+    """Counts 7 + 8 = 15, with the sums behind their means (answers 1..10). With the 8 and the
+    15 hidden as "x" and the 7 shown as pinned (veiled: its mean stays blank), a reader still
+    knows that the 7's sum is at least 7 (seven answers of at least 1). The audit's program
+    must know it too: left free, that sum is 15's sum − 8's sum, which falls without end as
+    the two "x" grow, and the audit would allow ranges a reader can narrow."""
+    pub = Publication(5)
+    counts = pub.table("t", np.asarray([7, 8, 15]), (True,), ("insats",))
+    sums = pub.sums(counts, np.asarray([21.0, 32.0, 53.0]), (True,), value_range=(1, 10))
+    pub.protect()  # nothing below 5: nothing hidden, and the audit's arrays are made
+    hidden = np.zeros(len(pub._values), dtype=bool)
+    hidden[[counts[1], counts[2]]] = True
+    secondary = hidden.copy()
+    pub._published[counts[0]] = True
+    shut = pub._is_hidden(hidden)
+    assert shut[sums].all() and not shut[counts[0]]
+
+    low, _, _ = pub._ranges(
+        np.flatnonzero(shut).tolist(), pub._relations, [int(sums[0])], secondary
+    )
+
+    assert low[int(sums[0])] == pytest.approx(7.0)
+
+
 @pytest.mark.parametrize("seed", range(8))
 @pytest.mark.parametrize("last", ["up", "down"])
 def test_single_targets_go_on_from_the_batches_vertex_without_the_capped_copies(

@@ -1190,9 +1190,23 @@ class Publication:
             lower, upper = self._label_bounds(np.asarray(unknowns, dtype=int), secondary)
         else:
             lower, upper = self._label_range(np.asarray(unknowns, dtype=int), secondary)
-        # A sum is bounded by its count's rows (_program_rows), not by a label.
+        # A sum is bounded by its count's rows (_program_rows), not by a label; where its count
+        # is published (shown as pinned, its mean still blank), by that count times the least
+        # and the greatest value, as a reader bounds it.
         sums = self._count_array[unknowns] >= 0
         lower[sums], upper[sums] = -np.inf, np.inf
+        if not label_only:
+            sum_ids = np.asarray(unknowns, dtype=int)[sums]
+            count = self._count_array[sum_ids]
+            shown = position[count] < 0
+            if shown.any():
+                where = np.flatnonzero(sums)[shown]
+                factor = self._bound_array[sum_ids[shown]]
+                value = self._value_array[count[shown]]
+                with np.errstate(invalid="ignore"):  # inf · 0: nothing known
+                    least, greatest = factor[:, 0] * value, factor[:, 1] * value
+                lower[where] = np.where(np.isfinite(least), least, -np.inf)
+                upper[where] = np.where(np.isfinite(greatest), greatest, np.inf)
         at = position[np.asarray(targets, dtype=int)]
         values = self._value_array[targets]
         is_x = secondary[targets].astype(bool)
