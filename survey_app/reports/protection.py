@@ -1186,27 +1186,26 @@ class Publication:
         position = np.full(len(self._values), -1, dtype=np.int64)
         position[unknowns] = np.arange(n)
         rows = self._program_rows(relations, position)
+        ids = np.asarray(unknowns, dtype=int)
         if label_only:
-            lower, upper = self._label_bounds(np.asarray(unknowns, dtype=int), secondary)
+            lower, upper = self._label_bounds(ids, secondary)
         else:
-            lower, upper = self._label_range(np.asarray(unknowns, dtype=int), secondary)
+            lower, upper = self._label_range(ids, secondary)
         # A sum is bounded by its count's rows (_program_rows), not by a label; where its count
         # is published (shown as pinned, its mean still blank), by that count times the least
         # and the greatest value, as a reader bounds it.
-        sums = self._count_array[unknowns] >= 0
+        count = self._count_array[ids]
+        sums = count >= 0
         lower[sums], upper[sums] = -np.inf, np.inf
         if not label_only:
-            sum_ids = np.asarray(unknowns, dtype=int)[sums]
-            count = self._count_array[sum_ids]
-            shown = position[count] < 0
-            if shown.any():
-                where = np.flatnonzero(sums)[shown]
-                factor = self._bound_array[sum_ids[shown]]
+            shown = np.flatnonzero(sums)[position[count[sums]] < 0]
+            if len(shown):
+                factor = self._bound_array[ids[shown]]
                 value = self._value_array[count[shown]]
                 with np.errstate(invalid="ignore"):  # inf · 0: nothing known
                     least, greatest = factor[:, 0] * value, factor[:, 1] * value
-                lower[where] = np.where(np.isfinite(least), least, -np.inf)
-                upper[where] = np.where(np.isfinite(greatest), greatest, np.inf)
+                lower[shown] = np.where(np.isfinite(least), least, -np.inf)
+                upper[shown] = np.where(np.isfinite(greatest), greatest, np.inf)
         at = position[np.asarray(targets, dtype=int)]
         values = self._value_array[targets]
         is_x = secondary[targets].astype(bool)
