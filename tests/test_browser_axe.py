@@ -61,18 +61,21 @@ def test_participant_pages_have_no_axe_violations(browser: Browser, tmp_path: Pa
             _check(page, f"intro {language}", found)
             page.goto(f"{url}/svar/sida/1")
             page.locator(".option-row button.listen").first.wait_for(state="visible")
-            page.locator("button[type=submit]").click()  # nothing answered: the error summary
+            with page.expect_navigation():  # nothing answered: the error summary
+                page.locator("button[type=submit]").click()
             _check(page, f"errors {language}", found)
             page.locator("input[value=ja]").first.check()
             for group in page.locator("fieldset").all()[1:]:
                 group.locator("input[value=nej]").check()
-            page.locator("button[type=submit]").click()
+            with page.expect_navigation():
+                page.locator("button[type=submit]").click()
             _check(page, f"support {language}", found)
         page.goto(f"{url}/svar/sida/3?sprak=sv")
         page.goto(f"{url}/svar/sida/2")
         for group in page.locator("fieldset").all():
             group.locator("input[value=nej]").check()
-        page.locator("button[type=submit]").click()
+        with page.expect_navigation():
+            page.locator("button[type=submit]").click()
         _check(page, "one question per page", found)
         page.goto(f"{url}/l/not-a-token")
         _check(page, "link not working", found)

@@ -107,6 +107,8 @@ def _pointer_walk(page: Page, language: str) -> None:
     """Without JavaScript: choose each group's first option, fill the VAS, press Nästa."""
     _assert_language(page, language)
     page.locator("a[href$='/svar/sida/1']").click()
+    # A click does not wait for the page it opens: read the next page only once it has loaded.
+    page.wait_for_url(re.compile(r"/svar/sida/1$"))
     for _ in range(PAGES):
         _assert_language(page, language)
         for group in page.locator("fieldset").all():
@@ -176,11 +178,13 @@ def test_each_option_is_read_aloud_and_a_recording_plays_with_no_axe_violations(
         context.add_init_script(FAKE_SPEECH)
         phone = context.new_page()
         phone.goto(link)
-        phone.locator("a[href$='/svar/sida/1']").click()
+        with phone.expect_navigation():
+            phone.locator("a[href$='/svar/sida/1']").click()
         for _ in range(3):  # the self-assessment's pages, to EQ-5D's first question (MO)
             for group in phone.locator("fieldset").all():
                 group.locator("input[type=radio]").first.check()
-            phone.locator("form button[type=submit]").click()
+            with phone.expect_navigation():
+                phone.locator("form button[type=submit]").click()
         expect(phone).to_have_url(f"{url}/svar/sida/4")
         player = phone.locator("audio.recording")
         expect(player).to_have_attribute("src", "/svar/ljud/eq5d-3l/MO.ar.mp3")
