@@ -114,8 +114,8 @@ def test_participant_answers_through_a_personal_link(
     phone = _new_page(browser, requests)
     phone.goto(link)
     phone.get_by_role("link", name="Börja").click()
-    assert "/l/" not in phone.url  # past the intro, the token is no longer in the address bar
     expect(phone.get_by_text("Sida 1 av 3")).to_be_visible()
+    assert "/l/" not in phone.url  # past the intro, the token is no longer in the address bar
 
     # Next without answers: messages next to the questions, nothing stored.
     phone.get_by_role("button", name="Nästa").click()
