@@ -13,7 +13,7 @@ import threading
 import numpy as np
 import pytest
 
-from survey_app.reports import protection
+from survey_app.reports import linear_program, protection
 from survey_app.reports.protection import Publication
 
 
@@ -336,7 +336,7 @@ def test_a_sum_beside_a_count_shown_as_pinned_keeps_the_bounds_a_reader_knows() 
 def test_single_targets_go_on_from_the_batches_vertex_without_the_capped_copies(
     seed: int, last: str
 ) -> None:
-    """_Program.without_caps: the program of a 4 × 4 table of hidden counts with its margins
+    """Program.without_caps: the program of a 4 × 4 table of hidden counts with its margins
     published, after two batches (every target pulled to one end of its range, then to the
     other: `last`), drops the capped copies and goes on from the same vertex; every least
     and greatest value is the one scipy's linprog gives for the table without copies."""
@@ -354,10 +354,10 @@ def test_single_targets_go_on_from_the_batches_vertex_without_the_capped_copies(
         margins[4 + i, i::4] = 1  # column i
     totals = margins @ values
     row, column = np.nonzero(margins)
-    rows = protection._Rows(totals, totals, row, column, margins[row, column])
+    rows = linear_program.Rows(totals, totals, row, column, margins[row, column])
     top = np.where(is_x, values + k - 2, k - 1.0)
     bottom = np.where(is_x, values - (k - 2), 1.0)
-    batches = protection._Program(n, lower, upper, rows, (np.arange(n), top, bottom))
+    batches = linear_program.Program(n, lower, upper, rows, (np.arange(n), top, bottom))
     up, down = np.concatenate([-np.ones(n), np.zeros(n)]), np.concatenate([np.zeros(n), np.ones(n)])
     batches.minimise(None, down if last == "up" else up)
     vertex = batches.minimise(None, up if last == "up" else down)

@@ -30,7 +30,7 @@ from survey_app import create_app
 from survey_app.extensions import db
 from survey_app.models import Forbund
 from survey_app.reports import dataset as reports_dataset
-from survey_app.reports import protection, workbook
+from survey_app.reports import linear_program, protection, workbook
 from survey_app.reports.dataset import ReportFilter
 from tests.attacker import analyse
 from tests.conftest import make_settings
@@ -133,7 +133,9 @@ def test_two_solvers_decide_as_one_does(
     threads (protection._ranges); which solver finds which witness first varies, but every
     range is exact, so the comparison as shown is the one a single solver gives."""
     copies: list[object] = []
-    monkeypatch.setattr(protection._Program, "copy", _counted(copies, protection._Program.copy))
+    monkeypatch.setattr(
+        linear_program.Program, "copy", _counted(copies, linear_program.Program.copy)
+    )
     two = _comparison(year_app)
     assert copies, "the year's large part was not shared between two solvers"
     monkeypatch.setattr(protection, "TWO_SOLVERS_FROM", 10**9)
@@ -147,20 +149,20 @@ def test_exact_ranges_without_the_capped_copies_decide_as_with_them(
     year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The exact ranges of the year's large part go on from the batches' vertex in a smaller
-    program, without the capped copies (protection._Program.without_caps); every range is
+    program, without the capped copies (linear_program.Program.without_caps); every range is
     exact either way, so the comparison as shown is the one the capped program gives."""
     smaller = []
-    without_caps = protection._Program.without_caps
+    without_caps = linear_program.Program.without_caps
 
-    def counted(program: protection._Program) -> protection._Program:
+    def counted(program: linear_program.Program) -> linear_program.Program:
         single = without_caps(program)
         smaller.append(single.width < program.width)
         return single
 
-    monkeypatch.setattr(protection._Program, "without_caps", counted)
+    monkeypatch.setattr(linear_program.Program, "without_caps", counted)
     without = _comparison(year_app)
     assert any(smaller), "no exact range went on without the capped copies"
-    monkeypatch.setattr(protection._Program, "without_caps", lambda program: program)
+    monkeypatch.setattr(linear_program.Program, "without_caps", lambda program: program)
     capped = _comparison(year_app)
     pd.testing.assert_frame_equal(without, capped)
 
@@ -187,14 +189,14 @@ def test_a_stalled_re_solve_decides_as_an_unstalled_one(
     year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Re-solves run without perturbed bounds and go on with them where they stall
-    (protection.STALL_ITERATIONS). With the limit at 1 iteration nearly every re-solve of
+    (linear_program.STALL_ITERATIONS). With the limit at 1 iteration nearly every re-solve of
     more than one pivot goes that way; every range is exact either way, so the comparison as
     shown is the same."""
     stalls: list[object] = []
-    monkeypatch.setattr(protection, "_past_stall", _counted(stalls, protection._past_stall))
+    monkeypatch.setattr(linear_program, "_past_stall", _counted(stalls, linear_program._past_stall))
     usual = _comparison(year_app)
     usual_stalls = len(stalls)
-    monkeypatch.setattr(protection, "STALL_ITERATIONS", 1)
+    monkeypatch.setattr(linear_program, "STALL_ITERATIONS", 1)
     stalled = _comparison(year_app)
     assert len(stalls) > usual_stalls + 10, (usual_stalls, len(stalls))
     pd.testing.assert_frame_equal(stalled, usual)
@@ -203,14 +205,14 @@ def test_a_stalled_re_solve_decides_as_an_unstalled_one(
 def test_a_batch_cut_short_decides_as_one_run_through(
     year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A batch's re-solve runs up to protection.BATCH_ITERATIONS without perturbed bounds,
+    """A batch's re-solve runs up to linear_program.BATCH_ITERATIONS without perturbed bounds,
     then goes on with them; with the limit at 1 iteration every batch that moves goes that
     way, and the comparison as shown is the same."""
     usual = _comparison(year_app)
     stalls: list[object] = []
-    monkeypatch.setattr(protection, "_past_stall", _counted(stalls, protection._past_stall))
-    monkeypatch.setattr(protection, "STALL_ITERATIONS", 10**6)  # single targets: never
-    monkeypatch.setattr(protection, "BATCH_ITERATIONS", 1)
+    monkeypatch.setattr(linear_program, "_past_stall", _counted(stalls, linear_program._past_stall))
+    monkeypatch.setattr(linear_program, "STALL_ITERATIONS", 10**6)  # single targets: never
+    monkeypatch.setattr(linear_program, "BATCH_ITERATIONS", 1)
     cut = _comparison(year_app)
     assert stalls, "no batch was cut short"
     pd.testing.assert_frame_equal(cut, usual)

@@ -46,24 +46,16 @@ the programs' size by the number of categories; the group counts are what the ta
 
 from __future__ import annotations
 
-import copy
-import functools
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
 from scipy.sparse.csgraph import connected_components
 
-try:  # scipy's own HiGHS interface: ~50 times faster per solve than linprog, and silent
-    from scipy.optimize._highspy import _core as _highs
-except ImportError:  # pragma: no cover - older or newer scipy: linprog, slower
-    _highs = None
+from survey_app.reports.linear_program import INTERIOR_ABOVE, Program, Rows, second_thread
 
 SECONDARY = "x"
 KEEP_TOTALS = "totals"  # when a cell must go, hide a part (e.g. a gender) before a total
@@ -87,61 +79,12 @@ PUBLISH_AGAIN = 2
 RESTORE_LARGEST = 600
 # Rounds of batched witness programs before each target still lacking a witness gets its own.
 BATCH_ROUNDS = 3
-# Programs of more columns than this are first solved by the interior point method (see
-# _Program), and their exact ranges shared between two solvers from this many cells (_ranges).
-INTERIOR_ABOVE = 2000
+# Exact ranges in a program of more than INTERIOR_ABOVE columns are shared between two solvers
+# from this many cells (_ranges).
 TWO_SOLVERS_FROM = 8
-# Simplex iterations of a re-solve without perturbed bounds before it goes on with them
-# (_from_vertex, _Program.minimise): most take 1–5; 200 keeps the few that stall short.
-STALL_ITERATIONS = 200
-# The same for a batch's re-solve (_Program.minimise): the most seen on the synthetic years
-# is about 1,500.
-BATCH_ITERATIONS = 5000
 # A part of more hidden cells than this has the labels' ranges of the cells that failed the
 # last audit worked out beside its batches (_EarlyLabels).
 EARLY_LABELS_FROM = 1000
-
-
-@dataclass
-class _Rows:
-    """Rows of a linear program, lower ≤ Σ value·x[index] ≤ upper, in compressed sparse row
-    form (row r's entries are index[starts[r]:starts[r+1]]), as HiGHS takes them at once."""
-
-    lower: np.ndarray
-    upper: np.ndarray
-    row: np.ndarray  # the row of each entry, ascending
-    index: np.ndarray
-    value: np.ndarray
-
-    @classmethod
-    def of(cls, *parts: _Rows) -> _Rows:
-        """These rows one after the other."""
-        offsets = np.cumsum([0] + [len(p.lower) for p in parts[:-1]])
-        return cls(
-            np.concatenate([p.lower for p in parts]),
-            np.concatenate([p.upper for p in parts]),
-            np.concatenate([p.row + o for p, o in zip(parts, offsets, strict=True)]),
-            np.concatenate([p.index for p in parts]),
-            np.concatenate([p.value for p in parts]),
-        )
-
-    @classmethod
-    def pairs(
-        cls, first: np.ndarray, second: np.ndarray, coefs: tuple[np.ndarray, np.ndarray]
-    ) -> _Rows:
-        """One row per i: coefs[0][i]·x[first[i]] + coefs[1][i]·x[second[i]] ≤ 0."""
-        m = len(first)
-        return cls(
-            np.full(m, -np.inf),
-            np.zeros(m),
-            np.repeat(np.arange(m), 2),
-            np.column_stack([first, second]).ravel(),
-            np.column_stack([coefs[0], coefs[1]]).ravel().astype(float),
-        )
-
-    def starts(self) -> np.ndarray:
-        counts = np.bincount(self.row, minlength=len(self.lower))
-        return np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int32)
 
 
 # The id of a cell no variable stands for (see the module doc): shown blank.
@@ -1213,14 +1156,14 @@ class Publication:
         top = np.where(is_x, values + (k - 2), k - 1.0)
         bottom = np.where(is_x, values - (k - 2), 1.0)
         batched = not label_only and len(targets) > 1
-        programs: dict[bool, _Program] = {}
+        programs: dict[bool, Program] = {}
 
-        def program(capped: bool) -> _Program:
+        def program(capped: bool) -> Program:
             """The program (made when first needed); the capped copies only for the batches:
             the programs of single targets stay small."""
             if capped not in programs:
                 caps = (at, top, bottom) if capped else None
-                programs[capped] = _Program(n, lower, upper, rows, caps)
+                programs[capped] = Program(n, lower, upper, rows, caps)
             return programs[capped]
 
         lows = np.full(len(targets), np.inf)
@@ -1234,7 +1177,7 @@ class Publication:
         def solve(
             objective: np.ndarray | None,
             caps: np.ndarray | None = None,
-            solver: _Program | None = None,
+            solver: Program | None = None,
         ) -> bool:
             """Solve; False if unbounded. A program of single targets goes on in the batches'
             program where there is one (its capped copies cost nothing then): a new program
@@ -1270,7 +1213,7 @@ class Publication:
             solved = list(targets) if exact else []
         order = {var: i for i, var in enumerate(targets)}
 
-        def ends(cells: list[int], solver: _Program | None = None) -> None:
+        def ends(cells: list[int], solver: Program | None = None) -> None:
             """The exact least and greatest value of each of `cells`, an end at a time (an end
             already seen wide enough is not solved for)."""
             for var in cells:
@@ -1308,7 +1251,7 @@ class Publication:
             # takes every other cell, in a thread (HiGHS runs without the GIL). Which ends
             # are solved for may vary with the witnesses the two find first; each range is
             # exact either way, so the same data give the same report.
-            other = _second_thread(os.getpid()).submit(ends, solved[1::2], single.copy())
+            other = second_thread(os.getpid()).submit(ends, solved[1::2], single.copy())
             ends(solved[::2], single)
             other.result()
         else:
@@ -1319,7 +1262,7 @@ class Publication:
             solved,
         )
 
-    def _program_rows(self, relations: list[_Relation], position: np.ndarray) -> _Rows:
+    def _program_rows(self, relations: list[_Relation], position: np.ndarray) -> Rows:
         """The relations as rows over the unknowns (`position`: each variable's column, −1
         for a published value, which moves to the bounds), and each unknown sum between its
         count times the least and the greatest value (sign·(factor·n − S) ≤ 0)."""
@@ -1337,7 +1280,7 @@ class Publication:
             minlength=len(relations),
         )
         equality = np.asarray([r.equality for r in relations], dtype=bool)
-        relation_rows = _Rows(
+        relation_rows = Rows(
             np.where(equality, -constant, -np.inf),
             -constant,
             row[inside],
@@ -1352,10 +1295,8 @@ class Publication:
         factor = self._bound_array[sums].ravel()
         finite = np.isfinite(factor)
         var, sign, factor = var[finite], sign[finite], factor[finite]
-        bounds = _Rows.pairs(
-            position[var], position[self._count_array[var]], (-sign, sign * factor)
-        )
-        return _Rows.of(relation_rows, bounds)
+        bounds = Rows.pairs(position[var], position[self._count_array[var]], (-sign, sign * factor))
+        return Rows.of(relation_rows, bounds)
 
     @staticmethod
     def _batches(
@@ -1394,14 +1335,6 @@ class Publication:
 _NONE = np.zeros(0, dtype=np.int64)
 
 
-@functools.cache
-def _second_thread(pid: int) -> ThreadPoolExecutor:
-    """The thread of the second solver (_ranges): one for the life of the process, so that
-    HiGHS sets up its scheduler for it once (it keeps one per thread that runs it). By process
-    id: a forked worker makes its own (a thread does not survive a fork)."""
-    return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"audit-{pid}")
-
-
 class _EarlyLabels:
     """What the labels alone allow of some cells (`work`, both ends), worked out in the
     second thread while the audit's batches solve (HiGHS runs without the GIL). `take` gives
@@ -1415,7 +1348,7 @@ class _EarlyLabels:
         self._begun: dict[int, threading.Event] = {}
         self._done: dict[int, tuple[float, float]] = {}
         self._stopped = False
-        self._future = _second_thread(os.getpid()).submit(self._run, cells)
+        self._future = second_thread(os.getpid()).submit(self._run, cells)
 
     def _run(self, cells: list[int]) -> None:
         for var in cells:
@@ -1445,32 +1378,6 @@ class _EarlyLabels:
         self._future.result()  # an error in the thread is raised here
 
 
-def _from_vertex(highs: Any) -> None:
-    """Re-solves with a new objective go on from the last vertex: a new objective leaves its
-    basis feasible, so the primal simplex from there (about 3 times faster than anew), and no
-    presolve (it would throw the basis away).
-
-    Without HiGHS's bound perturbation (see _Program.minimise): most re-solves prove a range
-    at a degenerate vertex (the least and greatest value of a pinned "x" are both its value,
-    and the vertex reached often already has it), and with perturbed bounds each such proof
-    travelled hundreds of iterations (13–52 ms at a förbund-year of 650 in 20 insatser)
-    where without it most take 1–5."""
-    highs.setOptionValue("presolve", "off")
-    highs.setOptionValue("solver", "simplex")
-    highs.setOptionValue("simplex_strategy", 4)
-    highs.setOptionValue("primal_simplex_bound_perturbation_multiplier", 0.0)
-    highs.setOptionValue("simplex_iteration_limit", STALL_ITERATIONS)
-
-
-def _past_stall(highs: Any) -> None:
-    """A re-solve stalled at a degenerate vertex without perturbation (_from_vertex) goes on
-    from where it stopped with HiGHS's perturbed bounds (its default), then back."""
-    highs.setOptionValue("primal_simplex_bound_perturbation_multiplier", 1.0)
-    highs.setOptionValue("simplex_iteration_limit", _highs.kHighsIInf)
-    highs.run()
-    _from_vertex(highs)
-
-
 def _one_value(low: float, high: float, value: float) -> bool:
     """Whether an audited range is the one value (within the solver's tolerance)."""
     return high - low <= TOLERANCE * max(1.0, abs(value))
@@ -1488,202 +1395,3 @@ def _grouped(labels: np.ndarray, items: np.ndarray, offset: int = 0) -> dict[int
         int(group[0]): values
         for group, values in zip(np.split(keys, cuts), np.split(items, cuts), strict=True)
     }
-
-
-class _Program:
-    """One linear program whose objective changes: HiGHS kept between solves (warm starts),
-    through scipy's bundled HiGHS interface where there is one, else scipy's linprog. With
-    `caps` (target columns, top, bottom), each target has two capped copies after the n
-    unknowns: y ≤ x, y ≤ top and z ≥ x, z ≥ bottom (see Publication._batches)."""
-
-    def __init__(
-        self,
-        n: int,
-        lower: np.ndarray,
-        upper: np.ndarray,
-        rows: _Rows,
-        caps: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
-    ) -> None:
-        self.n = n
-        self.plain = (lower, upper, rows)  # without the capped copies (see without_caps)
-        self.caps = caps
-        if caps is not None:
-            at, top, bottom = caps
-            t = len(at)
-            lower = np.concatenate([lower, np.full(t, -np.inf), bottom.astype(float)])
-            upper = np.concatenate([upper, top.astype(float), np.full(t, np.inf)])
-            y, z = n + np.arange(t), n + t + np.arange(t)
-            # y − x ≤ 0 and x − z ≤ 0, target by target.
-            first = np.column_stack([y, at]).ravel()
-            second = np.column_stack([at, z]).ravel()
-            ones = np.ones(2 * t)
-            rows = _Rows.of(rows, _Rows.pairs(first, second, (ones, -ones)))
-        self.width = len(lower)
-        self.lower = np.asarray(lower, dtype=float)
-        self.upper = np.asarray(upper, dtype=float)
-        self.rows = rows
-        self.highs = None
-        self.warm = True  # linprog: no basis kept
-        if _highs is not None:
-            inf = _highs.kHighsInf
-            highs = _highs._Highs()
-            highs.setOptionValue("output_flag", False)
-            # The first solve from nothing: presolve and the dual simplex, or for a large
-            # program the interior point method with crossover (a vertex, as the simplex
-            # gives: 0.45 s against 1.1 s on a part of 4,000 unknowns, and the re-solves
-            # from its vertex are faster too); the re-solves with a new objective from that
-            # basis: see minimise.
-            highs.setOptionValue("presolve", "on")
-            if self.width > INTERIOR_ABOVE:
-                highs.setOptionValue("solver", "ipm")
-                highs.setOptionValue("run_crossover", "on")
-            else:
-                highs.setOptionValue("simplex_strategy", 1)
-            self.warm = False
-            highs.addVars(
-                self.width,
-                np.where(np.isfinite(self.lower), self.lower, -inf),
-                np.where(np.isfinite(self.upper), self.upper, inf),
-            )
-            if len(rows.lower):
-                highs.addRows(
-                    len(rows.lower),
-                    np.where(np.isfinite(rows.lower), rows.lower, -inf),
-                    np.where(np.isfinite(rows.upper), rows.upper, inf),
-                    len(rows.index),
-                    rows.starts(),
-                    rows.index.astype(np.int32),
-                    rows.value.astype(float),
-                )
-            self.highs = highs
-            self.columns = np.arange(self.width, dtype=np.int32)
-
-    def copy(self) -> _Program:
-        """A second solver of the same program, going on from this one's last vertex (for a
-        second thread; the arrays are shared, never changed)."""
-        if self.highs is None or not self.warm:
-            raise ValueError("only a solved program of scipy's HiGHS has a vertex to go on from")
-        other = copy.copy(self)
-        highs = _highs._Highs()
-        highs.setOptionValue("output_flag", False)
-        highs.passModel(self.highs.getLp())
-        _from_vertex(highs)
-        highs.setBasis(self.highs.getBasis())
-        other.highs = highs
-        return other
-
-    def without_caps(self) -> _Program:
-        """The same program for targets one at a time, going on from this one's last vertex.
-        The capped copies serve the batches only, and each re-solve costs in proportion to
-        the program's size: at a förbund-year of 300 in 8 insatser, the re-solves of single
-        targets took about 30 % less time without them (docs/benchmarks.md).
-
-        Each copy and its row go together, and the basis stays one (a square, regular
-        matrix over what is left), since a copy appears in its own row only: a basic copy
-        with its row at its bound, or a copy at its cap with its row slack, leaves with its
-        row. Where both are at their bounds (the copy at its cap, the target equal to it),
-        the target is basic and fixed by that row alone: it leaves the basis with the row,
-        at the bound of its own it has there. Where the cap is not a bound of the target
-        ("x": its value ± (k−2)), that target keeps both its copies, so the vertex is the
-        same one. This one's program is returned where there is nothing to drop."""
-        if self.caps is None or self.highs is None or not self.warm:
-            return self
-        at, top, bottom = self.caps
-        lower, upper, rows = self.plain
-        n, t, m = self.n, len(at), len(rows.lower)
-        basis = self.highs.getBasis()
-        basic = int(_highs.HighsBasisStatus.kBasic)
-        columns = np.fromiter((int(s) for s in basis.col_status), dtype=np.int8)
-        row_status = np.fromiter((int(s) for s in basis.row_status), dtype=np.int8)
-        # Copies at their caps with their rows at their bounds: y = top = x, z = bottom = x.
-        up = (columns[n : n + t] != basic) & (row_status[m::2] != basic)
-        down = (columns[n + t :] != basic) & (row_status[m + 1 :: 2] != basic)
-        keep = (up & (top != upper[at])) | (down & (bottom != lower[at]))
-        plain = columns[:n].copy()
-        plain[at[up & ~keep]] = int(_highs.HighsBasisStatus.kUpper)
-        plain[at[down & ~keep]] = int(_highs.HighsBasisStatus.kLower)
-        kept = np.flatnonzero(keep)
-        col_status = np.concatenate([plain, columns[n : n + t][kept], columns[n + t :][kept]])
-        kept_rows = np.column_stack([row_status[m::2][kept], row_status[m + 1 :: 2][kept]])
-        status = np.concatenate([row_status[:m], kept_rows.ravel()])
-        if int((col_status == basic).sum() + (status == basic).sum()) != len(status):
-            return self  # not a basis HiGHS gave (never seen): go on with the capped program
-        other = _Program(n, lower, upper, rows, (at[kept], top[kept], bottom[kept]))
-        assert other.highs is not None  # noqa: S101 (made like this one)
-        new = _highs.HighsBasis()
-        new.col_status = [_highs.HighsBasisStatus(int(s)) for s in col_status]
-        new.row_status = [_highs.HighsBasisStatus(int(s)) for s in status]
-        new.valid = True
-        _from_vertex(other.highs)
-        if other.highs.setBasis(new) != _highs.HighsStatus.kOk:
-            return self
-        other.warm = True
-        return other
-
-    def minimise(
-        self, objective: np.ndarray | None, caps: np.ndarray | None = None
-    ) -> np.ndarray | None:
-        """A solution minimising objective (over the unknowns) + caps (over the capped
-        copies); None if it is unbounded."""
-        cost = np.zeros(self.width)
-        if objective is not None:
-            cost[: self.n] = objective
-        if caps is not None:
-            cost[self.n :] = caps
-        if self.highs is None:
-            return self._linprog(cost)
-        self.highs.changeColsCost(self.width, self.columns, cost)
-        if caps is not None and self.warm:
-            # A batch goes far from the last vertex (many targets pulled at once), not
-            # stalled at it: STALL_ITERATIONS is for a single target at a degenerate vertex
-            # (_from_vertex). With BATCH_ITERATIONS instead, builds of 300 in 8 and 400 in 10
-            # took about 6 % less time (docs/benchmarks.md); going on with perturbed bounds
-            # at once took more.
-            self.highs.setOptionValue("simplex_iteration_limit", BATCH_ITERATIONS)
-            self.highs.run()
-            self.highs.setOptionValue("simplex_iteration_limit", STALL_ITERATIONS)
-        else:
-            self.highs.run()
-        if self.highs.getModelStatus() == _highs.HighsModelStatus.kIterationLimit:
-            _past_stall(self.highs)
-        if not self.warm:
-            _from_vertex(self.highs)
-            self.warm = True
-        status = self.highs.getModelStatus()
-        if status == _highs.HighsModelStatus.kOptimal:
-            return np.asarray(self.highs.getSolution().col_value)[: self.n]
-        if status in (
-            _highs.HighsModelStatus.kUnbounded,
-            _highs.HighsModelStatus.kUnboundedOrInfeasible,
-        ):
-            return None
-        # Anything else (HiGHS may give up on a badly scaled program): scipy's own path.
-        return self._linprog(cost)
-
-    def _linprog(self, cost: np.ndarray) -> np.ndarray | None:
-        rows = self.rows
-        matrix = sparse.csr_array(
-            (rows.value, (rows.row, rows.index)), shape=(len(rows.lower), self.width)
-        )
-        # Rows are lo ≤ a·x ≤ hi; an inequality here has lo = −∞ (a·x ≤ hi).
-        eq = rows.lower == rows.upper
-        result = linprog(
-            cost,
-            A_eq=matrix[eq] if eq.any() else None,
-            b_eq=rows.upper[eq] if eq.any() else None,
-            A_ub=matrix[~eq] if (~eq).any() else None,
-            b_ub=rows.upper[~eq] if (~eq).any() else None,
-            bounds=list(
-                zip(
-                    [None if not np.isfinite(v) else v for v in self.lower],
-                    [None if not np.isfinite(v) else v for v in self.upper],
-                    strict=True,
-                )
-            ),
-            method="highs",
-        )
-        if result.status == 3:
-            return None
-        if result.status != 0:
-            raise ProtectionError(f"audit could not be solved: {result.message}")
-        return np.asarray(result.x)[: self.n]
