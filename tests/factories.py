@@ -31,8 +31,12 @@ PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
 
-def forbund(name: str | None = None) -> Forbund:
-    item = Forbund(name=name or f"Förbund {next(_counter)}")
+def forbund(name: str | None = None, merge_other_genders: bool = False) -> Forbund:
+    """A förbund; its reports show the four gender columns unless merging is asked for (the
+    tests of reports were written against them; a new förbund merges, see models)."""
+    item = Forbund(
+        name=name or f"Förbund {next(_counter)}", merge_other_genders=merge_other_genders
+    )
     db.session.add(item)
     db.session.flush()
     return item

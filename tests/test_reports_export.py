@@ -433,3 +433,61 @@ def test_the_index_uses_the_value_set_chosen_for_the_questionnaire(
     about = {r[0]: r[1] for r in book["Om rapporten"].iter_rows(min_row=4, values_only=True)}
     assert "3L: Storbritannien TTO (Dolan 1997) (uk_tto_3l)" in about["Värdeset för EQ-5D"]
     assert "5L:" in about["Värdeset för EQ-5D"] and "(se_5l_2022)" in about["Värdeset för EQ-5D"]
+
+
+def test_a_new_forbund_reports_the_two_sparse_genders_as_one_column(
+    app: Flask, tmp_path: Path
+) -> None:
+    """A förbund made as real ones are (`flask create-admin`) reports "Annat (hen)" and "Vill
+    inte uppge" as one column until it turns that off in Inställningar. Here 7 women, 6 men,
+    3 "annat" and 2 "ej uppgivet" in one insats, k = 5: merged, the column is 3 + 2 = 5 and
+    nothing on Översikt's row of the insats needs hiding; apart, 3 and 2 are each below 5."""
+    password_file = tmp_path / "pw"
+    password_file.write_text("a very secret admin password\n")
+    runner = app.test_cli_runner()
+    made = runner.invoke(
+        args=["create-admin", "--forbund", "Nytt förbund", "--email", "chef@example.org"]
+        + ["--password-file", str(password_file)]
+    )
+    assert made.exit_code == 0, made.output
+    genders = [Gender.WOMAN] * 7 + [Gender.MAN] * 6 + [Gender.OTHER] * 3 + [Gender.NOT_STATED] * 2
+    with app.app_context():
+        owner = db.session.scalars(sa.select(Forbund)).one()
+        insats = factories.insats(owner, "Hälsoskolan")
+        for n, gender in enumerate(genders):
+            register_participant(
+                insats,
+                NewParticipant(
+                    code=f"HS-{n}",
+                    gender=gender,
+                    birth_year=1980,
+                    remittent=Remittent.AF,
+                    start_date=date(2026, 1, 10),
+                ),
+            )
+        db.session.commit()
+
+    def participants_by_gender() -> tuple[tuple[Any, Any], ...]:
+        """Översikt's first table, "Deltagare i urvalet": its header and its "Totalt" row."""
+        book = _export(app, tmp_path, "--from", "2026-01-01", "--to", "2026-06-30")
+        rows = list(book["Översikt"].iter_rows(min_row=4, values_only=True))
+        assert rows[0][0] == "Deltagare i urvalet"
+        header = rows[1][: rows[1].index(None)]
+        total = next(row for row in rows[2:] if row[0] == "Totalt")
+        return tuple(zip(header, total[: len(header)], strict=True))
+
+    assert participants_by_gender() == (
+        ("Insats", "Totalt"),
+        ("Kvinna", 7),
+        ("Man", 6),
+        ("Annat eller ej uppgivet", 5),
+        ("Totalt", 18),
+    )
+    with app.app_context():
+        db.session.scalars(sa.select(Forbund)).one().merge_other_genders = False
+        db.session.commit()
+    apart = dict(participants_by_gender())
+    assert (apart["Annat (hen)"], apart["Vill inte uppge"]) == ("<5", "<5")
+    # The two "<5" sum to a visible 18 − 7 − 6 = 5, which leaves each 1..4 open; nothing else
+    # of the row needs to go.
+    assert (apart["Kvinna"], apart["Man"], apart["Totalt"]) == (7, 6, 18)

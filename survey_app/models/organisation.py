@@ -29,8 +29,10 @@ class Forbund(db.Model):  # type: ignore[name-defined]
     # Small-group protection: when one more cell must be hidden, hide a part such as a gender
     # before a total ("totals"), or a total over genders before a gender ("genders").
     protection_keeps: Mapped[str] = mapped_column(sa.String(16), default="totals")
-    # Report "Annat (hen)" and "Vill inte uppge" as one gender column.
-    merge_other_genders: Mapped[bool] = mapped_column(default=False)
+    # Report "Annat (hen)" and "Vill inte uppge" as one gender column. On for a new förbund:
+    # two sparse columns often need hiding one by one, and the complements they call for can
+    # take the totals with them (docs/reports.md, rule 6); a förbund may turn it off.
+    merge_other_genders: Mapped[bool] = mapped_column(default=True)
     # Local support contacts shown after a "yes" in the violence screening (plain text).
     support_contacts: Mapped[str] = mapped_column(sa.Text, default="")
     # Participant-level data is deleted this many months after the participation's exit
