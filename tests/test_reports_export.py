@@ -441,7 +441,7 @@ def test_a_new_forbund_reports_the_two_sparse_genders_as_one_column(
     """A förbund made as real ones are (`flask create-admin`) reports "Annat (hen)" and "Vill
     inte uppge" as one column until it turns that off in Inställningar. Here 7 women, 6 men,
     3 "annat" and 2 "ej uppgivet" in one insats, k = 5: merged, the column is 3 + 2 = 5 and
-    nothing on Översikt's row of the insats needs hiding; apart, 3 and 2 are each below 5."""
+    nothing in Översikt's "Totalt" row needs hiding; apart, 3 and 2 are each below 5."""
     password_file = tmp_path / "pw"
     password_file.write_text("a very secret admin password\n")
     runner = app.test_cli_runner()
