@@ -446,8 +446,11 @@ def test_a_new_forbund_reports_the_two_sparse_genders_as_one_column(
     password_file.write_text("a very secret admin password\n")
     runner = app.test_cli_runner()
     made = runner.invoke(
-        args=["create-admin", "--forbund", "Nytt förbund", "--email", "chef@example.org"]
-        + ["--password-file", str(password_file)]
+        args=[
+            "create-admin",
+            *("--forbund", "Nytt förbund", "--email", "chef@example.org"),
+            *("--password-file", str(password_file)),
+        ]
     )
     assert made.exit_code == 0, made.output
     genders = [Gender.WOMAN] * 7 + [Gender.MAN] * 6 + [Gender.OTHER] * 3 + [Gender.NOT_STATED] * 2
