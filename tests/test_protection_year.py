@@ -93,6 +93,28 @@ def test_the_attacker_works_out_no_hidden_count_of_a_year(year: tuple[bytes, int
     assert report.findings == [], "\n".join(str(f) for f in report.findings[:20])
 
 
+def test_the_attacker_works_out_no_hidden_count_of_the_year_with_genders_merged(
+    year_app: tuple[Flask, int],
+) -> None:
+    """The same year as a new förbund reports it: "Annat (hen)" and "Vill inte uppge" as one
+    column (the setting is changed on the loaded förbund only, never stored)."""
+    app, forbund_id = year_app
+    with app.app_context():
+        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
+        data.forbund.merge_other_genders = True
+        buffer = io.BytesIO()
+        workbook.write(data, buffer, made_by="test")
+        k = data.forbund.min_group_size
+        db.session.rollback()
+        db.session.remove()
+    book = buffer.getvalue()
+    overview = openpyxl.load_workbook(io.BytesIO(book))["Översikt"]
+    headers = {cell for row in overview.iter_rows(values_only=True) for cell in row}
+    assert "Annat eller ej uppgivet" in headers and "Vill inte uppge" not in headers
+    report = analyse(book, k)
+    assert report.findings == [], "\n".join(str(f) for f in report.findings[:20])
+
+
 def test_a_year_without_small_groups_shows_its_comparison(year: tuple[bytes, int]) -> None:
     book, _ = year
     rows = _comparison_rows(book)
