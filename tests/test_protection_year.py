@@ -56,17 +56,25 @@ def year_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, 
         db.engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def year(year_app: tuple[Flask, int]) -> tuple[bytes, int]:
-    """The year's workbook and its k."""
+def _written(year_app: tuple[Flask, int], merged: bool = False) -> tuple[bytes, int]:
+    """The year's workbook and its k; `merged`: with "Annat (hen)" and "Vill inte uppge" as
+    one column (set on the loaded förbund only, never stored)."""
     app, forbund_id = year_app
     with app.app_context():
         data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
+        data.forbund.merge_other_genders = merged
         buffer = io.BytesIO()
         workbook.write(data, buffer, made_by="test")
         k = data.forbund.min_group_size
+        db.session.rollback()
         db.session.remove()
     return buffer.getvalue(), k
+
+
+@pytest.fixture(scope="module")
+def year(year_app: tuple[Flask, int]) -> tuple[bytes, int]:
+    """The year's workbook and its k."""
+    return _written(year_app)
 
 
 def _comparison_rows(book: bytes) -> list[tuple[object, object]]:
@@ -97,17 +105,8 @@ def test_the_attacker_works_out_no_hidden_count_of_the_year_with_genders_merged(
     year_app: tuple[Flask, int],
 ) -> None:
     """The same year as a new förbund reports it: "Annat (hen)" and "Vill inte uppge" as one
-    column (the setting is changed on the loaded förbund only, never stored)."""
-    app, forbund_id = year_app
-    with app.app_context():
-        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
-        data.forbund.merge_other_genders = True
-        buffer = io.BytesIO()
-        workbook.write(data, buffer, made_by="test")
-        k = data.forbund.min_group_size
-        db.session.rollback()
-        db.session.remove()
-    book = buffer.getvalue()
+    column."""
+    book, k = _written(year_app, merged=True)
     overview = openpyxl.load_workbook(io.BytesIO(book))["Översikt"]
     headers = {cell for row in overview.iter_rows(values_only=True) for cell in row}
     assert "Annat eller ej uppgivet" in headers and "Vill inte uppge" not in headers
