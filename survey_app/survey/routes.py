@@ -168,7 +168,7 @@ def open_link(token: str) -> str | WerkzeugResponse | tuple[str, int]:
     invitation = links.usable_invitation(token)
     if invitation is None:
         return link_not_working()
-    loaded = load_occasion(invitation.occasion_id)
+    loaded = read_occasion(invitation.occasion_id)  # in the invitation's read's transaction
     if loaded is None:
         return link_not_working()
     occasion, _ = loaded
@@ -297,8 +297,6 @@ def _load_state() -> WerkzeugResponse | tuple[str, int] | None:
 
 
 KEEPS_ENTRIES = frozenset({"survey.page", "survey.lock"})
-# The endpoints that change the ORM objects of the read (`storage.submit`).
-SUBMITS = frozenset({"survey.confirm"})
 
 
 def _idle_seconds() -> int:
@@ -309,15 +307,15 @@ def _occasion_for(
     state: State,
 ) -> tuple[Occasion | OccasionRow, Invitation | InvitationRow | None] | None:
     """The occasion the session answers, and the invitation when a link opened it: plain rows
-    for a participant's pages, which only read; the ORM objects for the submit, which changes
-    them, and for staff's entry, whose pages show more of the participation."""
+    for a participant's pages and submit (`storage.submit` writes by statements); the ORM
+    objects for staff's entry, whose pages show more of the participation."""
     if state.mode == ResponseMode.STAFF:
         if not current_user.is_authenticated:
             return None
         access.participation_for_work(current_user, state.participation_id)
     link = state.mode == ResponseMode.LINK
     loaded: tuple[Occasion | OccasionRow, Invitation | InvitationRow | None] | None
-    if request.endpoint in SUBMITS or state.mode == ResponseMode.STAFF:
+    if state.mode == ResponseMode.STAFF:
         loaded = load_occasion(
             state.occasion_id,
             participation_id=state.participation_id,
