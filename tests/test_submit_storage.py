@@ -82,9 +82,7 @@ def _store(setup: Setup) -> int:
     )
     assert other is not None
     links.create_invitation(other, None)
-    for kept in db.session.scalars(
-        sa.select(Invitation).where(Invitation.occasion_id == other.id)
-    ):
+    for kept in db.session.scalars(sa.select(Invitation).where(Invitation.occasion_id == other.id)):
         kept.email = "annan@example.org"
     db.session.commit()
     return invitation.id
