@@ -1,8 +1,9 @@
 """A participant's page read as plain data: the occasion with everything its pages show, in one
 Core statement, into small frozen dataclasses.
 
-The ORM read (`storage.load_occasion`) stays for what changes responses in place (the submit,
-staff's entry); the pages only read. Turning the joined row into ORM objects through five eager
+The ORM read (`storage.load_occasion`) stays for staff's entry, whose pages show more of the
+participation; a participant's pages, link and submit read these rows (the submit writes by
+statements, `storage.submit`). Turning the joined row into ORM objects through five eager
 loads was a quarter of a page's time (SQLAlchemy builds the loads' row processors on every
 execution); these rows are tuples read once. The dataclasses carry the attribute names of the
 models they mirror, so that `Bundle` and the templates read either alike.

@@ -47,8 +47,8 @@ from survey_app.responses.reading import InvitationRow, OccasionRow, ResponseRow
 @dataclass
 class Bundle:
     """The questionnaires one respondent answers at one occasion, with their stored responses:
-    ORM objects (`load_occasion`, for the submit and staff's entry) or plain rows
-    (`reading.read_occasion`, for the participant's pages), read alike."""
+    ORM objects (`load_occasion`, for staff's entry) or plain rows (`reading.read_occasion`,
+    for the participant's pages and submit), read alike."""
 
     occasion: Occasion | OccasionRow
     questionnaires: list[Questionnaire]
@@ -262,7 +262,7 @@ def save_page(
     (what a page held when the tablet locked) stores the answers given, keeps the others, and
     leaves the page unsaved: the respondent resumes on it with the entries in place.
 
-    Nothing is read here: the page was read before (`load_occasion`), and the writes settle a
+    Nothing is read here: the page was read before (`reading.read_occasion`), and the writes settle a
     parallel save of the same page (a double tap, a second tab) in the database itself. The
     response is inserted or, when it exists, updated and locked by one INSERT … ON CONFLICT DO
     UPDATE, which returns nothing for a response already sent; the page's answers are then
