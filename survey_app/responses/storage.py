@@ -262,12 +262,13 @@ def save_page(
     (what a page held when the tablet locked) stores the answers given, keeps the others, and
     leaves the page unsaved: the respondent resumes on it with the entries in place.
 
-    Nothing is read here: the page was read before (`reading.read_occasion`), and the writes settle a
-    parallel save of the same page (a double tap, a second tab) in the database itself. The
-    response is inserted or, when it exists, updated and locked by one INSERT … ON CONFLICT DO
-    UPDATE, which returns nothing for a response already sent; the page's answers are then
-    inserted or replaced by one more, and answers to items now blank or hidden deleted (on
-    PostgreSQL the three are one statement, `_save_page_at_once`: one round trip). Every
+    Nothing is read here: the page was read before (`reading.read_occasion`), and the writes
+    settle a parallel save of the same page (a double tap, a second tab) in the database
+    itself. The response is inserted or, when it exists, updated and locked by one INSERT …
+    ON CONFLICT DO UPDATE, which returns nothing for a response already sent; the page's
+    answers are then inserted or replaced by one more, and answers to items now blank or
+    hidden deleted (on PostgreSQL the three are one statement, `_save_page_at_once`: one round
+    trip). Every
     value is prepared first, so that SQLite's write lock (`begin_write`) is held only for these
     statements and the commit. `only_write`: nothing else is written before the commit; on
     PostgreSQL a save that is one statement then runs as its own transaction
