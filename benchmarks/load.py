@@ -33,7 +33,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -69,6 +69,8 @@ class Stats:
     connection_errors: int = 0
     unexpected: list[str] = field(default_factory=list)
     told_saved: set[int] = field(default_factory=set)  # participation ids
+    # The same latencies by kind of request (`kind_of`): where the tail is.
+    by_kind: defaultdict[str, list[float]] = field(default_factory=lambda: defaultdict(list))
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -92,6 +94,8 @@ class Outcome:
     workers_killed: int = 0
     # gunicorn's own time per request (its access log), where the run kept a log.
     server_ms: tuple[float, float] | None = None
+    # Per kind of request: (requests, p50 ms, p95 ms).
+    by_kind: dict[str, tuple[int, float, float]] = field(default_factory=dict)
 
     def summary(self) -> str:
         return (
@@ -109,6 +113,25 @@ class Outcome:
             + (f"; workers killed: {self.workers_killed}" if self.workers_killed else "")
             + ("" if not self.problems else "; problems: " + "; ".join(self.problems[:5]))
         )
+
+    def kinds(self) -> str:
+        """A line per kind of request: its count, p50 and p95."""
+        return "\n".join(
+            f"  {kind}: {n} requests, p50 {p50:.1f} ms, p95 {p95:.1f} ms"
+            for kind, (n, p50, p95) in sorted(self.by_kind.items())
+        )
+
+
+def kind_of(method: str, path: str) -> str:
+    """A request's kind: its method and path without the page's number or the link's token
+    ("GET /svar/sida", "GET /l/…")."""
+    if path.startswith("/l/"):
+        return f"{method} /l/…"
+    return f"{method} {path.rstrip('/0123456789')}"
+
+
+def _percentile(ordered: list[float], share: float) -> float:
+    return ordered[int(share * (len(ordered) - 1))]
 
 
 class _Form:
@@ -207,6 +230,7 @@ class Participant:
                 self.cookie = value.split(";", 1)[0]
         with self.stats.lock:
             self.stats.latencies_ms.append(elapsed)
+            self.stats.by_kind[kind_of(method, path)].append(elapsed)
             self.stats.statuses[response.status] += 1
         location = urlsplit(response.getheader("Location") or "").path
         return response.status, location, text
@@ -454,13 +478,17 @@ def run(
         connection_errors=stats.connection_errors,
         unexpected=stats.unexpected,
         p50_ms=statistics.median(latencies),
-        p95_ms=latencies[int(0.95 * (len(latencies) - 1))],
+        p95_ms=_percentile(latencies, 0.95),
         told_saved=len(stats.told_saved),
         unavailable=stats.statuses.get(503, 0),
         stored_once=ok,
         problems=problems,
         workers_killed=killed,
         server_ms=_server_times(log) if log is not None else None,
+        by_kind={
+            kind: (len(times), statistics.median(times), _percentile(sorted(times), 0.95))
+            for kind, times in stats.by_kind.items()
+        },
     )
 
 
@@ -523,7 +551,7 @@ def main() -> None:
             drop_schema(args.db, schema)
     print(
         f"{args.db}: {args.participants} participants, {args.workers} workers, think "
-        f"{args.think:.1f} s, {args.seconds:.0f} s: {outcome.summary()}"
+        f"{args.think:.1f} s, {args.seconds:.0f} s: {outcome.summary()}\n{outcome.kinds()}"
     )
 
 

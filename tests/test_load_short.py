@@ -37,6 +37,11 @@ def test_participants_in_parallel_are_all_stored_once(fresh_database: str, tmp_p
     assert outcome.unexpected == []
     assert outcome.told_saved > 0
     assert outcome.stored_once, outcome.problems
+    # Every request counted under its kind, and no link's token in a kind's name.
+    assert sum(n for n, _, _ in outcome.by_kind.values()) == outcome.requests
+    assert {"GET /l/…", "GET /svar/sida", "POST /svar/sida", "POST /svar/skicka"} <= set(
+        outcome.by_kind
+    )
 
 
 def test_a_worker_killed_mid_submission_loses_nothing(fresh_database: str, tmp_path: Path) -> None:
