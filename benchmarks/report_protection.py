@@ -1,5 +1,6 @@
 """The protected report's build:
-`python -m benchmarks.report_protection [--participations N --insatser I] [--repeats R]`.
+`python -m benchmarks.report_protection [--participations N --insatser I] [--merged]
+[--repeats R]`.
 
 Loads the demo förbund (`flask demo-data`: 30 participations in 3 insatser), or with
 `--participations` a synthetic förbund (benchmarks/synthetic.py), into a fresh SQLite file,
@@ -35,6 +36,11 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--participations", type=int, default=0, help="synthetic; 0: the demo")
     parser.add_argument("--insatser", type=int, default=8)
+    parser.add_argument(
+        "--merged",
+        action="store_true",
+        help="'annat' and 'ej uppgivet' as one column (a new förbund's default)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         app = app_on(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
@@ -42,7 +48,9 @@ def main() -> None:
             db.create_all()
             registry = app.extensions["questionnaires"]
             if args.participations:
-                forbund_id = generate(registry, args.participations, args.insatser)
+                forbund_id = generate(
+                    registry, args.participations, args.insatser, merged=args.merged
+                )
                 db.session.commit()
             else:
                 load_demo_data(registry, date(2026, 12, 1))
@@ -62,6 +70,7 @@ def main() -> None:
     shown = int(comparison["mean_start"].notna().sum())
     print(
         f"protected report build, {'synthetic' if args.participations else 'demo'} förbund "
+        f"{'(genders merged) ' if args.merged else ''}"
         f"({len(data.participations)} participations, "
         f"{data.participations['insats'].nunique()} insatser): "
         f"median of {args.repeats} {statistics.median(timings):.2f} s (runs {runs}); "

@@ -28,13 +28,19 @@ GENDERS = ("kvinna", "man", "annat", "ej_uppgivet")
 CHUNK = 20_000
 
 
-def generate(registry: Registry, participations: int, insatser: int = 20, seed: int = 1) -> int:
+def generate(
+    registry: Registry,
+    participations: int,
+    insatser: int = 20,
+    seed: int = 1,
+    merged: bool = False,
+) -> int:
     """Insert one förbund with the given number of participations; returns the förbund's id.
-    About 80 % have an EXIT; each occasion has its full bundle (8–9 responses in all)."""
+    About 80 % have an EXIT; each occasion has its full bundle (8–9 responses in all).
+    By default the four gender columns (GENDERS), as the synthetic years of docs/benchmarks.md
+    were measured; `merged`: the last two as one, a new förbund's default."""
     rng = random.Random(seed)
-    # The four gender columns (GENDERS), as the synthetic years of docs/benchmarks.md were
-    # measured: a new förbund's default merges the last two.
-    forbund = Forbund(name=f"Syntetiskt förbund {seed}", merge_other_genders=False)
+    forbund = Forbund(name=f"Syntetiskt förbund {seed}", merge_other_genders=merged)
     db.session.add(forbund)
     db.session.flush()
     definitions = {qid: registry.by_id[qid] for qid in {*START, *EXIT}}
