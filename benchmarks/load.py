@@ -130,8 +130,9 @@ def kind_of(method: str, path: str) -> str:
     return f"{method} {path.rstrip('/0123456789')}"
 
 
-def _percentile(ordered: list[float], share: float) -> float:
-    return ordered[int(share * (len(ordered) - 1))]
+def _median_and_p95(times: list[float]) -> tuple[float, float]:
+    ordered = sorted(times)
+    return statistics.median(ordered), ordered[int(0.95 * (len(ordered) - 1))]
 
 
 class _Form:
@@ -471,14 +472,14 @@ def run(
         server.wait(timeout=30)
         log_file.close()
     ok, problems = verify(database_url, stats.told_saved)
-    latencies = sorted(stats.latencies_ms) or [0.0]
+    p50, p95 = _median_and_p95(stats.latencies_ms or [0.0])
     return Outcome(
         requests=len(stats.latencies_ms),
         server_errors=stats.server_errors,
         connection_errors=stats.connection_errors,
         unexpected=stats.unexpected,
-        p50_ms=statistics.median(latencies),
-        p95_ms=_percentile(latencies, 0.95),
+        p50_ms=p50,
+        p95_ms=p95,
         told_saved=len(stats.told_saved),
         unavailable=stats.statuses.get(503, 0),
         stored_once=ok,
@@ -486,8 +487,7 @@ def run(
         workers_killed=killed,
         server_ms=_server_times(log) if log is not None else None,
         by_kind={
-            kind: (len(times), statistics.median(times), _percentile(sorted(times), 0.95))
-            for kind, times in stats.by_kind.items()
+            kind: (len(times), *_median_and_p95(times)) for kind, times in stats.by_kind.items()
         },
     )
 
@@ -495,10 +495,8 @@ def run(
 def _server_times(log: Path) -> tuple[float, float] | None:
     """p50 and p95 of gunicorn's own time per request, from its access log (gunicorn.conf.py
     ends each line with whole milliseconds)."""
-    times = sorted(float(ms) for ms in re.findall(r" (\d+)ms$", log.read_text(), re.MULTILINE))
-    if not times:
-        return None
-    return statistics.median(times), times[int(0.95 * (len(times) - 1))]
+    times = [float(ms) for ms in re.findall(r" (\d+)ms$", log.read_text(), re.MULTILINE)]
+    return _median_and_p95(times) if times else None
 
 
 def _wait_until_up(port: int) -> None:

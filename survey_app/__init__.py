@@ -93,14 +93,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     return app
 
 
-def compile_templates(app: Flask) -> int:
+def compile_templates(app: Flask) -> None:
     """Compile every template now (a server's worker, before its first request): compiled on
     first use instead, each worker's first pages took 25–50 ms longer, a wave of slow pages
-    when workers start together (issue 17). Gives how many."""
-    names = [name for name in app.jinja_env.list_templates() if name.endswith(".html")]
-    for name in names:
-        app.jinja_env.get_template(name)
-    return len(names)
+    when workers start together (issue 17)."""
+    for name in app.jinja_env.list_templates():
+        if name.endswith(".html"):
+            app.jinja_env.get_template(name)
 
 
 def _trusted_hosts(settings: Settings) -> list[str]:
