@@ -237,3 +237,33 @@ def test_a_batch_cut_short_decides_as_one_run_through(
     cut = _comparison(year_app)
     assert stalls, "no batch was cut short"
     pd.testing.assert_frame_equal(cut, usual)
+
+
+def test_a_pinned_x_beside_a_failing_small_group_stays_hidden_until_it_is_protected(
+    tmp_path: Path,
+) -> None:
+    """A generated year of 400 in 10 insatser, genders merged: the first insats has 2
+    ongoing participations, a "<5" printed 14 times (Översikt's ongoing count and "Start utan
+    avslut" of all 13 measures). Each "x" hidden beside it to open it is pinned at first (it
+    needs a partner of its own). When such an "x" was shown again at once, the next round hid
+    another cell beside the "<5", which met the same fate: those cells failed for seven
+    rounds and the protection took 10 audits. Kept hidden while the "<5" fails, each gets its
+    partner in the same round: a round to hide the complements, one to close the patterns,
+    one to show what is left pinned, and one to spare."""
+    app: Flask = create_app(make_settings(f"sqlite:///{tmp_path / 'year.sqlite3'}"))
+    with app.app_context():
+        db.create_all()
+        forbund_id = generate(app.extensions["questionnaires"], 400, 10, merged=True)
+        db.session.commit()
+        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
+        report = workbook.build(data)
+        db.session.remove()
+        db.engine.dispose()
+    pub = report.overview.pub
+    overview = pub.tables("overview")["overview"]
+    without_exit = pub.tables("without_exit:")
+    first_insats, total = 0, -1
+    cells = [overview[workbook.ONGOING, first_insats, total]]
+    cells += [ids[first_insats, total] for ids in without_exit.values()]
+    assert pub.shown(cells).tolist() == ["<5"] * 14
+    assert pub.audits <= 4, pub.audits

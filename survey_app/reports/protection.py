@@ -19,7 +19,8 @@ protected as one system (linked-table protection):
    objectives give witnesses for many cells at once first. A "<k" must keep the whole range
    1..k−1 open, an "x" at least k−1 values (as many as a "<k" it protects). An "x" the audit
    finds pinned to one value protects nothing: it is shown, veiled (statistics beside it
-   stay blank, see `_is_hidden`), which changes no range. Where the audit fails otherwise,
+   stay blank, see `_is_hidden`), which changes no range; beside a "<k" that still fails it
+   stays hidden while rounds go on (`_beside_primary`). Where the audit fails otherwise,
    more is hidden beside the failing cells and the audit runs again; a part that does not
    settle (ROUNDS_BEFORE_REGION) has everything around its failing cells hidden.
 4. Least loss: each "x" is then tried visible again, largest first, and stays visible if the
@@ -300,7 +301,9 @@ class Publication:
             # the limits of showing one again (there for rounds that hide more beside them)
             # do not apply.
             limits = not self._only_pinned(failing, secondary)
-            published = self._publish_pinned(hidden, secondary, limits=limits)
+            published = self._publish_pinned(
+                hidden, secondary, limits=limits, held=self._beside_primary(failing, secondary)
+            )
             failing, sizes = self._without(failing, self._failing_sizes, self._published)
             if not failing:  # showing a pinned count changes no range: the rest passed
                 break
@@ -344,7 +347,11 @@ class Publication:
         self._shut = self._is_hidden(hidden) | self._published
 
     def _publish_pinned(
-        self, hidden: np.ndarray, secondary: np.ndarray, limits: bool = True
+        self,
+        hidden: np.ndarray,
+        secondary: np.ndarray,
+        limits: bool = True,
+        held: frozenset[int] = frozenset(),
     ) -> bool:
         """Show again each "x" the audit found pinned to one value by what is published: it
         protects nothing (a reader works it out), and hiding more to keep it open is what
@@ -353,7 +360,8 @@ class Publication:
         has it, and what is printed beside it stays blank (veiled, see _is_hidden).
         It is hidden again only where nothing else will do (`_cheapest`, `_hide`), and shown
         again at most PUBLISH_AGAIN times, so rounds end; `limits=False` where no round
-        follows (see protect). True if any was shown."""
+        follows (see protect). With limits, those `held` stay hidden (see _beside_primary).
+        True if any was shown."""
         shown = [
             v
             for v in self._pinned
@@ -361,7 +369,8 @@ class Publication:
             and (
                 not limits
                 or (
-                    self._taken_back.get(v, 0) < PUBLISH_AGAIN
+                    v not in held
+                    and self._taken_back.get(v, 0) < PUBLISH_AGAIN
                     # Keeping genders, a total over them is hidden before a gender's count: shown,
                     # a later round would hide a gender's count in its place.
                     and not (self.keep == KEEP_GENDERS and self._over_genders[v])
@@ -372,6 +381,23 @@ class Publication:
             hidden[var] = secondary[var] = False
             self._published[var] = True
         return bool(shown)
+
+    def _beside_primary(self, failing: list[list[int]], secondary: np.ndarray) -> frozenset[int]:
+        """The counts in a relation with a "<k" that failed the audit: a pinned "x" among
+        them stays hidden while the round goes on (_publish_pinned). It was hidden to open
+        that cell and is pinned because it still needs a partner of its own; shown again, the
+        next round hides another cell beside the "<k", which meets the same fate (at 400 in 10
+        insatser, 14 cells failed for seven rounds while 10–54 "x" a round were shown and
+        hidden again). Kept hidden, it fails as an "x" and gets its partner that round
+        (protect), so the pattern around the "<k" closes. On 24 synthetic years this took
+        fewer rounds and, with the genders merged, hid fewer counts (docs/benchmarks.md)."""
+        return frozenset(
+            near
+            for group in failing
+            for var in group
+            if not secondary[var]
+            for near in self._near(var)
+        )
 
     def _only_pinned(self, failing: list[list[int]], secondary: np.ndarray) -> bool:
         """Whether every failing cell is an "x" the last audit found pinned."""
