@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -239,6 +240,30 @@ def test_a_batch_cut_short_decides_as_one_run_through(
     pd.testing.assert_frame_equal(cut, usual)
 
 
+def _generated(
+    tmp_path: Path, participations: int, insatser: int, seed: int, merged: bool
+) -> tuple[Any, workbook.Report]:
+    """A generated year's report data and its protected report."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    app: Flask = create_app(make_settings(f"sqlite:///{tmp_path / 'generated.sqlite3'}"))
+    with app.app_context():
+        db.create_all()
+        registry = app.extensions["questionnaires"]
+        forbund_id = generate(registry, participations, insatser, seed=seed, merged=merged)
+        db.session.commit()
+        data = reports_dataset.load(ReportFilter(forbund_id), registry)
+        report = workbook.build(data)
+        db.session.remove()
+        db.engine.dispose()
+    return data, report
+
+
+def _labelled_hidden(pub: protection.Publication) -> int:
+    """How many cells the report shows as "<k" or "x"."""
+    shown = pub.shown(np.arange(len(pub._values)))
+    return sum(1 for value in shown.tolist() if isinstance(value, str))
+
+
 def test_a_pinned_x_beside_a_failing_small_group_stays_hidden_until_it_is_protected(
     tmp_path: Path,
 ) -> None:
@@ -250,15 +275,7 @@ def test_a_pinned_x_beside_a_failing_small_group_stays_hidden_until_it_is_protec
     rounds and the protection took 10 audits. Kept hidden while the "<5" fails, each gets its
     partner in the same round: a round to hide the complements, one to close the patterns,
     one to show what is left pinned, and one to spare."""
-    app: Flask = create_app(make_settings(f"sqlite:///{tmp_path / 'year.sqlite3'}"))
-    with app.app_context():
-        db.create_all()
-        forbund_id = generate(app.extensions["questionnaires"], 400, 10, merged=True)
-        db.session.commit()
-        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
-        report = workbook.build(data)
-        db.session.remove()
-        db.engine.dispose()
+    _, report = _generated(tmp_path, 400, 10, seed=1, merged=True)
     pub = report.overview.pub
     overview = pub.tables("overview")["overview"]
     without_exit = pub.tables("without_exit:")
@@ -267,3 +284,32 @@ def test_a_pinned_x_beside_a_failing_small_group_stays_hidden_until_it_is_protec
     cells += [ids[first_insats, total] for ids in without_exit.values()]
     assert pub.shown(cells).tolist() == ["<5"] * 14
     assert pub.audits <= 4, pub.audits
+
+
+def test_where_rounds_stall_the_region_is_hidden_a_few_relations_outwards_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A generated year of 500 in 12 insatser, four gender columns: two "<5" of the
+    satisfaction table over all insatser ("Annat" and "Vill inte uppge" of one answer) stay
+    pinned by its breakdown by insats while one more cell a round is hidden beside them. Where
+    rounds stall, the region around them is hidden two relations outwards before all of it:
+    everything the whole region would hide, and every comparison row's statistics with it,
+    is not needed."""
+    regions: list[int | None] = []
+    hide_region = protection.Publication._hide_region
+
+    def noted(self: protection.Publication, *args: Any) -> None:
+        regions.append(args[3] if len(args) > 3 else None)
+        hide_region(self, *args)
+
+    monkeypatch.setattr(protection.Publication, "_hide_region", noted)
+    _, stepwise = _generated(tmp_path / "stepwise", 500, 12, seed=4, merged=False)
+    assert regions and regions[0] == protection.REGION_STEPS[0]
+    monkeypatch.setattr(protection, "REGION_STEPS", ())
+    regions.clear()
+    _, whole = _generated(tmp_path / "whole", 500, 12, seed=4, merged=False)
+    assert regions and regions[0] is None
+    hidden = [_labelled_hidden(r.overview.pub) for r in (stepwise, whole)]
+    assert hidden[0] < hidden[1] - 500, hidden
+    rows = [int(r.comparison["mean_start"].notna().sum()) for r in (stepwise, whole)]
+    assert rows[0] > rows[1] + 100, rows

@@ -21,8 +21,10 @@ protected as one system (linked-table protection):
    finds pinned to one value protects nothing: it is shown, veiled (statistics beside it
    stay blank, see `_is_hidden`), which changes no range; beside a "<k" that still fails it
    stays hidden while rounds go on (`_beside_primary`). Where the audit fails otherwise,
-   more is hidden beside the failing cells and the audit runs again; a part that does not
-   settle (ROUNDS_BEFORE_REGION) has everything around its failing cells hidden.
+   more is hidden beside the failing cells and the audit runs again; where rounds stop
+   mending, what is around the failing cells is hidden a few relations outwards, then
+   further (REGION_STEPS), and a part that does not settle (ROUNDS_BEFORE_REGION) has
+   everything around its failing cells hidden.
 4. Least loss: each "x" is then tried visible again, largest first, and stays visible if the
    audit still passes.
 
@@ -66,13 +68,16 @@ KEEPS = (KEEP_TOTALS, KEEP_GENDERS)
 TOLERANCE = 1e-6
 # How many "x" cells are tried visible again (each try audits a part of the system again).
 RESTORE_TRIES = 20
-# Rounds of one-more-cell before a still failing part has everything around it hidden; sooner
-# where this many rounds in a row mended nothing (a round that showed pinned counts is
-# progress), and at once in a part of more hidden cells than REGION_ABOVE (each round there
-# costs seconds of programs). The region leaves a reader the labels only, which in a report
-# joined by its group counts is nearly everything: the last resort.
+# Rounds of one-more-cell before a still failing part has everything around it hidden, and at
+# once in a part of more hidden cells than REGION_ABOVE (each round there costs seconds of
+# programs). The region leaves a reader the labels only, which in a report joined by its group
+# counts is nearly everything: the last resort. Where STALLS_BEFORE_REGION rounds in a row
+# mended nothing (a round that showed pinned counts is progress), the region is hidden
+# REGION_STEPS[0] relations outwards from the failing cells; after each round that mends
+# nothing more, the next number of steps, then all of it.
 ROUNDS_BEFORE_REGION = 40
 STALLS_BEFORE_REGION = 3
+REGION_STEPS = (2, 4)
 REGION_ABOVE = 10_000
 # How often a count shown as pinned and hidden again later (_hide_near) may be shown again.
 PUBLISH_AGAIN = 2
@@ -287,7 +292,7 @@ class Publication:
         hidden = latent | (counts & (values >= 1) & (values < self.k))
         secondary = np.zeros(len(values), dtype=bool)
         self._published = np.zeros(len(values), dtype=bool)
-        rounds = stalls = 0
+        rounds = stalls = escalations = 0
         failed_before: int | None = None
         audited: np.ndarray | None = None
         while True:
@@ -312,27 +317,41 @@ class Publication:
             # own: one hidden for another cell's sake seldom opens its k−1 values, and on the
             # synthetic years (docs/benchmarks.md) this took fewer rounds and left more
             # statistics shown (one or three fewer rows in two years, up to 25 more in
-            # others). The region at once where rounds stop mending (STALLS_BEFORE_REGION
-            # rounds without fewer failing cells), after ROUNDS_BEFORE_REGION, or in a part
-            # too large for more rounds (REGION_ABOVE).
+            # others). The region (everything around the failing cells) after
+            # ROUNDS_BEFORE_REGION, or in a part too large for more rounds (REGION_ABOVE);
+            # a part of it where rounds stop mending (below).
             failed = sum(len(group) for group in failing)
             stalled = failed_before is not None and failed >= failed_before and not published
             stalls = stalls + 1 if stalled else 0
             failed_before = failed
             before = hidden.copy()
+            # Where rounds stop mending, the region around the failing cells is hidden a
+            # few relations outwards (REGION_STEPS), and further each time rounds stall
+            # again, before all of it: a cell pinned by a table's breakdown by insats needs
+            # the cells two relations away, not the whole report.
+            escalate = stalls >= (STALLS_BEFORE_REGION if not escalations else 1)
+            steps = _region_steps(escalations)
+            if escalate:
+                escalations += 1
+                stalls = 0
             for group, size in zip(failing, sizes, strict=True):
-                if (
-                    rounds >= ROUNDS_BEFORE_REGION
-                    or stalls >= STALLS_BEFORE_REGION
-                    or size > REGION_ABOVE
-                ):
+                if rounds >= ROUNDS_BEFORE_REGION or size > REGION_ABOVE:
                     self._hide_region(group, hidden, secondary)
+                    continue
+                if escalate:
+                    self._hide_region(group, hidden, secondary, steps)
                     continue
                 for cell in group:
                     if secondary[cell] or not any(
                         (hidden[r.ids] & ~before[r.ids]).any() for r in self._relations_of(cell)
                     ):
                         self._hide_near([cell], hidden, secondary)
+            # Nothing left to hide one cell at a time beside them (a part of the region is
+            # hidden already): the region further out, or all of it.
+            while (hidden == before).all() and not published and escalations <= len(REGION_STEPS):
+                for group in failing:
+                    self._hide_region(group, hidden, secondary, _region_steps(escalations))
+                escalations += 1
             if (hidden == before).all() and not published:
                 self._hidden, self._secondary = hidden, secondary  # for a look afterwards
                 where = ", ".join(self.describe(g[0]) for g in failing[:5])
@@ -389,8 +408,9 @@ class Publication:
         next round hides another cell beside the "<k", which meets the same fate (at 400 in 10
         insatser, 14 cells failed for seven rounds while 10–54 "x" a round were shown and
         hidden again). Kept hidden, it fails as an "x" and gets its partner that round
-        (protect), so the pattern around the "<k" closes. On 24 synthetic years this took
-        fewer rounds and, with the genders merged, hid fewer counts (docs/benchmarks.md)."""
+        (protect), so the pattern around the "<k" closes. On 32 synthetic years this took
+        about half the rounds and, with the region hidden stepwise (REGION_STEPS), hid about
+        3 % fewer counts (docs/benchmarks.md)."""
         return frozenset(
             near
             for group in failing
@@ -780,13 +800,21 @@ class Publication:
             near = self._near_cache[key] = tuple(found)
         return near
 
-    def _hide_region(self, failing: list[int], hidden: np.ndarray, secondary: np.ndarray) -> None:
+    def _hide_region(
+        self,
+        failing: list[int],
+        hidden: np.ndarray,
+        secondary: np.ndarray,
+        steps: int | None = None,
+    ) -> None:
         """The bounded way out for a part that still fails after several rounds (many small
         groups knit together): hide every non-zero count related to it, outwards, until no
         number shown remains in a relation with a hidden cell. Then a reader has only the
-        labels, and the audit passes without a program."""
+        labels, and the audit passes without a program. With `steps`, only so many relations
+        outwards (through hidden cells) from the failing cells."""
         reached, frontier = set(failing), list(failing)
-        while frontier:
+        while frontier and (steps is None or steps > 0):
+            steps = None if steps is None else steps - 1
             near = {v for cell in frontier for v in self._near(cell)} - reached
             for v in near:
                 if not hidden[v] and self._values[v] > 0 and self._count_of[v] < 0:
@@ -1402,6 +1430,12 @@ class _EarlyLabels:
         with self._lock:
             self._stopped = True
         self._future.result()  # an error in the thread is raised here
+
+
+def _region_steps(escalations: int) -> int | None:
+    """How many relations outwards the region is hidden after this many escalations (see
+    REGION_STEPS); None: all of it."""
+    return REGION_STEPS[escalations] if escalations < len(REGION_STEPS) else None
 
 
 def _one_value(low: float, high: float, value: float) -> bool:
