@@ -153,11 +153,15 @@ def test_two_solvers_decide_as_one_does(
 ) -> None:
     """The exact ranges of the year's large part are shared between two solvers in two
     threads (protection._ranges); which solver finds which witness first varies, but every
-    range is exact, so the comparison as shown is the one a single solver gives."""
+    range is exact, so the comparison as shown is the one a single solver gives. (Shared
+    here from two cells and 1,000 columns on: this year's large part needs few exact ranges,
+    in a program of about 2,000 columns.)"""
     copies: list[object] = []
     monkeypatch.setattr(
         linear_program.Program, "copy", _counted(copies, linear_program.Program.copy)
     )
+    monkeypatch.setattr(protection, "TWO_SOLVERS_FROM", 2)
+    monkeypatch.setattr(protection, "INTERIOR_ABOVE", 1000)
     two = _comparison(year_app)
     assert copies, "the year's large part was not shared between two solvers"
     monkeypatch.setattr(protection, "TWO_SOLVERS_FROM", 10**9)

@@ -156,6 +156,8 @@ class Publication:
     _pinned: list[int] = field(default_factory=list)
     _published: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _taken_back: dict[int, int] = field(default_factory=dict)  # times, by count
+    # Counts with means beside them (a sum of their own): hidden or veiled, those go blank too.
+    _with_statistics: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _sum_parts: dict[int, list[int]] = field(default_factory=dict)  # see weighted()
     _whole_of: dict[int, int] = field(default_factory=dict)  # see share_of()
     # Unlabelled counts whose share is blank because its whole is hidden (see share_of), in the
@@ -288,6 +290,8 @@ class Publication:
         self._labelled_array = np.asarray(self._labelled, dtype=bool)
         self._count_array = np.asarray(self._count_of, dtype=np.int64)
         self._bound_array = np.asarray(self._bounds, dtype=float).reshape(-1, 2)
+        self._with_statistics = np.zeros(len(self._values), dtype=bool)
+        self._with_statistics[self._count_array[self._count_array >= 0]] = True
         # A latent cell is hidden from the start (shown blank, never "<k" or "x").
         hidden = latent | (counts & (values >= 1) & (values < self.k))
         secondary = np.zeros(len(values), dtype=bool)
@@ -721,7 +725,8 @@ class Publication:
         (as "x", at least k): one with coefficient `sign` can go down by value − k, one with
         the other sign up without end. Those that cover it all first (one hidden cell then
         does what two would), and among them the förbund's choice (a part or a total), then
-        the smallest."""
+        one without means beside it (hidden, or shown veiled, those go blank too), then the
+        smallest."""
         candidates = [
             (int(v), c)
             for v, c in zip(relation.ids, relation.coefs, strict=True)
@@ -742,6 +747,7 @@ class Publication:
             key=lambda item: (
                 not covers(item),
                 self._cost[item[0]][:2],
+                bool(self._with_statistics[item[0]]),
                 self._alone(item[0], hidden),
                 self._cost[item[0]][2],
             ),
@@ -755,8 +761,9 @@ class Publication:
         return float(2 * self.k - 1 - self._values[var])
 
     def _cheapest(self, candidates: np.ndarray, room: float, hidden: np.ndarray) -> int | None:
-        """The count that costs least to hide (tier, then value); among equals, one with the
-        `room` its partner needs first, since a smaller one would soon need a partner too."""
+        """The count that costs least to hide (tier, then value); among equals, one without
+        means beside it first (see _cheapest_cover), then one with the `room` its partner needs,
+        since a smaller one would soon need a partner too."""
         usable = [int(v) for v in candidates if self._values[v] > 0 and self._count_of[v] < 0]
         if not usable:
             return None
@@ -766,6 +773,7 @@ class Publication:
                 bool(self._published[v]),
                 self._cost[v][0],
                 self._cost[v][1],
+                bool(self._with_statistics[v]),
                 self._values[v] < room,
                 self._alone(v, hidden),
                 self._cost[v][2],
