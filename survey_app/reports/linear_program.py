@@ -30,9 +30,10 @@ INTERIOR_ABOVE = 2000
 # Simplex iterations of a re-solve without perturbed bounds before it goes on with them
 # (_from_vertex, Program.minimise): most take 1–5; 200 keeps the few that stall short.
 STALL_ITERATIONS = 200
-# The same for a batch's re-solve (Program.minimise): the most seen on the synthetic years
-# is about 1,500.
-BATCH_ITERATIONS = 5000
+# Simplex iterations of a batch's re-solve (Program.minimise) before the feasible point it
+# reached serves as its witness (_reached): most take a few hundred; at 650 in 20 insatser
+# with four gender columns one took 4,355 iterations and 1.2 s (docs/benchmarks.md).
+BATCH_ITERATIONS = 1000
 
 
 @dataclass
@@ -110,6 +111,17 @@ def _past_stall(highs: Any) -> None:
     highs.setOptionValue("simplex_iteration_limit", _highs.kHighsIInf)
     highs.run()
     _from_vertex(highs)
+
+
+def _reached(highs: Any) -> np.ndarray | None:
+    """The point a run stopped at by its iteration limit, where it is feasible (the primal
+    simplex keeps the point it started from feasible, and bounds are not perturbed in a
+    re-solve: _from_vertex); else None."""
+    if highs.getModelStatus() != _highs.HighsModelStatus.kIterationLimit:
+        return None
+    if highs.getInfo().primal_solution_status != int(_highs.kSolutionStatusFeasible):
+        return None
+    return np.asarray(highs.getSolution().col_value)
 
 
 class Program:
@@ -258,12 +270,15 @@ class Program:
         if caps is not None and self.warm:
             # A batch goes far from the last vertex (many targets pulled at once), not
             # stalled at it: STALL_ITERATIONS is for a single target at a degenerate vertex
-            # (_from_vertex). With BATCH_ITERATIONS instead, builds of 300 in 8 and 400 in 10
-            # took about 6 % less time (docs/benchmarks.md); going on with perturbed bounds
-            # at once took more.
+            # (_from_vertex). A batch only looks for witnesses, and any feasible point is
+            # one: where it has not reached its optimum after BATCH_ITERATIONS, the point it
+            # reached serves, and what follows goes on from there (_reached).
             self.highs.setOptionValue("simplex_iteration_limit", BATCH_ITERATIONS)
             self.highs.run()
             self.highs.setOptionValue("simplex_iteration_limit", STALL_ITERATIONS)
+            reached = _reached(self.highs)
+            if reached is not None:
+                return reached[: self.n]
         else:
             self.highs.run()
         if self.highs.getModelStatus() == _highs.HighsModelStatus.kIterationLimit:
