@@ -40,18 +40,25 @@ PAIRS = "Antal par (start och avslut)"
 MEAN = "Medel vid start"
 
 
-@pytest.fixture(scope="module")
-def year_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, int]]:
-    """An app on the generated year's database, and the förbund's id."""
-    path: Path = tmp_path_factory.mktemp("year") / "year.sqlite3"
+def _year_on(
+    path: Path, participations: int, insatser: int, seed: int = 1, merged: bool = False
+) -> tuple[Flask, int]:
+    """An app on a database file holding one generated year, and its förbund's id."""
     app: Flask = create_app(make_settings(f"sqlite:///{path}"))
     with app.app_context():
         db.create_all()
-        generate(app.extensions["questionnaires"], 1000, 8)
+        generate(app.extensions["questionnaires"], participations, insatser, seed, merged)
         db.session.commit()
         forbund_id = db.session.scalar(sa.select(Forbund.id))
         assert forbund_id is not None
         db.session.remove()
+    return app, forbund_id
+
+
+@pytest.fixture(scope="module")
+def year_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Flask, int]]:
+    """An app on the generated year's database, and the förbund's id."""
+    app, forbund_id = _year_on(tmp_path_factory.mktemp("year") / "year.sqlite3", 1000, 8)
     yield app, forbund_id
     with app.app_context():
         db.engine.dispose()
@@ -257,20 +264,17 @@ def test_a_batch_cut_short_decides_as_one_run_through(
 
 def _generated(
     tmp_path: Path, participations: int, insatser: int, seed: int, merged: bool
-) -> tuple[Any, workbook.Report]:
-    """A generated year's report data and its protected report."""
+) -> workbook.Report:
+    """A generated year's protected report."""
     tmp_path.mkdir(parents=True, exist_ok=True)
-    app: Flask = create_app(make_settings(f"sqlite:///{tmp_path / 'generated.sqlite3'}"))
+    path = tmp_path / "generated.sqlite3"
+    app, forbund_id = _year_on(path, participations, insatser, seed, merged)
     with app.app_context():
-        db.create_all()
-        registry = app.extensions["questionnaires"]
-        forbund_id = generate(registry, participations, insatser, seed=seed, merged=merged)
-        db.session.commit()
-        data = reports_dataset.load(ReportFilter(forbund_id), registry)
+        data = reports_dataset.load(ReportFilter(forbund_id), app.extensions["questionnaires"])
         report = workbook.build(data)
         db.session.remove()
         db.engine.dispose()
-    return data, report
+    return report
 
 
 def _labelled_hidden(pub: protection.Publication) -> int:
@@ -290,7 +294,7 @@ def test_a_pinned_x_beside_a_failing_small_group_stays_hidden_until_it_is_protec
     rounds and the protection took 10 audits. Kept hidden while the "<5" fails, each gets its
     partner in the same round: a round to hide the complements, one to close the patterns,
     one to show what is left pinned, and one to spare."""
-    _, report = _generated(tmp_path, 400, 10, seed=1, merged=True)
+    report = _generated(tmp_path, 400, 10, seed=1, merged=True)
     pub = report.overview.pub
     overview = pub.tables("overview")["overview"]
     without_exit = pub.tables("without_exit:")
@@ -318,11 +322,11 @@ def test_where_rounds_stall_the_region_is_hidden_a_few_relations_outwards_first(
         hide_region(self, *args)
 
     monkeypatch.setattr(protection.Publication, "_hide_region", noted)
-    _, stepwise = _generated(tmp_path / "stepwise", 500, 12, seed=4, merged=False)
+    stepwise = _generated(tmp_path / "stepwise", 500, 12, seed=4, merged=False)
     assert regions and regions[0] == protection.REGION_STEPS[0]
     monkeypatch.setattr(protection, "REGION_STEPS", ())
     regions.clear()
-    _, whole = _generated(tmp_path / "whole", 500, 12, seed=4, merged=False)
+    whole = _generated(tmp_path / "whole", 500, 12, seed=4, merged=False)
     assert regions and regions[0] is None
     hidden = [_labelled_hidden(r.overview.pub) for r in (stepwise, whole)]
     assert hidden[0] < hidden[1] - 500, hidden

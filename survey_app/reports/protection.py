@@ -321,41 +321,37 @@ class Publication:
             # own: one hidden for another cell's sake seldom opens its k−1 values, and on the
             # synthetic years (docs/benchmarks.md) this took fewer rounds and left more
             # statistics shown (one or three fewer rows in two years, up to 25 more in
-            # others). The region (everything around the failing cells) after
-            # ROUNDS_BEFORE_REGION, or in a part too large for more rounds (REGION_ABOVE);
-            # a part of it where rounds stop mending (below).
+            # others). Where rounds stop mending (STALLS_BEFORE_REGION rounds without fewer
+            # failing cells, then each one more), or nothing is left to hide one cell at a
+            # time, the region around the failing cells: a few relations outwards first, then
+            # further (REGION_STEPS), then all of it (a cell pinned by a table's breakdown by
+            # insats needs the cells two relations away, not the whole report). All of it at
+            # once after ROUNDS_BEFORE_REGION, or in a part too large for more rounds
+            # (REGION_ABOVE).
             failed = sum(len(group) for group in failing)
             stalled = failed_before is not None and failed >= failed_before and not published
             stalls = stalls + 1 if stalled else 0
             failed_before = failed
             before = hidden.copy()
-            # Where rounds stop mending, the region around the failing cells is hidden a
-            # few relations outwards (REGION_STEPS), and further each time rounds stall
-            # again, before all of it: a cell pinned by a table's breakdown by insats needs
-            # the cells two relations away, not the whole report.
             escalate = stalls >= (STALLS_BEFORE_REGION if not escalations else 1)
-            steps = _region_steps(escalations)
             if escalate:
-                escalations += 1
                 stalls = 0
             for group, size in zip(failing, sizes, strict=True):
                 if rounds >= ROUNDS_BEFORE_REGION or size > REGION_ABOVE:
                     self._hide_region(group, hidden, secondary)
-                    continue
-                if escalate:
-                    self._hide_region(group, hidden, secondary, steps)
-                    continue
-                for cell in group:
-                    if secondary[cell] or not any(
-                        (hidden[r.ids] & ~before[r.ids]).any() for r in self._relations_of(cell)
-                    ):
-                        self._hide_near([cell], hidden, secondary)
-            # Nothing left to hide one cell at a time beside them (a part of the region is
-            # hidden already): the region further out, or all of it.
-            while (hidden == before).all() and not published and escalations <= len(REGION_STEPS):
+                elif not escalate:
+                    for cell in group:
+                        if secondary[cell] or not any(
+                            (hidden[r.ids] & ~before[r.ids]).any() for r in self._relations_of(cell)
+                        ):
+                            self._hide_near([cell], hidden, secondary)
+            while escalate or (
+                (hidden == before).all() and not published and escalations <= len(REGION_STEPS)
+            ):
                 for group in failing:
                     self._hide_region(group, hidden, secondary, _region_steps(escalations))
                 escalations += 1
+                escalate = False
             if (hidden == before).all() and not published:
                 self._hidden, self._secondary = hidden, secondary  # for a look afterwards
                 where = ", ".join(self.describe(g[0]) for g in failing[:5])
