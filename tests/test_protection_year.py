@@ -218,6 +218,23 @@ def test_labels_worked_out_early_decide_as_those_worked_out_when_needed(
     pd.testing.assert_frame_equal(early, late)
 
 
+def test_parts_audited_side_by_side_decide_as_one_after_another(
+    year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The parts of the system beside the largest are audited in a thread of their own
+    (protection._audit_parts); a part's result depends on its own programs only, so the
+    comparison as shown is the one the audit gives part after part."""
+    apart: list[object] = []
+    monkeypatch.setattr(protection, "parts_thread", _counted(apart, linear_program.parts_thread))
+    side_by_side = _comparison(year_app)
+    assert apart, "no part was audited beside the largest"
+    monkeypatch.setattr(protection, "PARTS_APART_FROM", 10**9)
+    apart.clear()
+    in_turn = _comparison(year_app)
+    assert not apart
+    pd.testing.assert_frame_equal(side_by_side, in_turn)
+
+
 def test_a_stalled_re_solve_decides_as_an_unstalled_one(
     year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -87,6 +87,14 @@ def second_thread(pid: int) -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"audit-{pid}")
 
 
+@functools.cache
+def parts_thread(pid: int) -> ThreadPoolExecutor:
+    """The thread that audits the smaller parts of the system beside the largest
+    (protection.Publication._audit_parts); one for the life of the process, as
+    second_thread."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"audit-parts-{pid}")
+
+
 def _from_vertex(highs: Any) -> None:
     """Re-solves with a new objective go on from the last vertex: a new objective leaves its
     basis feasible, so the primal simplex from there (about 3 times faster than anew), and no
