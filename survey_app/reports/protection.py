@@ -545,6 +545,11 @@ class Publication:
         inequality only gets weaker without its UNPUBLISHED parts, and tells nothing once its
         whole is one. An inequality is tight where it holds with equality for the true counts;
         one through a latent cell is taken as not tight (its value is not known here)."""
+        if equality and UNPUBLISHED not in ids:  # most relations: kept as they are
+            self._relations.append(
+                _Relation(np.asarray(ids, dtype=int), np.asarray(coefs, dtype=float), True, True)
+            )
+            return
         ids_ = np.asarray(ids, dtype=int)
         coefs_ = np.asarray(coefs, dtype=float)
         gone = ids_ == UNPUBLISHED
