@@ -1082,10 +1082,10 @@ class Publication:
         secondary: np.ndarray,
     ) -> tuple[list[int], list[int]]:
         """Hidden counts of one component whose range is too narrow, and its "x" found pinned
-        (see _publish_pinned). The strict wish is the
-        label's whole range (1..k−1; at least k−1 values for "x"). Where the labels alone
-        already narrow it (a "<5" total of two hidden parts leaves each at most 3), a cell
-        passes if the published numbers narrow it no further than the labels do."""
+        (see _publish_pinned). The strict wish is the label's whole range (1..k−1; at least
+        k−1 values for "x"). Where the labels alone already narrow it (a "<5" total of two
+        hidden parts leaves each at most 3), a cell passes if the published numbers narrow it
+        no further than the labels do."""
         # Hidden counts; a count whose share is only blank beside its hidden whole is an unknown
         # to the reader, not a hidden published count: nothing to keep open for it.
         counts = [
