@@ -155,6 +155,24 @@ def _counted(calls: list[object], function: Callable[..., Any]) -> Callable[...,
     return counted
 
 
+def _alike_without(
+    year_app: tuple[Flask, int],
+    monkeypatch: pytest.MonkeyPatch,
+    calls: list[object],
+    threshold: str,
+    what: str,
+) -> None:
+    """The year's comparison as shown is the same with a way of working (noted in `calls`)
+    and with it turned off by raising its `threshold` in protection.py out of reach."""
+    used = _comparison(year_app)
+    assert calls, what
+    monkeypatch.setattr(protection, threshold, 10**9)
+    calls.clear()
+    unused = _comparison(year_app)
+    assert not calls
+    pd.testing.assert_frame_equal(used, unused)
+
+
 def test_two_solvers_decide_as_one_does(
     year_app: tuple[Flask, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -169,13 +187,13 @@ def test_two_solvers_decide_as_one_does(
     )
     monkeypatch.setattr(protection, "TWO_SOLVERS_FROM", 2)
     monkeypatch.setattr(protection, "INTERIOR_ABOVE", 1000)
-    two = _comparison(year_app)
-    assert copies, "the year's large part was not shared between two solvers"
-    monkeypatch.setattr(protection, "TWO_SOLVERS_FROM", 10**9)
-    copies.clear()
-    one = _comparison(year_app)
-    assert not copies
-    pd.testing.assert_frame_equal(two, one)
+    _alike_without(
+        year_app,
+        monkeypatch,
+        copies,
+        "TWO_SOLVERS_FROM",
+        "the year's large part was not shared between two solvers",
+    )
 
 
 def test_exact_ranges_without_the_capped_copies_decide_as_with_them(
@@ -209,13 +227,9 @@ def test_labels_worked_out_early_decide_as_those_worked_out_when_needed(
     one the audit gives when it works every cell out itself."""
     started: list[object] = []
     monkeypatch.setattr(protection, "_EarlyLabels", _counted(started, protection._EarlyLabels))
-    early = _comparison(year_app)
-    assert started, "no labels were worked out early"
-    monkeypatch.setattr(protection, "EARLY_LABELS_FROM", 10**9)
-    started.clear()
-    late = _comparison(year_app)
-    assert not started
-    pd.testing.assert_frame_equal(early, late)
+    _alike_without(
+        year_app, monkeypatch, started, "EARLY_LABELS_FROM", "no labels were worked out early"
+    )
 
 
 def test_parts_audited_side_by_side_decide_as_one_after_another(
@@ -226,13 +240,9 @@ def test_parts_audited_side_by_side_decide_as_one_after_another(
     comparison as shown is the one the audit gives part after part."""
     apart: list[object] = []
     monkeypatch.setattr(protection, "parts_thread", _counted(apart, linear_program.parts_thread))
-    side_by_side = _comparison(year_app)
-    assert apart, "no part was audited beside the largest"
-    monkeypatch.setattr(protection, "PARTS_APART_FROM", 10**9)
-    apart.clear()
-    in_turn = _comparison(year_app)
-    assert not apart
-    pd.testing.assert_frame_equal(side_by_side, in_turn)
+    _alike_without(
+        year_app, monkeypatch, apart, "PARTS_APART_FROM", "no part was audited beside the largest"
+    )
 
 
 def test_a_stalled_re_solve_decides_as_an_unstalled_one(
