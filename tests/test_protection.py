@@ -414,3 +414,33 @@ def test_early_labels_are_taken_once_and_a_cell_not_begun_is_left_to_the_caller(
     assert tried.wait(10)
     with pytest.raises(protection.ProtectionError, match="cell 7"):
         broken.stop()
+
+
+def test_parts_audited_side_by_side_come_back_in_their_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """_audit_parts audits the largest part here and the others in a thread of their own;
+    each part's result comes back in that part's place."""
+    pub = Publication(5)
+    pub.table("t", _matrix([[3, 4], [5, 6]]), (True, True))
+    threads: dict[int, str] = {}
+
+    def audited(
+        self: Publication, members: list[int], *args: object
+    ) -> tuple[list[int], list[int]]:
+        threads[members[0]] = threading.current_thread().name
+        return [members[-1]], [members[0]]
+
+    monkeypatch.setattr(Publication, "_audit_component", audited)
+    monkeypatch.setattr(protection, "PARTS_APART_FROM", 2)
+    parts: list[tuple[list[int], list[protection._Relation]]] = [
+        ([0, 1], []),
+        ([2], []),
+        ([3, 4, 5], []),
+        ([6, 7], []),
+    ]
+    none = np.zeros(9, dtype=bool)
+    results = pub._audit_parts(parts, none, none, none)
+    assert results == [([1], [0]), ([2], [2]), ([5], [3]), ([7], [6])]
+    assert threads[3] == threading.current_thread().name  # the largest, here
+    assert all(threads[v].startswith("audit-parts-") for v in (0, 2, 6))  # the others
