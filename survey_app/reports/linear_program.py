@@ -165,6 +165,7 @@ class Program:
         self.upper = np.asarray(upper, dtype=float)
         self.rows = rows
         self.highs = None
+        self._cost = np.zeros(self.width)  # the objective HiGHS holds (see minimise)
         self.warm = True  # linprog: no basis kept
         if _highs is not None:
             inf = _highs.kHighsInf
@@ -198,7 +199,6 @@ class Program:
                     rows.value.astype(float),
                 )
             self.highs = highs
-            self.columns = np.arange(self.width, dtype=np.int32)
 
     def copy(self) -> Program:
         """A second solver of the same program, going on from this one's last vertex (for a
@@ -274,7 +274,13 @@ class Program:
             cost[self.n :] = caps
         if self.highs is None:
             return self._linprog(cost)
-        self.highs.changeColsCost(self.width, self.columns, cost)
+        # Only the costs that changed (a single target's: two), not all of them: HiGHS goes on
+        # from its last vertex either way, with less to take in (a build of 650 participations
+        # in 20 insatser: about 2 % fewer instructions, docs/benchmarks.md).
+        changed = np.flatnonzero(cost != self._cost)
+        if len(changed):
+            self.highs.changeColsCost(len(changed), changed.astype(np.int32), cost[changed])
+            self._cost = cost
         if caps is not None and self.warm:
             # A batch goes far from the last vertex (many targets pulled at once), not
             # stalled at it: STALL_ITERATIONS is for a single target at a degenerate vertex
