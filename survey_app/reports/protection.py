@@ -545,15 +545,10 @@ class Publication:
         inequality only gets weaker without its UNPUBLISHED parts, and tells nothing once its
         whole is one. An inequality is tight where it holds with equality for the true counts;
         one through a latent cell is taken as not tight (its value is not known here)."""
-        if equality and UNPUBLISHED not in ids:  # most relations: kept as they are
-            self._relations.append(
-                _Relation(np.asarray(ids, dtype=int), np.asarray(coefs, dtype=float), True, True)
-            )
-            return
         ids_ = np.asarray(ids, dtype=int)
         coefs_ = np.asarray(coefs, dtype=float)
-        gone = ids_ == UNPUBLISHED
-        if gone.any():
+        if UNPUBLISHED in ids:  # (a plain test: most relations have none)
+            gone = ids_ == UNPUBLISHED
             if gone.all():
                 return
             signs = np.sign(coefs_[gone])
@@ -570,9 +565,10 @@ class Publication:
             if len(ids_) == 1 and coefs_[0] < 0:
                 return  # −x ≤ 0: a count is ≥ 0 anyway
         tight = equality
-        members = ids_.tolist()
-        if not equality and not any(self._latent[v] for v in members):
-            tight = abs(float(np.dot(coefs_, [self._values[v] for v in members]))) < TOLERANCE
+        if not equality:
+            members = ids_.tolist()
+            if not any(self._latent[v] for v in members):
+                tight = abs(float(np.dot(coefs_, [self._values[v] for v in members]))) < TOLERANCE
         self._relations.append(_Relation(ids_, coefs_, equality, tight=tight))
 
     def _is_hidden(self, hidden: np.ndarray) -> np.ndarray:
