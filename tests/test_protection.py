@@ -444,3 +444,55 @@ def test_parts_audited_side_by_side_come_back_in_their_order(
     assert results == [([1], [0]), ([2], [2]), ([5], [3]), ([7], [6])]
     assert threads[3] == threading.current_thread().name  # the largest, here
     assert all(threads[v].startswith("audit-parts-") for v in (0, 2, 6))  # the others
+
+
+def test_the_rows_that_prove_an_end_are_the_ones_with_dual_values() -> None:
+    """x0, x1, x2 ≥ 0; row 0: x0 + x1 = 4; row 1: x1 ≤ 1; row 2: x0 + x2 ≤ 100. By hand: the
+    least x0 is 3, proved by rows 0 and 1 together (x0 = 4 − x1 ≥ 3); the greatest is 4, by
+    row 0 and x1's own bound (x1 ≥ 0); the least x2 is 0, by its own bound, no row at all.
+    Row 2 never proves anything: it is slack at every one of these ends."""
+    rows = linear_program.Rows(
+        np.asarray([4.0, -np.inf, -np.inf]),
+        np.asarray([4.0, 1.0, 100.0]),
+        np.asarray([0, 0, 1, 2, 2]),
+        np.asarray([0, 1, 1, 0, 2]),
+        np.ones(5),
+    )
+    program = linear_program.Program(3, np.zeros(3), np.full(3, np.inf), rows)
+    for objective, end, proof in (
+        ([1.0, 0, 0], 3.0, [0, 1]),
+        ([-1.0, 0, 0], 4.0, [0]),
+        ([0, 0, 1.0], 0.0, []),
+    ):
+        found = program.minimise(np.asarray(objective))
+        assert found is not None
+        assert found[int(np.flatnonzero(objective)[0])] == pytest.approx(end)
+        binding = program.binding_rows()
+        assert binding is not None
+        assert binding.tolist() == proof, objective
+
+
+def test_a_cell_hidden_beside_a_failing_one_is_in_a_relation_that_proves_its_range() -> None:
+    """A 2 × 3 table with its totals; the "<5" of 2 at A × women is hidden with the 30 below
+    it. Its row holds one hidden cell and its column two, so without a proof the cheapest
+    count of the row would go (the 10 beside it). Where the audit proved the range too narrow
+    by the column alone, hiding in the row cannot change that proof: the column's visible
+    total, 32, goes instead."""
+    values = _matrix([[2, 10, 20], [30, 40, 50]])
+    pub = Publication(5)
+    ids = pub.table("t", values, (True, True), ("insats", "gender"))
+    pub.protect()
+    hidden = np.zeros(len(pub._values), dtype=bool)
+    secondary = np.zeros(len(pub._values), dtype=bool)
+    hidden[ids[0, 0]] = hidden[ids[1, 0]] = secondary[ids[1, 0]] = True
+    column = [r for r in pub._relations_of(int(ids[0, 0])) if ids[1, 0] in r.ids]
+    assert len(column) == 1
+
+    without = hidden.copy()
+    pub._binding = {}
+    pub._hide_near([int(ids[0, 0])], without, secondary.copy())
+    assert np.flatnonzero(without & ~hidden).tolist() == [ids[0, 1]]
+
+    pub._binding = {int(ids[0, 0]): column}
+    pub._hide_near([int(ids[0, 0])], hidden, secondary)
+    assert np.flatnonzero(hidden).tolist() == sorted([ids[0, 0], ids[1, 0], ids[2, 0]])

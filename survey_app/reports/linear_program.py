@@ -34,6 +34,8 @@ STALL_ITERATIONS = 200
 # reached serves as its witness (_reached): most take a few hundred; at 650 in 20 insatser
 # with four gender columns one took 4,355 iterations and 1.2 s (docs/benchmarks.md).
 BATCH_ITERATIONS = 1000
+# A row's dual value smaller than this counts as 0 (Program.binding_rows).
+DUAL_TOLERANCE = 1e-9
 
 
 @dataclass
@@ -310,6 +312,16 @@ class Program:
             return None
         # Anything else (HiGHS may give up on a badly scaled program): scipy's own path.
         return self._linprog(cost)
+
+    def binding_rows(self) -> np.ndarray | None:
+        """The rows with a dual value other than 0 at the optimum last reached: the rows whose
+        combination proves that optimum (with the unknowns' own bounds). A change to other rows
+        alone leaves the proof standing (the same dual values still fit). None where HiGHS did
+        not end at an optimum (or scipy's linprog solved it)."""
+        if self.highs is None or self.highs.getModelStatus() != _highs.HighsModelStatus.kOptimal:
+            return None
+        duals = np.asarray(self.highs.getSolution().row_dual)
+        return np.flatnonzero(np.abs(duals) > DUAL_TOLERANCE)
 
     def _linprog(self, cost: np.ndarray) -> np.ndarray | None:
         rows = self.rows
