@@ -9,6 +9,8 @@ from __future__ import annotations
 import itertools
 import random
 import threading
+import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -496,3 +498,45 @@ def test_a_cell_hidden_beside_a_failing_one_is_in_a_relation_that_proves_its_ran
     pub._binding = {int(ids[0, 0]): column}
     pub._hide_near([int(ids[0, 0])], hidden, secondary)
     assert np.flatnonzero(hidden).tolist() == sorted([ids[0, 0], ids[1, 0], ids[2, 0]])
+
+
+def test_two_solvers_give_the_same_ranges_and_proofs_whichever_is_slower(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The exact ranges of a large part are shared between two solvers in two threads; the
+    proofs they keep decide which cells are hidden next, so which ends each solves, and from
+    where, must not depend on which thread is faster. A 7 × 7 table of small counts, both
+    solvers in use from two cells on, and every solve of one thread or of the other slowed:
+    each program's ranges and proofs are the same either way."""
+    monkeypatch.setattr(protection, "INTERIOR_ABOVE", 0)
+    monkeypatch.setattr(protection, "TWO_SOLVERS_FROM", 2)
+    minimise = linear_program.Program.minimise
+    ranges = Publication._ranges
+    slow: list[str] = []
+    calls: list[object] = []
+
+    def slowed(self: linear_program.Program, *args: Any, **kwargs: Any) -> Any:
+        if threading.current_thread().name.startswith("audit-") == (slow[0] == "second"):
+            time.sleep(0.002)
+        return minimise(self, *args, **kwargs)
+
+    def recorded(self: Publication, *args: Any, **kwargs: Any) -> Any:
+        low, high, solved = ranges(self, *args, **kwargs)
+        binding = kwargs.get("binding")
+        proofs = None if binding is None else {v: sorted(r) for v, r in binding.items()}
+        calls.append((low, high, solved, proofs))
+        return low, high, solved
+
+    monkeypatch.setattr(linear_program.Program, "minimise", slowed)
+    monkeypatch.setattr(Publication, "_ranges", recorded)
+    values = _matrix(np.random.default_rng(7).choice([0, 1, 2, 3, 6, 9], size=(7, 7)).tolist())
+    seen = {}
+    for which in ("second", "first"):
+        slow[:] = [which]
+        calls.clear()
+        pub = Publication(5)
+        ids = pub.table("t", values, (True, True), ("insats", "gender"))
+        pub.protect()
+        seen[which] = (pub.shown(ids).tolist(), list(calls))
+    assert any(proofs for *_, proofs in seen["first"][1]), "no proof was kept"
+    assert seen["second"] == seen["first"]

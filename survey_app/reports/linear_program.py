@@ -168,6 +168,7 @@ class Program:
         self.rows = rows
         self.highs = None
         self._cost = np.zeros(self.width)  # the objective HiGHS holds (see minimise)
+        self._solution: Any = None  # HiGHS's last optimal solution (see binding_rows)
         self.warm = True  # linprog: no basis kept
         if _highs is not None:
             inf = _highs.kHighsInf
@@ -269,6 +270,7 @@ class Program:
     ) -> np.ndarray | None:
         """A solution minimising objective (over the unknowns) + caps (over the capped
         copies); None if it is unbounded."""
+        self._solution = None
         cost = np.zeros(self.width)
         if objective is not None:
             cost[: self.n] = objective
@@ -304,7 +306,8 @@ class Program:
             self.warm = True
         status = self.highs.getModelStatus()
         if status == _highs.HighsModelStatus.kOptimal:
-            return np.asarray(self.highs.getSolution().col_value)[: self.n]
+            self._solution = self.highs.getSolution()  # its duals: see binding_rows
+            return np.asarray(self._solution.col_value)[: self.n]
         if status in (
             _highs.HighsModelStatus.kUnbounded,
             _highs.HighsModelStatus.kUnboundedOrInfeasible,
@@ -318,9 +321,9 @@ class Program:
         combination proves that optimum (with the unknowns' own bounds). A change to other rows
         alone leaves the proof standing (the same dual values still fit). None where HiGHS did
         not end at an optimum (or scipy's linprog solved it)."""
-        if self.highs is None or self.highs.getModelStatus() != _highs.HighsModelStatus.kOptimal:
+        if self._solution is None:
             return None
-        duals = np.asarray(self.highs.getSolution().row_dual)
+        duals = np.asarray(self._solution.row_dual)
         return np.flatnonzero(np.abs(duals) > DUAL_TOLERANCE)
 
     def _linprog(self, cost: np.ndarray) -> np.ndarray | None:

@@ -840,9 +840,11 @@ class Publication:
             frontier = [v for v in near if hidden[v]]
 
     def _hide_near(self, failing: list[int], hidden: np.ndarray, secondary: np.ndarray) -> None:
-        """Hide more beside failing cells: first in the relations that pin them (below); where
-        those have nothing visible left, the cheapest visible count in a relation with a
-        failing cell (or its sum), then in a relation with those cells, and so on outwards.
+        """Hide more beside failing cells: first in the relations that pin them (below: where
+        the cell is alone, then those of the audit's proof, else those with the fewest hidden
+        cells); where those have nothing visible left, the cheapest visible count in a
+        relation with a failing cell (or its sum), then in a relation with those cells, and so
+        on outwards.
         Keeping totals, along sums and totals first, since an inequality (a part at most its
         whole) seldom pins a cell; keeping genders, a total elsewhere (e.g. a column without
         genders that bounds this one) is as near as a gender's count beside it."""
@@ -1322,10 +1324,11 @@ class Publication:
             objective: np.ndarray | None,
             caps: np.ndarray | None = None,
             solver: Program | None = None,
+            seen: tuple[np.ndarray, np.ndarray] | None = None,
         ) -> bool:
             """Solve; False if unbounded. A program of single targets goes on in the batches'
             program where there is one (its capped copies cost nothing then): a new program
-            would start from nothing."""
+            would start from nothing. The witness goes to `seen` too (a thread's own)."""
             if solver is None:
                 solver = program(batched and (caps is not None or True in programs))
             x = solver.minimise(objective, caps)
@@ -1334,13 +1337,16 @@ class Publication:
             with found:
                 np.minimum(lows, x[at], out=lows)
                 np.maximum(highs, x[at], out=highs)
+            if seen is not None:
+                np.minimum(seen[0], x[at], out=seen[0])
+                np.maximum(seen[1], x[at], out=seen[1])
             return True
 
-        def wide() -> np.ndarray:
+        def wide(low: np.ndarray = lows, high: np.ndarray = highs) -> np.ndarray:
             return np.where(
                 is_x,
-                highs - lows >= k - 2 - TOLERANCE,
-                (lows <= 1 + TOLERANCE) & (highs >= k - 1 - TOLERANCE),
+                high - low >= k - 2 - TOLERANCE,
+                (low <= 1 + TOLERANCE) & (high >= k - 1 - TOLERANCE),
             )
 
         if batched:
@@ -1357,42 +1363,48 @@ class Publication:
             solved = list(targets) if exact else []
         order = {var: i for i, var in enumerate(targets)}
 
-        def narrow(i: int, sense: float) -> bool:
-            """Whether a target's end just solved for is short of what it needs."""
-            if is_x[i]:
-                return not wide()[i]
-            return bool(lows[i] > 1 + TOLERANCE if sense > 0 else highs[i] < k - 1 - TOLERANCE)
-
         def ends(cells: list[int], solver: Program | None = None) -> None:
             """The exact least and greatest value of each of `cells`, an end at a time (an end
-            already seen wide enough is not solved for)."""
+            already seen wide enough is not solved for). What is seen wide is decided on the
+            witnesses seen before the ends began and this call's own: with two solvers, the
+            other's come at times that vary, and which ends are solved, from which vertex,
+            decides the proofs (`binding`) and so the cells hidden next."""
+            low, high = start
+            low, high = low.copy(), high.copy()
             for var in cells:
                 i = order[var]
                 for sense in (1.0, -1.0):
                     if ends_wanted is not None and not ends_wanted[var][0 if sense > 0 else 1]:
                         continue
                     if not label_only:
-                        if wide()[i]:
+                        if wide(low, high)[i]:
                             break
                         if not is_x[i] and (
-                            lows[i] <= 1 + TOLERANCE if sense > 0 else highs[i] >= k - 1 - TOLERANCE
+                            low[i] <= 1 + TOLERANCE if sense > 0 else high[i] >= k - 1 - TOLERANCE
                         ):
                             continue  # this end is already seen open
                     objective = np.zeros(n)
                     objective[at[i]] = sense
                     used = solver if solver is not None else program(batched and True in programs)
-                    if not solve(objective, solver=used):  # unbounded: as wide as can be
-                        with found:
+                    if not solve(objective, solver=used, seen=(low, high)):
+                        with found:  # unbounded: as wide as can be
                             if sense > 0:
-                                lows[i] = -np.inf
+                                low[i] = lows[i] = -np.inf
                             else:
-                                highs[i] = np.inf
-                    elif binding is not None and narrow(i, sense):
+                                high[i] = highs[i] = np.inf
+                    elif binding is not None and (
+                        not wide(low, high)[i]
+                        if is_x[i]
+                        else (low[i] > 1 + TOLERANCE if sense > 0 else high[i] < k - 1 - TOLERANCE)
+                    ):
+                        # This end is short of what the cell needs: the relations proving it.
                         rows = used.binding_rows()
                         if rows is not None:
                             with found:
                                 mine = binding.setdefault(var, set())
                                 mine.update(rows[rows < len(relations)].tolist())
+
+        start = (lows.copy(), highs.copy())  # before any thread begins (see ends)
 
         batches = programs.get(True)
         # The exact ranges go on from the batches' last vertex, without the capped copies.
@@ -1405,9 +1417,9 @@ class Publication:
             and single.highs is not None
         ):
             # Many exact ranges in a large program: a second solver from the same vertex
-            # takes every other cell, in a thread (HiGHS runs without the GIL). Which ends
-            # are solved for may vary with the witnesses the two find first; each range is
-            # exact either way, so the same data give the same report.
+            # takes every other cell, in a thread (HiGHS runs without the GIL). Each decides
+            # which ends to solve on its own witnesses (see ends), so the same data give the
+            # same report.
             other = second_thread(os.getpid()).submit(ends, solved[1::2], single.copy())
             ends(solved[::2], single)
             other.result()
