@@ -872,7 +872,8 @@ class Publication:
                 return
         # Where the audit proved the cells' ranges too narrow, only the relations of the proof
         # (see Program.binding_rows): hiding a count in none of them leaves the proof, and the
-        # range, as it was. The cheapest count of those relations with a failing cell in
+        # range, as it was (short of loosening a bound it uses, as a hidden whole does for its
+        # parts' blank shares). The cheapest count of those relations with a failing cell in
         # them, else of the rest of the proof. At 650 participations in 20 insatser a "<5"
         # of the satisfaction table over all insatser took three rounds of counts hidden in
         # its rows of genders, which its proof did not use (docs/benchmarks.md).
@@ -1369,8 +1370,7 @@ class Publication:
             witnesses seen before the ends began and this call's own: with two solvers, the
             other's come at times that vary, and which ends are solved, from which vertex,
             decides the proofs (`binding`) and so the cells hidden next."""
-            low, high = start
-            low, high = low.copy(), high.copy()
+            low, high = (seen.copy() for seen in start)
             for var in cells:
                 i = order[var]
                 for sense in (1.0, -1.0):
