@@ -1364,6 +1364,13 @@ class Publication:
             solved = list(targets) if exact else []
         order = {var: i for i, var in enumerate(targets)}
 
+        def short(i: int, sense: float, low: np.ndarray, high: np.ndarray) -> bool:
+            """Whether a target's least (`sense` 1) or greatest end is not yet seen as far as
+            it needs: 1 or k−1 for "<k"; for "x", its range not yet k−2 wide."""
+            if is_x[i]:
+                return not wide(low, high)[i]
+            return bool(low[i] > 1 + TOLERANCE if sense > 0 else high[i] < k - 1 - TOLERANCE)
+
         def ends(cells: list[int], solver: Program | None = None) -> None:
             """The exact least and greatest value of each of `cells`, an end at a time (an end
             already seen wide enough is not solved for). What is seen wide is decided on the
@@ -1379,9 +1386,7 @@ class Publication:
                     if not label_only:
                         if wide(low, high)[i]:
                             break
-                        if not is_x[i] and (
-                            low[i] <= 1 + TOLERANCE if sense > 0 else high[i] >= k - 1 - TOLERANCE
-                        ):
+                        if not is_x[i] and not short(i, sense, low, high):
                             continue  # this end is already seen open
                     objective = np.zeros(n)
                     objective[at[i]] = sense
@@ -1392,11 +1397,7 @@ class Publication:
                                 low[i] = lows[i] = -np.inf
                             else:
                                 high[i] = highs[i] = np.inf
-                    elif binding is not None and (
-                        not wide(low, high)[i]
-                        if is_x[i]
-                        else (low[i] > 1 + TOLERANCE if sense > 0 else high[i] < k - 1 - TOLERANCE)
-                    ):
+                    elif binding is not None and short(i, sense, low, high):
                         # This end is short of what the cell needs: the relations proving it.
                         rows = used.binding_rows()
                         if rows is not None:
