@@ -1,6 +1,6 @@
 """The protected report's build:
-`python -m benchmarks.report_protection [--participations N --insatser I] [--merged]
-[--repeats R]`.
+`python -m benchmarks.report_protection [--participations N --insatser I] [--seed S]
+[--merged] [--repeats R]`.
 
 Loads the demo förbund (`flask demo-data`: 30 participations in 3 insatser), or with
 `--participations` a synthetic förbund (benchmarks/synthetic.py), into a fresh SQLite file,
@@ -8,6 +8,12 @@ reads its report data once (not timed), then times `workbook.build` — register
 published count, protecting them and auditing the result — and prints the median. This is the
 step that issue 11's audit made slow; reading data and writing the file are timed by
 `benchmarks/export_scale.py`.
+
+Besides the time it prints what the protection decided, to compare two trees on the same
+years: the counts hidden ("<k" or "x"), the comparison rows that keep their statistics, and
+`Publication.digest()`, which is the same exactly when the same cells are hidden, "x" and
+shown as pinned. The synthetic years of docs/benchmarks.md are seeds 1–4 of 300 in 8, 400 in
+10, 500 in 12 and 650 in 20, merged and not.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import sqlalchemy as sa
 
 from benchmarks.export_scale import app_on
@@ -29,6 +36,7 @@ from survey_app.models import Forbund
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
 from survey_app.reports.dataset import ReportFilter
+from survey_app.reports.protection import SECONDARY, primary_label
 
 
 def main() -> None:
@@ -36,6 +44,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--participations", type=int, default=0, help="synthetic; 0: the demo")
     parser.add_argument("--insatser", type=int, default=8)
+    parser.add_argument("--seed", type=int, default=1, help="of the synthetic förbund")
     parser.add_argument(
         "--merged",
         action="store_true",
@@ -49,7 +58,7 @@ def main() -> None:
             registry = app.extensions["questionnaires"]
             if args.participations:
                 forbund_id = generate(
-                    registry, args.participations, args.insatser, merged=args.merged
+                    registry, args.participations, args.insatser, args.seed, args.merged
                 )
                 db.session.commit()
             else:
@@ -68,14 +77,20 @@ def main() -> None:
     # (a mean is blank beside a count hidden in any way).
     comparison = report.comparison
     shown = int(comparison["mean_start"].notna().sum())
+    pub = report.overview.pub
+    hidden = sum(
+        int(np.isin(pub.shown(ids), [primary_label(pub.k), SECONDARY]).sum())
+        for ids in pub.tables("").values()
+    )
     print(
-        f"protected report build, {'synthetic' if args.participations else 'demo'} förbund "
+        f"protected report build, "
+        f"{f'synthetic förbund (seed {args.seed}) ' if args.participations else 'demo förbund '}"
         f"{'(genders merged) ' if args.merged else ''}"
         f"({len(data.participations)} participations, "
         f"{data.participations['insats'].nunique()} insatser): "
         f"median of {args.repeats} {statistics.median(timings):.2f} s (runs {runs}); "
-        f"{report.overview.pub.audits} audits; comparison rows with statistics: {shown} of "
-        f"{len(comparison)}"
+        f"{pub.audits} audits; {hidden} counts hidden; comparison rows with statistics: {shown} "
+        f"of {len(comparison)}; digest {pub.digest()}"
     )
 
 

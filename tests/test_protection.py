@@ -540,3 +540,21 @@ def test_two_solvers_give_the_same_ranges_and_proofs_whichever_is_slower(
         seen[which] = (pub.shown(ids).tolist(), list(calls))
     assert any(proofs for *_, proofs in seen["first"][1]), "no proof was kept"
     assert seen["second"] == seen["first"]
+
+
+def test_the_digest_tells_apart_reports_that_hide_different_cells_only() -> None:
+    """Publication.digest() fingerprints what was decided, not the values: the 159/74/2 row
+    hides the men beside the "<5" by default and the total where the förbund keeps genders,
+    so the digests differ; 160 women instead of 159 hide the same cells, so they do not."""
+
+    def digest(row: list[int], keep: str = "totals") -> str:
+        pub = Publication(5, keep=keep)
+        pub.table("t", _matrix([row]), (True, True), axes=("insats", "gender"))
+        pub.protect()
+        return pub.digest()
+
+    by_default = digest([159, 74, 2, 0])
+    assert by_default == digest([159, 74, 2, 0])
+    assert by_default == digest([160, 74, 2, 0])
+    assert by_default != digest([159, 74, 2, 0], keep="genders")
+    assert by_default != digest([159, 74, 20, 0])  # nothing hidden at all
