@@ -1,17 +1,16 @@
 """The independent attacker on a synthetic förbund-year's workbook:
 `python -m benchmarks.attack_year --participations N --insatser I [--seed S] [--merged]`, or
-without `--participations` every one of the synthetic years of docs/benchmarks.md (seeds 1–4
-of 300 in 8, 400 in 10, 500 in 12 and 650 in 20, merged and with four columns; about 40
-minutes).
+without `--participations` every one of the synthetic years of docs/benchmarks.md
+(`report_protection.SYNTHETIC_YEARS`: seeds 1–4 of 300 in 8, 400 in 10, 500 in 12 and 650 in
+20, merged and with four columns; about 40 minutes).
 
-Generates the year as `benchmarks/report_protection.py` does (benchmarks/synthetic.py, a
-fresh SQLite file), writes its workbook as an export would, then reads it back with
-`tests/attacker.py`, which knows only what a reader of the file knows, and prints every
-hidden count it can narrow beyond what the labels allow. The hypothesis cohorts of
-`tests/test_protection_attack.py` are small (up to 40 participations per insats); this runs
-the same attack on years the size of a förbund's, which take one to three minutes each. Not
-part of `make bench`: run it after a change to the protection. Exits with 1 if anything was
-narrowed.
+Generates the year as `benchmarks/report_protection.py` does (`year_data`), writes its workbook
+as an export would, then reads it back with `tests/attacker.py`, which knows only what a reader
+of the file knows, and prints every hidden count it can narrow beyond what the labels allow.
+The hypothesis cohorts of `tests/test_protection_attack.py` are small (up to 40 participations
+per insats); this runs the same attack on years the size of a förbund's, which take one to
+three minutes each. Not part of `make bench`: run it after a change to the protection. Exits
+with 1 if anything was narrowed.
 """
 
 from __future__ import annotations
@@ -19,24 +18,12 @@ from __future__ import annotations
 import argparse
 import io
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.export_scale import app_on
-from benchmarks.synthetic import generate
-from survey_app.extensions import db
-from survey_app.reports import dataset as reports_dataset
+from benchmarks.report_protection import SYNTHETIC_YEARS, year_data
 from survey_app.reports import workbook
-from survey_app.reports.dataset import ReportFilter
 from tests.attacker import analyse
-
-YEARS = [
-    (participations, insatser, seed, merged)
-    for seed in (1, 2, 3, 4)
-    for merged in (True, False)
-    for participations, insatser in ((300, 8), (400, 10), (500, 12), (650, 20))
-]
 
 
 def main() -> None:
@@ -52,7 +39,7 @@ def main() -> None:
     parser.add_argument("--save", type=Path, help="keep the workbook in this file (one year)")
     args = parser.parse_args()
     if args.participations is None:
-        narrowed = [attack_year(*year) for year in YEARS]
+        narrowed = [attack_year(*year) for year in SYNTHETIC_YEARS]
     else:
         narrowed = [
             attack_year(args.participations, args.insatser, args.seed, args.merged, args.save)
@@ -65,18 +52,10 @@ def attack_year(
 ) -> int:
     """Generate, write and attack one year; print what the attacker found. Returns how many
     hidden counts it narrowed."""
-    with tempfile.TemporaryDirectory() as tmp:
-        app = app_on(f"sqlite:///{Path(tmp) / 'attack.sqlite3'}")
-        with app.app_context(), app.test_request_context():
-            db.create_all()
-            registry = app.extensions["questionnaires"]
-            forbund_id = generate(registry, participations, insatser, seed, merged)
-            db.session.commit()
-            data = reports_dataset.load(ReportFilter(forbund_id), registry)
-            book = io.BytesIO()
-            workbook.write(data, book, "Analytiker")
-            k = data.forbund.min_group_size
-            db.engine.dispose()
+    with year_data(participations, insatser, seed, merged) as data:
+        book = io.BytesIO()
+        workbook.write(data, book, "Analytiker")
+        k = data.forbund.min_group_size
     if save is not None:
         save.write_bytes(book.getvalue())
     started = time.perf_counter()

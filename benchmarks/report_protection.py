@@ -12,8 +12,7 @@ step that issue 11's audit made slow; reading data and writing the file are time
 Besides the time it prints what the protection decided, to compare two trees on the same
 years: the counts hidden ("<k" or "x"), the comparison rows that keep their statistics, and
 `Publication.digest()`, which is the same exactly when the same cells are hidden, "x" and
-shown as pinned. The synthetic years of docs/benchmarks.md are seeds 1–4 of 300 in 8, 400 in
-10, 500 in 12 and 650 in 20, merged and not.
+shown as pinned. The synthetic years of docs/benchmarks.md are SYNTHETIC_YEARS.
 """
 
 from __future__ import annotations
@@ -22,6 +21,8 @@ import argparse
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -35,8 +36,42 @@ from survey_app.extensions import db
 from survey_app.models import Forbund
 from survey_app.reports import dataset as reports_dataset
 from survey_app.reports import workbook
-from survey_app.reports.dataset import ReportFilter
+from survey_app.reports.dataset import Dataset, ReportFilter
 from survey_app.reports.protection import SECONDARY, primary_label
+
+# The synthetic years the protection is measured and attacked on (docs/benchmarks.md):
+# (participations, insatser, seed, genders merged).
+SYNTHETIC_YEARS = [
+    (participations, insatser, seed, merged)
+    for seed in (1, 2, 3, 4)
+    for merged in (True, False)
+    for participations, insatser in ((300, 8), (400, 10), (500, 12), (650, 20))
+]
+
+
+@contextmanager
+def year_data(
+    participations: int, insatser: int, seed: int = 1, merged: bool = False
+) -> Iterator[Dataset]:
+    """The report data of one förbund in a fresh SQLite file, inside an app and a request
+    context (writing a workbook needs one): a synthetic year (benchmarks/synthetic.py), or with
+    `participations` 0 the demo förbund."""
+    with tempfile.TemporaryDirectory() as tmp:
+        app = app_on(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
+        with app.app_context(), app.test_request_context():
+            db.create_all()
+            registry = app.extensions["questionnaires"]
+            if participations:
+                forbund_id = generate(registry, participations, insatser, seed, merged)
+                db.session.commit()
+            else:
+                load_demo_data(registry, date(2026, 12, 1))
+                forbund_id = db.session.scalar(sa.select(Forbund.id))
+            assert forbund_id is not None  # the demo data was just loaded
+            try:
+                yield reports_dataset.load(ReportFilter(forbund_id), registry)
+            finally:
+                db.engine.dispose()
 
 
 def main() -> None:
@@ -51,27 +86,12 @@ def main() -> None:
         help="'annat' and 'ej uppgivet' as one column (a new förbund's default)",
     )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        app = app_on(f"sqlite:///{Path(tmp) / 'bench.sqlite3'}")
-        with app.app_context():
-            db.create_all()
-            registry = app.extensions["questionnaires"]
-            if args.participations:
-                forbund_id = generate(
-                    registry, args.participations, args.insatser, args.seed, args.merged
-                )
-                db.session.commit()
-            else:
-                load_demo_data(registry, date(2026, 12, 1))
-                forbund_id = db.session.scalar(sa.select(Forbund.id))
-            assert forbund_id is not None  # the demo data was just loaded
-            data = reports_dataset.load(ReportFilter(forbund_id), registry)
-            timings = []
-            for _ in range(args.repeats):
-                started = time.perf_counter()
-                report = workbook.build(data)
-                timings.append(time.perf_counter() - started)
-            db.engine.dispose()
+    with year_data(args.participations, args.insatser, args.seed, args.merged) as data:
+        timings = []
+        for _ in range(args.repeats):
+            started = time.perf_counter()
+            report = workbook.build(data)
+            timings.append(time.perf_counter() - started)
     runs = ", ".join(f"{t:.2f}" for t in timings)
     # What the protection left shown: the START → EXIT comparison rows with their statistics
     # (a mean is blank beside a count hidden in any way).
