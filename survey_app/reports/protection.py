@@ -35,20 +35,17 @@ narrow a hidden one. A statistic of a group whose count is hidden is never shown
 over a distribution with a hidden count (`weighted`).
 
 Tables by insats and gender may publish their margins only (`cross=False`): their insats ×
-gender cells are then never printed. A group's count (a printed table's cross cell, or the
-total over the categories of a register table) stays an unknown of the audit (a count ≥ 0 a
-reader cannot see, "latent"): every relation through it holds as it is, so two tables that
-are each at most the participants of every insats × gender group are audited together, as a
-reader can combine them. A latent cell is never a target of the audit and never hidden to
-protect another (it is hidden already); its value is not needed (compare() does not compute
-the cross), so nothing reads it. The finer cells (a category's or an outcome's count within
-one insats × gender group, and the sums behind means) are no variables at all (UNPUBLISHED):
-a relation through them keeps what it tells of the others on its own (`_relate`). They would
-multiply the programs' size by the number of categories. This is a relaxation a reader need
-not make: relations combined through the same finer cells can say more (an insats's
-categories, a gender's categories and the group's count are the margins of one three-way
-table), and one synthetic year shows a "<k" narrowed that way. Known gap, not yet mended:
-docs/reports.md, "Known gap: the finer cells".
+gender cells are then never printed. Each such cell stays an unknown of the audit (a count ≥ 0
+a reader cannot see, "latent"): a group's count (a printed table's cross cell, or the total over
+the categories of a register table), the finer counts within it (a category's or an outcome's
+count within one insats × gender group) and the sums behind the group's means. Every relation
+through them holds as it is, so a reader's combinations are the audit's too: an insats's
+categories, a gender's categories and the groups' counts are the margins of one three-way table
+(docs/reports.md, "The finer cells"). A latent cell is never a target of the audit and never
+hidden to protect another (it is hidden already); its value is not needed (compare() does not
+compute the cross), so nothing reads it. One whose insats's or gender's count is a published 0
+is 0 (`_zero_by_margin`): the audit takes it as the reader does, a known 0, which keeps the
+programs smaller.
 """
 
 from __future__ import annotations
@@ -95,7 +92,7 @@ PUBLISH_AGAIN = 2
 # Parts with more hidden cells than this are not tried for restoring (each try audits them).
 RESTORE_LARGEST = 600
 # Rounds of batched witness programs before each target still lacking a witness gets its own.
-BATCH_ROUNDS = 3
+BATCH_ROUNDS = 8
 # Exact ranges in a program of more than INTERIOR_ABOVE columns are shared between two solvers
 # from this many cells (_ranges).
 TWO_SOLVERS_FROM = 8
@@ -105,13 +102,6 @@ EARLY_LABELS_FROM = 1000
 # Parts audited beside the largest in a thread of their own (_audit_parts) where they hold
 # this many hidden cells in all.
 PARTS_APART_FROM = 100
-
-
-# The id of a cell no variable stands for (see the module doc): shown blank.
-UNPUBLISHED = -1
-# Axes that split a group into finer counts (a register table's categories, a comparison's
-# outcomes): an insats × gender cell along them is UNPUBLISHED unless it is their total.
-FINER = ("category", "outcome")
 
 
 def primary_label(k: int) -> str:
@@ -142,7 +132,7 @@ class Publication:
     restore: bool = True  # try each "x" visible again (least loss)
     # False: a table by insats and gender publishes its margins only (each insats over all
     # genders, each gender over all insatser, the total), never an insats × gender cell: those
-    # are latent or UNPUBLISHED (see the module doc).
+    # are latent (see the module doc).
     cross: bool = True
     audits: int = 0  # audits of the whole system protect() ran (benchmarks report them)
     _values: list[float] = field(default_factory=list)
@@ -151,6 +141,8 @@ class Publication:
     _bounds: list[tuple[float, float]] = field(default_factory=list)  # a sum's value range
     _labelled: list[bool] = field(default_factory=list)  # hidden shows "<k"/"x", not a blank
     _latent: list[bool] = field(default_factory=list)  # never printed (an insats × gender cell)
+    # A latent cell a reader knows is 0 (see _zero_by_margin): a published 0 to the audit.
+    _known_zero: list[bool] = field(default_factory=list)
     _over_genders: list[bool] = field(default_factory=list)  # a total over the genders
     _relations: list[_Relation] = field(default_factory=list)
     _tables: dict[str, np.ndarray] = field(default_factory=dict)
@@ -211,8 +203,8 @@ class Publication:
         if key in self._tables:
             raise ValueError(f"table {key!r} registered twice")
         values = np.asarray(values)
-        latent, unpublished = self._cross_cells(values, axes, labelled)
-        ids = self._new_counts(values, totals, axes, labelled, latent, unpublished)
+        latent = self._cross_cells(values, axes)
+        ids = self._new_counts(values, totals, axes, labelled, latent)
         self._tables[key] = ids
         self._lines(ids, totals)
         return ids
@@ -233,22 +225,17 @@ class Publication:
         counts do. Returns the sums' variable ids."""
         counts = np.asarray(counts)
         start = len(self._values)
-        published = np.asarray(
-            [c != UNPUBLISHED and not self._latent[c] for c in counts.flat], dtype=bool
-        ).reshape(counts.shape)
-        sum_ids = np.full(counts.shape, UNPUBLISHED)
-        sum_ids[published] = np.arange(start, start + int(published.sum()))
-        for count_id, total, shown in zip(
-            counts.flat, np.asarray(sums, dtype=float).flat, published.flat, strict=True
-        ):
-            if not shown:
-                continue
-            self._values.append(float(total))
+        sum_ids = np.arange(start, start + counts.size).reshape(counts.shape)
+        for count_id, total in zip(counts.flat, np.asarray(sums, dtype=float).flat, strict=True):
+            # A latent group's sum is latent too: an unknown of the audit, never printed.
+            latent = self._latent[count_id]
+            self._values.append(0.0 if latent else float(total))
             self._cost.append((9, 9, 0.0))
             self._count_of.append(int(count_id))
             self._bounds.append(value_range)
             self._labelled.append(False)
-            self._latent.append(False)
+            self._latent.append(latent)
+            self._known_zero.append(self._known_zero[count_id])
             self._over_genders.append(False)
         self._lines(sum_ids, totals)
         return sum_ids
@@ -258,8 +245,7 @@ class Publication:
         Such a mean is shown only where every count of its distribution is: beside a hidden
         one, mean and count together pin it (two equations over a few small cells)."""
         for cells in zip(np.ravel(sums), *(np.ravel(ids) for _, ids in parts), strict=True):
-            if cells[0] != UNPUBLISHED:
-                self._sum_parts[int(cells[0])] = [int(c) for c in cells[1:] if c != UNPUBLISHED]
+            self._sum_parts[int(cells[0])] = [int(c) for c in cells[1:]]
             self._relate(list(cells), [1.0] + [-w for w, _ in parts], equality=True)
 
     def share_of(self, parts: np.ndarray, whole: np.ndarray) -> None:
@@ -269,7 +255,7 @@ class Publication:
         0; where only the part is hidden, its blank share says it is not 0."""
         wholes = np.broadcast_to(np.asarray(whole), np.shape(parts))
         for part, of in zip(np.ravel(parts), np.ravel(wholes), strict=True):
-            if part != UNPUBLISHED and of != UNPUBLISHED and not self._latent[int(part)]:
+            if not self._latent[int(part)]:
                 self._whole_of[int(part)] = int(of)
 
     def equal(self, left: Sequence[np.ndarray], right: Sequence[np.ndarray]) -> None:
@@ -309,8 +295,10 @@ class Publication:
         self._bound_array = np.asarray(self._bounds, dtype=float).reshape(-1, 2)
         self._with_statistics = np.zeros(len(self._values), dtype=bool)
         self._with_statistics[self._count_array[self._count_array >= 0]] = True
-        # A latent cell is hidden from the start (shown blank, never "<k" or "x").
-        hidden = latent | (counts & (values >= 1) & (values < self.k))
+        # A latent cell is hidden from the start (shown blank, never "<k" or "x"), unless a
+        # reader knows it is 0.
+        known = np.asarray(self._known_zero, dtype=bool)
+        hidden = (latent & ~known) | (counts & (values >= 1) & (values < self.k))
         secondary = np.zeros(len(values), dtype=bool)
         self._published = np.zeros(len(values), dtype=bool)
         rounds = stalls = escalations = 0
@@ -458,7 +446,7 @@ class Publication:
         but veiled (see _is_hidden): either way, nothing printed beside them is shown."""
         assert self._shut is not None, "protect() first"  # noqa: S101
         ids = np.asarray(ids, dtype=int)
-        return np.where(ids == UNPUBLISHED, True, self._shut[ids])
+        return self._shut[ids]
 
     def shown(self, ids: np.ndarray) -> np.ndarray:
         """These cells as published: ints, "<k" or "x" (None: a cell never printed)."""
@@ -466,7 +454,7 @@ class Publication:
         ids = np.asarray(ids, dtype=int)
         out = np.empty(ids.shape, dtype=object)
         for index, var in np.ndenumerate(ids):
-            if var == UNPUBLISHED or self._latent[var]:
+            if self._latent[var]:
                 out[index] = None
             elif self._secondary[var]:
                 out[index] = SECONDARY
@@ -488,29 +476,21 @@ class Publication:
 
     # --- internals ----------------------------------------------------------------------------
 
-    def _cross_cells(
-        self, values: np.ndarray, axes: Sequence[str], labelled: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
+    def _cross_cells(self, values: np.ndarray, axes: Sequence[str]) -> np.ndarray:
         """Which cells of a table are never printed (without `cross`, an insats × gender cell:
-        not the last index along either axis), as (latent, UNPUBLISHED): a group's count is
-        latent; a finer one (one of the FINER axes not at its total, e.g. one category of a
-        register table; or any in a table printed only as shares) is UNPUBLISHED."""
+        not the last index along either axis, a group's count or a finer one within it): they
+        are latent unknowns of the audit. One whose insats's or gender's count is 0 is 0 (see
+        `_known_zero`)."""
         latent = np.zeros(values.shape, dtype=bool)
-        unpublished = np.zeros(values.shape, dtype=bool)
         if self.cross or "insats" not in axes or "gender" not in axes:
-            return latent, unpublished
+            return latent
         names = list(axes)
         insats, gender = names.index("insats"), names.index("gender")
-        finer = [a for a, name in enumerate(names) if name in FINER]
-        for index in np.ndindex(values.shape):
-            if (
-                index[insats] == values.shape[insats] - 1
-                or index[gender] == values.shape[gender] - 1
-            ):
-                continue
-            group = labelled and all(index[a] == values.shape[a] - 1 for a in finer)
-            (latent if group else unpublished)[index] = True
-        return latent, unpublished
+        index = [slice(None)] * values.ndim
+        index[insats] = slice(0, values.shape[insats] - 1)
+        index[gender] = slice(0, values.shape[gender] - 1)
+        latent[tuple(index)] = True
+        return latent
 
     def _new_counts(
         self,
@@ -519,15 +499,12 @@ class Publication:
         axes: Sequence[str],
         labelled: bool,
         latent: np.ndarray,
-        unpublished: np.ndarray,
     ) -> np.ndarray:
         start = len(self._values)
-        ids = np.full(values.shape, UNPUBLISHED)
-        ids[~unpublished] = np.arange(start, start + int((~unpublished).sum()))
+        ids = np.arange(start, start + values.size).reshape(values.shape)
         gender_axis = list(axes).index("gender") if "gender" in axes else None
+        zero = self._zero_by_margin(values, axes) if latent.any() else latent
         for index, value in np.ndenumerate(values):
-            if unpublished[index]:
-                continue
             on_total = [
                 bool(totals[a]) and index[a] == values.shape[a] - 1 for a in range(len(index))
             ]
@@ -544,7 +521,19 @@ class Publication:
             self._bounds.append((-np.inf, np.inf))
             self._labelled.append(labelled)
             self._latent.append(bool(latent[index]))
+            self._known_zero.append(bool(latent[index] and zero[index]))
         return ids
+
+    @staticmethod
+    def _zero_by_margin(values: np.ndarray, axes: Sequence[str]) -> np.ndarray:
+        """The cells whose insats's count over all genders, or whose gender's count over all
+        insatser, is 0 (so they are 0 too; e.g. no exit for this reason in this insats)."""
+        zero = np.zeros(values.shape, dtype=bool)
+        for name in ("insats", "gender"):
+            axis = list(axes).index(name)
+            margin = np.take(values, [values.shape[axis] - 1], axis=axis)
+            zero |= np.broadcast_to(margin == 0, values.shape)
+        return zero
 
     def _lines(self, ids: np.ndarray, totals: Sequence[bool]) -> None:
         for axis, has_total in enumerate(totals):
@@ -557,31 +546,11 @@ class Publication:
                 )
 
     def _relate(self, ids: Sequence[int], coefs: Sequence[float], equality: bool) -> None:
-        """Σ coef·x = 0 (or ≤ 0). UNPUBLISHED cells are unknowns ≥ 0 that are no variables;
-        what the relation tells of the others is kept: with every such cell on one side of an
-        equality, the other side is bounded (e.g. a total is at least its other parts); an
-        inequality only gets weaker without its UNPUBLISHED parts, and tells nothing once its
-        whole is one. An inequality is tight where it holds with equality for the true counts;
-        one through a latent cell is taken as not tight (its value is not known here)."""
+        """Σ coef·x = 0 (or ≤ 0). An inequality is tight where it holds with equality for the
+        true counts; one through a latent cell is taken as not tight (its value is not known
+        here)."""
         ids_ = np.asarray(ids, dtype=int)
         coefs_ = np.asarray(coefs, dtype=float)
-        if UNPUBLISHED in ids:  # (a plain test: most relations have none)
-            gone = ids_ == UNPUBLISHED
-            if gone.all():
-                return
-            signs = np.sign(coefs_[gone])
-            if equality:
-                if (signs != signs[0]).any():
-                    return  # UNPUBLISHED on both sides: nothing follows
-                # Σ others = −Σ UNPUBLISHED: ≤ 0 where those are added, ≥ 0 where subtracted.
-                ids_, coefs_ = ids_[~gone], coefs_[~gone] * (1.0 if signs[0] > 0 else -1.0)
-                equality = False
-            else:
-                if (signs < 0).any():
-                    return  # its whole (or a part of it) UNPUBLISHED: unbounded
-                ids_, coefs_ = ids_[~gone], coefs_[~gone]
-            if len(ids_) == 1 and coefs_[0] < 0:
-                return  # −x ≤ 0: a count is ≥ 0 anyway
         tight = equality
         if not equality:
             members = ids_.tolist()
@@ -1036,7 +1005,7 @@ class Publication:
                 continue
             members = member_array.tolist()
             near = root in numbers_near
-            if largest is not None and len(members) > largest and near:
+            if largest is not None and self._visible(members) > largest and near:
                 parts.append((key, members, "fails"))  # too large to audit again for a try
             elif near:
                 relations = [self._relations[r] for r in relations_of.get(root, _NONE).tolist()]
@@ -1061,7 +1030,7 @@ class Publication:
                 self._passed.add(key)
             else:
                 failing.append(found)
-                self._failing_sizes.append(len(members))
+                self._failing_sizes.append(self._visible(members))
         if around is None:
             self._failed = {var for group in failing for var in group}
         return failing
@@ -1097,6 +1066,12 @@ class Publication:
         results[largest] = mine
         return [results[i] for i in range(len(parts))]
 
+    def _visible(self, members: list[int]) -> int:
+        """How many of a part's hidden cells a reader sees as hidden ("<k", "x", a blank mean or
+        share): its size for the thresholds, which latent cells would otherwise set by the
+        number of categories of the tables in it."""
+        return len(members) - int(self._latent_mask[members].sum())
+
     def _incidence(self) -> tuple[np.ndarray, np.ndarray]:
         """(relation number, variable) of every variable in every relation (made once)."""
         if self._pairs is None:
@@ -1129,7 +1104,8 @@ class Publication:
             for var in members
             if self._count_of[var] < 0 and hidden[var] and not self._latent[var]
         ]
-        large = not (self._restoring or len(members) <= REGION_ABOVE)
+        size = self._visible(members)
+        large = not (self._restoring or size <= REGION_ABOVE)
         narrow: list[int] = []
         labels: dict[int, tuple[float, float]] = {}
 
