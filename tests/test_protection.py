@@ -1,7 +1,8 @@
 """Small-group protection of one publication (survey_app/reports/protection.py), on plain data.
 
 Expected patterns are worked out by hand; ranges a reader can deduce are checked by brute force
-over every integer value the hidden cells could take (an independent method: no LP).
+over every integer value the hidden cells could take (an independent method: no LP), or where
+the tables are too large for that by scipy's linprog (not the protection's own programs).
 """
 
 from __future__ import annotations
@@ -561,3 +562,137 @@ def test_the_digest_tells_apart_reports_that_hide_different_cells_only() -> None
     assert by_default == digest([160, 74, 2, 0])
     assert by_default != digest([159, 74, 2, 0], keep="genders")
     assert by_default != digest([159, 74, 20, 0])  # nothing hidden at all
+
+
+def _three_way_year() -> tuple[dict[str, np.ndarray], int]:
+    """Participants and pairs by insats (A, B, C) × gender (women, men, "annat"), and exits by
+    insats × reason (three) × gender, with their totals; published by their margins only, as a
+    workbook does (`cross=False`); pairs ≤ participants and exits ≤ participants, group by
+    group. Returns what is shown of each table, and k.
+
+    Every participant of A is a pair (52 and 52, both shown). Over all insatser, "annat" has
+    "<5" exits for the first reason and "<5" for the second; B and C have no exit for either
+    reason (their 0s over all genders are shown). So both exits are A's "annat" (at least one
+    each), A has at least two "annat" participants, each of them a pair: the "<5" pairs of
+    "annat" over all insatser are at least 2. Only a reader who keeps the reasons within each
+    insats × gender group as unknowns, and combines the three margins of the exits' table,
+    sees it (docs/reports.md, "The finer cells")."""
+    participants = _matrix([[30, 20, 2], [30, 20, 2], [30, 20, 0]])
+    pairs = _matrix([[30, 20, 2], [25, 15, 2], [28, 18, 0]])
+    exits = np.zeros((4, 4, 4), dtype=int)  # insats × reason × gender
+    exits[0, :3, :3] = [[10, 5, 1], [10, 5, 1], [10, 10, 0]]
+    exits[1, 2, :3] = exits[2, 2, :3] = [20, 10, 0]
+    exits[:, :, 3] = exits[:, :, :3].sum(axis=2)
+    exits[:, 3, :] = exits[:, :3, :].sum(axis=1)
+    exits[3, :, :] = exits[:3, :, :].sum(axis=0)
+    pub = Publication(5, cross=False)
+    ids = {
+        "participants": pub.table("participants", participants, (True, True), ("insats", "gender")),
+        "pairs": pub.table("pairs", pairs, (True, True), ("insats", "gender")),
+        "exits": pub.table("exits", exits, (True,) * 3, ("insats", "category", "gender")),
+    }
+    pub.within([ids["pairs"]], ids["participants"])
+    pub.within([ids["exits"][:, -1, :]], ids["participants"])
+    pub.protect()
+    return {key: pub.shown(cells) for key, cells in ids.items()}, pub.k
+
+
+def _reader_ranges(
+    shown: dict[str, np.ndarray], k: int, labels_only: bool
+) -> dict[tuple[str, tuple[int, ...]], tuple[float, float]]:
+    """The least and greatest value a reader can work out of each hidden cell of the three
+    tables of _three_way_year, by scipy's linprog (not the protection's programs): every cell
+    an unknown ≥ 0, those never printed (None) too, each table's lines along every axis, and
+    pairs ≤ participants and exits over the reasons ≤ participants, cell by cell.
+    `labels_only`: a shown count is known only as 0, or as at least k."""
+    from scipy.optimize import linprog
+
+    start, n = {}, 0
+    for key, cells in shown.items():
+        start[key], n = n, n + cells.size
+
+    def column(key: str, index: tuple[int, ...]) -> int:
+        return start[key] + int(np.ravel_multi_index(index, shown[key].shape))
+
+    def row(plus: int, *minus: int) -> np.ndarray:
+        out = np.zeros(n)
+        out[list(minus)] = -1.0
+        out[plus] = 1.0
+        return out
+
+    lines = [
+        row(
+            column(key, index),
+            *(
+                column(key, (*index[:axis], i, *index[axis + 1 :]))
+                for i in range(cells.shape[axis] - 1)
+            ),
+        )
+        for key, cells in shown.items()
+        for axis in range(cells.ndim)
+        for index in np.ndindex(cells.shape)
+        if index[axis] == cells.shape[axis] - 1
+    ]
+    within = [
+        row(
+            column(part, index if part == "pairs" else (index[0], 3, index[1])),
+            column("participants", index),
+        )
+        for index in np.ndindex(shown["participants"].shape)
+        for part in ("pairs", "exits")
+    ]
+    bounds: list[tuple[float, float | None]] = []
+    for cells in shown.values():
+        for label in cells.flat:
+            if label is None:
+                bounds.append((0, None))
+            elif label == f"<{k}":
+                bounds.append((1, k - 1))
+            elif label == "x" or (labels_only and label >= k):
+                bounds.append((k, None))
+            else:
+                bounds.append((label, label))
+    ranges = {}
+    for key, cells in shown.items():
+        for index, label in np.ndenumerate(cells):
+            if label not in (f"<{k}", "x"):
+                continue
+            ends = []
+            for sense in (1.0, -1.0):
+                cost = np.zeros(n)
+                cost[column(key, index)] = sense
+                result = linprog(
+                    cost,
+                    A_ub=np.asarray(within),
+                    b_ub=np.zeros(len(within)),
+                    A_eq=np.asarray(lines),
+                    b_eq=np.zeros(len(lines)),
+                    bounds=bounds,
+                )
+                assert result.status in (0, 3), result.message  # 3: unbounded
+                ends.append(sense * result.fun if result.status == 0 else np.inf)
+            ranges[(key, index)] = (ends[0], ends[1])
+    return ranges
+
+
+def test_the_finer_cells_within_a_group_narrow_no_hidden_count() -> None:
+    """The three margins of a table of exits by insats × reason × gender, with pairs and
+    participants (see _three_way_year): every hidden count keeps the range its labels allow
+    ("<5": 1..4 as far as the labels alone allow; "x": at least four values), worked out by a
+    reader who keeps every never-printed cell as an unknown. Before the finer cells were
+    unknowns of the audit, the "annat" pairs over all insatser were shown "<5" and a reader
+    had them at 2..4, and the men's pairs beside them ("x") at 53..55."""
+    shown, k = _three_way_year()
+    assert shown["pairs"][-1, 2] == f"<{k}"
+    published = _reader_ranges(shown, k, labels_only=False)
+    labels = _reader_ranges(shown, k, labels_only=True)
+    narrowed = {}
+    for cell, (low, high) in published.items():
+        least, greatest = labels[cell]
+        if shown[cell[0]][cell[1]] == "x":
+            wide = high - low >= min(k - 2, greatest - least) - 1e-6
+        else:
+            wide = low <= max(1, least) + 1e-6 and high >= min(k - 1, greatest) - 1e-6
+        if not wide:
+            narrowed[cell] = (low, high)
+    assert not narrowed
