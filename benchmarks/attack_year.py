@@ -2,15 +2,15 @@
 `python -m benchmarks.attack_year --participations N --insatser I [--seed S] [--merged]`, or
 without `--participations` every one of the synthetic years of docs/benchmarks.md
 (`report_protection.SYNTHETIC_YEARS`: seeds 1–4 of 300 in 8, 400 in 10, 500 in 12 and 650 in
-20, merged and with four columns; about 40 minutes).
+20, merged and with four columns; about 35–45 minutes).
 
 Generates the year as `benchmarks/report_protection.py` does (`year_data`), writes its workbook
 as an export would, then reads it back with `tests/attacker.py`, which knows only what a reader
 of the file knows, and prints every hidden count it can narrow beyond what the labels allow.
 The hypothesis cohorts of `tests/test_protection_attack.py` are small (up to 40 participations
-per insats); this runs the same attack on years the size of a förbund's, which take one to
-three minutes each. Not part of `make bench`: run it after a change to the protection. Exits
-with 1 if anything was narrowed.
+per insats); this runs the same attack on years the size of a förbund's, which take from a few
+seconds to three or four minutes each. Not part of `make bench`: run it after a change to the
+protection. Exits with 1 if anything was narrowed.
 """
 
 from __future__ import annotations
