@@ -1113,8 +1113,7 @@ class Publication:
             for var in members
             if self._count_of[var] < 0 and hidden[var] and not self._latent[var]
         ]
-        size = self._visible(members)
-        large = not (self._restoring or size <= REGION_ABOVE)
+        large = not (self._restoring or self._visible(members) <= REGION_ABOVE)
         narrow: list[int] = []
         labels: dict[int, tuple[float, float]] = {}
 
