@@ -175,12 +175,16 @@ def compare(
 
 def shown_comparison(
     measurements: pd.DataFrame, directions: Mapping[str, str], step: str = "exit"
-) -> tuple[pd.DataFrame, PValueOf]:
-    """`compare` by insats and by gender (not the cross) without the Wilcoxon p, and how to
-    work it out for the groups a report shows: both from one pairing of the measurements."""
+) -> tuple[pd.DataFrame, pd.DataFrame, PValueOf]:
+    """`compare` by insats and by gender (not the cross) without the Wilcoxon p; the same for
+    each insats × gender group, which a report never shows (its counts are the true point the
+    small-group protection's programs start from: protection.Publication); and how to work out
+    the p for the groups a report shows. All from one pairing of the measurements."""
     pairs = pair_start_exit(measurements, step)
+    by = ["insats", "gender"]
     return (
-        _compare_pairs(pairs, directions, ("insats", "gender"), False, p_values=False),
+        _compare_pairs(pairs, directions, by, False, p_values=False),
+        _compare_groups(_fixed_groups(pairs, by), directions, by, p_values=False),
         _wilcoxon_of_pairs(pairs),
     )
 
@@ -192,8 +196,17 @@ def _compare_pairs(
     cross: bool,
     p_values: bool,
 ) -> pd.DataFrame:
+    return _compare_groups(_groupings(pairs, list(by), cross), directions, by, p_values)
+
+
+def _compare_groups(
+    groups: list[tuple[dict[str, object], pd.DataFrame]],
+    directions: Mapping[str, str],
+    by: Sequence[str],
+    p_values: bool,
+) -> pd.DataFrame:
     rows = []
-    for keys, frame in _groupings(pairs, list(by), cross):
+    for keys, frame in groups:
         for measure, part in frame.groupby("measure", sort=False):
             direction = directions.get(str(measure), "higher")
             result = pair_stats(
@@ -250,6 +263,17 @@ def _wilcoxon_of_pairs(pairs: pd.DataFrame) -> PValueOf:
     return PValueOf(changes)
 
 
+def _fixed_groups(
+    frame: pd.DataFrame, by: list[str]
+) -> list[tuple[dict[str, object], pd.DataFrame]]:
+    """The groups with every column of `by` fixed (e.g. each insats × gender)."""
+    out: list[tuple[dict[str, object], pd.DataFrame]] = []
+    for values, part in frame.groupby(by, sort=True):
+        values = values if isinstance(values, tuple) else (values,)
+        out.append((dict(zip(by, values, strict=True)), part))
+    return out
+
+
 def _groupings(
     frame: pd.DataFrame, by: list[str], cross: bool = True
 ) -> list[tuple[dict[str, object], pd.DataFrame]]:
@@ -261,9 +285,7 @@ def _groupings(
         if not cross and len(fixed) > 1:
             continue
         if fixed:
-            for values, part in frame.groupby(fixed, sort=True):
-                values = values if isinstance(values, tuple) else (values,)
-                keys = dict(zip(fixed, values, strict=True))
+            for keys, part in _fixed_groups(frame, fixed):
                 keys.update({col: TOTAL for col in by if col not in fixed})
                 out.append((keys, part))
         else:

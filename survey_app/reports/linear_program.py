@@ -34,6 +34,9 @@ STALL_ITERATIONS = 200
 # reached serves as its witness (_reached): most take a few hundred; at 650 in 20 insatser
 # with four gender columns one took 4,355 iterations and 1.2 s (docs/benchmarks.md).
 BATCH_ITERATIONS = 1000
+# How far (relative) the known point may lie outside a bound or a row and still be taken as
+# holding it (Program._vertex_from_start): the sums behind means are products of floats.
+START_TOLERANCE = 1e-9
 # A row's dual value smaller than this counts as 0 (Program.binding_rows).
 DUAL_TOLERANCE = 1e-9
 
@@ -114,6 +117,22 @@ def _from_vertex(highs: Any) -> None:
     highs.setOptionValue("simplex_iteration_limit", STALL_ITERATIONS)
 
 
+def _from_nothing(highs: Any, width: int) -> None:
+    """A first solve without a known point (see Program.start): presolve and the dual
+    simplex, or for a large program the interior point method with crossover (a vertex, as
+    the simplex gives: 0.45 s against 1.1 s on a part of 4,000 unknowns, and the re-solves
+    from its vertex are faster too); the re-solves with a new objective from that basis: see
+    _from_vertex."""
+    highs.setOptionValue("presolve", "on")
+    highs.setOptionValue("simplex_iteration_limit", _highs.kHighsIInf)
+    if width > INTERIOR_ABOVE:
+        highs.setOptionValue("solver", "ipm")
+        highs.setOptionValue("run_crossover", "on")
+    else:
+        highs.setOptionValue("solver", "choose")
+        highs.setOptionValue("simplex_strategy", 1)
+
+
 def _past_stall(highs: Any) -> None:
     """A re-solve stalled at a degenerate vertex without perturbation (_from_vertex) goes on
     from where it stopped with HiGHS's perturbed bounds (its default), then back."""
@@ -147,8 +166,10 @@ class Program:
         upper: np.ndarray,
         rows: Rows,
         caps: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+        start: np.ndarray | None = None,
     ) -> None:
         self.n = n
+        self.start = start
         self.plain = (lower, upper, rows)  # without the capped copies (see without_caps)
         self.caps = caps
         if caps is not None:
@@ -174,17 +195,7 @@ class Program:
             inf = _highs.kHighsInf
             highs = _highs._Highs()
             highs.setOptionValue("output_flag", False)
-            # The first solve from nothing: presolve and the dual simplex, or for a large
-            # program the interior point method with crossover (a vertex, as the simplex
-            # gives: 0.45 s against 1.1 s on a part of 4,000 unknowns, and the re-solves
-            # from its vertex are faster too); the re-solves with a new objective from that
-            # basis: see minimise.
-            highs.setOptionValue("presolve", "on")
-            if self.width > INTERIOR_ABOVE:
-                highs.setOptionValue("solver", "ipm")
-                highs.setOptionValue("run_crossover", "on")
-            else:
-                highs.setOptionValue("simplex_strategy", 1)
+            _from_nothing(highs, self.width)
             self.warm = False
             highs.addVars(
                 self.width,
@@ -278,6 +289,8 @@ class Program:
             cost[self.n :] = caps
         if self.highs is None:
             return self._linprog(cost)
+        if not self.warm and self.start is not None and self.width > INTERIOR_ABOVE:
+            self._vertex_from_start()
         # Only the costs that changed (a single target's: two), not all of them: HiGHS goes on
         # from its last vertex either way, with less to take in (a build of 650 participations
         # in 20 insatser: about 2 % fewer instructions, docs/benchmarks.md).
@@ -315,6 +328,55 @@ class Program:
             return None
         # Anything else (HiGHS may give up on a badly scaled program): scipy's own path.
         return self._linprog(cost)
+
+    def _vertex_from_start(self) -> None:
+        """A first vertex from `start`, a point every constraint holds (the true counts), by
+        crossover alone: a vertex with as good an objective, here the zero one (0.1 s at a
+        förbund-year of 650 in 20 insatser where the interior point method and its crossover
+        took 1.5 s, docs/benchmarks.md). Left cold where the point does not hold (within
+        HiGHS's tolerance) or crossover gives no optimal basis: the first solve then starts
+        from nothing."""
+        assert self.highs is not None and self.start is not None  # noqa: S101 (minimise)
+        x = np.asarray(self.start, dtype=float)
+        if self.caps is not None:
+            at, top, bottom = self.caps
+            x = np.concatenate([x, np.minimum(x[at], top), np.maximum(x[at], bottom)])
+        rows = self.rows
+        activity = np.bincount(
+            rows.row, weights=rows.value * x[rows.index], minlength=len(rows.lower)
+        )
+
+        def outside(values: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> bool:
+            with np.errstate(invalid="ignore"):  # inf − inf: no bound
+                slack = START_TOLERANCE * (1 + np.abs(values))
+                return bool(((values < lower - slack) | (values > upper + slack)).any())
+
+        if outside(x, self.lower, self.upper) or outside(activity, rows.lower, rows.upper):
+            return
+        highs = self.highs
+        _from_vertex(highs)
+        # Crossover needs a solver set up (without, scipy 1.17's HiGHS crashes): a run
+        # stopped before its first iteration.
+        highs.setOptionValue("simplex_iteration_limit", 0)
+        highs.run()
+        highs.ensureColwise()
+        solution = _highs.HighsSolution()
+        solution.col_value = x.tolist()
+        solution.row_value = activity.tolist()
+        solution.col_dual = [0.0] * len(x)  # the zero objective: every point is optimal
+        solution.row_dual = [0.0] * len(activity)
+        solution.value_valid = solution.dual_valid = True
+        crossed = highs.crossover(solution)
+        _from_vertex(highs)
+        if (
+            crossed == _highs.HighsStatus.kOk
+            and highs.getModelStatus() == _highs.HighsModelStatus.kOptimal
+            and highs.getBasis().valid
+        ):
+            self.warm = True
+        else:  # pragma: no cover - not seen: from nothing, as without a start
+            highs.clearSolver()
+            _from_nothing(highs, self.width)
 
     def binding_rows(self) -> np.ndarray | None:
         """The rows with a dual value other than 0 at the optimum last reached: the rows whose

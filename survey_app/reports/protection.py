@@ -136,6 +136,9 @@ class Publication:
     cross: bool = True
     audits: int = 0  # audits of the whole system protect() ran (benchmarks report them)
     _values: list[float] = field(default_factory=list)
+    # Every cell's true value, latent ones too: a point every program of the audit holds, from
+    # which its first solve starts (see Program).
+    _truth: list[float] = field(default_factory=list)
     _cost: list[tuple[int, int, float]] = field(default_factory=list)
     _count_of: list[int] = field(default_factory=list)  # a sum's count; −1 for a count
     _bounds: list[tuple[float, float]] = field(default_factory=list)  # a sum's value range
@@ -179,6 +182,7 @@ class Publication:
     _latent_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     # _values, _count_of and _bounds as arrays (made once, at protect())
     _value_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    _truth_array: np.ndarray = field(default_factory=lambda: np.zeros(0))
     _labelled_array: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
     _count_array: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     _bound_array: np.ndarray = field(default_factory=lambda: np.zeros((0, 2)))
@@ -230,6 +234,7 @@ class Publication:
             # A latent group's sum is latent too: an unknown of the audit, never printed.
             latent = self._latent[count_id]
             self._values.append(0.0 if latent else float(total))
+            self._truth.append(float(total))
             self._cost.append((9, 9, 0.0))
             self._count_of.append(int(count_id))
             self._bounds.append(value_range)
@@ -290,6 +295,7 @@ class Publication:
         # Made once: registering is over (_hide_near, _restore and _shortfall read it).
         self._latent_mask = latent = np.asarray(self._latent, dtype=bool)
         self._value_array = np.asarray(self._values, dtype=float)
+        self._truth_array = np.asarray(self._truth, dtype=float)
         self._labelled_array = np.asarray(self._labelled, dtype=bool)
         self._count_array = np.asarray(self._count_of, dtype=np.int64)
         self._bound_array = np.asarray(self._bounds, dtype=float).reshape(-1, 2)
@@ -518,6 +524,7 @@ class Publication:
             else:
                 tier = (n_totals, 0)
             self._values.append(0.0 if latent[index] else float(value))
+            self._truth.append(float(value))
             self._over_genders.append(gender_axis is not None and on_total[gender_axis])
             self._cost.append((tier[0], tier[1], float(value)))
             self._count_of.append(-1)
@@ -1276,6 +1283,7 @@ class Publication:
         position[unknowns] = np.arange(n)
         rows = self._program_rows(relations, position)
         ids = np.asarray(unknowns, dtype=int)
+        truth = self._truth_array[ids]
         if label_only:
             lower, upper = self._label_bounds(ids, secondary)
         else:
@@ -1309,7 +1317,7 @@ class Publication:
             the programs of single targets stay small."""
             if capped not in programs:
                 caps = (at, top, bottom) if capped else None
-                programs[capped] = Program(n, lower, upper, rows, caps)
+                programs[capped] = Program(n, lower, upper, rows, caps, start=truth)
             return programs[capped]
 
         lows = np.full(len(targets), np.inf)

@@ -139,15 +139,21 @@ def build(dataset: Dataset) -> Report:
         forbund.min_group_size, keep=forbund.protection_keeps or "totals", cross=False
     )
     overview = _register_overview(dataset, pub)
-    raw, p_of = _raw_comparison(dataset)
+    raw, cross, p_of = _raw_comparison(dataset)
     rows = overview.labels[0]
     participants = overview.slice(0, rows.index(FLOW[COHORT_FLOW[Cohort(dataset.filter.cohort)]]))
     ended = overview.slice(0, rows.index(FLOW[ENDED]))
     population = overview.slice(0, rows.index(FLOW[ACTIVE])) if FLOW[ACTIVE] in rows else None
-    comparisons = _register_comparisons(dataset, pub, raw, participants, ended)
+    comparisons = _register_comparisons(
+        dataset, pub, pd.concat([raw, cross]), participants, ended
+    )
     series_raw = _raw_series(dataset)
     series = _register_series(
-        dataset, pub, {step: raw for step, (raw, _) in series_raw.items()}, comparisons, ended
+        dataset,
+        pub,
+        {step: pd.concat([raw, cross]) for step, (raw, cross, _) in series_raw.items()},
+        comparisons,
+        ended,
     )
     background_sheet = background.sheet(dataset, pub, participants, overview)
     item_sheets, reasons, registers = sheets.blocks(dataset, pub, participants, population, ended)
@@ -163,7 +169,7 @@ def build(dataset: Dataset) -> Report:
         goal_rows(),
         {
             step: _comparison_table(raw, series[step], p_of_step)
-            for step, (raw, p_of_step) in series_raw.items()
+            for step, (raw, _, p_of_step) in series_raw.items()
         },
     )
 
@@ -283,9 +289,9 @@ def _step_headers(step: str) -> dict[str, str]:
     }
 
 
-def _raw_series(dataset: Dataset) -> dict[str, tuple[pd.DataFrame, PValueOf]]:
-    """START compared with each step of a series other than EXIT, in the series' order (the
-    Wilcoxon p only for the groups shown: _comparison_table)."""
+def _raw_series(dataset: Dataset) -> dict[str, tuple[pd.DataFrame, pd.DataFrame, PValueOf]]:
+    """START compared with each step of a series other than EXIT, in the series' order, as
+    _raw_comparison."""
     if dataset.measurements.empty:
         return {}
     directions = {key: m.direction for key, m in dataset.measures.items()}
@@ -297,11 +303,13 @@ def _raw_series(dataset: Dataset) -> dict[str, tuple[pd.DataFrame, PValueOf]]:
     }
 
 
-def _raw_comparison(dataset: Dataset) -> tuple[pd.DataFrame, PValueOf]:
-    """START compared with EXIT (the Wilcoxon p only for the groups shown: _comparison_table)."""
+def _raw_comparison(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame, PValueOf]:
+    """START compared with EXIT: the groups shown, each insats × gender group (never shown: its
+    counts are registered as latent cells) and the Wilcoxon p (worked out only for the groups
+    shown: _comparison_table)."""
     if dataset.measurements.empty:
         empty = pd.DataFrame(columns=["insats", "gender", "measure", *COLUMNS])
-        return empty, wilcoxon_of(dataset.measurements)
+        return empty, empty, wilcoxon_of(dataset.measurements)
     directions = {key: m.direction for key, m in dataset.measures.items()}
     return shown_comparison(dataset.measurements, directions)
 
@@ -398,7 +406,8 @@ def _register_pairs(
     suffix: str = "",
 ) -> _Comparison:
     """One measure's paired counts (outcomes, pairs, START without the later value) and the
-    sums behind its two means, by insats and gender."""
+    sums behind its two means, by insats and gender; `raw` has every group's comparison, each
+    insats × gender group's too (latent cells: never shown)."""
     insatser = [*sheets.cohort_insatser(dataset), TOTAL]
     genders = [*dataset.genders, TOTAL]
     part = {
