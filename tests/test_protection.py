@@ -384,6 +384,77 @@ def test_single_targets_go_on_from_the_batches_vertex_without_the_capped_copies(
             assert found[j] == pytest.approx(expected, abs=1e-6), (j, sense)
 
 
+class _Refusing:
+    """A HiGHS whose crossover gives up; everything else is the HiGHS it wraps."""
+
+    def __init__(self, highs: Any) -> None:
+        self._highs = highs
+
+    def crossover(self, solution: Any) -> Any:
+        return linear_program._highs.HighsStatus.kError
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._highs, name)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_a_program_starts_from_a_point_that_holds_and_from_nothing_from_one_that_does_not(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Program(start=...): a 5 × 5 table of hidden counts (1 to 11, "<5" or "x" as at k=5)
+    with its margins published, each count pulled to the ends of its range by batches, then
+    each least and greatest value on its own. Given its true counts, a point every row holds,
+    the first vertex comes by crossover from there, without an interior point iteration; given
+    a point one row does not hold, or where crossover gives up, from nothing, by the interior
+    point method (the program is taken as large). Every end is the one scipy's linprog gives,
+    from any start."""
+    from scipy.optimize import linprog
+
+    monkeypatch.setattr(linear_program, "INTERIOR_ABOVE", 0)
+    k, size = 5, 5
+    truth = np.random.default_rng(seed).integers(1, 12, size=(size, size)).astype(float).ravel()
+    n = len(truth)
+    is_x = truth >= k
+    lower = np.where(is_x, k, 1.0)
+    upper = np.where(is_x, np.inf, k - 1.0)
+    margins = np.zeros((2 * size, n))
+    for i in range(size):
+        margins[i, size * i : size * (i + 1)] = 1  # row i
+        margins[size + i, i::size] = 1  # column i
+    totals = margins @ truth
+    row, column = np.nonzero(margins)
+    rows = linear_program.Rows(totals, totals, row, column, margins[row, column])
+    top = np.where(is_x, truth + k - 2, k - 1.0)
+    bottom = np.where(is_x, truth - (k - 2), 1.0)
+    bounds = [(lo, None if np.isinf(hi) else hi) for lo, hi in zip(lower, upper, strict=True)]
+    expected = {
+        (j, sense): linprog(np.eye(n)[j] * sense, A_eq=margins, b_eq=totals, bounds=bounds).x[j]
+        for j in range(n)
+        for sense in (1.0, -1.0)
+    }
+    off = truth.copy()
+    off[0] += 1  # its row and its column no longer hold
+    for start, from_start, refused in (
+        (truth, True, False),
+        (off, False, False),
+        (truth, False, True),
+    ):
+        program = linear_program.Program(
+            n, lower, upper, rows, (np.arange(n), top, bottom), start=start
+        )
+        if refused:  # a crossover that gives up (never seen): from nothing, as without a start
+            program.highs = _Refusing(program.highs)
+        up = np.concatenate([-np.ones(n), np.zeros(n)])
+        assert program.minimise(None, up) is not None
+        assert program.highs is not None
+        assert (program.highs.getInfo().ipm_iteration_count == 0) == from_start
+        single = program.without_caps()
+        for (j, sense), end in expected.items():
+            found = single.minimise(np.eye(n)[j] * sense)
+            assert found is not None
+            assert found[j] == pytest.approx(end, abs=1e-6), (j, sense, from_start)
+
+
 def test_early_labels_are_taken_once_and_a_cell_not_begun_is_left_to_the_caller() -> None:
     """_EarlyLabels: the thread works out its cells in order; a cell the caller takes before
     the thread begins it is the caller's (the thread leaves it), one the thread is at is

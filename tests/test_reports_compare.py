@@ -10,7 +10,14 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from survey_app.reports.compare import TOTAL, compare, pair_stats, wilcoxon_of, wilcoxon_ps
+from survey_app.reports.compare import (
+    TOTAL,
+    compare,
+    pair_stats,
+    shown_comparison,
+    wilcoxon_of,
+    wilcoxon_ps,
+)
 
 NAN = math.nan
 
@@ -94,6 +101,33 @@ def test_compare_groups_with_totals() -> None:
         (TOTAL, "Man"),
         (TOTAL, TOTAL),
     }
+
+
+def test_the_comparison_a_report_shows_and_its_insats_by_gender_groups_apart() -> None:
+    """shown_comparison: the groups a report shows (each insats, each gender, the total), and
+    apart from them each insats × gender group, which a report never shows (its counts are
+    where the protection's programs start). By hand from _measurements."""
+    shown, cross, p_of = shown_comparison(_measurements(), {"m": "higher"})
+    assert set(zip(shown["insats"], shown["gender"], strict=True)) == {
+        ("A", TOTAL),
+        ("B", TOTAL),
+        (TOTAL, "Kvinna"),
+        (TOTAL, "Man"),
+        (TOTAL, TOTAL),
+    }
+    groups = cross.set_index(["insats", "gender"])
+    assert set(groups.index) == {("A", "Kvinna"), ("A", "Man"), ("B", "Man")}
+    # A × women: 2→6 and 4→4; A × men: START only (5); B × men: 7→8.
+    a_women = groups.loc[("A", "Kvinna")]
+    assert (a_women["n_start"], a_women["n_pairs"], a_women["n_without_exit"]) == (2, 2, 0)
+    assert (a_women["mean_start"], a_women["mean_exit"]) == (3.0, 5.0)
+    assert (a_women["share_improved"], a_women["share_unchanged"]) == (0.5, 0.5)
+    a_men = groups.loc[("A", "Man")]
+    assert (a_men["n_start"], a_men["n_pairs"], a_men["n_without_exit"]) == (1, 0, 1)
+    b_men = groups.loc[("B", "Man")]
+    assert (b_men["n_pairs"], b_men["mean_start"], b_men["mean_exit"]) == (1, 7.0, 8.0)
+    assert cross["p_wilcoxon"].isna().all()
+    assert p_of(TOTAL, TOTAL, "m") is None  # three pairs
 
 
 def test_wilcoxon_with_ties_uses_the_normal_approximation() -> None:

@@ -374,7 +374,7 @@ class Program:
             and highs.getBasis().valid
         ):
             self.warm = True
-        else:  # pragma: no cover - not seen: from nothing, as without a start
+        else:  # not seen (a test makes it): from nothing, as without a start
             highs.clearSolver()
             _from_nothing(highs, self.width)
 

@@ -144,9 +144,7 @@ def build(dataset: Dataset) -> Report:
     participants = overview.slice(0, rows.index(FLOW[COHORT_FLOW[Cohort(dataset.filter.cohort)]]))
     ended = overview.slice(0, rows.index(FLOW[ENDED]))
     population = overview.slice(0, rows.index(FLOW[ACTIVE])) if FLOW[ACTIVE] in rows else None
-    comparisons = _register_comparisons(
-        dataset, pub, pd.concat([raw, cross]), participants, ended
-    )
+    comparisons = _register_comparisons(dataset, pub, pd.concat([raw, cross]), participants, ended)
     series_raw = _raw_series(dataset)
     series = _register_series(
         dataset,
