@@ -455,6 +455,72 @@ def test_a_program_starts_from_a_point_that_holds_and_from_nothing_from_one_that
             assert found[j] == pytest.approx(end, abs=1e-6), (j, sense, from_start)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_batches_shared_between_two_solvers_find_only_values_a_reader_cannot_rule_out(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """_batches with a second solver (the program taken as large): a 7 × 7 table of counts 1
+    to 12 with its totals published and every inner count hidden ("<5" below 5, else "x").
+    The batches' witnesses are shared out between two solvers in two threads; every value
+    they see lies within the range scipy's linprog gives over the same relations, and the
+    ends solved after them decide as that range does."""
+    from scipy.optimize import linprog
+
+    def wide(low: float, high: float, is_x: bool) -> bool:
+        return high - low >= k - 2 - 1e-6 if is_x else low <= 1 + 1e-6 and high >= k - 1 - 1e-6
+
+    k, size = 5, 7
+    body = np.random.default_rng(seed).integers(1, 13, size=(size, size))
+    pub = Publication(k)
+    ids = pub.table("t", _matrix(body.tolist()), (True, True))
+    pub.protect()  # makes the audit's arrays; what it hides is set below
+    inner = ids[:size, :size].ravel()
+    hidden = np.zeros(len(pub._values), dtype=bool)
+    hidden[inner] = True
+    secondary = hidden & (np.asarray(pub._values) >= k)
+    pub._hidden, pub._secondary, pub._seen = hidden, secondary, {}
+    shut = pub._is_hidden(hidden)
+    shared: list[object] = []
+    monkeypatch.setattr(protection, "batch_thread", _counted_calls(shared, protection.batch_thread))
+    monkeypatch.setattr(protection, "INTERIOR_ABOVE", 0)
+    monkeypatch.setattr(protection, "TWO_SOLVERS_FROM", 2)
+    targets = inner.tolist()
+
+    seen_low, seen_high, _ = pub._ranges(
+        np.flatnonzero(shut).tolist(), pub._relations, targets, secondary, exact=False
+    )
+    assert shared, "the batches were not shared between two solvers"
+    low, high, _ = pub._ranges(np.flatnonzero(shut).tolist(), pub._relations, targets, secondary)
+
+    values = body.ravel().astype(float)
+    is_x = values >= k
+    bounds = [(k, None) if x else (1, k - 1) for x in is_x]
+    margins = np.zeros((2 * size, size * size))
+    for i in range(size):
+        margins[i, size * i : size * (i + 1)] = 1
+        margins[size + i, i::size] = 1
+    for j, var in enumerate(targets):
+        ends = [
+            linprog(
+                np.eye(size * size)[j] * sense, A_eq=margins, b_eq=margins @ values, bounds=bounds
+            ).x[j]
+            for sense in (1.0, -1.0)
+        ]
+        assert ends[0] - 1e-6 <= seen_low[var] <= seen_high[var] <= ends[1] + 1e-6, (j, ends)
+        assert ends[0] - 1e-6 <= low[var] <= high[var] <= ends[1] + 1e-6, (j, ends)
+        # An end is solved for only until the range is as wide as the cell needs: the
+        # decision is the one the whole range gives.
+        assert wide(low[var], high[var], is_x[j]) == wide(*ends, is_x[j]), (j, ends)
+
+
+def _counted_calls(calls: list[object], function: Any) -> Any:
+    def counted(*args: Any) -> Any:
+        calls.append(args)
+        return function(*args)
+
+    return counted
+
+
 def test_early_labels_are_taken_once_and_a_cell_not_begun_is_left_to_the_caller() -> None:
     """_EarlyLabels: the thread works out its cells in order; a cell the caller takes before
     the thread begins it is the caller's (the thread leaves it), one the thread is at is

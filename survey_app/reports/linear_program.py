@@ -93,6 +93,14 @@ def second_thread(pid: int) -> ThreadPoolExecutor:
 
 
 @functools.cache
+def batch_thread(pid: int) -> ThreadPoolExecutor:
+    """The thread of the batches' second solver (protection.Publication._batches); one for
+    the life of the process, as second_thread (whose thread works out labels while batches
+    run)."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"audit-batches-{pid}")
+
+
+@functools.cache
 def parts_thread(pid: int) -> ThreadPoolExecutor:
     """The thread that audits the smaller parts of the system beside the largest
     (protection.Publication._audit_parts); one for the life of the process, as

@@ -64,6 +64,7 @@ from survey_app.reports.linear_program import (
     INTERIOR_ABOVE,
     Program,
     Rows,
+    batch_thread,
     parts_thread,
     second_thread,
 )
@@ -1357,8 +1358,16 @@ class Publication:
                 (low <= 1 + TOLERANCE) & (high >= k - 1 - TOLERANCE),
             )
 
+        def second() -> Program | None:
+            """A second solver for the batches, from the vertex the first reached: for a large
+            program of many targets only."""
+            batches = programs[True]
+            if len(targets) < TWO_SOLVERS_FROM or batches.width <= INTERIOR_ABOVE:
+                return None
+            return batches.copy() if batches.highs is not None and batches.warm else None
+
         if batched:
-            self._batches(solve, wide, lows, highs, top, bottom)
+            self._batches(solve, wide, lows, highs, top, bottom, second)
         if callable(exact):
             chosen = set(
                 exact(
@@ -1477,32 +1486,58 @@ class Publication:
 
     @staticmethod
     def _batches(
-        solve: Callable[[np.ndarray | None, np.ndarray | None], bool],
+        solve: Callable[..., bool],
         wide: Callable[[], np.ndarray],
         lows: np.ndarray,
         highs: np.ndarray,
         top: np.ndarray,
         bottom: np.ndarray,
+        second: Callable[[], Program | None] = lambda: None,
     ) -> None:
         """Witnesses for many targets per program: every target still lacking one is pulled
         towards the end of the range it needs and rewarded no further than that end (a capped
         copy of it: y ≤ x, y ≤ top, y maximised; z ≥ x, z ≥ bottom, z minimised), so one
         solution serves as many targets as can be served together. Up, then down; again while
-        a round finds new witnesses, at most BATCH_ROUNDS times."""
+        a round finds new witnesses, at most BATCH_ROUNDS times. After the first, where
+        `second` gives a second solver, the targets are shared: every other one is pulled by
+        it in a thread of its own (HiGHS runs without the GIL), from the same vertex. Each
+        round waits for both, so which targets each pulls depends on the witnesses alone."""
         n_targets = len(top)
+        other: Program | None = None
+        first = True
+
+        def capped(pulled: np.ndarray, up: bool) -> np.ndarray:
+            caps = np.zeros(2 * n_targets)
+            if up:
+                caps[:n_targets][pulled] = -1.0
+            else:
+                caps[n_targets:][pulled] = 1.0
+            return caps
+
         for _ in range(BATCH_ROUNDS):
             progress = False
             for up in (True, False):
                 open_ = ~wide() & ((highs < top - TOLERANCE) if up else (lows > bottom + TOLERANCE))
                 if not open_.any():
                     continue
-                caps = np.zeros(2 * n_targets)
-                if up:
-                    caps[:n_targets][open_] = -1.0
-                else:
-                    caps[n_targets:][open_] = 1.0
                 before_low, before_high = lows.copy(), highs.copy()
-                solve(None, caps)
+                if not first and other is None:
+                    other = second()
+                    second = lambda: None  # noqa: E731 (asked once)
+                if other is None or open_.sum() < 2:
+                    solve(None, capped(open_, up))
+                else:
+                    pulled = np.flatnonzero(open_)
+                    theirs = np.zeros(n_targets, dtype=bool)
+                    theirs[pulled[1::2]] = True
+                    future = batch_thread(os.getpid()).submit(
+                        solve, None, capped(theirs, up), other
+                    )
+                    try:
+                        solve(None, capped(open_ & ~theirs, up))
+                    finally:
+                        future.result()
+                first = False
                 if (lows < before_low - TOLERANCE).any() or (highs > before_high + TOLERANCE).any():
                     progress = True
             if not progress or wide().all():

@@ -144,12 +144,12 @@ def build(dataset: Dataset) -> Report:
     participants = overview.slice(0, rows.index(FLOW[COHORT_FLOW[Cohort(dataset.filter.cohort)]]))
     ended = overview.slice(0, rows.index(FLOW[ENDED]))
     population = overview.slice(0, rows.index(FLOW[ACTIVE])) if FLOW[ACTIVE] in rows else None
-    comparisons = _register_comparisons(dataset, pub, pd.concat([raw, cross]), participants, ended)
+    comparisons = _register_comparisons(dataset, pub, _by_group(raw, cross), participants, ended)
     series_raw = _raw_series(dataset)
     series = _register_series(
         dataset,
         pub,
-        {step: pd.concat([raw, cross]) for step, (raw, cross, _) in series_raw.items()},
+        {step: _by_group(raw, cross) for step, (raw, cross, _) in series_raw.items()},
         comparisons,
         ended,
     )
@@ -301,6 +301,20 @@ def _raw_series(dataset: Dataset) -> dict[str, tuple[pd.DataFrame, pd.DataFrame,
     }
 
 
+# A comparison's rows by measure, then by (insats, gender): see _by_group.
+Groups = dict[str, dict[tuple[object, object], dict[str, Any]]]
+
+
+def _by_group(*frames: pd.DataFrame) -> Groups:
+    """The rows of comparisons (the groups shown, the insats × gender groups) by measure and
+    group."""
+    out: Groups = {}
+    for frame in frames:
+        for row in frame.to_dict("records"):
+            out.setdefault(str(row["measure"]), {})[(row["insats"], row["gender"])] = row
+    return out
+
+
 def _raw_comparison(dataset: Dataset) -> tuple[pd.DataFrame, pd.DataFrame, PValueOf]:
     """START compared with EXIT: the groups shown, each insats × gender group (never shown: its
     counts are registered as latent cells) and the Wilcoxon p (worked out only for the groups
@@ -355,11 +369,11 @@ class _Comparison:
 
 
 def _register_comparisons(
-    dataset: Dataset, pub: Publication, raw: pd.DataFrame, participants: Counts, ended: Counts
+    dataset: Dataset, pub: Publication, groups: Groups, participants: Counts, ended: Counts
 ) -> dict[str, _Comparison]:
     out: dict[str, _Comparison] = {}
     for key, measure in dataset.measures.items():
-        out[key] = found = _register_pairs(dataset, pub, raw, key, measure)
+        out[key] = found = _register_pairs(dataset, pub, groups.get(key, {}), key, measure)
         # Those with a START value (pairs and START without EXIT) are participants.
         pub.within([found.outcomes.ids[-1], found.without_exit.ids], participants.ids)
         # A pair needs an EXIT, which counts only for those who ended in the period.
@@ -370,7 +384,7 @@ def _register_comparisons(
 def _register_series(
     dataset: Dataset,
     pub: Publication,
-    series: dict[str, pd.DataFrame],
+    series: dict[str, Groups],
     comparisons: dict[str, _Comparison],
     ended: Counts,
 ) -> dict[str, dict[str, _Comparison]]:
@@ -378,12 +392,12 @@ def _register_series(
     measure: the same counts as START → EXIT, and with the same START values (pairs + START
     without the step = pairs + START without EXIT, cell by cell)."""
     out: dict[str, dict[str, _Comparison]] = {}
-    for step, raw in series.items():
+    for step, groups in series.items():
         out[step] = {}
         for key, measure in dataset.measures.items():
-            if key not in set(raw["measure"]):
+            if key not in groups:
                 continue
-            found = _register_pairs(dataset, pub, raw, key, measure, f"@{step}")
+            found = _register_pairs(dataset, pub, groups[key], key, measure, f"@{step}")
             at_exit = comparisons[key]
             pub.equal(
                 [found.outcomes.ids[-1], found.without_exit.ids],
@@ -398,19 +412,16 @@ def _register_series(
 def _register_pairs(
     dataset: Dataset,
     pub: Publication,
-    raw: pd.DataFrame,
+    part: dict[tuple[object, object], dict[str, Any]],
     key: str,
     measure: Measure,
     suffix: str = "",
 ) -> _Comparison:
     """One measure's paired counts (outcomes, pairs, START without the later value) and the
-    sums behind its two means, by insats and gender; `raw` has every group's comparison, each
-    insats × gender group's too (latent cells: never shown)."""
+    sums behind its two means, by insats and gender; `part` has the measure's comparison of
+    every group, each insats × gender group's too (latent cells: never shown)."""
     insatser = [*sheets.cohort_insatser(dataset), TOTAL]
     genders = [*dataset.genders, TOTAL]
-    part = {
-        (row["insats"], row["gender"]): row for row in raw[raw["measure"] == key].to_dict("records")
-    }
     shape = (len(insatser), len(genders))
     outcomes = np.zeros((len(OUTCOMES) + 1, *shape), dtype=int)
     without = np.zeros(shape, dtype=int)
