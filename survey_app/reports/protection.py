@@ -1504,7 +1504,7 @@ class Publication:
         round waits for both, so which targets each pulls depends on the witnesses alone."""
         n_targets = len(top)
         other: Program | None = None
-        first, asked = True, False
+        first = True
 
         def capped(pulled: np.ndarray, up: bool) -> np.ndarray:
             caps = np.zeros(2 * n_targets)
@@ -1521,8 +1521,8 @@ class Publication:
                 if not open_.any():
                     continue
                 before_low, before_high = lows.copy(), highs.copy()
-                if not first and not asked:
-                    other, asked = second(), True
+                if not first and other is None:
+                    other = second()  # None again where it was: nothing changes its answer
                 if other is None or open_.sum() < 2:
                     solve(None, capped(open_, up))
                 else:
